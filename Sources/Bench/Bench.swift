@@ -1,0 +1,5 @@
+/// The `Bench` module. See docs/architecture.md for where it sits in the module graph.
+public enum BenchModule {
+    /// The module's name, as reported by diagnostics.
+    public static let name = "Bench"
+}

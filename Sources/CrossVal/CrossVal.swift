@@ -1,0 +1,5 @@
+/// The `CrossVal` module. See docs/architecture.md for where it sits in the module graph.
+public enum CrossValModule {
+    /// The module's name, as reported by diagnostics.
+    public static let name = "CrossVal"
+}
