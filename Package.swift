@@ -19,7 +19,7 @@ let package = Package(
         // Lowest layer: the GGUF container format (mmap reader, writer, metadata, tensor directory).
         .target(name: "GGUF", dependencies: [.product(name: "Logging", package: "swift-log")]),
         // Block formats, dot products, matmul, thread pool.
-        .target(name: "Kernels", dependencies: ["GGUF"]),
+        .target(name: "Kernels", dependencies: ["GGUF"], swiftSettings: kernelsSIMDSettings),
         // SPM and BPE tokenizers built from GGUF metadata.
         .target(name: "Tokenizers", dependencies: ["GGUF"]),
         // One file per architecture.
@@ -45,5 +45,18 @@ let package = Package(
             ]
         ),
         .testTarget(name: "GGUFTests", dependencies: ["GGUF"]),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "GGUF"], resources: [.copy("Fixtures")]),
     ]
 )
+
+// Kernels' AVX2 code calls x86 intrinsics, which only compile (and only inline into ymm instructions) when the
+// Clang importer targets AVX2+FMA+F16C. The manifest is compiled for the build host, so this guard applies the
+// flags on x86-64 hosts only; other CPUs build the portable paths.
+// (Computed, because top-level `let`s below `package` would still be uninitialized when it is built.)
+var kernelsSIMDSettings: [SwiftSetting] {
+    #if arch(x86_64)
+    [.unsafeFlags(["-Xcc", "-mavx2", "-Xcc", "-mfma", "-Xcc", "-mf16c"])]
+    #else
+    []
+    #endif
+}

@@ -1,0 +1,173 @@
+#if arch(x86_64)
+import _Builtin_intrinsics.intel
+
+/// AVX2 + FMA + F16C dot products, the same contracts as `DotScalar` (see there for argument meanings and the
+/// bounds argument: every load below reads inside block `b < count / blockSize` of its row).
+///
+/// Integer work per block is exact (int8 products summed in int16 pairs then int32); only the float accumulation
+/// order differs from the scalar reference. Activations must come from `ActivationQuantizer` (quants in −127…127):
+/// the sign trick used for signed × signed products cannot represent an activation of −128.
+public enum DotAVX2 {
+    @inline(__always) static func load256(_ p: UnsafeRawPointer, _ offset: Int) -> __m256i {
+        p.loadUnaligned(fromByteOffset: offset, as: __m256i.self)
+    }
+
+    @inline(__always) static func half(_ p: UnsafeRawPointer, _ offset: Int) -> Float {
+        _cvtsh_ss(p.loadUnaligned(fromByteOffset: offset, as: UInt16.self))
+    }
+
+    /// 16 bytes of packed nibbles → 32 bytes: low nibbles in bytes 0..<16, high nibbles in bytes 16..<32.
+    @inline(__always) static func nibbles(_ p: UnsafeRawPointer, _ offset: Int) -> __m256i {
+        let raw = p.loadUnaligned(fromByteOffset: offset, as: __m128i.self)
+        return _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(raw, 4), raw), _mm256_set1_epi8(0x0F))
+    }
+
+    /// Unsigned bytes `a` · signed bytes `b`, summed in groups of four into 8 int32 lanes.
+    @inline(__always) static func dotU8I8(_ a: __m256i, _ b: __m256i) -> __m256i {
+        _mm256_madd_epi16(_mm256_maddubs_epi16(a, b), _mm256_set1_epi16(1))
+    }
+
+    /// Signed bytes `a` · signed bytes `b` (b ≠ −128), summed in groups of four into 8 int32 lanes.
+    @inline(__always) static func dotI8I8(_ a: __m256i, _ b: __m256i) -> __m256i {
+        dotU8I8(_mm256_sign_epi8(a, a), _mm256_sign_epi8(b, a))
+    }
+
+    /// Bit k of `bits` → byte k = 0xFF or 0x00.
+    @inline(__always) static func bytesFromBits(_ bits: UInt32) -> __m256i {
+        let spread = _mm256_shuffle_epi8(
+            _mm256_set1_epi32(Int32(bitPattern: bits)),
+            _mm256_set_epi64x(0x0303_0303_0303_0303, 0x0202_0202_0202_0202, 0x0101_0101_0101_0101, 0))
+        let select = _mm256_set1_epi64x(Int64(bitPattern: 0x8040_2010_0804_0201))
+        return _mm256_cmpeq_epi8(_mm256_and_si256(spread, select), select)
+    }
+
+    @inline(__always) static func float(_ v: __m256i) -> __m256 { _mm256_cvtepi32_ps(v) }
+
+    // MARK: 32-element block formats
+
+    /// Q8_0 · Q8_0.
+    public static func q8_0(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
+        var acc = _mm256_setzero_ps()
+        for b in 0..<count / 32 {
+            let wb = w + b * BlockLayout.q8_0Bytes, xb = x + b * BlockLayout.q8_0Bytes
+            let p = dotI8I8(load256(wb, 2), load256(xb, 2))
+            acc = _mm256_fmadd_ps(_mm256_set1_ps(half(wb, 0) * half(xb, 0)), float(p), acc)
+        }
+        return acc.sum()
+    }
+
+    /// Q4_0 · Q8_0.
+    public static func q4_0(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
+        var acc = _mm256_setzero_ps()
+        for b in 0..<count / 32 {
+            let wb = w + b * BlockLayout.q4_0Bytes, xb = x + b * BlockLayout.q8_0Bytes
+            let q = _mm256_sub_epi8(nibbles(wb, 2), _mm256_set1_epi8(8))
+            let p = dotI8I8(q, load256(xb, 2))
+            acc = _mm256_fmadd_ps(_mm256_set1_ps(half(wb, 0) * half(xb, 0)), float(p), acc)
+        }
+        return acc.sum()
+    }
+
+    /// Q4_1 · Q8_1.
+    public static func q4_1(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
+        var acc = _mm256_setzero_ps()
+        var minTerms: Float = 0
+        for b in 0..<count / 32 {
+            let wb = w + b * BlockLayout.q4_1Bytes, xb = x + b * BlockLayout.q8_1Bytes
+            minTerms += half(wb, 2) * half(xb, 2)
+            let p = dotU8I8(nibbles(wb, 4), load256(xb, 4))
+            acc = _mm256_fmadd_ps(_mm256_set1_ps(half(wb, 0) * half(xb, 0)), float(p), acc)
+        }
+        return acc.sum() + minTerms
+    }
+
+    /// Q5_0 · Q8_0.
+    public static func q5_0(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
+        var acc = _mm256_setzero_ps()
+        for b in 0..<count / 32 {
+            let wb = w + b * BlockLayout.q5_0Bytes, xb = x + b * BlockLayout.q8_0Bytes
+            let high = _mm256_and_si256(bytesFromBits(wb.loadUnaligned(fromByteOffset: 2, as: UInt32.self)),
+                                        _mm256_set1_epi8(0x10))
+            let q = _mm256_sub_epi8(_mm256_or_si256(nibbles(wb, 6), high), _mm256_set1_epi8(16))
+            let p = dotI8I8(q, load256(xb, 2))
+            acc = _mm256_fmadd_ps(_mm256_set1_ps(half(wb, 0) * half(xb, 0)), float(p), acc)
+        }
+        return acc.sum()
+    }
+
+    // MARK: K-quants (256-element super-blocks, Q8_K activations)
+
+    /// Q4_K · Q8_K.
+    public static func q4_K(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
+        var acc = _mm256_setzero_ps()
+        var minTerms: Float = 0
+        let low = _mm256_set1_epi8(0x0F)
+        for b in 0..<count / 256 {
+            let wb = w + b * BlockLayout.q4_KBytes, xb = x + b * BlockLayout.q8_KBytes
+            let dx = xb.loadUnaligned(as: Float.self)
+            // 12 scale bytes → 8 six-bit scales and 8 six-bit mins, four per UInt32.
+            let s0 = wb.loadUnaligned(fromByteOffset: 4, as: UInt32.self)
+            let s1 = wb.loadUnaligned(fromByteOffset: 8, as: UInt32.self)
+            let s2 = wb.loadUnaligned(fromByteOffset: 12, as: UInt32.self)
+            let scalesLo = s0 & 0x3F3F_3F3F, minsLo = s1 & 0x3F3F_3F3F
+            let scalesHi = (s2 & 0x0F0F_0F0F) | (((s0 >> 6) & 0x0303_0303) << 4)
+            let minsHi = ((s2 >> 4) & 0x0F0F_0F0F) | (((s1 >> 6) & 0x0303_0303) << 4)
+            // Σ_s m_s · (bsum_2s + bsum_2s+1): each min duplicated against the 16 int16 bsums.
+            let mins8 = _mm_set_epi32(0, 0, Int32(bitPattern: minsHi), Int32(bitPattern: minsLo))
+            let mins16 = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(mins8, mins8))
+            let minDot = _mm256_madd_epi16(mins16, load256(xb, 260))
+            minTerms += half(wb, 2) * dx * Float(float(minDot).sum())
+            var isum = _mm256_setzero_si256()
+            for chunk in 0..<4 {  // 32 bytes of nibbles = sub-blocks 2·chunk (low) and 2·chunk+1 (high)
+                let raw = load256(wb, 16 + 32 * chunk)
+                let scales = chunk < 2 ? scalesLo : scalesHi
+                let shift = UInt32(16 * (chunk % 2))
+                let sc0 = Int16((scales >> shift) & 0xFF), sc1 = Int16((scales >> (shift + 8)) & 0xFF)
+                let p0 = _mm256_maddubs_epi16(_mm256_and_si256(raw, low), load256(xb, 4 + 64 * chunk))
+                let p1 = _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(raw, 4), low),
+                                              load256(xb, 36 + 64 * chunk))
+                isum = _mm256_add_epi32(isum, _mm256_madd_epi16(p0, _mm256_set1_epi16(sc0)))
+                isum = _mm256_add_epi32(isum, _mm256_madd_epi16(p1, _mm256_set1_epi16(sc1)))
+            }
+            acc = _mm256_fmadd_ps(_mm256_set1_ps(half(wb, 0) * dx), float(isum), acc)
+        }
+        return acc.sum() - minTerms
+    }
+
+    /// Q6_K · Q8_K. Quants are used unsigned (0…63) and the −32 offset is applied once per super-block through
+    /// the activation's bsums: Σ sc·(q−32)·x = Σ sc·q·x − 32·Σ_g sc_g·bsum_g.
+    public static func q6_K(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
+        var acc = _mm256_setzero_ps()
+        let low = _mm256_set1_epi8(0x0F)
+        for b in 0..<count / 256 {
+            let wb = w + b * BlockLayout.q6_KBytes, xb = x + b * BlockLayout.q8_KBytes
+            let scales16 = _mm256_cvtepi8_epi16(wb.loadUnaligned(fromByteOffset: 192, as: __m128i.self))
+            let offset = _mm256_slli_epi32(_mm256_madd_epi16(scales16, load256(xb, 260)), 5)
+            var isum = _mm256_setzero_si256()
+            for part in 0..<2 {  // 128 elements: ql[64], qh[32], scales[8]
+                let ql0 = load256(wb, 64 * part), ql1 = load256(wb, 64 * part + 32)
+                let qh = load256(wb, 128 + 32 * part)
+                let q0 = _mm256_or_si256(_mm256_and_si256(ql0, low),
+                                         _mm256_slli_epi16(_mm256_and_si256(qh, _mm256_set1_epi8(0x03)), 4))
+                let q1 = _mm256_or_si256(_mm256_and_si256(ql1, low),
+                                         _mm256_slli_epi16(_mm256_and_si256(qh, _mm256_set1_epi8(0x0C)), 2))
+                let q2 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql0, 4), low),
+                                         _mm256_and_si256(qh, _mm256_set1_epi8(0x30)))
+                let q3 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), low),
+                                         _mm256_and_si256(_mm256_srli_epi16(qh, 2), _mm256_set1_epi8(0x30)))
+                let sc = wb + 192 + 8 * part, xq = xb + 4 + 128 * part
+                @inline(__always) func group(_ q: __m256i, _ k: Int) -> __m256i {
+                    let scale = _mm256_set_m128i(_mm_set1_epi16(Int16(sc.i8(at: 2 * k + 1))),
+                                                 _mm_set1_epi16(Int16(sc.i8(at: 2 * k))))
+                    return _mm256_madd_epi16(_mm256_maddubs_epi16(q, load256(xq, 32 * k)), scale)
+                }
+                isum = _mm256_add_epi32(isum, _mm256_add_epi32(group(q0, 0), group(q1, 1)))
+                isum = _mm256_add_epi32(isum, _mm256_add_epi32(group(q2, 2), group(q3, 3)))
+            }
+            let dx = xb.loadUnaligned(as: Float.self)
+            acc = _mm256_fmadd_ps(_mm256_set1_ps(half(wb, 208) * dx), float(_mm256_sub_epi32(isum, offset)), acc)
+        }
+        return acc.sum()
+    }
+}
+#endif

@@ -1,0 +1,55 @@
+#if arch(x86_64)
+import _Builtin_intrinsics.intel
+
+/// AVX2 dot products for the float weight types, accumulating in four 8-lane F32 registers (as ggml-cpu's
+/// F32/F16 vector paths do); elements past the last multiple of 32 are summed scalar. Contracts as `DotScalar`.
+extension DotAVX2 {
+    /// F32 · F32.
+    public static func f32(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
+        floatDot(w, x, count, bytesPerElement: 4, load: { p, o in p.loadUnaligned(fromByteOffset: o, as: __m256.self) },
+                 scalar: { p, j in p.loadUnaligned(fromByteOffset: 4 * j, as: Float.self) })
+    }
+
+    /// F16 · F16 (activations rounded to F16), widened with F16C.
+    public static func f16(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
+        floatDot(w, x, count, bytesPerElement: 2,
+                 load: { p, o in _mm256_cvtph_ps(p.loadUnaligned(fromByteOffset: o, as: __m128i.self)) },
+                 scalar: { p, j in half(p, 2 * j) })
+    }
+
+    /// BF16 · BF16: widening is a 16-bit left shift.
+    public static func bf16(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
+        floatDot(w, x, count, bytesPerElement: 2,
+                 load: { p, o in
+                     let wide = _mm256_cvtepu16_epi32(p.loadUnaligned(fromByteOffset: o, as: __m128i.self))
+                     return unsafeBitCast(_mm256_slli_epi32(wide, 16), to: __m256.self)
+                 },
+                 scalar: { p, j in BFloat16.toFloat(p.loadUnaligned(fromByteOffset: 2 * j, as: UInt16.self)) })
+    }
+
+    /// Shared loop: `load(p, byteOffset)` widens 8 elements to F32, `scalar(p, j)` widens element j.
+    @inline(__always)
+    static func floatDot(
+        _ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int, bytesPerElement: Int,
+        load: (UnsafeRawPointer, Int) -> __m256, scalar: (UnsafeRawPointer, Int) -> Float
+    ) -> Float {
+        var a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0
+        let body = count & ~31
+        var j = 0
+        while j < body {  // elements j ..< j+32 are inside both rows
+            let o = j * bytesPerElement, s = 8 * bytesPerElement
+            a0 = _mm256_fmadd_ps(load(w, o), load(x, o), a0)
+            a1 = _mm256_fmadd_ps(load(w, o + s), load(x, o + s), a1)
+            a2 = _mm256_fmadd_ps(load(w, o + 2 * s), load(x, o + 2 * s), a2)
+            a3 = _mm256_fmadd_ps(load(w, o + 3 * s), load(x, o + 3 * s), a3)
+            j += 32
+        }
+        var sum = ((a0 + a1) + (a2 + a3)).sum()
+        while j < count {
+            sum += scalar(w, j) * scalar(x, j)
+            j += 1
+        }
+        return sum
+    }
+}
+#endif

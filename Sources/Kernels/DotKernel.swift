@@ -1,0 +1,95 @@
+import GGUF
+
+/// A dot-product kernel: weight row · activation row, both `count` elements in their formats.
+public typealias RowDotFunction = @convention(c) (UnsafeRawPointer, UnsafeRawPointer, Int) -> Float
+
+/// Which implementation family to use.
+public enum KernelPath: String, Sendable {
+    /// `DotScalar`: the readable reference.
+    case scalar
+    /// The fastest path this build has (`DotAVX2` on x86-64; scalar elsewhere until a NEON/SIMD path exists).
+    case simd
+}
+
+/// One weight type's dot product, the activation format it consumes, and the id reported to benchmarks.
+public struct DotKernel: Sendable {
+    /// Stable identifier, `<weight>×<activation>.<path>`, e.g. `q4_1×q8_1.avx2`.
+    public let id: String
+    /// The weight type this kernel reads.
+    public let weightType: GGMLType
+    /// What `ActivationQuantizer` must turn F32 activations into first.
+    public let activation: ActivationFormat
+    /// The row dot product.
+    public let dot: RowDotFunction
+    /// Position in `DotKernel.all` (bit index in `KernelScratch`'s executed-kernel record).
+    public let index: Int
+
+    /// Weight types that have kernels: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q4_K, Q6_K.
+    public static let supportedTypes: [GGMLType] = [.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1, .q5_0, .q4_K, .q6_K]
+
+    /// The kernel for `type` on `path`, or nil when the type has none.
+    public static func kernel(for type: GGMLType, path: KernelPath = .simd) -> DotKernel? {
+        guard let i = supportedTypes.firstIndex(of: type) else { return nil }
+        return all[2 * i + (path == .scalar ? 0 : 1)]
+    }
+
+    /// Every kernel: for each supported type, the scalar one then the SIMD one.
+    public static let all: [DotKernel] = {
+        var kernels: [DotKernel] = []
+        for type in supportedTypes {
+            let activation = activationFormat(for: type)
+            let name = "\(type.name)×\(activation.rawValue)"
+            kernels.append(DotKernel(id: name + ".scalar", weightType: type, activation: activation,
+                                     dot: scalarDot(type), index: kernels.count))
+            kernels.append(DotKernel(id: name + "." + simdSuffix, weightType: type, activation: activation,
+                                     dot: simdDot(type), index: kernels.count))
+        }
+        return kernels
+    }()
+
+    /// The activation format ggml-cpu pairs with each weight type (its `vec_dot_type`).
+    static func activationFormat(for type: GGMLType) -> ActivationFormat {
+        switch type {
+        case .f16: .f16
+        case .bf16: .bf16
+        case .q8_0, .q4_0, .q5_0: .q8_0
+        case .q4_1: .q8_1
+        case .q4_K, .q6_K: .q8_K
+        default: .f32
+        }
+    }
+
+    static func scalarDot(_ type: GGMLType) -> RowDotFunction {
+        switch type {
+        case .f16: { DotScalar.f16($0, $1, $2) }
+        case .bf16: { DotScalar.bf16($0, $1, $2) }
+        case .q8_0: { DotScalar.q8_0($0, $1, $2) }
+        case .q4_0: { DotScalar.q4_0($0, $1, $2) }
+        case .q4_1: { DotScalar.q4_1($0, $1, $2) }
+        case .q5_0: { DotScalar.q5_0($0, $1, $2) }
+        case .q4_K: { DotScalar.q4_K($0, $1, $2) }
+        case .q6_K: { DotScalar.q6_K($0, $1, $2) }
+        default: { DotScalar.f32($0, $1, $2) }
+        }
+    }
+
+    #if arch(x86_64)
+    static let simdSuffix = "avx2"
+    static func simdDot(_ type: GGMLType) -> RowDotFunction {
+        switch type {
+        case .f16: { DotAVX2.f16($0, $1, $2) }
+        case .bf16: { DotAVX2.bf16($0, $1, $2) }
+        case .q8_0: { DotAVX2.q8_0($0, $1, $2) }
+        case .q4_0: { DotAVX2.q4_0($0, $1, $2) }
+        case .q4_1: { DotAVX2.q4_1($0, $1, $2) }
+        case .q5_0: { DotAVX2.q5_0($0, $1, $2) }
+        case .q4_K: { DotAVX2.q4_K($0, $1, $2) }
+        case .q6_K: { DotAVX2.q6_K($0, $1, $2) }
+        default: { DotAVX2.f32($0, $1, $2) }
+        }
+    }
+    #else
+    static let simdSuffix = "scalar-fallback"
+    static func simdDot(_ type: GGMLType) -> RowDotFunction { scalarDot(type) }
+    #endif
+}

@@ -1,0 +1,59 @@
+/// y = x · Wᵀ for a batch of `count` activation rows — the one entry point the model code calls.
+///
+/// Shapes (row-major): `x` is `[count, w.cols]` F32, `y` is `[count, w.rows]` F32; `y[t][r] = Σ_c W[r][c]·x[t][c]`.
+/// `count == 1` is decode (matrix × vector); larger counts are prompt prefill (matrix × matrix).
+///
+/// Activations are converted once per call to the weight's `ActivationFormat` (as ggml-cpu does; rows converted
+/// in parallel when there are several), then the weight rows are split across `pool`'s threads. Results do not
+/// depend on the thread count: each output element is one dot product computed by one thread.
+public func matmul(
+    _ w: WeightMatrix, input x: UnsafePointer<Float>, count: Int, output y: UnsafeMutablePointer<Float>,
+    pool: ThreadPool, scratch: KernelScratch
+) {
+    precondition(count > 0, "matmul needs at least one activation row")
+    let kernel = w.kernel, cols = w.cols, rows = w.rows
+    let activationRowBytes = kernel.activation.rowBytes(cols)
+    let activations: UnsafeRawPointer
+    if kernel.activation == .f32 {
+        activations = UnsafeRawPointer(x)
+    } else {
+        let buffer = scratch.bytes(count * activationRowBytes)  // count rows of activationRowBytes each
+        let convert = { (t: Int) in
+            quantizeActivationRow(x + t * cols, into: buffer + t * activationRowBytes, cols, kernel.activation)
+        }
+        if count == 1 { convert(0) } else { pool.parallelFor(count) { tokens in for t in tokens { convert(t) } } }
+        activations = UnsafeRawPointer(buffer)
+    }
+    let dot = kernel.dot, weights = w.data, weightRowBytes = w.rowBytes
+    // Row tiles keep a few weight rows in L1 while every activation row streams past them.
+    let tile = count == 1 ? rows : 16
+    pool.parallelFor(rows) { range in
+        var start = range.lowerBound
+        while start < range.upperBound {
+            let end = min(start + tile, range.upperBound)
+            for t in 0..<count {
+                let a = activations + t * activationRowBytes
+                let out = y + t * rows
+                // r < rows and t < count: weight row r and activation row t are inside their checked buffers.
+                for r in start..<end { out[r] = dot(weights + r * weightRowBytes, a, cols) }
+            }
+            start = end
+        }
+    }
+    scratch.record(kernel)
+}
+
+/// Converts one F32 row of `cols` elements into `format` at `out` (`format.rowBytes(cols)` bytes).
+@inline(__always)
+func quantizeActivationRow(
+    _ x: UnsafePointer<Float>, into out: UnsafeMutableRawPointer, _ cols: Int, _ format: ActivationFormat
+) {
+    switch format {
+    case .f32: out.copyMemory(from: x, byteCount: 4 * cols)
+    case .f16: ActivationQuantizer.roundToF16(x, into: out.assumingMemoryBound(to: UInt16.self), count: cols)
+    case .bf16: ActivationQuantizer.roundToBF16(x, into: out.assumingMemoryBound(to: UInt16.self), count: cols)
+    case .q8_0: ActivationQuantizer.quantizeQ8_0(x, into: out, count: cols)
+    case .q8_1: ActivationQuantizer.quantizeQ8_1(x, into: out, count: cols)
+    case .q8_K: ActivationQuantizer.quantizeQ8_K(x, into: out, count: cols)
+    }
+}

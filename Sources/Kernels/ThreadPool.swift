@@ -1,0 +1,148 @@
+import Foundation
+import Synchronization
+
+/// Persistent worker threads that run a parallel-for over `0..<count`, split into one contiguous range per thread.
+///
+/// Built for the decode loop, which calls it a few hundred times per token: the caller publishes a job by bumping
+/// an atomic generation counter, workers that are spinning pick it up within nanoseconds, workers that have been
+/// idle longer sleep on a condition variable and are woken only when they are asleep. The calling thread runs the
+/// first range itself, then spins until the others finish. No allocation happens per call.
+///
+/// On macOS before 15 (no `Synchronization.Atomic`) the pool runs everything on the calling thread.
+public final class ThreadPool: @unchecked Sendable {
+    // @unchecked Sendable: the only mutable state is in `Shared`, whose fields are either atomics or guarded by
+    // `condition`, and `job`, which is written only while no job is published (see `Shared`).
+
+    /// Threads that execute a `parallelFor`, including the calling thread.
+    public let threadCount: Int
+    private let shared: AnyObject?
+
+    /// Physical cores of this machine (distinct core ids in /proc/cpuinfo on Linux), or the logical processor
+    /// count where that is unavailable.
+    public static var physicalCoreCount: Int {
+        #if os(Linux)
+        if let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) {
+            var cores = Set<String>(), package = ""
+            for line in text.split(separator: "\n") {
+                let parts = line.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                guard parts.count == 2 else { continue }
+                if parts[0] == "physical id" { package = parts[1] }
+                if parts[0] == "core id" { cores.insert(package + "/" + parts[1]) }
+            }
+            if !cores.isEmpty { return cores.count }
+        }
+        #endif
+        return ProcessInfo.processInfo.activeProcessorCount
+    }
+
+    /// Starts `threadCount − 1` worker threads (values below 1 mean 1). Default: physical cores.
+    public init(threadCount: Int = ThreadPool.physicalCoreCount) {
+        if #available(macOS 15, *) {
+            let count = max(1, threadCount)
+            let shared = Shared(workers: count - 1)
+            for index in 1..<count {
+                let thread = Thread { shared.workerLoop(index: index) }
+                thread.name = "bitnet-kernels-\(index)"
+                thread.start()
+            }
+            self.threadCount = count
+            self.shared = shared
+        } else {
+            self.threadCount = 1
+            self.shared = nil
+        }
+    }
+
+    deinit {
+        if #available(macOS 15, *), let shared { unsafeDowncast(shared, to: Shared.self).stop() }
+    }
+
+    /// The range of `0..<count` that thread `index` of `threads` runs.
+    @inline(__always)
+    public static func range(_ index: Int, of threads: Int, count: Int) -> Range<Int> {
+        (count * index / threads)..<(count * (index + 1) / threads)
+    }
+
+    /// Runs `body` over `0..<count` split into `threadCount` contiguous ranges, one per thread (empty ranges are
+    /// skipped), and returns when all have finished. `body` must not call `parallelFor` on the same pool.
+    public func parallelFor(_ count: Int, _ body: (Range<Int>) -> Void) {
+        guard count > 0 else { return }
+        guard threadCount > 1, count > 1, #available(macOS 15, *), let shared else { return body(0..<count) }
+        let threads = threadCount
+        withoutActuallyEscaping(body) { body in
+            unsafeDowncast(shared, to: Shared.self).run { index in
+                let range = ThreadPool.range(index, of: threads, count: count)
+                if !range.isEmpty { body(range) }
+            }
+        }
+    }
+}
+
+@available(macOS 15, *)
+private final class Shared: @unchecked Sendable {
+    // @unchecked Sendable: `generation`/`pending`/`stopping` are atomics; `sleepers` is guarded by `condition`;
+    // `job` is written by the caller only before it bumps `generation` (release) and read by workers only after
+    // they observe that bump (acquire), and it is not touched again until `pending` returns to 0 (acquire).
+    let generation = Atomic<Int>(0)
+    let pending = Atomic<Int>(0)
+    let stopping = Atomic<Bool>(false)
+    let condition = NSCondition()
+    var sleepers = 0
+    var job: ((Int) -> Void)?
+    let workers: Int
+
+    /// Spin iterations before a worker sleeps: long enough to bridge the gap between two matmuls of a token.
+    static let spinLimit = 1 << 16
+
+    init(workers: Int) { self.workers = workers }
+
+    func run(_ work: @escaping (Int) -> Void) {
+        job = work
+        pending.store(workers, ordering: .relaxed)
+        generation.add(1, ordering: .releasing)
+        condition.lock()
+        if sleepers > 0 { condition.broadcast() }
+        condition.unlock()
+        work(0)
+        var spins = 0
+        while pending.load(ordering: .acquiring) != 0 {
+            spins += 1
+            if spins < Shared.spinLimit { spinHint() } else { sched_yield() }
+        }
+        job = nil
+    }
+
+    func workerLoop(index: Int) {
+        var seen = 0
+        while true {
+            var spins = 0
+            while generation.load(ordering: .acquiring) == seen, spins < Shared.spinLimit {
+                spins += 1
+                spinHint()
+            }
+            if generation.load(ordering: .acquiring) == seen {
+                condition.lock()
+                sleepers += 1
+                while generation.load(ordering: .acquiring) == seen { condition.wait() }
+                sleepers -= 1
+                condition.unlock()
+            }
+            seen = generation.load(ordering: .acquiring)
+            if stopping.load(ordering: .acquiring) { return }
+            job?(index)
+            pending.subtract(1, ordering: .releasing)
+        }
+    }
+
+    func stop() {
+        stopping.store(true, ordering: .releasing)
+        generation.add(1, ordering: .releasing)
+        condition.lock()
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Nothing: `_mm_pause` is an external symbol (not an inline function) when imported into Swift, and a call
+    /// into the atomic load per iteration is already a light enough spin on the two cores we target.
+    @inline(__always) func spinHint() {}
+}

@@ -1,0 +1,33 @@
+import Synchronization
+import Testing
+@testable import Kernels
+
+@Suite struct ThreadPoolTests {
+    @Test(arguments: [1, 2, 3])
+    func everyIndexRunsExactlyOnceAcrossManyCalls(threads: Int) {
+        let pool = ThreadPool(threadCount: threads)
+        var hits = [Int](repeating: 0, count: 1000)
+        hits.withUnsafeMutableBufferPointer { buffer in
+            let base = buffer.baseAddress!
+            for call in 0..<500 {
+                let count = 1 + call % 1000
+                // Ranges are disjoint, so threads write disjoint elements.
+                pool.parallelFor(count) { range in for i in range { base[i] += 1 } }
+            }
+        }
+        let expected = (0..<1000).map { i in (0..<500).filter { 1 + $0 % 1000 > i }.count }
+        #expect(hits == expected)
+    }
+
+    @Test func rangesPartitionTheCount() {
+        for threads in 1...4 {
+            for count in [0, 1, 5, 576, 1537] {
+                let ranges = (0..<threads).map { ThreadPool.range($0, of: threads, count: count) }
+                #expect(ranges.first?.lowerBound == 0 && ranges.last?.upperBound == count)
+                for i in 1..<threads { #expect(ranges[i - 1].upperBound == ranges[i].lowerBound) }
+            }
+        }
+    }
+
+    @Test func physicalCoreCountIsPositive() { #expect(ThreadPool.physicalCoreCount >= 1) }
+}
