@@ -9,6 +9,8 @@ struct BitNetCommand: AsyncParsableCommand {
         version: BitNetVersion.string,
         subcommands: [
             InspectCommand.self,
+            PreflightCommand.self,
+            SetupReferenceCommand.self,
         ]
     )
 }
