@@ -12,8 +12,17 @@ public enum DotAVX2 {
         p.loadUnaligned(fromByteOffset: offset, as: __m256i.self)
     }
 
+    /// Widens the F16 at `offset`. Goes through `vmovd` (zero-extending) rather than `_cvtsh_ss`, whose `vpinsrw`
+    /// merges into a stale register and so chained every block to the previous one's accumulator.
     @inline(__always) static func half(_ p: UnsafeRawPointer, _ offset: Int) -> Float {
-        _cvtsh_ss(p.loadUnaligned(fromByteOffset: offset, as: UInt16.self))
+        let bits = Int32(p.loadUnaligned(fromByteOffset: offset, as: UInt16.self))
+        return _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128(bits)))
+    }
+
+    /// Widens the two adjacent F16s at `offset` (e.g. Q4_1's d, m or Q8_1's d, s) into lanes 0 and 1.
+    @inline(__always) static func halfPair(_ p: UnsafeRawPointer, _ offset: Int) -> SIMD4<Float> {
+        let bits = Int32(bitPattern: p.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
+        return _mm_cvtph_ps(_mm_cvtsi32_si128(bits))
     }
 
     /// 16 bytes of packed nibbles → 32 bytes: low nibbles in bytes 0..<16, high nibbles in bytes 16..<32.
@@ -43,56 +52,72 @@ public enum DotAVX2 {
 
     @inline(__always) static func float(_ v: __m256i) -> __m256 { _mm256_cvtepi32_ps(v) }
 
+    /// Horizontal sum of 8 lanes as a tree (the ordered `sum()` is a chain of 8 dependent adds).
+    @inline(__always) static func hsum(_ v: __m256) -> Float {
+        let quad = v.lowHalf + v.highHalf
+        let pair = quad.lowHalf + quad.highHalf
+        return pair[0] + pair[1]
+    }
+
+    /// Σ_b scale_b · products_b over `blocks` blocks, two independent FMA chains so consecutive blocks overlap.
+    /// `block(b)` returns the block's combined F32 scale and its 8 int32 partial products.
+    @inline(__always)
+    static func sumBlocks(_ blocks: Int, _ block: (Int) -> (Float, __m256i)) -> Float {
+        var acc0 = _mm256_setzero_ps(), acc1 = acc0
+        var b = 0
+        while b + 1 < blocks {
+            let (d0, p0) = block(b), (d1, p1) = block(b + 1)
+            acc0 = _mm256_fmadd_ps(_mm256_set1_ps(d0), float(p0), acc0)
+            acc1 = _mm256_fmadd_ps(_mm256_set1_ps(d1), float(p1), acc1)
+            b += 2
+        }
+        if b < blocks {
+            let (d0, p0) = block(b)
+            acc0 = _mm256_fmadd_ps(_mm256_set1_ps(d0), float(p0), acc0)
+        }
+        return hsum(acc0 + acc1)
+    }
+
     // MARK: 32-element block formats
 
     /// Q8_0 · Q8_0.
     public static func q8_0(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
-        var acc = _mm256_setzero_ps()
-        for b in 0..<count / 32 {
+        sumBlocks(count / 32) { b in
             let wb = w + b * BlockLayout.q8_0Bytes, xb = x + b * BlockLayout.q8_0Bytes
-            let p = dotI8I8(load256(wb, 2), load256(xb, 2))
-            acc = _mm256_fmadd_ps(_mm256_set1_ps(half(wb, 0) * half(xb, 0)), float(p), acc)
+            return (half(wb, 0) * half(xb, 0), dotI8I8(load256(wb, 2), load256(xb, 2)))
         }
-        return acc.sum()
     }
 
     /// Q4_0 · Q8_0.
     public static func q4_0(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
-        var acc = _mm256_setzero_ps()
-        for b in 0..<count / 32 {
+        sumBlocks(count / 32) { b in
             let wb = w + b * BlockLayout.q4_0Bytes, xb = x + b * BlockLayout.q8_0Bytes
             let q = _mm256_sub_epi8(nibbles(wb, 2), _mm256_set1_epi8(8))
-            let p = dotI8I8(q, load256(xb, 2))
-            acc = _mm256_fmadd_ps(_mm256_set1_ps(half(wb, 0) * half(xb, 0)), float(p), acc)
+            return (half(wb, 0) * half(xb, 0), dotI8I8(q, load256(xb, 2)))
         }
-        return acc.sum()
     }
 
     /// Q4_1 · Q8_1.
     public static func q4_1(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
-        var acc = _mm256_setzero_ps()
         var minTerms: Float = 0
-        for b in 0..<count / 32 {
+        let products = sumBlocks(count / 32) { b in
             let wb = w + b * BlockLayout.q4_1Bytes, xb = x + b * BlockLayout.q8_1Bytes
-            minTerms += half(wb, 2) * half(xb, 2)
-            let p = dotU8I8(nibbles(wb, 4), load256(xb, 4))
-            acc = _mm256_fmadd_ps(_mm256_set1_ps(half(wb, 0) * half(xb, 0)), float(p), acc)
+            let scales = halfPair(wb, 0) * halfPair(xb, 0)  // (d_w·d_x, m_w·s_x)
+            minTerms += scales[1]
+            return (scales[0], dotU8I8(nibbles(wb, 4), load256(xb, 4)))
         }
-        return acc.sum() + minTerms
+        return products + minTerms
     }
 
     /// Q5_0 · Q8_0.
     public static func q5_0(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
-        var acc = _mm256_setzero_ps()
-        for b in 0..<count / 32 {
+        sumBlocks(count / 32) { b in
             let wb = w + b * BlockLayout.q5_0Bytes, xb = x + b * BlockLayout.q8_0Bytes
             let high = _mm256_and_si256(bytesFromBits(wb.loadUnaligned(fromByteOffset: 2, as: UInt32.self)),
                                         _mm256_set1_epi8(0x10))
             let q = _mm256_sub_epi8(_mm256_or_si256(nibbles(wb, 6), high), _mm256_set1_epi8(16))
-            let p = dotI8I8(q, load256(xb, 2))
-            acc = _mm256_fmadd_ps(_mm256_set1_ps(half(wb, 0) * half(xb, 0)), float(p), acc)
+            return (half(wb, 0) * half(xb, 0), dotI8I8(q, load256(xb, 2)))
         }
-        return acc.sum()
     }
 
     // MARK: K-quants (256-element super-blocks, Q8_K activations)
@@ -116,7 +141,7 @@ public enum DotAVX2 {
             let mins8 = _mm_set_epi32(0, 0, Int32(bitPattern: minsHi), Int32(bitPattern: minsLo))
             let mins16 = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(mins8, mins8))
             let minDot = _mm256_madd_epi16(mins16, load256(xb, 260))
-            minTerms += half(wb, 2) * dx * Float(float(minDot).sum())
+            minTerms += half(wb, 2) * dx * Float(unsafeBitCast(minDot, to: SIMD8<Int32>.self).wrappedSum())
             var isum = _mm256_setzero_si256()
             for chunk in 0..<4 {  // 32 bytes of nibbles = sub-blocks 2·chunk (low) and 2·chunk+1 (high)
                 let raw = load256(wb, 16 + 32 * chunk)
@@ -131,7 +156,7 @@ public enum DotAVX2 {
             }
             acc = _mm256_fmadd_ps(_mm256_set1_ps(half(wb, 0) * dx), float(isum), acc)
         }
-        return acc.sum() - minTerms
+        return hsum(acc) - minTerms
     }
 
     /// Q6_K · Q8_K. Quants are used unsigned (0…63) and the −32 offset is applied once per super-block through
@@ -167,7 +192,7 @@ public enum DotAVX2 {
             let dx = xb.loadUnaligned(as: Float.self)
             acc = _mm256_fmadd_ps(_mm256_set1_ps(half(wb, 208) * dx), float(_mm256_sub_epi32(isum, offset)), acc)
         }
-        return acc.sum()
+        return hsum(acc)
     }
 }
 #endif

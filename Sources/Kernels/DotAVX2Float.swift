@@ -44,7 +44,7 @@ extension DotAVX2 {
             a3 = _mm256_fmadd_ps(load(w, o + 3 * s), load(x, o + 3 * s), a3)
             j += 32
         }
-        var sum = ((a0 + a1) + (a2 + a3)).sum()
+        var sum = hsum((a0 + a1) + (a2 + a3))
         while j < count {
             sum += scalar(w, j) * scalar(x, j)
             j += 1
