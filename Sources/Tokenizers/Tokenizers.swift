@@ -1,5 +1,0 @@
-/// The `Tokenizers` module. See docs/architecture.md for where it sits in the module graph.
-public enum TokenizersModule {
-    /// The module's name, as reported by diagnostics.
-    public static let name = "Tokenizers"
-}
