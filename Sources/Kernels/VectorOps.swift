@@ -1,0 +1,62 @@
+import Foundation
+
+/// Element-wise and row kernels of the forward pass, following ggml-cpu's F32 arithmetic (sums in `Double` where
+/// ggml uses `ggml_float`). Each takes `count` elements; callers guarantee the buffers hold that many.
+public enum VectorOps {
+    /// RMSNorm: `y = x / sqrt(mean(x²) + eps)` (no weight; multiply by the norm weight separately).
+    /// `x` and `y` may be the same buffer.
+    public static func rmsNorm(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int, eps: Float) {
+        var sum = 0.0
+        for j in 0..<count { sum += Double(x[j]) * Double(x[j]) }
+        let scale = 1 / (Float(sum / Double(count)) + eps).squareRoot()
+        for j in 0..<count { y[j] = x[j] * scale }
+    }
+
+    /// In-place softmax over `count` logits: subtract the max, exponentiate, divide by the (Double) sum.
+    public static func softmax(_ x: UnsafeMutablePointer<Float>, count: Int) {
+        guard count > 0 else { return }
+        var maximum = -Float.infinity
+        for j in 0..<count { maximum = max(maximum, x[j]) }
+        var sum = 0.0
+        for j in 0..<count {
+            let e = expf(x[j] - maximum)
+            x[j] = e
+            sum += Double(e)
+        }
+        let inverse = Float(1 / sum)
+        for j in 0..<count { x[j] *= inverse }
+    }
+
+    /// SiLU: `x · σ(x) = x / (1 + e^(−x))`. `x` and `y` may alias.
+    public static func silu(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+        for j in 0..<count { y[j] = x[j] / (1 + expf(-x[j])) }
+    }
+
+    /// SwiGLU gate: `y = silu(gate) · up`, all `count` long. `y` may alias `gate` or `up`.
+    public static func swiglu(
+        gate: UnsafePointer<Float>, up: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int
+    ) {
+        for j in 0..<count { y[j] = gate[j] / (1 + expf(-gate[j])) * up[j] }
+    }
+
+    /// GELU, tanh approximation: `0.5·x·(1 + tanh(√(2/π)·x·(1 + 0.044715·x²)))`.
+    @inline(__always)
+    public static func geluTanh(_ x: Float) -> Float {
+        0.5 * x * (1 + tanhf(0.797_884_56 * x * (1 + 0.044715 * x * x)))
+    }
+
+    /// GELU over a row as ggml-cpu computes it for F32: inputs ≤ −10 give 0, ≥ 10 give x, and otherwise the input
+    /// is rounded to F16 and the result is the F16-rounded `geluTanh` of that (ggml's 64K-entry F16 table).
+    /// Pass `f16Table: false` for the plain F32 formula. `x` and `y` may alias.
+    public static func gelu(
+        _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int, f16Table: Bool = true
+    ) {
+        for j in 0..<count {
+            let v = x[j]
+            if !f16Table { y[j] = geluTanh(v) }
+            else if v <= -10 { y[j] = 0 }
+            else if v >= 10 { y[j] = v }
+            else { y[j] = HalfFloat.round(geluTanh(HalfFloat.round(v))) }
+        }
+    }
+}
