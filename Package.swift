@@ -39,7 +39,7 @@ let package = Package(
         .executableTarget(
             name: "bitnet",
             dependencies: [
-                "GGUF", "BitNetRuntime", "LlamaReference", "CrossVal", "ModelFetcher", "Bench",
+                "GGUF", "BitNetRuntime", "LlamaReference", "CrossVal", "ModelFetcher", "Bench", "Tokenizers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -11,6 +11,7 @@ struct BitNetCommand: AsyncParsableCommand {
             InspectCommand.self,
             PreflightCommand.self,
             SetupReferenceCommand.self,
+            TokenizeCommand.self,
         ]
     )
 }
