@@ -1,4 +1,5 @@
 import GGUF
+import Kernels
 
 /// What one architecture needs from a GGUF file to run on this engine.
 public struct ArchitectureRequirements: Sendable {
@@ -28,11 +29,13 @@ public struct CompatibilityReport: Sendable, Codable {
 
 /// Decides whether the engine can run a GGUF file, from the architectures and weight types it implements.
 public enum Compatibility {
-    /// Architectures the engine implements, keyed by `general.architecture`. Empty until an architecture lands.
-    public static let architectures: [String: ArchitectureRequirements] = [:]
+    /// Architectures the engine implements, keyed by `general.architecture` (from `ModelRegistry`).
+    public static var architectures: [String: ArchitectureRequirements] {
+        Dictionary(uniqueKeysWithValues: ModelRegistry.all.map { ($0.name, $0.requirements) })
+    }
 
     /// Weight types the engine's kernels can multiply.
-    public static let supportedTypes: Set<GGMLType> = []
+    public static var supportedTypes: Set<GGMLType> { Set(DotKernel.supportedTypes) }
 
     /// Checks `file` against the implemented architectures, tensor types and required tensors.
     public static func check(_ file: GGUFFile) -> CompatibilityReport {

@@ -1,0 +1,93 @@
+import GGUF
+
+/// Hyper-parameters shared by the decoder-only transformers this engine runs, read once from GGUF metadata and
+/// validated. Keys are `<arch>.<name>` as llama.cpp's converters write them.
+public struct HyperParameters: Sendable, Codable, Equatable {
+    /// `general.architecture`.
+    public var architecture: String
+    /// Transformer blocks.
+    public var blockCount: Int
+    /// Width of the residual stream.
+    public var embeddingLength: Int
+    /// Hidden width of the feed-forward network.
+    public var feedForwardLength: Int
+    /// Query heads.
+    public var headCount: Int
+    /// Key/value heads (grouped-query attention when fewer than `headCount`).
+    public var headCountKV: Int
+    /// Width of one key head (and query head).
+    public var keyLength: Int
+    /// Width of one value head.
+    public var valueLength: Int
+    /// Dimensions rotated by RoPE (from the start of each head).
+    public var ropeDimensionCount: Int
+    /// RoPE base frequency.
+    public var ropeFreqBase: Float
+    /// RMSNorm epsilon.
+    public var rmsEpsilon: Float
+    /// Training context length.
+    public var contextLength: Int
+    /// Vocabulary size (rows of the embedding matrix).
+    public var vocabSize: Int
+
+    /// Reads the common keys for `arch`.
+    /// - Throws: `ModelError.missingHyperParameter` / `.invalidHyperParameter` naming the key.
+    public init(_ md: GGUFMetadata, architecture arch: String) throws(ModelError) {
+        func int(_ k: String, default d: Int? = nil) throws(ModelError) -> Int {
+            let key = "\(arch).\(k)"
+            if let v = md[key] {
+                guard let i = v.int else { throw .invalidHyperParameter(key: key, value: v.summary(), reason: "not an integer") }
+                return i
+            }
+            guard let d else { throw .missingHyperParameter(key: key) }
+            return d
+        }
+        func float(_ k: String, default d: Float? = nil) throws(ModelError) -> Float {
+            let key = "\(arch).\(k)"
+            if let v = md[key] {
+                guard let f = v.float else { throw .invalidHyperParameter(key: key, value: v.summary(), reason: "not a number") }
+                return f
+            }
+            guard let d else { throw .missingHyperParameter(key: key) }
+            return d
+        }
+        architecture = arch
+        blockCount = try int("block_count")
+        embeddingLength = try int("embedding_length")
+        feedForwardLength = try int("feed_forward_length")
+        headCount = try int("attention.head_count")
+        headCountKV = try int("attention.head_count_kv", default: headCount)
+        guard headCount > 0, embeddingLength > 0 else {
+            throw .invalidHyperParameter(key: "\(arch).attention.head_count", value: "\(headCount)", reason: "must be positive")
+        }
+        keyLength = try int("attention.key_length", default: embeddingLength / headCount)
+        valueLength = try int("attention.value_length", default: keyLength)
+        ropeDimensionCount = try int("rope.dimension_count", default: keyLength)
+        ropeFreqBase = try float("rope.freq_base", default: 10_000)
+        rmsEpsilon = try float("attention.layer_norm_rms_epsilon")
+        contextLength = try int("context_length")
+        let tokens = md["tokenizer.ggml.tokens"]?.array?.count
+        vocabSize = try int("vocab_size", default: tokens ?? 0)
+        try validate()
+    }
+
+    func validate() throws(ModelError) {
+        let a = architecture
+        func check(_ ok: Bool, _ key: String, _ v: Int, _ why: String) throws(ModelError) {
+            if !ok { throw .invalidHyperParameter(key: "\(a).\(key)", value: "\(v)", reason: why) }
+        }
+        try check(blockCount > 0 && blockCount <= 1024, "block_count", blockCount, "must be 1...1024")
+        try check(feedForwardLength > 0, "feed_forward_length", feedForwardLength, "must be positive")
+        try check(headCountKV > 0 && headCount % headCountKV == 0, "attention.head_count_kv", headCountKV,
+                  "must divide head_count \(headCount)")
+        try check(keyLength > 0 && keyLength % 2 == 0, "attention.key_length", keyLength, "must be positive and even")
+        try check(valueLength > 0, "attention.value_length", valueLength, "must be positive")
+        try check(ropeDimensionCount > 0 && ropeDimensionCount <= keyLength && ropeDimensionCount % 2 == 0,
+                  "rope.dimension_count", ropeDimensionCount, "must be even and at most key_length \(keyLength)")
+        try check(contextLength > 0, "context_length", contextLength, "must be positive")
+        try check(vocabSize > 0, "vocab_size", vocabSize, "must be positive (no tokenizer.ggml.tokens either)")
+    }
+
+    /// Query heads that share one key/value head.
+    public var groupSize: Int { headCount / headCountKV }
+}

@@ -1,0 +1,105 @@
+import Kernels
+
+/// Element type of the key/value cache.
+public enum KVCacheType: String, Sendable, Codable, CaseIterable {
+    /// IEEE half, as llama.cpp stores its cache by default.
+    case f16
+    /// Full precision.
+    case f32
+
+    var bytes: Int { self == .f16 ? 2 : 4 }
+}
+
+/// Keys and values of every layer for positions `0..<length`, written once per token and read by attention.
+///
+/// Layout per layer: `[capacity, kvWidth]` row-major for K and for V, where `kvWidth = headCountKV × headLength`,
+/// so one position of one layer is one contiguous row.
+public final class KVCache: @unchecked Sendable {
+    // @unchecked Sendable: a cache belongs to one inference session, which serialises its use.
+
+    /// Maximum positions.
+    public let capacity: Int
+    /// Storage type.
+    public let type: KVCacheType
+    /// Layers.
+    public let layerCount: Int
+    /// Elements per position per layer for keys and for values.
+    public let keyWidth: Int, valueWidth: Int
+    /// Positions currently filled.
+    public private(set) var length = 0
+    private let keys: UnsafeMutableRawPointer
+    private let values: UnsafeMutableRawPointer
+
+    /// Allocates a zeroed cache.
+    public init(layers: Int, capacity: Int, keyWidth: Int, valueWidth: Int, type: KVCacheType = .f16) {
+        self.layerCount = layers
+        self.capacity = capacity
+        self.keyWidth = keyWidth
+        self.valueWidth = valueWidth
+        self.type = type
+        keys = .allocate(byteCount: max(1, layers * capacity * keyWidth * type.bytes), alignment: 64)
+        values = .allocate(byteCount: max(1, layers * capacity * valueWidth * type.bytes), alignment: 64)
+    }
+
+    deinit {
+        keys.deallocate()
+        values.deallocate()
+    }
+
+    /// Bytes held by keys and values together.
+    public var byteCount: Int { layerCount * capacity * (keyWidth + valueWidth) * type.bytes }
+
+    /// Forgets every position (the memory is reused).
+    public func clear() { length = 0 }
+
+    /// Forgets positions from `newLength` on.
+    public func truncate(to newLength: Int) { length = max(0, min(length, newLength)) }
+
+    /// Marks `count` more positions as filled (after a forward pass has stored them).
+    public func advance(by count: Int) { length = min(capacity, length + count) }
+
+    /// Stores the key and value rows of `layer` at `position`.
+    public func store(layer: Int, position: Int, key: UnsafePointer<Float>, value: UnsafePointer<Float>) {
+        precondition(layer < layerCount && position < capacity, "KV store outside the cache")
+        let kOff = (layer * capacity + position) * keyWidth, vOff = (layer * capacity + position) * valueWidth
+        switch type {
+        case .f32:
+            (keys.assumingMemoryBound(to: Float.self) + kOff).update(from: key, count: keyWidth)
+            (values.assumingMemoryBound(to: Float.self) + vOff).update(from: value, count: valueWidth)
+        case .f16:
+            let k = keys.assumingMemoryBound(to: UInt16.self) + kOff, v = values.assumingMemoryBound(to: UInt16.self) + vOff
+            for i in 0..<keyWidth { k[i] = HalfFloat.fromFloat(key[i]) }
+            for i in 0..<valueWidth { v[i] = HalfFloat.fromFloat(value[i]) }
+        }
+    }
+
+    /// Dot product of `q` (`count` floats) with the key of `layer` at `position`, starting at element `offset`.
+    @inline(__always)
+    func keyDot(layer: Int, position: Int, offset: Int, _ q: UnsafePointer<Float>, count: Int) -> Float {
+        let base = (layer * capacity + position) * keyWidth + offset
+        var s: Float = 0
+        switch type {
+        case .f32:
+            let k = keys.assumingMemoryBound(to: Float.self) + base
+            for i in 0..<count { s += q[i] * k[i] }
+        case .f16:
+            let k = keys.assumingMemoryBound(to: UInt16.self) + base
+            for i in 0..<count { s += q[i] * HalfFloat.toFloat(k[i]) }
+        }
+        return s
+    }
+
+    /// `out[i] += w × V[layer, position, offset + i]` for `count` elements.
+    @inline(__always)
+    func addScaledValue(layer: Int, position: Int, offset: Int, weight w: Float, into out: UnsafeMutablePointer<Float>, count: Int) {
+        let base = (layer * capacity + position) * valueWidth + offset
+        switch type {
+        case .f32:
+            let v = values.assumingMemoryBound(to: Float.self) + base
+            for i in 0..<count { out[i] += w * v[i] }
+        case .f16:
+            let v = values.assumingMemoryBound(to: UInt16.self) + base
+            for i in 0..<count { out[i] += w * HalfFloat.toFloat(v[i]) }
+        }
+    }
+}

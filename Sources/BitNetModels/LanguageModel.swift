@@ -1,0 +1,84 @@
+import GGUF
+import Kernels
+
+/// A decoder-only language model that turns token ids into next-token logits, appending to a `KVCache`.
+public protocol LanguageModel: AnyObject, Sendable {
+    /// Hyper-parameters read from the file.
+    var hyperParameters: HyperParameters { get }
+
+    /// Runs `tokens` at positions `cache.length ..< cache.length + tokens.count`, stores their keys and values, and
+    /// returns logits `[rows, vocabSize]`: every position when `allLogits`, else only the last. The buffer belongs to
+    /// `context` and is valid until its next use.
+    /// - Throws: `ModelError.contextOverflow` when the tokens do not fit, `.tokenOutOfRange` for a bad id.
+    func forward(_ tokens: [Int32], cache: KVCache, context: ComputeContext,
+                 allLogits: Bool) throws(ModelError) -> UnsafeBufferPointer<Float>
+
+    /// A cache sized for this model.
+    func makeCache(capacity: Int, type: KVCacheType) -> KVCache
+}
+
+/// One architecture: its name, what it needs from a file, and how to build the model.
+public protocol Architecture: Sendable {
+    /// `general.architecture` value.
+    static var name: String { get }
+    /// Keys and tensors a file must have.
+    static var requirements: ArchitectureRequirements { get }
+    /// Builds the model over the file's (memory-mapped) tensors; the model keeps `file` alive.
+    static func load(_ file: GGUFFile) throws(ModelError) -> any LanguageModel
+}
+
+/// Maps `general.architecture` to the implementation. Adding an architecture is one file plus one entry here.
+public enum ModelRegistry {
+    /// Every implemented architecture.
+    public static let all: [any Architecture.Type] = [LlamaArchitecture.self]
+
+    /// Implemented architecture names.
+    public static var names: [String] { all.map { $0.name }.sorted() }
+
+    /// Builds the model for `file`.
+    /// - Throws: `ModelError.unsupportedArchitecture` or the architecture's own loading errors.
+    public static func load(_ file: GGUFFile) throws(ModelError) -> any LanguageModel {
+        guard let arch = file.metadata.architecture else { throw .missingHyperParameter(key: "general.architecture") }
+        guard let impl = all.first(where: { $0.name == arch }) else {
+            throw .unsupportedArchitecture(arch, implemented: names)
+        }
+        return try impl.load(file)
+    }
+}
+
+/// Threads, kernel scratch and activation buffers for forward passes; one per inference session.
+public final class ComputeContext: @unchecked Sendable {
+    // @unchecked Sendable: used by one session at a time; the pool synchronises its own workers.
+
+    /// Worker threads for matmul and attention.
+    public let pool: ThreadPool
+    /// Kernel scratch (quantized activations, executed-kernel record).
+    public let scratch = KernelScratch()
+    private var buffers: [UnsafeMutablePointer<Float>?]
+    private var capacities: [Int]
+
+    /// A context with `threads` threads (default: physical cores).
+    public init(threads: Int = ThreadPool.physicalCoreCount) {
+        pool = ThreadPool(threadCount: threads)
+        buffers = Array(repeating: nil, count: Slot.allCases.count)
+        capacities = Array(repeating: 0, count: Slot.allCases.count)
+    }
+
+    deinit { for b in buffers { b?.deallocate() } }
+
+    /// Named activation buffers used by the forward passes.
+    public enum Slot: Int, CaseIterable, Sendable {
+        case residual, normed, query, key, value, attention, gate, up, logits, extra
+    }
+
+    /// A buffer of at least `count` floats for `slot`, reused across calls (grown, never shrunk).
+    public func buffer(_ slot: Slot, _ count: Int) -> UnsafeMutablePointer<Float> {
+        let i = slot.rawValue
+        if capacities[i] < count {
+            buffers[i]?.deallocate()
+            buffers[i] = .allocate(capacity: count)
+            capacities[i] = count
+        }
+        return buffers[i]!
+    }
+}

@@ -1,0 +1,144 @@
+import GGUF
+import Kernels
+
+/// The `llama` architecture: RMSNorm → GQA attention with RoPE → RMSNorm → SwiGLU feed-forward, pre-norm residual
+/// blocks, a final RMSNorm and an output projection (tied to the token embedding when `output.weight` is absent).
+public enum LlamaArchitecture: Architecture {
+    public static let name = "llama"
+
+    public static let requirements = ArchitectureRequirements(
+        name: name,
+        requiredKeys: ["{arch}.block_count", "{arch}.embedding_length", "{arch}.feed_forward_length",
+                       "{arch}.attention.head_count", "{arch}.attention.layer_norm_rms_epsilon", "{arch}.context_length"],
+        requiredTensors: ["token_embd.weight", "output_norm.weight", "blk.{i}.attn_norm.weight", "blk.{i}.attn_q.weight",
+                          "blk.{i}.attn_k.weight", "blk.{i}.attn_v.weight", "blk.{i}.attn_output.weight",
+                          "blk.{i}.ffn_norm.weight", "blk.{i}.ffn_gate.weight", "blk.{i}.ffn_up.weight",
+                          "blk.{i}.ffn_down.weight"]
+    )
+
+    public static func load(_ file: GGUFFile) throws(ModelError) -> any LanguageModel {
+        try LlamaLanguageModel(file: file)
+    }
+}
+
+/// Weights of a llama model, memory-mapped from its GGUF file, and the forward pass over them.
+public final class LlamaLanguageModel: LanguageModel, @unchecked Sendable {
+    // @unchecked Sendable: every stored property is immutable after init; weights point into the mapped file.
+
+    /// One transformer block's weights.
+    struct Block {
+        let attnNorm: [Float], ffnNorm: [Float]
+        let wq, wk, wv, wo: WeightMatrix
+        let wGate, wUp, wDown: WeightMatrix
+    }
+
+    public let hyperParameters: HyperParameters
+    let file: GGUFFile
+    let tokenEmbedding: WeightMatrix
+    let blocks: [Block]
+    let outputNorm: [Float]
+    let output: WeightMatrix
+    let invFreq: [Float]
+
+    /// Reads hyper-parameters and binds every tensor, checking each shape.
+    public init(file: GGUFFile) throws(ModelError) {
+        let hp = try HyperParameters(file.metadata, architecture: LlamaArchitecture.name)
+        let w = WeightLoader(file: file)
+        let d = hp.embeddingLength, ff = hp.feedForwardLength
+        let qWidth = hp.headCount * hp.keyLength, kvWidth = hp.headCountKV * hp.keyLength
+        let vWidth = hp.headCountKV * hp.valueLength
+        self.file = file
+        hyperParameters = hp
+        tokenEmbedding = try w.matrix("token_embd.weight", rows: hp.vocabSize, cols: d)
+        var blocks: [Block] = []
+        for i in 0..<hp.blockCount {
+            let p = "blk.\(i)."
+            blocks.append(Block(
+                attnNorm: try w.vector(p + "attn_norm.weight", count: d),
+                ffnNorm: try w.vector(p + "ffn_norm.weight", count: d),
+                wq: try w.matrix(p + "attn_q.weight", rows: qWidth, cols: d),
+                wk: try w.matrix(p + "attn_k.weight", rows: kvWidth, cols: d),
+                wv: try w.matrix(p + "attn_v.weight", rows: vWidth, cols: d),
+                wo: try w.matrix(p + "attn_output.weight", rows: d, cols: hp.headCount * hp.valueLength),
+                wGate: try w.matrix(p + "ffn_gate.weight", rows: ff, cols: d),
+                wUp: try w.matrix(p + "ffn_up.weight", rows: ff, cols: d),
+                wDown: try w.matrix(p + "ffn_down.weight", rows: d, cols: ff)))
+        }
+        self.blocks = blocks
+        outputNorm = try w.vector("output_norm.weight", count: d)
+        output = try w.optionalMatrix("output.weight", rows: hp.vocabSize, cols: d) ?? tokenEmbedding
+        invFreq = TransformerOps.inverseFrequencies(base: hp.ropeFreqBase, dims: hp.ropeDimensionCount)
+    }
+
+    public func makeCache(capacity: Int, type: KVCacheType) -> KVCache {
+        let hp = hyperParameters
+        return KVCache(layers: hp.blockCount, capacity: capacity, keyWidth: hp.headCountKV * hp.keyLength,
+                       valueWidth: hp.headCountKV * hp.valueLength, type: type)
+    }
+
+    public func forward(_ tokens: [Int32], cache: KVCache, context ctx: ComputeContext,
+                        allLogits: Bool) throws(ModelError) -> UnsafeBufferPointer<Float> {
+        let hp = hyperParameters, n = tokens.count, start = cache.length
+        guard n > 0 else { return UnsafeBufferPointer(start: nil, count: 0) }
+        guard start + n <= cache.capacity else { throw .contextOverflow(tokens: start + n, contextLength: cache.capacity) }
+        for t in tokens where t < 0 || Int(t) >= hp.vocabSize { throw .tokenOutOfRange(id: t, vocabSize: hp.vocabSize) }
+        let d = hp.embeddingLength, ff = hp.feedForwardLength
+        let qW = hp.headCount * hp.keyLength, kW = hp.headCountKV * hp.keyLength, vW = hp.headCountKV * hp.valueLength
+        let oW = hp.headCount * hp.valueLength
+        let pool = ctx.pool, scratch = ctx.scratch
+        // Activations, row-major per token: x [n, d] residual, xn [n, d] normed / projection output,
+        // q [n, qW], k [n, kW], v [n, vW], attn [n, oW], gate/up [n, ff].
+        let x = ctx.buffer(.residual, n * d), xn = ctx.buffer(.normed, n * d)
+        let q = ctx.buffer(.query, n * qW), k = ctx.buffer(.key, n * kW), v = ctx.buffer(.value, n * vW)
+        let attn = ctx.buffer(.attention, n * oW)
+        let gate = ctx.buffer(.gate, n * ff), up = ctx.buffer(.up, n * ff)
+
+        for (i, t) in tokens.enumerated() { tokenEmbedding.dequantizeRow(Int(t), into: x + i * d) }
+
+        for (l, b) in blocks.enumerated() {
+            // Attention: xn = norm(x); q,k,v = xn·Wqᵀ, xn·Wkᵀ, xn·Wvᵀ; rotate q,k; cache k,v; x += attn(q)·Woᵀ
+            b.attnNorm.withUnsafeBufferPointer { w in
+                for i in 0..<n { TransformerOps.rmsNorm(x + i * d, weight: w.baseAddress!, eps: hp.rmsEpsilon, into: xn + i * d, n: d) }
+            }
+            matmul(b.wq, input: xn, count: n, output: q, pool: pool, scratch: scratch)
+            matmul(b.wk, input: xn, count: n, output: k, pool: pool, scratch: scratch)
+            matmul(b.wv, input: xn, count: n, output: v, pool: pool, scratch: scratch)
+            invFreq.withUnsafeBufferPointer { f in
+                for i in 0..<n {
+                    TransformerOps.rope(q + i * qW, heads: hp.headCount, headLength: hp.keyLength, dims: hp.ropeDimensionCount,
+                                        position: start + i, invFreq: f.baseAddress!, style: .interleaved)
+                    TransformerOps.rope(k + i * kW, heads: hp.headCountKV, headLength: hp.keyLength, dims: hp.ropeDimensionCount,
+                                        position: start + i, invFreq: f.baseAddress!, style: .interleaved)
+                    cache.store(layer: l, position: start + i, key: k + i * kW, value: v + i * vW)
+                }
+            }
+            TransformerOps.attention(q: q, out: attn, tokens: n, start: start, layer: l, cache: cache,
+                                     heads: hp.headCount, group: hp.groupSize, keyLength: hp.keyLength,
+                                     valueLength: hp.valueLength, scale: 1 / Float(hp.keyLength).squareRoot(), pool: pool)
+            matmul(b.wo, input: attn, count: n, output: xn, pool: pool, scratch: scratch)
+            TransformerOps.add(x, xn, n: n * d)
+
+            // Feed-forward: xn = norm(x); x += (silu(xn·Wgateᵀ) ⊙ xn·Wupᵀ)·Wdownᵀ
+            b.ffnNorm.withUnsafeBufferPointer { w in
+                for i in 0..<n { TransformerOps.rmsNorm(x + i * d, weight: w.baseAddress!, eps: hp.rmsEpsilon, into: xn + i * d, n: d) }
+            }
+            matmul(b.wGate, input: xn, count: n, output: gate, pool: pool, scratch: scratch)
+            matmul(b.wUp, input: xn, count: n, output: up, pool: pool, scratch: scratch)
+            VectorOps.swiglu(gate: gate, up: up, into: gate, count: n * ff)
+            matmul(b.wDown, input: gate, count: n, output: xn, pool: pool, scratch: scratch)
+            TransformerOps.add(x, xn, n: n * d)
+        }
+        cache.advance(by: n)
+
+        // Output: logits = norm(x)·Woutᵀ for the rows asked for.
+        let first = allLogits ? 0 : n - 1, rows = n - first
+        outputNorm.withUnsafeBufferPointer { w in
+            for i in 0..<rows {
+                TransformerOps.rmsNorm(x + (first + i) * d, weight: w.baseAddress!, eps: hp.rmsEpsilon, into: xn + i * d, n: d)
+            }
+        }
+        let logits = ctx.buffer(.logits, rows * hp.vocabSize)
+        matmul(output, input: xn, count: rows, output: logits, pool: pool, scratch: scratch)
+        return UnsafeBufferPointer(start: logits, count: rows * hp.vocabSize)
+    }
+}

@@ -1,5 +1,0 @@
-/// The `BitNetRuntime` module. See docs/architecture.md for where it sits in the module graph.
-public enum BitNetRuntimeModule {
-    /// The module's name, as reported by diagnostics.
-    public static let name = "BitNetRuntime"
-}

@@ -1,0 +1,105 @@
+import Foundation
+
+/// One chat message.
+public struct ChatMessage: Sendable, Codable, Equatable {
+    /// `system`, `user` or `assistant`.
+    public var role: String
+    /// The text.
+    public var content: String
+
+    public init(role: String, content: String) {
+        self.role = role
+        self.content = content
+    }
+}
+
+/// Renders conversations for the template families the supported models carry, recognised from the Jinja text in
+/// `tokenizer.chat_template`: ChatML (SmolLM2, Qwen), Gemma, Llama-3. This is not a Jinja interpreter: it knows
+/// each family's shape, and refuses a template it does not recognise rather than guess.
+public struct ChatTemplate: Sendable, Equatable {
+    /// The recognised families.
+    public enum Family: String, Sendable, Codable {
+        case chatML = "chatml", gemma, llama3
+    }
+
+    /// Which family.
+    public let family: Family
+    /// System prompt ChatML templates insert when the conversation has none (SmolLM2's does).
+    public let defaultSystemPrompt: String?
+
+    /// Recognises `template`.
+    /// - Throws: `EngineError.unsupportedChatTemplate` naming what was looked for.
+    public init(template: String) throws(EngineError) {
+        if template.contains("<|im_start|>") {
+            family = .chatML
+            defaultSystemPrompt = ChatTemplate.chatMLDefaultSystem(template)
+        } else if template.contains("<start_of_turn>") {
+            family = .gemma
+            defaultSystemPrompt = nil
+        } else if template.contains("<|start_header_id|>") {
+            family = .llama3
+            defaultSystemPrompt = nil
+        } else {
+            throw .unsupportedChatTemplate(
+                "the model's tokenizer.chat_template is none of ChatML (<|im_start|>), Gemma (<start_of_turn>) or "
+                    + "Llama-3 (<|start_header_id|>); use `bitnet run` with a raw prompt instead")
+        }
+    }
+
+    /// A template of a known family.
+    public init(family: Family, defaultSystemPrompt: String? = nil) {
+        self.family = family
+        self.defaultSystemPrompt = defaultSystemPrompt
+    }
+
+    /// The text of `messages`, ending with the assistant's turn opener when `addGenerationPrompt`.
+    /// `bosText` is the BOS token's text, written where the template writes `bos_token`.
+    public func render(_ messages: [ChatMessage], addGenerationPrompt: Bool, bosText: String = "") -> String {
+        var out = ""
+        switch family {
+        case .chatML:
+            if let sys = defaultSystemPrompt, messages.first?.role != "system" {
+                out += "<|im_start|>system\n\(sys)<|im_end|>\n"
+            }
+            for m in messages { out += "<|im_start|>\(m.role)\n\(m.content)<|im_end|>\n" }
+            if addGenerationPrompt { out += "<|im_start|>assistant\n" }
+        case .gemma:
+            // Gemma has no system role: a system message is prefixed to the first user turn.
+            out += bosText
+            var pendingSystem: String?
+            for m in messages {
+                if m.role == "system" { pendingSystem = m.content; continue }
+                let role = m.role == "assistant" ? "model" : m.role
+                var content = m.content
+                if let sys = pendingSystem, role == "user" { content = sys + "\n\n" + content; pendingSystem = nil }
+                out += "<start_of_turn>\(role)\n\(content.trimmingWhitespace())<end_of_turn>\n"
+            }
+            if addGenerationPrompt { out += "<start_of_turn>model\n" }
+        case .llama3:
+            out += bosText
+            for m in messages {
+                out += "<|start_header_id|>\(m.role)<|end_header_id|>\n\n\(m.content.trimmingWhitespace())<|eot_id|>"
+            }
+            if addGenerationPrompt { out += "<|start_header_id|>assistant<|end_header_id|>\n\n" }
+        }
+        return out
+    }
+
+    /// The literal system turn a ChatML template emits when `messages[0]` is not a system message, if any.
+    static func chatMLDefaultSystem(_ template: String) -> String? {
+        let marker = "<|im_start|>system\n"
+        guard template.contains("messages[0]['role'] != 'system'"), let start = template.range(of: marker),
+              let end = template.range(of: "<|im_end|>", range: start.upperBound..<template.endIndex)
+        else { return nil }
+        return String(template[start.upperBound..<end.lowerBound])
+    }
+}
+
+extension String {
+    func trimmingWhitespace() -> String {
+        var s = Substring(self)
+        while let c = s.first, c.isWhitespace { s.removeFirst() }
+        while let c = s.last, c.isWhitespace { s.removeLast() }
+        return String(s)
+    }
+}

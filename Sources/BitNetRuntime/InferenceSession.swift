@@ -1,0 +1,93 @@
+import BitNetModels
+import Foundation
+import GGUF
+import Kernels
+
+/// Options fixed when a session is created.
+public struct SessionOptions: Sendable {
+    /// Context length (KV cache positions); 0 means the model's training context, capped at 4096.
+    public var contextLength = 0
+    /// Threads for matmul and attention.
+    public var threads = ThreadPool.physicalCoreCount
+    /// KV cache element type.
+    public var kvCacheType: KVCacheType = .f16
+    /// Prompt tokens evaluated per forward pass during prefill.
+    public var batchSize = 512
+
+    public init() {}
+}
+
+/// One conversation with a model: its KV cache, the tokens in it, and the compute context.
+///
+/// Evaluating appends to the cache; `truncate(to:)` rewinds. Not thread-safe: use one session per thread.
+public final class InferenceSession {
+    /// The model.
+    public let model: any LanguageModel
+    /// The cache.
+    public let cache: KVCache
+    /// Threads and scratch.
+    public let context: ComputeContext
+    /// Options this session was created with.
+    public let options: SessionOptions
+    /// Tokens whose keys and values are in the cache, in order.
+    public private(set) var tokens: [Int32] = []
+
+    /// A session over `model`.
+    public init(model: any LanguageModel, options: SessionOptions = SessionOptions()) {
+        let hp = model.hyperParameters
+        let n = options.contextLength > 0 ? options.contextLength : min(hp.contextLength, 4096)
+        self.model = model
+        self.options = options
+        cache = model.makeCache(capacity: n, type: options.kvCacheType)
+        context = ComputeContext(threads: options.threads)
+    }
+
+    /// Context length in tokens.
+    public var contextLength: Int { cache.capacity }
+
+    /// Vocabulary size (logits per position).
+    public var vocabSize: Int { model.hyperParameters.vocabSize }
+
+    /// Evaluates `newTokens` after the cached ones, in batches of `options.batchSize`, and returns the logits of
+    /// the last token (`vocabSize` floats), or of every new token (`[newTokens.count, vocabSize]`) when `allLogits`.
+    /// - Throws: `EngineError.model` (context overflow, bad token id).
+    public func evaluate(_ newTokens: [Int32], allLogits: Bool = false) throws(EngineError) -> [Float] {
+        guard !newTokens.isEmpty else { return [] }
+        guard cache.length + newTokens.count <= cache.capacity else {
+            throw .model(.contextOverflow(tokens: cache.length + newTokens.count, contextLength: cache.capacity))
+        }
+        var out: [Float] = []
+        if allLogits { out.reserveCapacity(newTokens.count * vocabSize) }
+        var i = 0
+        while i < newTokens.count {
+            let batch = Array(newTokens[i..<min(newTokens.count, i + max(1, options.batchSize))])
+            let isLast = i + batch.count == newTokens.count
+            do {
+                let logits = try model.forward(batch, cache: cache, context: context, allLogits: allLogits)
+                if allLogits || isLast { out.append(contentsOf: logits) }
+            } catch {
+                throw .model(error)
+            }
+            tokens.append(contentsOf: batch)
+            i += batch.count
+        }
+        return out
+    }
+
+    /// Forgets every token after the first `count` (e.g. to reuse a shared prompt prefix).
+    public func truncate(to count: Int) {
+        let n = max(0, min(count, tokens.count))
+        tokens.removeSubrange(n...)
+        cache.truncate(to: n)
+    }
+
+    /// Number of leading tokens that `other` shares with the cached tokens.
+    public func commonPrefixLength(with other: [Int32]) -> Int {
+        var n = 0
+        while n < tokens.count, n < other.count, tokens[n] == other[n] { n += 1 }
+        return n
+    }
+
+    /// Kernel ids that have run in this session (e.g. `q4_1×q8_1.avx2`).
+    public var executedKernels: [String] { context.scratch.executedKernelIDs }
+}
