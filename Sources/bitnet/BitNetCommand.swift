@@ -8,6 +8,8 @@ struct BitNetCommand: AsyncParsableCommand {
         abstract: "Run BitNet and llama-family GGUF models on the CPU, checked against llama.cpp.",
         version: BitNetVersion.string,
         subcommands: [
+            RunCommand.self,
+            ChatCommand.self,
             InspectCommand.self,
             PreflightCommand.self,
             SetupReferenceCommand.self,

@@ -1,0 +1,115 @@
+import ArgumentParser
+import BitNetModels
+import BitNetRuntime
+import Foundation
+
+/// Options shared by the commands that run a model.
+struct ModelOptions: ParsableArguments {
+    @Option(name: .long, help: "Path to a .gguf model. Default: the cached SmolLM2-135M-Instruct (see scripts/fetch-test-models.sh).")
+    var model: String?
+
+    @Option(name: .long, help: "Threads for matmul and attention (default: physical cores).")
+    var threads: Int?
+
+    @Option(name: .long, help: "Context length in tokens (default: the model's, capped at 4096).")
+    var ctx: Int?
+
+    @Option(name: .customLong("kv-type"), help: "KV cache element type: f16 or f32.")
+    var kvType: KVCacheType = .f16
+
+    /// The model path: `--model`, else the default model in the cache.
+    func resolvedModelPath() throws -> String {
+        if let model { return model }
+        let env = ProcessInfo.processInfo.environment
+        let cache = env["BITNET_MODEL_CACHE_DIR"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? (env["BITNET_CACHE_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory() + "/.cache/bitnet-swift") + "/models"
+        let path = cache + "/" + DefaultModel.sha256 + "/model.gguf"
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw ValidationError("no --model given and the default model (\(DefaultModel.name)) is not cached at \(path). "
+                + "Fetch it with `scripts/fetch-test-models.sh smollm2`, or pass --model FILE.")
+        }
+        return path
+    }
+
+    /// Session options from the flags.
+    func sessionOptions() throws -> SessionOptions {
+        var o = SessionOptions()
+        if let threads {
+            guard threads > 0 && threads <= 256 else { throw ValidationError("--threads must be 1...256, got \(threads)") }
+            o.threads = threads
+        }
+        if let ctx {
+            guard ctx > 0 else { throw ValidationError("--ctx must be positive, got \(ctx)") }
+            o.contextLength = ctx
+        }
+        o.kvCacheType = kvType
+        return o
+    }
+
+    /// Loads the engine, checking `--ctx` against the model's training context.
+    func loadEngine() throws -> (Engine, SessionOptions) {
+        let engine = try Engine(path: try resolvedModelPath())
+        let options = try sessionOptions()
+        let train = engine.model.hyperParameters.contextLength
+        if options.contextLength > train {
+            throw ValidationError("--ctx \(options.contextLength) exceeds the model's training context of \(train)")
+        }
+        return (engine, options)
+    }
+}
+
+/// The default model (the lockfile's `default` tier).
+enum DefaultModel {
+    static let name = "SmolLM2-135M-Instruct Q4_1"
+    static let sha256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
+}
+
+/// Sampling flags shared by `run` and `chat`.
+struct SamplingOptions: ParsableArguments {
+    @Option(name: [.customShort("n"), .long], help: "Tokens to generate.")
+    var nPredict: Int = 128
+
+    @Option(name: .long, help: "Temperature; 0 is greedy.")
+    var temp: Float = 0.8
+
+    @Option(name: .customLong("top-k"), help: "Keep the K most likely tokens (0 = off).")
+    var topK: Int = 40
+
+    @Option(name: .customLong("top-p"), help: "Nucleus sampling threshold (1 = off).")
+    var topP: Float = 0.95
+
+    @Option(name: .customLong("min-p"), help: "Drop tokens below min-p × the top probability (0 = off).")
+    var minP: Float = 0.05
+
+    @Option(name: .customLong("repeat-penalty"), help: "Penalty for repeating recent tokens (1 = off).")
+    var repeatPenalty: Float = 1.0
+
+    @Option(name: .customLong("frequency-penalty"), help: "Frequency penalty (0 = off).")
+    var frequencyPenalty: Float = 0
+
+    @Option(name: .customLong("presence-penalty"), help: "Presence penalty (0 = off).")
+    var presencePenalty: Float = 0
+
+    @Option(name: .long, help: "Random seed (same seed, same text).")
+    var seed: UInt64 = 0x5EED
+
+    @Option(name: .long, parsing: .singleValue, help: "Stop when this text appears (repeatable).")
+    var stop: [String] = []
+
+    func parameters() throws -> SamplingParameters {
+        guard nPredict >= 0 else { throw ValidationError("-n must be 0 or more, got \(nPredict)") }
+        var p = SamplingParameters()
+        p.temperature = temp
+        p.topK = topK
+        p.topP = topP
+        p.minP = minP
+        p.repeatPenalty = repeatPenalty
+        p.frequencyPenalty = frequencyPenalty
+        p.presencePenalty = presencePenalty
+        p.seed = seed
+        if let why = p.validationError() { throw ValidationError(why) }
+        return p
+    }
+}
+
+extension KVCacheType: ExpressibleByArgument {}
