@@ -78,14 +78,19 @@ import Testing
 
     @Test func truncatedTensorTable() throws {
         let real = try Self.real.get()
-        // Cut inside the last tensor's name, so the directory is short by a few bytes.
+        // Cut inside the last tensor's dimensions, so the directory is short by a few bytes.
         let last = try GGUFFile(bytes: real).tensors.last!.name
-        let q = try Self.offsetOfString(last, in: real)
-        guard case .truncated(_, let offset, let what, _, _)? = Self.parseError(Array(real.prefix(q + 12))) else {
+        let dims = try Self.tensorInfo(last, in: real) + 4
+        guard case .truncated(_, let offset, let what, 8, _)? = Self.parseError(Array(real.prefix(dims + 5))) else {
             Issue.record("expected truncated"); return
         }
-        #expect(offset == q)
-        #expect(what.contains("tensor name"))
+        #expect(offset == dims)
+        #expect(what.contains("dimensions of '\(last)'"))
+        // A cut inside the name itself: the declared name length reaches past the end.
+        let nameAt = try Self.offsetOfString(last, in: real)
+        guard case .lengthBeyondFile(_, nameAt, _, _, _)? = Self.parseError(Array(real.prefix(nameAt + 12))) else {
+            Issue.record("expected lengthBeyondFile"); return
+        }
     }
 
     @Test func truncatedTensorData() throws {
