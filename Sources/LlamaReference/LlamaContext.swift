@@ -86,7 +86,7 @@ public final class LlamaContext: @unchecked Sendable {
         }
     }
 
-    /// Positions evaluated so far (where the next token goes).
+    /// Positions evaluated so far (where the next token goes); 0 while another call is running.
     public var evaluatedPositions: Int {
         (try? cell.borrow(.exclusive) { Int(symbols.contextNPast($0)) }) ?? 0
     }

@@ -41,11 +41,25 @@ enum ReferenceFixture {
     }
 
     /// Resident set size of this process in bytes, from /proc/self/statm (Linux).
+    ///
+    /// glibc first returns its free heap pages to the kernel (`malloc_trim(0)`): without that, freed memory the
+    /// allocator keeps for reuse shows up as multi-megabyte RSS steps that have nothing to do with leaks, while
+    /// leaked memory is still allocated and stays counted.
     static func residentBytes() -> Int? {
+        releaseFreeHeapPages()
         guard let statm = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return nil }
         let fields = statm.split(separator: " ")
         guard fields.count > 1, let pages = Int(fields[1]) else { return nil }
         return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+    }
+
+    private static func releaseFreeHeapPages() {
+        #if os(Linux)
+        typealias MallocTrim = @convention(c) (Int) -> Int32
+        // malloc_trim is glibc's (not in Swift's Glibc module), so it is looked up at run time.
+        guard let process = dlopen(nil, RTLD_NOW), let symbol = dlsym(process, "malloc_trim") else { return }
+        _ = unsafeBitCast(symbol, to: MallocTrim.self)(0)
+        #endif
     }
 
     /// Runs `llama-tokenize` on `text` (passed verbatim through a file) and parses its `--ids` output.
