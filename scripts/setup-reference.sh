@@ -12,7 +12,8 @@
 # lib/ directory, so nothing needs LD_LIBRARY_PATH.
 #
 # Environment: BITNET_CACHE_DIR, BITNET_CPP_DIR, BITNET_REFERENCE_JOBS (default 2), BITNET_REFERENCE_FORCE=1
-# (rebuild even when the stamp is present).
+# (rebuild even when the stamp is present), BITNET_REFERENCE_FETCH_ONLY=1 (download and verify the source, then
+# stop; useful to prepare an offline machine).
 set -euo pipefail
 
 readonly PINNED_COMMIT="0c1e570"
@@ -28,7 +29,7 @@ CACHE="${BITNET_CACHE_DIR:-$HOME/.cache/bitnet-swift}"
 JOBS="${BITNET_REFERENCE_JOBS:-2}"
 START_SECONDS=$SECONDS
 
-log() { printf '[setup-reference %3ds] %s\n' "$((SECONDS - START_SECONDS))" "$*"; }
+log() { printf '[setup-reference %3ds] %s\n' "$((SECONDS - START_SECONDS))" "$*" >&2; }
 die() { printf '[setup-reference] error: %s\n' "$*" >&2; exit 1; }
 
 [[ -f "$SHIM_DIR/bitnet_llama_shim.c" && -f "$SHIM_DIR/bitnet_llama_shim.h" ]] \
@@ -130,6 +131,10 @@ if [[ "$SOURCE_KIND" == sdist ]]; then
     LLAMA_SRC="$(fetch_sdist)"
 fi
 log "llama.cpp source: $LLAMA_SRC (commit $COMMIT, build $BUILD_NUMBER, from $SOURCE_KIND)"
+if [[ "${BITNET_REFERENCE_FETCH_ONLY:-0}" == 1 ]]; then
+    log "BITNET_REFERENCE_FETCH_ONLY=1: source ready, not building"
+    exit 0
+fi
 
 rm -f "$STAMP"
 mkdir -p "$PREFIX/lib" "$PREFIX/bin" "$PREFIX/include"
