@@ -136,14 +136,18 @@ public final class LlamaContext: @unchecked Sendable {
         let (count, overflow) = rows.multipliedReportingOverflow(by: vocabularySize)
         guard !overflow else { throw .outOfMemory(reason: "\(rows) rows of \(vocabularySize) logits") }
         return try cell.borrow(.exclusive) { (handle) throws(ReferenceError) -> ReferenceLogits in
-            var values = [Float](repeating: 0, count: count)
             var writtenRows: Int32 = 0
-            let status = tokens.withUnsafeBufferPointer { ids in
-                values.withUnsafeMutableBufferPointer { out in
-                    // `out` holds rows * vocabularySize floats, the capacity passed alongside it.
+            var status = ShimStatus.ok.rawValue
+            // Uninitialised on purpose: zeroing rows * vocabularySize floats (100 MB for 512 positions) would
+            // delay the shim call, and with it the point from which a timeout's abort request takes effect.
+            let values = [Float](unsafeUninitializedCapacity: count) { out, initialized in
+                status = tokens.withUnsafeBufferPointer { ids in
+                    // `out` holds rows * vocabularySize floats, the capacity passed alongside it; on success the
+                    // shim has written every one of them.
                     symbols.eval(handle, ids.baseAddress, Int32(ids.count), selection == .all ? 1 : 0,
-                                 out.baseAddress, Int64(out.count), &writtenRows)
+                                 out.baseAddress, Int64(count), &writtenRows)
                 }
+                initialized = status == ShimStatus.ok.rawValue ? count : 0
             }
             guard status == ShimStatus.ok.rawValue else {
                 throw error(for: status, handle: handle, adding: tokens.count)
@@ -182,22 +186,38 @@ public final class LlamaContext: @unchecked Sendable {
 
     /// `eval` with a time limit. On timeout the worker is asked to abort, keeps this context alive until it
     /// returns, and leaves the context busy until then (calls throw `contextBusy`; `waitUntilIdle` waits for
-    /// it). After an aborted eval, `reset()` before reuse.
+    /// it). A worker that had not started yet does not start; one that had finished is unaffected; one that is
+    /// running stops at llama.cpp's next check point (or, if the request lands in the instant before the
+    /// shim call begins, runs to completion). After an aborted eval, `reset()` before reuse.
     public func eval(_ tokens: [Int32], logits selection: LogitsSelection = .last, timeout: Duration)
         throws(ReferenceError) -> ReferenceLogits
     {
-        try ReferenceTimeout.run(limit: timeout, onTimeout: { [self] in requestAbort() }) { () throws(ReferenceError) in
-            try self.eval(tokens, logits: selection)
-        }
+        try withAbortingTimeout(timeout) { () throws(ReferenceError) in try self.eval(tokens, logits: selection) }
     }
 
     /// `greedy` with a time limit; on timeout behaves like `eval(_:logits:timeout:)`.
     public func greedy(prompt: [Int32], steps: Int, stopAtEndOfGeneration: Bool = false, timeout: Duration)
         throws(ReferenceError) -> [Int32]
     {
-        try ReferenceTimeout.run(limit: timeout, onTimeout: { [self] in requestAbort() }) { () throws(ReferenceError) in
+        try withAbortingTimeout(timeout) { () throws(ReferenceError) in
             try self.greedy(prompt: prompt, steps: steps, stopAtEndOfGeneration: stopAtEndOfGeneration)
         }
+    }
+
+    private func withAbortingTimeout<Value: Sendable>(
+        _ limit: Duration, _ call: @escaping @Sendable () throws(ReferenceError) -> Value
+    ) throws(ReferenceError) -> Value {
+        let timedOut = Locked(false)
+        return try ReferenceTimeout.run(
+            limit: limit,
+            onTimeout: { [self] in
+                timedOut.withLock { $0 = true }
+                requestAbort()
+            },
+            { () throws(ReferenceError) -> Value in
+                if timedOut.withLock({ $0 }) { throw .timeout(after: limit) }  // the caller already gave up
+                return try call()
+            })
     }
 
     /// Maps a failed shim status to a typed error; `adding` is how many positions the call needed.

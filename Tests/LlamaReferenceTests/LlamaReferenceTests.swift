@@ -173,6 +173,36 @@ struct LlamaReferenceTests {
         #expect(context.evaluatedPositions == 4)
     }
 
+    @Test("a timeout mid-eval aborts the worker; the context then needs reset")
+    func timeoutAbortsRunningEval() throws {
+        let model = try LlamaModel(path: modelPath, library: library)
+        let context = try LlamaContext(model: model, contextLength: 512, threads: 1)
+        // 512 positions on one thread take seconds; 200 ms lands the abort inside llama_decode.
+        let long = [Int32](repeating: 1000, count: 512)
+        #expect(throws: ReferenceError.timeout(after: .milliseconds(200))) {
+            try context.eval(long, logits: .all, timeout: .milliseconds(200))
+        }
+        #expect(context.waitUntilIdle(limit: .seconds(120)))
+        let error = #expect(throws: ReferenceError.self) { try context.eval([1]) }
+        guard case .evalFailed(let reason) = error else {
+            Issue.record("expected evalFailed after an aborted eval, got \(String(describing: error))")
+            return
+        }
+        #expect(reason.contains("reset"))
+        try context.reset()
+        #expect(try context.eval([1]).rows == 1)
+    }
+
+    @Test("an abort requested while idle does not affect the next call")
+    func staleAbortIsIgnored() throws {
+        let model = try LlamaModel(path: modelPath, library: library)
+        let context = try LlamaContext(model: model, contextLength: 64, threads: 1)
+        context.requestAbort()
+        let logits = try context.eval([1, 2, 3])
+        #expect(logits.rows == 1)
+        #expect(context.evaluatedPositions == 3)
+    }
+
     @Test("the probe finds the library and every symbol")
     func probe() throws {
         let probe = ReferenceProbe.run()

@@ -350,7 +350,7 @@ int bitnet_llama_context_reset(bitnet_llama_context *context) {
 /* Decodes tokens at n_past.. with the context already acquired. Output rows: all positions or the last. */
 static int decode_acquired(bitnet_llama_context *context, const int32_t *tokens, int32_t n_tokens, bool all_logits) {
     if (context->needs_reset)
-        return fail(BITNET_LLAMA_ERR_INVALID_ARGUMENT, "an earlier eval was aborted or failed; reset the context");
+        return fail(BITNET_LLAMA_ERR_DECODE_FAILED, "an earlier eval was aborted or failed; reset the context first");
     int status = validate_tokens(context->owner, tokens, n_tokens);
     if (status != BITNET_LLAMA_OK) return status;
     if ((int64_t)context->n_past + n_tokens > (int64_t)context->n_ctx)
@@ -404,6 +404,7 @@ int bitnet_llama_eval(bitnet_llama_context *context, const int32_t *tokens, int3
         return fail(BITNET_LLAMA_ERR_BUFFER_TOO_SMALL, "eval needs %lld floats for %d row(s) of %d logits",
                     (long long)rows * n_vocab, rows, n_vocab);
     if (!acquire(context)) return fail(BITNET_LLAMA_ERR_BUSY, "context is in use by another call");
+    atomic_store(&context->abort_request, false); /* a request left over from a finished call must not apply */
 
     int status = decode_acquired(context, tokens, n_tokens, all_logits != 0);
     for (int32_t row = 0; status == BITNET_LLAMA_OK && logits != NULL && row < rows; row++) {
@@ -440,6 +441,7 @@ int bitnet_llama_greedy(bitnet_llama_context *context, const int32_t *prompt, in
         return fail(BITNET_LLAMA_ERR_CONTEXT_OVERFLOW, "prompt of %d and %d step(s) after %d position(s) exceed n_ctx %u",
                     n_prompt, n_steps, context->n_past, context->n_ctx);
     if (!acquire(context)) return fail(BITNET_LLAMA_ERR_BUSY, "context is in use by another call");
+    atomic_store(&context->abort_request, false); /* a request left over from a finished call must not apply */
 
     int status = decode_acquired(context, prompt, n_prompt, false);
     int32_t n_vocab = context->owner->n_vocab;

@@ -116,7 +116,8 @@ int32_t bitnet_llama_context_n_past(const bitnet_llama_context *context);
 /* Forgets all evaluated positions (clears the KV cache) and any pending abort request. */
 int bitnet_llama_context_reset(bitnet_llama_context *context);
 /* Asks a running eval/greedy call on this context to stop at its next check point; it then returns
- * BITNET_LLAMA_ERR_ABORTED and the context must be reset before reuse. Safe to call from any thread. */
+ * BITNET_LLAMA_ERR_ABORTED and the context must be reset before reuse. Only a call already running is
+ * affected: each eval/greedy call clears earlier requests when it starts. Safe to call from any thread. */
 void bitnet_llama_context_request_abort(bitnet_llama_context *context);
 
 /* Evaluates n_tokens at positions n_past..n_past+n_tokens-1. With all_logits != 0 the logits of every position
