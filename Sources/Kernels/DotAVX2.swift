@@ -59,23 +59,20 @@ public enum DotAVX2 {
         return pair[0] + pair[1]
     }
 
-    /// Σ_b scale_b · products_b over `blocks` blocks, two independent FMA chains so consecutive blocks overlap.
+    /// Σ_b d_b · Σ(products_b) over `blocks` blocks, accumulated in one FMA chain in block order.
     /// `block(b)` returns the block's combined F32 scale and its 8 int32 partial products.
+    ///
+    /// One chain (rather than two interleaved ones) is the order ggml-cpu's AVX2 dot products use. The sums then
+    /// round exactly as llama.cpp's do, which matters: a last-bit difference in a matmul output can flip an 8-bit
+    /// activation quantization downstream and move the logits visibly (see docs/parity.md).
     @inline(__always)
     static func sumBlocks(_ blocks: Int, _ block: (Int) -> (Float, __m256i)) -> Float {
-        var acc0 = _mm256_setzero_ps(), acc1 = acc0
-        var b = 0
-        while b + 1 < blocks {
-            let (d0, p0) = block(b), (d1, p1) = block(b + 1)
-            acc0 = _mm256_fmadd_ps(_mm256_set1_ps(d0), float(p0), acc0)
-            acc1 = _mm256_fmadd_ps(_mm256_set1_ps(d1), float(p1), acc1)
-            b += 2
+        var acc = _mm256_setzero_ps()
+        for b in 0..<blocks {
+            let (d, p) = block(b)
+            acc = _mm256_fmadd_ps(_mm256_set1_ps(d), float(p), acc)
         }
-        if b < blocks {
-            let (d0, p0) = block(b)
-            acc0 = _mm256_fmadd_ps(_mm256_set1_ps(d0), float(p0), acc0)
-        }
-        return hsum(acc0 + acc1)
+        return hsum(acc)
     }
 
     // MARK: 32-element block formats
@@ -102,9 +99,9 @@ public enum DotAVX2 {
         var minTerms: Float = 0
         let products = sumBlocks(count / 32) { b in
             let wb = w + b * BlockLayout.q4_1Bytes, xb = x + b * BlockLayout.q8_1Bytes
-            let scales = halfPair(wb, 0) * halfPair(xb, 0)  // (d_w·d_x, m_w·s_x)
-            minTerms += scales[1]
-            return (scales[0], dotU8I8(nibbles(wb, 4), load256(xb, 4)))
+            let w = halfPair(wb, 0), x = halfPair(xb, 0)  // (d_w, m_w), (d_x, s_x)
+            minTerms = minTerms.addingProduct(w[1], x[1])  // fused, as ggml's compiled loop does
+            return (w[0] * x[0], dotU8I8(nibbles(wb, 4), load256(xb, 4)))
         }
         return products + minTerms
     }

@@ -7,7 +7,8 @@ public enum VectorOps {
     /// `x` and `y` may be the same buffer.
     public static func rmsNorm(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int, eps: Float) {
         var sum = 0.0
-        for j in 0..<count { sum += Double(x[j]) * Double(x[j]) }
+        // Squares in Float, sum in Double, mean and scale in Float: ggml's order, so the scale rounds identically.
+        for j in 0..<count { sum += Double(x[j] * x[j]) }
         let scale = 1 / (Float(sum / Double(count)) + eps).squareRoot()
         for j in 0..<count { y[j] = x[j] * scale }
     }
