@@ -40,15 +40,18 @@ public final class LlamaContext: @unchecked Sendable {
     public let threads: Int
     /// Seed recorded for samplers; greedy decoding does not use it.
     public let seed: UInt32
+    /// The arithmetic llama.cpp was configured with.
+    public let precision: ReferencePrecision
 
     let cell: HandleCell
     private var symbols: ShimSymbols { model.library.symbols }
 
     /// Creates a context of `contextLength` positions on `threads` threads (default: all active cores).
+    /// `precision` picks llama.cpp's default arithmetic or its most precise one (see `ReferencePrecision`).
     ///
     /// - Throws: `contextCreationFailed` (usually memory), `handleClosed` if the model was closed.
-    public init(model: LlamaModel, contextLength: Int = 512, threads: Int? = nil, seed: UInt32 = 0)
-        throws(ReferenceError)
+    public init(model: LlamaModel, contextLength: Int = 512, threads: Int? = nil, seed: UInt32 = 0,
+                precision: ReferencePrecision = .default) throws(ReferenceError)
     {
         guard contextLength > 0, contextLength <= Int(UInt32.max) else {
             throw .invalidArgument(reason: "context length \(contextLength) must be positive")
@@ -57,7 +60,8 @@ public final class LlamaContext: @unchecked Sendable {
         let symbols = model.library.symbols
         let created = try model.cell.borrow(.shared) { (modelHandle) throws(ReferenceError) -> OpaquePointer in
             var handle: OpaquePointer?
-            let status = symbols.contextNew(modelHandle, UInt32(contextLength), Int32(threadCount), seed, &handle)
+            let status = symbols.contextNew(modelHandle, UInt32(contextLength), Int32(threadCount), seed,
+                                            precision.shimFlags, &handle)
             guard status == ShimStatus.ok.rawValue, let handle else {
                 throw .contextCreationFailed(nCtx: UInt32(contextLength), reason: model.library.lastError())
             }
@@ -66,6 +70,7 @@ public final class LlamaContext: @unchecked Sendable {
         self.model = model
         self.threads = threadCount
         self.seed = seed
+        self.precision = precision
         self.contextLength = Int(symbols.contextNCtx(created))
         self.cell = HandleCell(created, kind: .context)
     }
@@ -233,4 +238,17 @@ public final class LlamaContext: @unchecked Sendable {
         default: return .evalFailed(reason: reason.isEmpty ? "status \(status)" : reason)
         }
     }
+}
+
+/// Which of llama.cpp's CPU configurations a context uses.
+public enum ReferencePrecision: String, Sendable, Codable {
+    /// llama.cpp's defaults, as llama-cli runs: flash attention (auto → on for CPU) with an F16 key/value cache,
+    /// whose attention sums are accumulated in F16.
+    case `default`
+    /// Flash attention off and an F32 key/value cache: llama.cpp's most precise CPU path, for logit comparisons.
+    /// (Its single-token decode then takes a different matmul path from its batched prefill, so greedy runs in this
+    /// mode are not bit-consistent with prefill on llama.cpp's own side.)
+    case precise
+
+    var shimFlags: UInt32 { self == .precise ? 1 : 0 }
 }

@@ -23,7 +23,7 @@ typealias ShimDetokenizeFn = @convention(c) (
     UnsafeMutablePointer<Int32>?
 ) -> Int32
 typealias ShimContextNewFn = @convention(c) (
-    OpaquePointer?, UInt32, Int32, UInt32, UnsafeMutablePointer<OpaquePointer?>?
+    OpaquePointer?, UInt32, Int32, UInt32, UInt32, UnsafeMutablePointer<OpaquePointer?>?
 ) -> Int32
 typealias ShimEvalFn = @convention(c) (
     OpaquePointer?, UnsafePointer<Int32>?, Int32, Int32, UnsafeMutablePointer<Float>?, Int64,
@@ -52,7 +52,7 @@ enum ShimStatus: Int32 {
 /// Every shim function, resolved with `dlsym`. Immutable once built.
 struct ShimSymbols {
     /// The ABI version this module speaks (`BITNET_LLAMA_SHIM_ABI_VERSION`).
-    static let abiVersion: Int32 = 1
+    static let abiVersion: Int32 = 2
 
     /// The names `bitnet preflight` checks, in header order.
     static let requiredNames: [String] = [

@@ -276,7 +276,7 @@ static bool should_abort(void *data) {
 }
 
 int bitnet_llama_context_new(bitnet_llama_model *model, uint32_t n_ctx, int32_t n_threads, uint32_t seed,
-                             bitnet_llama_context **out_context) {
+                             uint32_t flags, bitnet_llama_context **out_context) {
     if (out_context == NULL) return fail(BITNET_LLAMA_ERR_INVALID_ARGUMENT, "out_context is NULL");
     *out_context = NULL;
     if (model == NULL) return fail(BITNET_LLAMA_ERR_INVALID_ARGUMENT, "model is NULL");
@@ -296,6 +296,11 @@ int bitnet_llama_context_new(bitnet_llama_model *model, uint32_t n_ctx, int32_t 
         params.n_threads_batch = n_threads;
     }
     params.no_perf = true;
+    if (flags & BITNET_LLAMA_CONTEXT_PRECISE) {
+        params.flash_attn_type = LLAMA_FLASH_ATTN_TYPE_DISABLED;
+        params.type_k = GGML_TYPE_F32;
+        params.type_v = GGML_TYPE_F32;
+    }
     params.abort_callback = should_abort;
     params.abort_callback_data = context;
 

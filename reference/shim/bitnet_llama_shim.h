@@ -25,7 +25,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever a signature, a status code or a semantic of this header changes. */
-#define BITNET_LLAMA_SHIM_ABI_VERSION 1
+#define BITNET_LLAMA_SHIM_ABI_VERSION 2
 
 enum bitnet_llama_status {
     BITNET_LLAMA_OK = 0,
@@ -104,10 +104,16 @@ int bitnet_llama_detokenize(const bitnet_llama_model *model, const int32_t *toke
 
 /* ---- context ------------------------------------------------------------------------------------------- */
 
+/* Context flags. */
+/* Flash attention off and an F32 key/value cache: llama.cpp's most precise CPU arithmetic, used to compare logits.
+ * Without it the context uses llama.cpp's defaults (flash attention auto, F16 cache), as llama-cli does. */
+#define BITNET_LLAMA_CONTEXT_PRECISE 1u
+
 /* Creates an inference context of n_ctx positions (0 = the model's training length) on n_threads threads
- * (<= 0 = llama.cpp's default). `seed` is recorded for samplers; greedy decoding does not use it. */
+ * (<= 0 = llama.cpp's default). `seed` is recorded for samplers; greedy decoding does not use it.
+ * `flags` is a set of BITNET_LLAMA_CONTEXT_* bits. */
 int bitnet_llama_context_new(bitnet_llama_model *model, uint32_t n_ctx, int32_t n_threads, uint32_t seed,
-                             bitnet_llama_context **out_context);
+                             uint32_t flags, bitnet_llama_context **out_context);
 /* Frees a context; NULL is a no-op. Fails with BITNET_LLAMA_ERR_BUSY while a call on it is running. */
 int bitnet_llama_context_free(bitnet_llama_context *context);
 uint32_t bitnet_llama_context_n_ctx(const bitnet_llama_context *context);
