@@ -1,0 +1,241 @@
+import Foundation
+import GGUF
+import Kernels
+
+/// The `gemma3` architecture: scaled token embeddings, then blocks of RMSNorm → attention with per-head RMSNorm on
+/// queries and keys and NeoX RoPE → RMSNorm → residual add, RMSNorm → GELU-gated feed-forward → RMSNorm → residual
+/// add; most layers attend over a sliding window with a local RoPE base, every few layers attend globally.
+///
+/// The GGUF converter stores Gemma's `(1 + w)` norm weights already shifted, so every norm here is a plain
+/// `rmsNorm(x) ⊙ w`.
+public enum Gemma3Architecture: Architecture {
+    public static let name = "gemma3"
+
+    public static let requirements = ArchitectureRequirements(
+        name: name,
+        requiredKeys: ["{arch}.block_count", "{arch}.embedding_length", "{arch}.feed_forward_length",
+                       "{arch}.attention.head_count", "{arch}.attention.layer_norm_rms_epsilon", "{arch}.context_length"],
+        requiredTensors: ["token_embd.weight", "output_norm.weight", "blk.{i}.attn_norm.weight", "blk.{i}.attn_q.weight",
+                          "blk.{i}.attn_k.weight", "blk.{i}.attn_v.weight", "blk.{i}.attn_q_norm.weight",
+                          "blk.{i}.attn_k_norm.weight", "blk.{i}.attn_output.weight", "blk.{i}.post_attention_norm.weight",
+                          "blk.{i}.ffn_norm.weight", "blk.{i}.ffn_gate.weight", "blk.{i}.ffn_up.weight",
+                          "blk.{i}.ffn_down.weight", "blk.{i}.post_ffw_norm.weight"]
+    )
+
+    public static func load(_ file: GGUFFile) throws(ModelError) -> any LanguageModel {
+        try Gemma3LanguageModel(file: file)
+    }
+}
+
+/// The gemma3-only hyper-parameters, read from metadata with llama.cpp's defaults for the keys converters omit.
+public struct Gemma3Parameters: Sendable, Codable, Equatable {
+    /// Positions a sliding-window layer attends to (the query's own and the `slidingWindow - 1` before it);
+    /// `nil` when the file has no `sliding_window` (every layer global).
+    public var slidingWindow: Int?
+    /// Per layer: true for sliding-window (local) layers, false for global ones.
+    public var isSliding: [Bool]
+    /// RoPE base of the sliding-window layers (`rope.freq_base_swa`, default 10 000); global layers use
+    /// `HyperParameters.ropeFreqBase`.
+    public var localRopeFreqBase: Float
+    /// Factor applied to queries before `q·k` (Gemma's `query_pre_attn_scalar^-1/2`).
+    public var attentionScale: Float
+    /// `c` in `logits = c·tanh(logits / c)`; `nil` when the file sets none.
+    public var finalLogitSoftcap: Float?
+
+    /// Reads the keys of `arch` given the common hyper-parameters.
+    /// - Throws: `ModelError.invalidHyperParameter` naming a key of the wrong type or value.
+    public init(_ md: GGUFMetadata, common hp: HyperParameters) throws(ModelError) {
+        let arch = hp.architecture
+        func key(_ k: String) -> String { "\(arch).\(k)" }
+        func float(_ k: String) throws(ModelError) -> Float? {
+            guard let v = md[key(k)] else { return nil }
+            guard let f = v.float else { throw .invalidHyperParameter(key: key(k), value: v.summary(), reason: "not a number") }
+            return f
+        }
+
+        let window = md[key("attention.sliding_window")]
+        if let window, window.int == nil {
+            throw .invalidHyperParameter(key: key("attention.sliding_window"), value: window.summary(), reason: "not an integer")
+        }
+        let w = window?.int ?? 0
+        guard w >= 0 else {
+            throw .invalidHyperParameter(key: key("attention.sliding_window"), value: "\(w)", reason: "must not be negative")
+        }
+        slidingWindow = w > 0 ? w : nil
+        isSliding = w > 0 ? try Self.slidingPattern(md, key: key("attention.sliding_window_pattern"), layers: hp.blockCount)
+                          : Array(repeating: false, count: hp.blockCount)
+        localRopeFreqBase = try float("rope.freq_base_swa") ?? 10_000
+        // Gemma 3 27B (62 blocks) scales by embedding/heads; every other size by the head width (llama.cpp does the same).
+        let scaleWidth = hp.blockCount == 62 ? hp.embeddingLength / hp.headCount : hp.keyLength
+        attentionScale = 1 / Float(scaleWidth).squareRoot()
+        let cap = try float("final_logit_softcapping") ?? 0
+        finalLogitSoftcap = cap > 0 ? cap : nil
+    }
+
+    /// `sliding_window_pattern` as a per-layer bool array, or as a period n where every n-th layer (n-1, 2n-1, …) is
+    /// global; absent means period 6. A period of 0 makes every layer sliding.
+    static func slidingPattern(_ md: GGUFMetadata, key: String, layers: Int) throws(ModelError) -> [Bool] {
+        guard let v = md[key] else { return (0..<layers).map { $0 % 6 < 5 } }
+        if let a = v.array {
+            let flags = a.compactMap(\.bool)
+            guard flags.count == a.count, flags.count == layers else {
+                throw .invalidHyperParameter(key: key, value: v.summary(), reason: "must be \(layers) booleans, one per block")
+            }
+            return flags
+        }
+        guard let n = v.int, n >= 0 else {
+            throw .invalidHyperParameter(key: key, value: v.summary(), reason: "must be a non-negative period or a bool array")
+        }
+        return (0..<layers).map { n == 0 || $0 % n < n - 1 }
+    }
+}
+
+/// Weights of a gemma3 model, memory-mapped from its GGUF file, and the forward pass over them.
+public final class Gemma3LanguageModel: LanguageModel, @unchecked Sendable {
+    // @unchecked Sendable: every stored property is immutable after init; weights point into the mapped file.
+
+    /// One transformer block's weights.
+    struct Block {
+        let attnNorm: [Float], postAttnNorm: [Float], ffnNorm: [Float], postFFNNorm: [Float]
+        /// Per-head norms of queries and keys, `[keyLength]` each.
+        let qNorm: [Float], kNorm: [Float]
+        let wq, wk, wv, wo: WeightMatrix
+        let wGate, wUp, wDown: WeightMatrix
+    }
+
+    public let hyperParameters: HyperParameters
+    /// Sliding window, layer pattern, local RoPE base, query scale, logit softcap.
+    public let gemma: Gemma3Parameters
+    let file: GGUFFile
+    let tokenEmbedding: WeightMatrix
+    let blocks: [Block]
+    let outputNorm: [Float]
+    let output: WeightMatrix
+
+    /// Reads hyper-parameters and binds every tensor, checking each shape.
+    public init(file: GGUFFile) throws(ModelError) {
+        let hp = try HyperParameters(file.metadata, architecture: Gemma3Architecture.name)
+        let w = WeightLoader(file: file)
+        let d = hp.embeddingLength, ff = hp.feedForwardLength
+        let qWidth = hp.headCount * hp.keyLength, kvWidth = hp.headCountKV * hp.keyLength
+        let vWidth = hp.headCountKV * hp.valueLength
+        self.file = file
+        hyperParameters = hp
+        gemma = try Gemma3Parameters(file.metadata, common: hp)
+        tokenEmbedding = try w.matrix("token_embd.weight", rows: hp.vocabSize, cols: d)
+        var blocks: [Block] = []
+        for i in 0..<hp.blockCount {
+            let p = "blk.\(i)."
+            blocks.append(Block(
+                attnNorm: try w.vector(p + "attn_norm.weight", count: d),
+                postAttnNorm: try w.vector(p + "post_attention_norm.weight", count: d),
+                ffnNorm: try w.vector(p + "ffn_norm.weight", count: d),
+                postFFNNorm: try w.vector(p + "post_ffw_norm.weight", count: d),
+                qNorm: try w.vector(p + "attn_q_norm.weight", count: hp.keyLength),
+                kNorm: try w.vector(p + "attn_k_norm.weight", count: hp.keyLength),
+                wq: try w.matrix(p + "attn_q.weight", rows: qWidth, cols: d),
+                wk: try w.matrix(p + "attn_k.weight", rows: kvWidth, cols: d),
+                wv: try w.matrix(p + "attn_v.weight", rows: vWidth, cols: d),
+                wo: try w.matrix(p + "attn_output.weight", rows: d, cols: hp.headCount * hp.valueLength),
+                wGate: try w.matrix(p + "ffn_gate.weight", rows: ff, cols: d),
+                wUp: try w.matrix(p + "ffn_up.weight", rows: ff, cols: d),
+                wDown: try w.matrix(p + "ffn_down.weight", rows: d, cols: ff)))
+        }
+        self.blocks = blocks
+        outputNorm = try w.vector("output_norm.weight", count: d)
+        output = try w.optionalMatrix("output.weight", rows: hp.vocabSize, cols: d) ?? tokenEmbedding
+    }
+
+    public func makeCache(capacity: Int, type: KVCacheType) -> KVCache {
+        let hp = hyperParameters
+        return KVCache(layers: hp.blockCount, capacity: capacity, keyWidth: hp.headCountKV * hp.keyLength,
+                       valueWidth: hp.headCountKV * hp.valueLength, type: type)
+    }
+
+    public func forward(_ tokens: [Int32], cache: KVCache, context ctx: ComputeContext,
+                        allLogits: Bool) throws(ModelError) -> UnsafeBufferPointer<Float> {
+        let hp = hyperParameters, n = tokens.count, start = cache.length
+        guard n > 0 else { return UnsafeBufferPointer(start: nil, count: 0) }
+        guard start + n <= cache.capacity else { throw .contextOverflow(tokens: start + n, contextLength: cache.capacity) }
+        for t in tokens where t < 0 || Int(t) >= hp.vocabSize { throw .tokenOutOfRange(id: t, vocabSize: hp.vocabSize) }
+        let d = hp.embeddingLength, ff = hp.feedForwardLength, eps = hp.rmsEpsilon
+        let qW = hp.headCount * hp.keyLength, kW = hp.headCountKV * hp.keyLength, vW = hp.headCountKV * hp.valueLength
+        let oW = hp.headCount * hp.valueLength
+        let pool = ctx.pool, scratch = ctx.scratch
+        // Activations, row-major per token: x [n, d] residual, xn [n, d] normed input / projection output,
+        // q [n, qW], k [n, kW], v [n, vW], attn [n, oW], gate/up [n, ff].
+        let x = ctx.buffer(.residual, n * d), xn = ctx.buffer(.normed, n * d)
+        let q = ctx.buffer(.query, n * qW), k = ctx.buffer(.key, n * kW), v = ctx.buffer(.value, n * vW)
+        let attn = ctx.buffer(.attention, n * oW)
+        let gate = ctx.buffer(.gate, n * ff), up = ctx.buffer(.up, n * ff)
+
+        // x = embedding · sqrt(d)
+        let embeddingScale = Float(d).squareRoot()
+        for (i, t) in tokens.enumerated() {
+            tokenEmbedding.dequantizeRow(Int(t), into: x + i * d)
+            for j in 0..<d { x[i * d + j] *= embeddingScale }
+        }
+
+        for (l, b) in blocks.enumerated() {
+            let sliding = gemma.isSliding[l]
+            // Attention: xn = norm(x); q,k,v = xn·Wqᵀ, xn·Wkᵀ, xn·Wvᵀ; q,k = rope(headNorm(q,k));
+            // x += postNorm(attn(q·scale)·Woᵀ)
+            Self.rmsNormRows(x, weight: b.attnNorm, eps: eps, into: xn, rows: n, width: d)
+            matmul(b.wq, input: xn, count: n, output: q, pool: pool, scratch: scratch)
+            matmul(b.wk, input: xn, count: n, output: k, pool: pool, scratch: scratch)
+            matmul(b.wv, input: xn, count: n, output: v, pool: pool, scratch: scratch)
+            // One norm per head: q [n·heads, keyLength], k [n·headsKV, keyLength].
+            Self.rmsNormRows(q, weight: b.qNorm, eps: eps, into: q, rows: n * hp.headCount, width: hp.keyLength)
+            Self.rmsNormRows(k, weight: b.kNorm, eps: eps, into: k, rows: n * hp.headCountKV, width: hp.keyLength)
+            // RoPE and attention round as llama.cpp's CPU kernels do (F16 query and value sums, iterated angles):
+            // gemma3's large norm weights turn the F32 alternatives into visible logit drift.
+            let ropeBase = sliding ? gemma.localRopeFreqBase : hp.ropeFreqBase
+            for i in 0..<n {
+                TransformerOps.ropeIteratedAngles(q + i * qW, heads: hp.headCount, headLength: hp.keyLength,
+                                                  dims: hp.ropeDimensionCount, position: start + i, base: ropeBase, style: .neox)
+                TransformerOps.ropeIteratedAngles(k + i * kW, heads: hp.headCountKV, headLength: hp.keyLength,
+                                                  dims: hp.ropeDimensionCount, position: start + i, base: ropeBase, style: .neox)
+                cache.store(layer: l, position: start + i, key: k + i * kW, value: v + i * vW)
+            }
+            // Gemma scales the query and then attends with scale 1; the attention applies the scale to the query.
+            TransformerOps.attentionGGMLRounding(q: q, out: attn, tokens: n, start: start, layer: l, cache: cache,
+                                                 heads: hp.headCount, group: hp.groupSize, keyLength: hp.keyLength,
+                                                 valueLength: hp.valueLength, scale: gemma.attentionScale,
+                                                 window: sliding ? gemma.slidingWindow : nil, pool: pool)
+            matmul(b.wo, input: attn, count: n, output: xn, pool: pool, scratch: scratch)
+            Self.rmsNormRows(xn, weight: b.postAttnNorm, eps: eps, into: xn, rows: n, width: d)
+            TransformerOps.add(x, xn, n: n * d)
+
+            // Feed-forward: xn = norm(x); x += postNorm((gelu(xn·Wgateᵀ) ⊙ xn·Wupᵀ)·Wdownᵀ)
+            Self.rmsNormRows(x, weight: b.ffnNorm, eps: eps, into: xn, rows: n, width: d)
+            matmul(b.wGate, input: xn, count: n, output: gate, pool: pool, scratch: scratch)
+            matmul(b.wUp, input: xn, count: n, output: up, pool: pool, scratch: scratch)
+            VectorOps.gelu(gate, into: gate, count: n * ff)
+            for j in 0..<(n * ff) { gate[j] *= up[j] }
+            matmul(b.wDown, input: gate, count: n, output: xn, pool: pool, scratch: scratch)
+            Self.rmsNormRows(xn, weight: b.postFFNNorm, eps: eps, into: xn, rows: n, width: d)
+            TransformerOps.add(x, xn, n: n * d)
+        }
+        cache.advance(by: n)
+
+        // Output: logits = norm(x)·Woutᵀ for the rows asked for, soft-capped when the file says so.
+        let first = allLogits ? 0 : n - 1, rows = n - first
+        Self.rmsNormRows(x + first * d, weight: outputNorm, eps: eps, into: xn, rows: rows, width: d)
+        let logits = ctx.buffer(.logits, rows * hp.vocabSize)
+        matmul(output, input: xn, count: rows, output: logits, pool: pool, scratch: scratch)
+        if let c = gemma.finalLogitSoftcap {
+            let inv = 1 / c
+            for j in 0..<(rows * hp.vocabSize) { logits[j] = c * tanh(logits[j] * inv) }
+        }
+        return UnsafeBufferPointer(start: logits, count: rows * hp.vocabSize)
+    }
+
+    /// `y[r] = rmsNorm(x[r]) ⊙ weight` for `rows` rows of `width` (`weight.count == width`); `y` may alias `x`.
+    static func rmsNormRows(_ x: UnsafeMutablePointer<Float>, weight: [Float], eps: Float,
+                            into y: UnsafeMutablePointer<Float>, rows: Int, width: Int) {
+        weight.withUnsafeBufferPointer { w in
+            // w holds `width` floats (checked by WeightLoader); rows are contiguous in both buffers.
+            for r in 0..<rows { TransformerOps.rmsNorm(x + r * width, weight: w.baseAddress!, eps: eps, into: y + r * width, n: width) }
+        }
+    }
+}

