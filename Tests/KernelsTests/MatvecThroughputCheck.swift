@@ -11,7 +11,8 @@ import Testing
 /// 1 and 2 threads. "stream" rotates through copies totalling ≥ 256 MB so every call reads from DRAM (as decode
 /// does: the model is larger than the last-level cache); "hot" repeats one matrix (cache-resident when small).
 /// Each figure is the best of 12 rounds, because the build machine is shared.
-@Suite(.enabled(if: ProcessInfo.processInfo.environment["KERNELS_BENCH"] == "1"))
+@Suite(.enabled(if: ProcessInfo.processInfo.environment["KERNELS_BENCH"] == "1",
+                "a by-hand throughput measurement, not a test: run with KERNELS_BENCH=1 to measure"))
 struct MatvecThroughputCheck {
     @Test func report() throws {
         let shapes = [(rows: 1536, cols: 576), (rows: 576, cols: 1536), (rows: 49152, cols: 576)]
