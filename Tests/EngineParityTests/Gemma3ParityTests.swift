@@ -60,4 +60,46 @@ struct Gemma3ParityTests {
         print("prompt:    \(prompt)\nllama.cpp: \(refTokens)\nours:      \(ourTokens)")
         #expect(ourTokens == refTokens)
     }
+
+    /// A prompt of more than 64 tokens takes llama.cpp's tiled F32 attention kernel for the prefill and its F16
+    /// one-query kernel for each decode step; both must agree with ours on the greedy continuation.
+    @Test func gemma3LongPromptGreedyMatchesLlamaCpp() throws {
+        let path = try TestModels.cachedModel(sha256: Self.gemma3SHA256, name: "Gemma-3-270M Q4_K_M")
+        let library = try ReferenceLibrary.load()
+        let refModel = try LlamaReference.LlamaModel(path: path, library: library)
+        let refContext = try LlamaContext(model: refModel, contextLength: 256, threads: 2)
+        let text = "The history of Paris begins with a Celtic tribe, the Parisii, who settled on an island in the Seine "
+            + "around the third century before our era. The Romans conquered the area, built baths, an arena and a forum, "
+            + "and called the town Lutetia. In the following centuries the city grew into the capital of the Franks, and "
+            + "later of the Kingdom of France. Today Paris is known for"
+        let prompt = try refModel.tokenize(text, addSpecial: true)
+        #expect(prompt.count >= 64, "prompt has \(prompt.count) tokens; it must reach ggml's tiled attention")
+
+        let model = try ModelRegistry.load(try GGUFFile(path: path))
+        var options = SessionOptions()
+        options.contextLength = 256
+        options.threads = 2
+        let session = InferenceSession(model: model, options: options)
+        let ours = try session.evaluate(prompt, allLogits: true)
+        let theirs = try refContext.eval(prompt, logits: .all)
+        let v = session.vocabSize
+        var worst = 1.0
+        for p in 0..<prompt.count { worst = min(worst, Self.cosine(ours[(p * v)..<((p + 1) * v)], theirs.row(p))) }
+        let last = Self.cosine(ours[((prompt.count - 1) * v)..<(prompt.count * v)], theirs.row(prompt.count - 1))
+        print("gemma3 long prompt (\(prompt.count) tokens): worst cosine \(worst), last position \(last)")
+        #expect(worst >= 0.99, "worst cosine \(worst)")
+
+        try refContext.reset()
+        let refTokens = try refContext.greedy(prompt: prompt, steps: 16)
+        session.truncate(to: 0)
+        var logits = try session.evaluate(prompt)
+        var ourTokens: [Int32] = []
+        for _ in 0..<16 {
+            let next = logits.withUnsafeBufferPointer { Sampler.argmax($0) }
+            ourTokens.append(next)
+            logits = try session.evaluate([next])
+        }
+        print("llama.cpp: \(refTokens)\nours:      \(ourTokens)")
+        #expect(ourTokens == refTokens)
+    }
 }
