@@ -17,7 +17,7 @@ if [[ "${BITNET_SKIP_REFERENCE_TESTS:-0}" != "1" ]]; then
 fi
 
 step "test models"
-scripts/fetch-test-models.sh smollm2
+scripts/fetch-test-models.sh all
 
 step "tokenizer vectors"
 scripts/fetch-vocab-suite.sh

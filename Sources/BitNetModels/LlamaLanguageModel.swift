@@ -38,7 +38,6 @@ public final class LlamaLanguageModel: LanguageModel, @unchecked Sendable {
     let blocks: [Block]
     let outputNorm: [Float]
     let output: WeightMatrix
-    let invFreq: [Float]
 
     /// Reads hyper-parameters and binds every tensor, checking each shape.
     public init(file: GGUFFile) throws(ModelError) {
@@ -67,7 +66,6 @@ public final class LlamaLanguageModel: LanguageModel, @unchecked Sendable {
         self.blocks = blocks
         outputNorm = try w.vector("output_norm.weight", count: d)
         output = try w.optionalMatrix("output.weight", rows: hp.vocabSize, cols: d) ?? tokenEmbedding
-        invFreq = TransformerOps.inverseFrequencies(base: hp.ropeFreqBase, dims: hp.ropeDimensionCount)
     }
 
     public func makeCache(capacity: Int, type: KVCacheType) -> KVCache {
@@ -103,18 +101,19 @@ public final class LlamaLanguageModel: LanguageModel, @unchecked Sendable {
             matmul(b.wq, input: xn, count: n, output: q, pool: pool, scratch: scratch)
             matmul(b.wk, input: xn, count: n, output: k, pool: pool, scratch: scratch)
             matmul(b.wv, input: xn, count: n, output: v, pool: pool, scratch: scratch)
-            invFreq.withUnsafeBufferPointer { f in
-                for i in 0..<n {
-                    TransformerOps.rope(q + i * qW, heads: hp.headCount, headLength: hp.keyLength, dims: hp.ropeDimensionCount,
-                                        position: start + i, invFreq: f.baseAddress!, style: .interleaved)
-                    TransformerOps.rope(k + i * kW, heads: hp.headCountKV, headLength: hp.keyLength, dims: hp.ropeDimensionCount,
-                                        position: start + i, invFreq: f.baseAddress!, style: .interleaved)
-                    cache.store(layer: l, position: start + i, key: k + i * kW, value: v + i * vW)
-                }
+            for i in 0..<n {
+                TransformerOps.ropeIteratedAngles(q + i * qW, heads: hp.headCount, headLength: hp.keyLength,
+                                                  dims: hp.ropeDimensionCount, position: start + i,
+                                                  base: hp.ropeFreqBase, style: .interleaved)
+                TransformerOps.ropeIteratedAngles(k + i * kW, heads: hp.headCountKV, headLength: hp.keyLength,
+                                                  dims: hp.ropeDimensionCount, position: start + i,
+                                                  base: hp.ropeFreqBase, style: .interleaved)
+                cache.store(layer: l, position: start + i, key: k + i * kW, value: v + i * vW)
             }
-            TransformerOps.attention(q: q, out: attn, tokens: n, start: start, layer: l, cache: cache,
-                                     heads: hp.headCount, group: hp.groupSize, keyLength: hp.keyLength,
-                                     valueLength: hp.valueLength, scale: 1 / Float(hp.keyLength).squareRoot(), pool: pool)
+            TransformerOps.attentionGGMLRounding(q: q, out: attn, tokens: n, start: start, layer: l, cache: cache,
+                                                 heads: hp.headCount, group: hp.groupSize, keyLength: hp.keyLength,
+                                                 valueLength: hp.valueLength, scale: 1 / Float(hp.keyLength).squareRoot(),
+                                                 pool: pool)
             matmul(b.wo, input: attn, count: n, output: xn, pool: pool, scratch: scratch)
             TransformerOps.add(x, xn, n: n * d)
 

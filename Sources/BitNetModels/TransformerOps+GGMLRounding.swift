@@ -33,7 +33,8 @@ extension TransformerOps {
     /// llama.cpp uses by default on the CPU. For batches under `ggmlTiledAttentionMinimumQueries` queries the
     /// scaled query is rounded to F16 before `q·k`, and the softmax runs online (one pass over the positions,
     /// rescaling when a new maximum appears) with the weighted sum of values held in F16 and divided by the weight
-    /// sum at the end. Larger batches, and F32 caches, keep the query and the sums in F32 as ggml's tiled kernel does.
+    /// sum at the end. Larger batches keep the query and the sums in F32 as ggml's tiled kernel does. An F32 cache
+    /// takes `attentionTwoPass`, the arithmetic of llama.cpp without flash attention (its precise configuration).
     /// Not reproduced: ggml's split over threads of single-token decodes that see ≥ 512 cache cells.
     ///
     /// Shapes and `window` as in `attention`; `scale` multiplies the query.
@@ -41,8 +42,13 @@ extension TransformerOps {
                                       start: Int, layer: Int, cache: KVCache, heads: Int, group: Int,
                                       keyLength: Int, valueLength: Int, scale: Float, window: Int? = nil,
                                       pool: ThreadPool) {
+        if cache.type == .f32 {
+            return attentionTwoPass(q: q, out: out, tokens: tokens, start: start, layer: layer, cache: cache,
+                                    heads: heads, group: group, keyLength: keyLength, valueLength: valueLength,
+                                    scale: scale, window: window, pool: pool)
+        }
         let qWidth = heads * keyLength, oWidth = heads * valueLength
-        let half = cache.type == .f16 && tokens < ggmlTiledAttentionMinimumQueries
+        let half = tokens < ggmlTiledAttentionMinimumQueries
         pool.parallelFor(tokens * heads) { items in
             withUnsafeTemporaryAllocation(of: Float.self, capacity: keyLength) { queryBuffer in
                 let qs = queryBuffer.baseAddress!
@@ -74,6 +80,39 @@ extension TransformerOps {
                     }
                     let inverse = 1 / sum
                     for i in 0..<valueLength { o[i] *= inverse }
+                }
+            }
+        }
+    }
+
+    /// Causal attention with a two-pass softmax in F32: scores `q·k × scale`, softmax, weighted sum of values.
+    /// This is llama.cpp's arithmetic with flash attention off and an F32 cache (its `precise` configuration).
+    static func attentionTwoPass(q: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, tokens: Int, start: Int,
+                                 layer: Int, cache: KVCache, heads: Int, group: Int, keyLength: Int,
+                                 valueLength: Int, scale: Float, window: Int?, pool: ThreadPool) {
+        let qWidth = heads * keyLength, oWidth = heads * valueLength
+        pool.parallelFor(tokens * heads) { items in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: start + tokens) { scoresBuffer in
+                let scores = scoresBuffer.baseAddress!
+                for item in items {
+                    let t = item / heads, h = item % heads, kvh = h / group
+                    let pos = start + t
+                    let first = window.map { max(0, pos - $0 + 1) } ?? 0
+                    let n = pos - first + 1
+                    let qh = q + t * qWidth + h * keyLength
+                    let o = out + t * oWidth + h * valueLength
+                    // Positions first...pos are filled in the cache (caller stored them before calling);
+                    // n ≤ start + tokens, the scores buffer's capacity.
+                    for j in 0..<n {
+                        scores[j] = cache.keyDot(layer: layer, position: first + j, offset: kvh * keyLength, qh,
+                                                 count: keyLength) * scale
+                    }
+                    VectorOps.softmax(scores, count: n)
+                    o.update(repeating: 0, count: valueLength)
+                    for j in 0..<n {
+                        cache.addScaledValue(layer: layer, position: first + j, offset: kvh * valueLength,
+                                             weight: scores[j], into: o, count: valueLength)
+                    }
                 }
             }
         }

