@@ -83,8 +83,7 @@ public final class KVCache: @unchecked Sendable {
             let k = keys.assumingMemoryBound(to: Float.self) + base
             for i in 0..<count { s += q[i] * k[i] }
         case .f16:
-            let k = keys.assumingMemoryBound(to: UInt16.self) + base
-            for i in 0..<count { s += q[i] * HalfFloat.toFloat(k[i]) }
+            s = HalfVectorOps.dot(q, keys.assumingMemoryBound(to: UInt16.self) + base, count: count)
         }
         return s
     }
@@ -98,8 +97,7 @@ public final class KVCache: @unchecked Sendable {
             let v = values.assumingMemoryBound(to: Float.self) + base
             for i in 0..<count { out[i] += w * v[i] }
         case .f16:
-            let v = values.assumingMemoryBound(to: UInt16.self) + base
-            for i in 0..<count { out[i] += w * HalfFloat.toFloat(v[i]) }
+            HalfVectorOps.multiplyAdd(values.assumingMemoryBound(to: UInt16.self) + base, w, into: out, count: count)
         }
     }
 }

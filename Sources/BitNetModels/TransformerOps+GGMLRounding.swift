@@ -58,7 +58,8 @@ extension TransformerOps {
                     let first = window.map { max(0, pos - $0 + 1) } ?? 0
                     let qh = q + t * qWidth + h * keyLength
                     let o = out + t * oWidth + h * valueLength
-                    for i in 0..<keyLength { qs[i] = half ? HalfFloat.round(qh[i] * scale) : qh[i] * scale }
+                    for i in 0..<keyLength { qs[i] = qh[i] * scale }
+                    if half { HalfVectorOps.roundToHalf(qs, count: keyLength) }
                     o.update(repeating: 0, count: valueLength)
                     var sum: Float = 0, maxScore = -Float.infinity
                     // Positions first...pos are filled in the cache (caller stored them before calling).
@@ -68,14 +69,15 @@ extension TransformerOps {
                         if s > maxScore {
                             let rescale = expf(maxScore - s)  // 0 for the first position
                             maxScore = s
-                            for i in 0..<valueLength { o[i] = half ? HalfFloat.round(o[i] * rescale) : o[i] * rescale }
+                            for i in 0..<valueLength { o[i] *= rescale }
+                            if half { HalfVectorOps.roundToHalf(o, count: valueLength) }
                             sum *= rescale
                         } else {
                             weight = expf(s - maxScore)
                         }
                         cache.addScaledValue(layer: layer, position: p, offset: kvh * valueLength, weight: weight,
                                              into: o, count: valueLength)
-                        if half { for i in 0..<valueLength { o[i] = HalfFloat.round(o[i]) } }
+                        if half { HalfVectorOps.roundToHalf(o, count: valueLength) }
                         sum += weight
                     }
                     let inverse = 1 / sum

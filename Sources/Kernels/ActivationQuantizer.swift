@@ -1,3 +1,7 @@
+#if arch(x86_64)
+import _Builtin_intrinsics.intel
+#endif
+
 /// Converts F32 activation rows into the formats dot products consume (see `ActivationFormat`).
 ///
 /// Q8_0 and Q8_1 come in two roundings, because llama.cpp itself has two: its reference quantizer
@@ -111,13 +115,23 @@ public enum ActivationQuantizer {
             let scaled = v * multiplier
             let r = rounding == .reference
                 ? scaled.rounded(.toNearestOrAwayFromZero) : scaled.rounded(.toNearestOrEven)
-            let q = SIMD8<Int32>(r)  // |r| ≤ 127 because every lane's magnitude is ≤ amax
+            let q = integers(r)  // |r| ≤ 127 because every lane's magnitude is ≤ amax
             total &+= q
             // qs[8k ..< 8k+8] lies inside the block's 32 quant bytes.
             qs.storeBytes(of: SIMD8<Int8>(truncatingIfNeeded: q), toByteOffset: 8 * k, as: SIMD8<Int8>.self)
         }
         emit(v0, 0); emit(v1, 1); emit(v2, 2); emit(v3, 3)
         return (d, Int(total.wrappedSum()))
+    }
+
+    /// Lanes of `r` (already integral) as Int32. The generic `SIMD8<Int32>(_:)` converts lane by lane; on x86-64
+    /// one `vcvtps2dq` does it (exact here because every lane is already a whole number).
+    @inline(__always) static func integers(_ r: SIMD8<Float>) -> SIMD8<Int32> {
+        #if arch(x86_64)
+        return unsafeBitCast(_mm256_cvtps_epi32(r), to: SIMD8<Int32>.self)
+        #else
+        return SIMD8<Int32>(r)
+        #endif
     }
 
     @inline(__always) static func abs8(_ v: SIMD8<Float>) -> SIMD8<Float> {
