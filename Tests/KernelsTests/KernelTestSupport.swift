@@ -1,20 +1,11 @@
 import Foundation
 import GGUF
 import Testing
+import TestSupport
 @testable import Kernels
 
-/// SplitMix64: a tiny seeded generator so every random test input is reproducible.
-struct SeededRNG: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// The shared seeded generator (SplitMix64) under the name these tests use.
+typealias SeededRNG = SeededRandom
 
 enum Fixture {
     /// Bytes of `Fixtures/<name>`; fails the test with the regeneration command when missing.

@@ -1,19 +1,13 @@
+import TestSupport
 /// Seeded random strings that stress tokenizers: ASCII prose, mixed scripts, emoji (with ZWJ and flags), long
 /// whitespace runs, digits, code, contractions, combining marks, special-token look-alikes and code points
 /// assigned after Unicode 15.1 (which llama.cpp's tables treat as unassigned).
 struct RandomText {
-    private var state: UInt64
+    private var random: SeededRandom
 
-    init(seed: UInt64) { state = seed }
+    init(seed: UInt64) { random = SeededRandom(seed: seed) }
 
-    /// SplitMix64.
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    mutating func next() -> UInt64 { random.next() }
 
     mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
     mutating func pick<T>(_ a: [T]) -> T { a[below(a.count)] }
