@@ -14,6 +14,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
     ],
     targets: [
         // Lowest layer: the GGUF container format (mmap reader, writer, metadata, tensor directory).
@@ -31,7 +32,10 @@ let package = Package(
         // Parity harness: engine vs reference.
         .target(name: "CrossVal", dependencies: ["BitNetRuntime", "LlamaReference", "Tokenizers"]),
         // Lockfile, content-addressed cache, verified downloads.
-        .target(name: "ModelFetcher", dependencies: [.product(name: "Logging", package: "swift-log")]),
+        .target(
+            name: "ModelFetcher",
+            dependencies: [.product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto")]
+        ),
         // Benchmark runner, receipts, baselines.
         .target(name: "Bench", dependencies: ["BitNetRuntime"]),
         .target(name: "BitNetServer", dependencies: ["BitNetRuntime"]),
@@ -49,6 +53,7 @@ let package = Package(
         .testTarget(name: "EngineParityTests", dependencies: ["BitNetModels", "BitNetRuntime", "GGUF", "LlamaReference", "TestSupport"]),
         .testTarget(name: "GGUFTests", dependencies: ["GGUF", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "GGUF", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ModelFetcherTests", dependencies: ["ModelFetcher", "TestSupport"]),
         .testTarget(name: "LlamaReferenceTests", dependencies: ["LlamaReference", "TestSupport"]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "GGUF", "TestSupport"]),
         .testTarget(name: "TokenizerParityTests", dependencies: ["Tokenizers", "GGUF", "LlamaReference", "TestSupport"]),
