@@ -66,6 +66,7 @@ public final class TerminalProgressReporter: FetchProgressReporter, @unchecked S
     private var phaseStart: (phase: String, time: Date, bytes: Int64)?
     private var lastDraw = Date.distantPast
     private var barVisible = false
+    private var finishedPhase: String?
 
     public init(bar: Bool) { self.bar = bar }
 
@@ -90,10 +91,18 @@ public final class TerminalProgressReporter: FetchProgressReporter, @unchecked S
 
     private func progress(model: String, phase: String, bytes: Int64, total: Int64) {
         let now = Date()
-        if phaseStart?.phase != phase { phaseStart = (phase, now, bytes) }
+        if phaseStart?.phase != phase || (finishedPhase == phase && bytes < total) {
+            phaseStart = (phase, now, bytes)
+            lastDraw = now
+            finishedPhase = nil
+        }
         let done = bytes >= total
+        if done && finishedPhase == phase { return }
+        if done { finishedPhase = phase }
         let interval = bar ? 0.1 : 5.0
-        guard done || now.timeIntervalSince(lastDraw) >= interval else { return }
+        // Plain lines: one every 5 s, plus a final one for phases long enough to have shown progress.
+        let finalLine = done && (bar || now.timeIntervalSince(phaseStart!.time) >= interval)
+        guard finalLine || (!done && now.timeIntervalSince(lastDraw) >= interval) else { return }
         lastDraw = now
         let elapsed = max(now.timeIntervalSince(phaseStart!.time), 0.001)
         let rate = Double(bytes - phaseStart!.bytes) / elapsed

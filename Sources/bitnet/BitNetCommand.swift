@@ -11,6 +11,8 @@ struct BitNetCommand: AsyncParsableCommand {
             RunCommand.self,
             ChatCommand.self,
             InspectCommand.self,
+            FetchModelsCommand.self,
+            ModelsCommand.self,
             PreflightCommand.self,
             SetupReferenceCommand.self,
             TokenizeCommand.self,

@@ -2,10 +2,11 @@ import ArgumentParser
 import BitNetModels
 import BitNetRuntime
 import Foundation
+import ModelFetcher
 
 /// Options shared by the commands that run a model.
 struct ModelOptions: ParsableArguments {
-    @Option(name: .long, help: "Path to a .gguf model. Default: the cached SmolLM2-135M-Instruct (see scripts/fetch-test-models.sh).")
+    @Option(name: .long, help: "A .gguf file, or a model name from models.lock.json (fetched on first use). Default: smollm2-135m-instruct.")
     var model: String?
 
     @Option(name: .long, help: "Threads for matmul and attention (default: physical cores).")
@@ -17,18 +18,26 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .customLong("kv-type"), help: "KV cache element type: f16 or f32.")
     var kvType: KVCacheType = .f16
 
-    /// The model path: `--model`, else the default model in the cache.
+    /// The model path: `--model` (a file, or a lockfile name fetched into the cache on first use), else the
+    /// lockfile's default model, fetched on first use.
     func resolvedModelPath() throws -> String {
-        if let model { return model }
-        let env = ProcessInfo.processInfo.environment
-        let cache = env["BITNET_MODEL_CACHE_DIR"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? (env["BITNET_CACHE_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory() + "/.cache/bitnet-swift") + "/models"
-        let path = cache + "/" + DefaultModel.sha256 + "/model.gguf"
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw ValidationError("no --model given and the default model (\(DefaultModel.name)) is not cached at \(path). "
-                + "Fetch it with `scripts/fetch-test-models.sh smollm2`, or pass --model FILE.")
+        if let model, FileManager.default.fileExists(atPath: model) || model.contains("/") || model.hasSuffix(".gguf") {
+            return model
         }
-        return path
+        let lockfile = try ModelLockfile.load()
+        guard let entry = model.map({ lockfile.entry(named: $0) }) ?? lockfile.defaultModel else {
+            if let model { throw ValidationError("--model \(model): no such file, and no model of that name in the lockfile "
+                + "(known: \(lockfile.models.map(\.name).joined(separator: ", ")))") }
+            throw ValidationError("no --model given and the lockfile has no default-tier model. Pass --model FILE.")
+        }
+        if let path = ModelCache.standard.cachedPath(for: entry) { return path }
+        do {
+            return try ModelFetcher.forCommandLine(json: false).fetch(entry).path
+        } catch {
+            throw ValidationError("\(model == nil ? "no --model given and the default model" : "the model") (\(entry.name)) "
+                + "is not cached and could not be fetched: \(error). Retry with `bitnet fetch-models --name \(entry.name)`, "
+                + "or pass --model FILE.")
+        }
     }
 
     /// Session options from the flags.
