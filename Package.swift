@@ -30,7 +30,13 @@ let package = Package(
         // dlopen'd bridge to llama.cpp through our C shim (no link-time dependency).
         .target(name: "LlamaReference", dependencies: [.product(name: "Logging", package: "swift-log")]),
         // Parity harness: engine vs reference.
-        .target(name: "CrossVal", dependencies: ["BitNetRuntime", "LlamaReference", "Tokenizers"]),
+        .target(
+            name: "CrossVal",
+            dependencies: [
+                "BitNetRuntime", "BitNetModels", "GGUF", "LlamaReference", "Tokenizers",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         // Lockfile, content-addressed cache, verified downloads.
         .target(
             name: "ModelFetcher",
@@ -57,6 +63,7 @@ let package = Package(
         .testTarget(name: "LlamaReferenceTests", dependencies: ["LlamaReference", "TestSupport"]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "GGUF", "TestSupport"]),
         .testTarget(name: "TokenizerParityTests", dependencies: ["Tokenizers", "GGUF", "LlamaReference", "TestSupport"]),
+        .testTarget(name: "CrossValTests", dependencies: ["CrossVal", "BitNetRuntime", "LlamaReference", "TestSupport"]),
     ]
 )
 

@@ -16,6 +16,8 @@ struct BitNetCommand: AsyncParsableCommand {
             PreflightCommand.self,
             SetupReferenceCommand.self,
             TokenizeCommand.self,
+            CrossvalCommand.self,
+            VerifyReceiptCommand.self,
         ]
     )
 }
