@@ -42,6 +42,8 @@ let package = Package(
             name: "ModelFetcher",
             dependencies: [.product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto")]
         ),
+        // Deterministic synthetic models (random weights of any type, tokenizer from a vocab GGUF).
+        .target(name: "ModelMaker", dependencies: ["GGUF", "Kernels"]),
         // Benchmark runner, receipts, baselines.
         .target(name: "Bench", dependencies: ["BitNetRuntime"]),
         .target(name: "BitNetServer", dependencies: ["BitNetRuntime"]),
@@ -49,7 +51,7 @@ let package = Package(
         .executableTarget(
             name: "bitnet",
             dependencies: [
-                "GGUF", "BitNetRuntime", "LlamaReference", "CrossVal", "ModelFetcher", "Bench", "Tokenizers",
+                "GGUF", "BitNetRuntime", "LlamaReference", "CrossVal", "ModelFetcher", "Bench", "Tokenizers", "ModelMaker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -1,0 +1,150 @@
+import GGUF
+import Kernels
+
+/// Turns a seeded random stream into the bytes of one weight matrix in a chosen ggml type, with a chosen spread.
+///
+/// Float types hold bell-shaped values of standard deviation `sigma`. Q8_0, Q4_0 and Q4_1 quantize such values with
+/// llama.cpp's reference quantizers (`ActivationQuantizer` with `.reference` rounding, `WeightQuantizer`). Q5_0,
+/// Q4_K and Q6_K, which have no quantizer here, are written block by block from random codes with scales chosen so
+/// the dequantized values spread with about `sigma` (each block's scale varies by ±25% so blocks differ as real
+/// ones do). Any such bit pattern with finite scales is a valid block, and both engines read the same file.
+public enum SyntheticTensorEncoder {
+    /// Weight types the generator writes, in the order the parity tests list them.
+    public static let supportedTypes: [GGMLType] = [.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1, .q5_0, .q4_K, .q6_K]
+
+    /// The type named `name` (`q4_k`, `Q4_K`, `f16`…).
+    /// - Throws: `ModelMakerError.unsupportedWeightType`.
+    public static func type(named name: String) throws(ModelMakerError) -> GGMLType {
+        guard let t = supportedTypes.first(where: { $0.name.lowercased() == name.lowercased() }) else {
+            throw .unsupportedWeightType(name, supported: supportedTypes.map(\.name))
+        }
+        return t
+    }
+
+    /// The type a `rows × rowLength` matrix is written in when `type` asks for it: `type` itself, or — when the
+    /// row is not a whole number of `type`'s blocks (576-wide rows and 256-element K-quant blocks) — the fallback
+    /// llama.cpp's quantizer picks in that case (Q4_K → Q5_0, Q6_K → Q8_0).
+    public static func effectiveType(_ type: GGMLType, rowLength: Int) -> GGMLType {
+        guard let t = type.traits, rowLength % t.blockSize != 0 else { return type }
+        switch type {
+        case .q4_K: return .q5_0
+        case .q6_K: return .q8_0
+        default: return type
+        }
+    }
+
+    /// `count` bell-shaped values with standard deviation `sigma` and mean `mean`.
+    public static func gaussian(_ count: Int, sigma: Float, mean: Float = 0, random: inout SyntheticRandom) -> [Float] {
+        (0..<count).map { _ in mean + sigma * random.gaussian() }
+    }
+
+    /// The bytes of a matrix of `elements` values (rows of `rowLength`) in `type`, spread by `sigma`.
+    /// - Throws: `ModelMakerError.unsupportedWeightType` for types not in `supportedTypes`, or rows that are not
+    ///   whole blocks.
+    public static func encode(_ type: GGMLType, elements: Int, rowLength: Int, sigma: Float,
+                              random: inout SyntheticRandom) throws(ModelMakerError) -> [UInt8] {
+        guard supportedTypes.contains(type), let bytes = type.byteCount(elementCount: elements, rowLength: rowLength)
+        else { throw .unsupportedWeightType("\(type.name) for rows of \(rowLength)", supported: supportedTypes.map(\.name)) }
+        var out = [UInt8](repeating: 0, count: bytes)
+        switch type {
+        case .f32, .f16, .bf16:
+            let values = gaussian(elements, sigma: sigma, random: &random)
+            let width = type == .f32 ? 4 : 2
+            for (i, v) in values.enumerated() {
+                let bits: UInt32 = switch type {
+                case .f32: v.bitPattern
+                case .f16: UInt32(HalfConversion.f32ToF16(v))
+                default: UInt32(HalfConversion.f32ToBF16(v))
+                }
+                for k in 0..<width { out[i * width + k] = UInt8(truncatingIfNeeded: bits >> (8 * k)) }
+            }
+        case .q8_0, .q4_0, .q4_1:
+            let values = gaussian(elements, sigma: sigma, random: &random)
+            values.withUnsafeBufferPointer { x in
+                out.withUnsafeMutableBytes { y in
+                    // Bounds: byteCount above sized `out` for exactly `elements` values of `type`.
+                    switch type {
+                    case .q8_0: ActivationQuantizer.quantizeQ8_0Scalar(x.baseAddress!, into: y.baseAddress!,
+                                                                        count: elements, rounding: .reference)
+                    case .q4_0: WeightQuantizer.quantizeQ4_0(x.baseAddress!, into: y.baseAddress!, count: elements)
+                    default: WeightQuantizer.quantizeQ4_1(x.baseAddress!, into: y.baseAddress!, count: elements)
+                    }
+                }
+            }
+        case .q5_0: fillQ5_0(&out, sigma: sigma, random: &random)
+        case .q4_K: fillQ4_K(&out, sigma: sigma, random: &random)
+        default: fillQ6_K(&out, sigma: sigma, random: &random)
+        }
+        return out
+    }
+
+    /// A block scale: `base` varied by a uniform factor in [0.75, 1.25).
+    static func jittered(_ base: Float, _ random: inout SyntheticRandom) -> Float { base * (0.75 + 0.5 * random.unit()) }
+
+    static func storeF16(_ v: Float, _ out: inout [UInt8], at i: Int) {
+        let h = HalfConversion.f32ToF16(v)
+        out[i] = UInt8(truncatingIfNeeded: h)
+        out[i + 1] = UInt8(truncatingIfNeeded: h >> 8)
+    }
+
+    static func fillRandom(_ out: inout [UInt8], _ range: Range<Int>, _ random: inout SyntheticRandom) {
+        var i = range.lowerBound
+        while i < range.upperBound {
+            let r = random.next()
+            for k in 0..<min(8, range.upperBound - i) { out[i + k] = UInt8(truncatingIfNeeded: r >> (8 * k)) }
+            i += 8
+        }
+    }
+
+    /// Q5_0 (22 bytes / 32): d, 32 high bits, 16 bytes of low nibbles; value d·(q − 16) with q uniform in 0...31
+    /// (standard deviation of q − 16 ≈ 9.23).
+    static func fillQ5_0(_ out: inout [UInt8], sigma: Float, random: inout SyntheticRandom) {
+        for b in 0..<out.count / 22 {
+            storeF16(jittered(sigma / 9.23, &random), &out, at: 22 * b)
+            fillRandom(&out, (22 * b + 2)..<(22 * b + 22), &random)
+        }
+    }
+
+    /// Q4_K (144 bytes / 256): d, dmin, 12 bytes packing eight 6-bit (scale, min) pairs, 128 bytes of nibbles;
+    /// value d·sc·q − dmin·m over sub-blocks of 32. Scales are drawn in 16...63 and each min is set to about
+    /// sc·7.5/8 with dmin = 8d, which centres every sub-block near zero as a real quantizer's min does; the
+    /// spread is then about d·sc·4.6.
+    static func fillQ4_K(_ out: inout [UInt8], sigma: Float, random: inout SyntheticRandom) {
+        for b in 0..<out.count / 144 {
+            let base = 144 * b
+            let d = jittered(sigma / (40 * 4.61), &random)
+            storeF16(d, &out, at: base)
+            storeF16(8 * d, &out, at: base + 2)
+            var sc = [UInt8](repeating: 0, count: 8), mn = [UInt8](repeating: 0, count: 8)
+            for j in 0..<8 {
+                sc[j] = UInt8(16 + random.next() % 48)
+                mn[j] = UInt8((Int(sc[j]) * 15 + 8) / 16)  // round(sc · 7.5 / 8)
+            }
+            // Packing (the inverse of the 6-bit unpacking in Kernels' Q4_K dequantizer): bytes 0..3 hold scales
+            // 0..3 and the top two bits of scales 4..7; bytes 4..7 the same for mins; bytes 8..11 the low nibbles
+            // of scales 4..7 (low half) and mins 4..7 (high half).
+            for j in 0..<4 {
+                out[base + 4 + j] = (sc[j] & 63) | ((sc[j + 4] >> 4) << 6)
+                out[base + 8 + j] = (mn[j] & 63) | ((mn[j + 4] >> 4) << 6)
+                out[base + 12 + j] = (sc[j + 4] & 0xF) | ((mn[j + 4] & 0xF) << 4)
+            }
+            fillRandom(&out, (base + 16)..<(base + 144), &random)
+        }
+    }
+
+    /// Q6_K (210 bytes / 256): 128 bytes of low nibbles, 64 bytes of high bit pairs, 16 signed 8-bit sub-block
+    /// scales, d; value d·sc·(q − 32) with q uniform in 0...63 (standard deviation ≈ 18.5). Scales are drawn in
+    /// ±(16...63).
+    static func fillQ6_K(_ out: inout [UInt8], sigma: Float, random: inout SyntheticRandom) {
+        for b in 0..<out.count / 210 {
+            let base = 210 * b
+            fillRandom(&out, base..<(base + 192), &random)
+            for j in 0..<16 {
+                let r = random.next()
+                let magnitude = Int8(16 + r % 48)
+                out[base + 192 + j] = UInt8(bitPattern: (r >> 32) & 1 == 0 ? magnitude : -magnitude)
+            }
+            storeF16(jittered(sigma / (40 * 18.5), &random), &out, at: base + 208)
+        }
+    }
+}
