@@ -18,6 +18,7 @@ struct BitNetCommand: AsyncParsableCommand {
             TokenizeCommand.self,
             CrossvalCommand.self,
             VerifyReceiptCommand.self,
+            MakeModelCommand.self,
         ]
     )
 }
