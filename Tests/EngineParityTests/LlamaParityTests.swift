@@ -6,23 +6,6 @@ import LlamaReference
 import TestSupport
 import Testing
 
-/// Metrics shared by the parity tests.
-enum ParityMetrics {
-    static func cosine(_ a: ArraySlice<Float>, _ b: ArraySlice<Float>) -> Double {
-        var dot = 0.0, na = 0.0, nb = 0.0
-        for (x, y) in zip(a, b) { dot += Double(x) * Double(y); na += Double(x) * Double(x); nb += Double(y) * Double(y) }
-        return dot / (na.squareRoot() * nb.squareRoot())
-    }
-
-    static func argmax(_ a: ArraySlice<Float>) -> Int32 {
-        var best = a.startIndex
-        for i in a.indices where a[i] > a[best] { best = i }
-        return Int32(best - a.startIndex)
-    }
-
-    static var referenceEnabled: Bool { ProcessInfo.processInfo.environment["BITNET_SKIP_REFERENCE_TESTS"] != "1" }
-}
-
 /// The native llama forward pass against llama.cpp on the real SmolLM2 model.
 ///
 /// Logits are compared with llama.cpp in its precise configuration (flash attention off, F32 KV cache) against
@@ -72,16 +55,16 @@ struct LlamaParityTests {
         var ours = try session.evaluate(prompt)[...]
         var exact = 0, ties = 0
         for step in 0..<16 {
-            let t = ParityMetrics.argmax(theirs), o = ParityMetrics.argmax(ours)
-            let refMargin = theirs[theirs.startIndex + Int(t)] - theirs[theirs.startIndex + Int(o)]
-            if t == o {
-                exact += 1
-            } else if refMargin < Self.tieMargin {
+            let verdict = ParityMetrics.greedyStep(reference: theirs, ours: ours, tieMargin: Self.tieMargin)
+            switch verdict {
+            case .exact: exact += 1
+            case .nearTie(let t, let o, let margin):
                 ties += 1
-                print("step \(step): near-tie, llama.cpp \(t) vs ours \(o), llama.cpp margin \(refMargin)")
-            } else {
-                Issue.record("step \(step): llama.cpp chose \(t), we chose \(o); llama.cpp margin \(refMargin)")
+                print("step \(step): near-tie, llama.cpp \(t) vs ours \(o), llama.cpp margin \(margin)")
+            case .mismatch(let t, let o, let margin):
+                Issue.record("step \(step): llama.cpp chose \(t), we chose \(o); llama.cpp margin \(margin)")
             }
+            let t = verdict.referenceToken
             theirs = try ref.eval([t], logits: .last).values[...]
             ours = try session.evaluate([t])[...]
         }
