@@ -64,6 +64,7 @@ let package = Package(
         .testTarget(name: "ModelFetcherTests", dependencies: ["ModelFetcher", "TestSupport"]),
         .testTarget(name: "LlamaReferenceTests", dependencies: ["LlamaReference", "TestSupport"]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "GGUF", "TestSupport"]),
+        .testTarget(name: "SyntheticParityTests", dependencies: ["ModelMaker", "BitNetModels", "BitNetRuntime", "GGUF", "LlamaReference", "TestSupport"]),
         .testTarget(name: "TokenizerParityTests", dependencies: ["Tokenizers", "GGUF", "LlamaReference", "TestSupport"]),
         .testTarget(name: "CrossValTests", dependencies: ["CrossVal", "BitNetRuntime", "LlamaReference", "TestSupport"]),
     ]
