@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The test command: sets up everything the tests need, then runs the whole suite in release mode.
 #   1. Debian cmake + ninja-build and the pinned llama.cpp reference build (cached under ~/.cache/bitnet-swift)
-#   2. the real test models and llama.cpp's tokenizer vectors (cached, verified by SHA-256)
-#   3. swift test in release (model-level tests are 10-100x slower in debug)
+#   2. the release build of the package and its tests
+#   3. the real test models (`bitnet fetch-models`, models.lock.json) and llama.cpp's tokenizer vectors (cached,
+#      verified by SHA-256)
+#   4. swift test in release (model-level tests are 10-100x slower in debug)
 # Environment: BITNET_CACHE_DIR moves the cache; BITNET_SKIP_REFERENCE_TESTS=1 skips (with a printed reason) the
 # tests that need llama.cpp, for machines that cannot build it. Extra arguments go to `swift test`.
 set -euo pipefail
@@ -16,6 +18,10 @@ if [[ "${BITNET_SKIP_REFERENCE_TESTS:-0}" != "1" ]]; then
     scripts/setup-reference.sh
 fi
 
+step "build (release, with tests)"
+# First, so the model fetcher (the bitnet CLI, built with these same flags) is ready for the next step.
+swift build -c release -Xswiftc -enable-testing --build-tests
+
 step "test models"
 scripts/fetch-test-models.sh all
 
@@ -23,7 +29,6 @@ step "tokenizer vectors"
 scripts/fetch-vocab-suite.sh
 
 step "swift test (release)"
-swift build -c release -Xswiftc -enable-testing --build-tests
 swift test -c release -Xswiftc -enable-testing --skip-build "$@"
 
 printf '\n[test.sh] finished in %ss\n' "$(( $(date +%s) - started ))" >&2
