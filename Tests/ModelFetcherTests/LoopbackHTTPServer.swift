@@ -20,6 +20,8 @@ final class LoopbackHTTPServer: @unchecked Sendable {
         var chunkDelay: TimeInterval = 0
         /// Ignore Range headers (always 200 with the whole body).
         var ignoreRange = false
+        /// Answer 302 to this path instead.
+        var redirect: String? = nil
     }
 
     let port: UInt16
@@ -111,6 +113,7 @@ final class LoopbackHTTPServer: @unchecked Sendable {
             return (route, route.cutAt != nil && left > 0)
         }
         guard let route else { return respond(fd, head: "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n") }
+        if let target = route.redirect { return respond(fd, head: "HTTP/1.1 302 Found\r\nLocation: \(target)\r\nContent-Length: 0\r\n") }
         if let status = route.status { return respond(fd, head: "HTTP/1.1 \(status) Status\r\nContent-Length: 0\r\n") }
         var start = 0
         if let rangeLine, !route.ignoreRange,

@@ -75,6 +75,26 @@ final class ModelFetcherTests: XCTestCase {
         XCTAssertLessThan(Double(refetched), 0.10 * Double(body.count))
     }
 
+    func testPartialLeftByAnEarlierRunIsResumedWithRange() throws {
+        let body = Self.body(2 << 20, seed: 14)
+        server.set("/m.gguf", .init(body: body))
+        let model = entry(body: body, sources: [.url(server.url("/m.gguf"))])
+        let cache = ModelCache(root: cacheRoot)
+        try FileManager.default.createDirectory(atPath: cache.directory(sha256: model.sha256), withIntermediateDirectories: true)
+        try body.prefix(1_234_567).write(to: URL(fileURLWithPath: cache.partialPath(sha256: model.sha256)))
+        let result = try fetcher().fetch(model)
+        XCTAssertEqual(FileManager.default.contents(atPath: result.path), body)
+        XCTAssertEqual(server.stats.bytes, body.count - 1_234_567, "only the missing tail is downloaded")
+    }
+
+    func testRedirectIsFollowed() throws {
+        let body = Self.body(300_000, seed: 15)
+        server.set("/real.gguf", .init(body: body))
+        server.set("/moved.gguf", .init(body: Data(), redirect: server.url("/real.gguf").absoluteString))
+        let model = entry(body: body, sources: [.url(server.url("/moved.gguf"))])
+        XCTAssertEqual(FileManager.default.contents(atPath: try fetcher().fetch(model).path), body)
+    }
+
     func testStalledConnectionIsAbandonedAndResumed() throws {
         let body = Self.body(2 << 20, seed: 3)
         server.set("/m.gguf", .init(body: body, cutAt: 700_000, closeAtCut: false))
