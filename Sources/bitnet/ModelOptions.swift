@@ -20,7 +20,11 @@ struct ModelOptions: ParsableArguments {
 
     /// The model path: `--model` (a file, or a lockfile name fetched into the cache on first use), else the
     /// lockfile's default model, fetched on first use.
-    func resolvedModelPath() throws -> String {
+    func resolvedModelPath() throws -> String { try Self.resolveModel(model) }
+
+    /// A `.gguf` path for a file path or a `models.lock.json` name (nil: the default model), fetching the named
+    /// model into the verified cache on first use. Any command that takes a model path can pass its argument here.
+    static func resolveModel(_ model: String?) throws -> String {
         if let model, FileManager.default.fileExists(atPath: model) || model.contains("/") || model.hasSuffix(".gguf") {
             return model
         }

@@ -87,6 +87,21 @@ final class ModelFetcherTests: XCTestCase {
         XCTAssertEqual(server.stats.bytes, body.count - 1_234_567, "only the missing tail is downloaded")
     }
 
+    func testDiskFullIsATypedError() throws {
+        let body = Self.body(300_000, seed: 16)
+        server.set("/m.gguf", .init(body: body))
+        let model = entry(body: body, sources: [.url(server.url("/m.gguf"))])
+        let cache = ModelCache(root: cacheRoot)
+        try FileManager.default.createDirectory(atPath: cache.directory(sha256: model.sha256), withIntermediateDirectories: true)
+        // Writes to /dev/full fail with ENOSPC, as on a full disk.
+        try FileManager.default.createSymbolicLink(atPath: cache.partialPath(sha256: model.sha256), withDestinationPath: "/dev/full")
+        XCTAssertThrowsError(try fetcher().fetch(model)) { error in
+            XCTAssertEqual(error as? FetchError, .diskFull(path: cache.partialPath(sha256: model.sha256)))
+            XCTAssertTrue("\(error)".contains("no space left"))
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: cache.modelPath(sha256: model.sha256)))
+    }
+
     func testRedirectIsFollowed() throws {
         let body = Self.body(300_000, seed: 15)
         server.set("/real.gguf", .init(body: body))
