@@ -66,7 +66,7 @@ let package = Package(
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "GGUF", "TestSupport"]),
         .testTarget(name: "SyntheticParityTests", dependencies: ["ModelMaker", "BitNetModels", "BitNetRuntime", "GGUF", "LlamaReference", "TestSupport"]),
         .testTarget(name: "TokenizerParityTests", dependencies: ["Tokenizers", "GGUF", "LlamaReference", "TestSupport"]),
-        .testTarget(name: "CrossValTests", dependencies: ["CrossVal", "BitNetRuntime", "LlamaReference", "TestSupport"]),
+        .testTarget(name: "CrossValTests", dependencies: ["CrossVal", "BitNetRuntime", "GGUF", "LlamaReference", "ModelMaker", "TestSupport"]),
     ]
 )
 

@@ -7,20 +7,33 @@ public struct CrossValReceipt: Codable, Sendable, Equatable {
     /// The `kind` of a cross-validation receipt (bench receipts carry another kind).
     public static let receiptKind = "crossval"
 
+    /// `"1.0.0"` for this type.
     public var schemaVersion: String
+    /// `"crossval"`.
     public var kind: String
     /// ISO 8601 UTC time the run started.
     public var createdAt: String
+    /// The engine's source commit.
     public var git: GitIdentity
+    /// The model file compared.
     public var model: ModelIdentity
+    /// Our side.
     public var engine: EngineIdentity
+    /// llama.cpp's side.
     public var reference: ReferenceIdentity
+    /// The machine it ran on.
     public var host: HostIdentity
+    /// The bounds every row was judged by.
     public var thresholds: Thresholds
+    /// Steps and context length.
     public var settings: Settings
+    /// One ladder per prompt, in order.
     public var prompts: [PromptResult]
+    /// Wall-clock seconds of both sides.
     public var timings: Timings
+    /// Totals over every prompt.
     public var summary: Summary
+    /// `pass` when every prompt passed.
     public var status: Verdict
     /// `sha256:<hex>` of the canonical body (see `CanonicalJSON`); nil only while the receipt is being built.
     public var digest: String?
