@@ -18,7 +18,7 @@ public enum CrossValError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case .referenceUnavailable(let e):
-            "the llama.cpp reference is not available: \(e.description) Set it up with \(ReferenceError.setupCommand)."
+            "the llama.cpp reference is not available: \(e.description)"  // names the setup command
         case .reference(let e): "reference: \(e.description)"
         case .engine(let e): "engine: \(e.description)"
         case .incomparable(let m): "cannot compare: \(m)"
