@@ -21,10 +21,15 @@ public struct ModelCache: Sendable {
     /// The cache at `defaultRoot()`.
     public static var standard: ModelCache { ModelCache(root: defaultRoot()) }
 
+    /// `<root>/<sha256>`: one directory per model, named by its content hash.
     public func directory(sha256: String) -> String { "\(root)/\(sha256)" }
+    /// The verified model file.
     public func modelPath(sha256: String) -> String { "\(directory(sha256: sha256))/model.gguf" }
+    /// Where bytes accumulate until the hash matches (kept across runs for resume).
     public func partialPath(sha256: String) -> String { modelPath(sha256: sha256) + ".partial" }
+    /// `metadata.json`: name, source, time, size.
     public func metadataPath(sha256: String) -> String { "\(directory(sha256: sha256))/metadata.json" }
+    /// The `flock` file that serializes fetches of this model.
     public func lockPath(sha256: String) -> String { "\(directory(sha256: sha256))/.lock" }
 
     /// The cached file for `entry` if present (not re-hashed: see the type's invariant).

