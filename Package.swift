@@ -20,7 +20,9 @@ let package = Package(
         // Lowest layer: the GGUF container format (mmap reader, writer, metadata, tensor directory).
         .target(name: "GGUF", dependencies: [.product(name: "Logging", package: "swift-log")]),
         // Block formats, dot products, matmul, thread pool.
-        .target(name: "Kernels", dependencies: ["GGUF"], swiftSettings: kernelsSIMDSettings),
+        .target(name: "Kernels", dependencies: ["GGUF", "KernelsCSupport"], swiftSettings: kernelsSIMDSettings),
+        // What Swift cannot spell: a prefetch hint (header-only static inline C, inlined into the kernels).
+        .target(name: "KernelsCSupport"),
         // SPM and BPE tokenizers built from GGUF metadata.
         .target(name: "Tokenizers", dependencies: ["GGUF"]),
         // One file per architecture.

@@ -76,12 +76,13 @@ public enum DotAVX2 {
     }
 
     // MARK: 32-element block formats
+    // The block scales at offset 0 are read with `scales` (a 32-bit load) rather than `half`: see there.
 
     /// Q8_0 · Q8_0.
     public static func q8_0(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
         sumBlocks(count / 32) { b in
             let wb = w + b * BlockLayout.q8_0Bytes, xb = x + b * BlockLayout.q8_0Bytes
-            return (half(wb, 0) * half(xb, 0), dotI8I8(load256(wb, 2), load256(xb, 2)))
+            return (scales(wb)[0] * scales(xb)[0], dotI8I8(load256(wb, 2), load256(xb, 2)))
         }
     }
 
@@ -90,7 +91,7 @@ public enum DotAVX2 {
         sumBlocks(count / 32) { b in
             let wb = w + b * BlockLayout.q4_0Bytes, xb = x + b * BlockLayout.q8_0Bytes
             let q = _mm256_sub_epi8(nibbles(wb, 2), _mm256_set1_epi8(8))
-            return (half(wb, 0) * half(xb, 0), dotI8I8(q, load256(xb, 2)))
+            return (scales(wb)[0] * scales(xb)[0], dotI8I8(q, load256(xb, 2)))
         }
     }
 
@@ -113,7 +114,7 @@ public enum DotAVX2 {
             let high = _mm256_and_si256(bytesFromBits(wb.loadUnaligned(fromByteOffset: 2, as: UInt32.self)),
                                         _mm256_set1_epi8(0x10))
             let q = _mm256_sub_epi8(_mm256_or_si256(nibbles(wb, 6), high), _mm256_set1_epi8(16))
-            return (half(wb, 0) * half(xb, 0), dotI8I8(q, load256(xb, 2)))
+            return (scales(wb)[0] * scales(xb)[0], dotI8I8(q, load256(xb, 2)))
         }
     }
 

@@ -3,6 +3,14 @@ import GGUF
 /// A dot-product kernel: weight row · activation row, both `count` elements in their formats.
 public typealias RowDotFunction = @convention(c) (UnsafeRawPointer, UnsafeRawPointer, Int) -> Float
 
+/// A multi-row dot-product kernel: `(w, stride, x, count, out, rows)` computes, for `r < rows`,
+/// `out[r] = dot(w + r · stride, x, count)` with exactly the bits of the kind's `RowDotFunction`. One call covers a
+/// whole range of rows, so the row loop is inside the kernel (inlined, several rows interleaved) rather than one
+/// indirect call per row.
+public typealias RowsDotFunction = @convention(c) (
+    UnsafeRawPointer, Int, UnsafeRawPointer, Int, UnsafeMutablePointer<Float>, Int
+) -> Void
+
 /// Which implementation family to use.
 public enum KernelPath: String, Sendable {
     /// `DotScalar`: the readable reference.
@@ -21,6 +29,8 @@ public struct DotKernel: Sendable {
     public let activation: ActivationFormat
     /// The row dot product.
     public let dot: RowDotFunction
+    /// The multi-row form, where one exists (Q4_1 and Q8_0 on AVX2); `matmul` loops over `dot` otherwise.
+    public let rows: RowsDotFunction?
     /// Position in `DotKernel.all` (bit index in `KernelScratch`'s executed-kernel record).
     public let index: Int
 
@@ -40,9 +50,9 @@ public struct DotKernel: Sendable {
             let activation = activationFormat(for: type)
             let name = "\(type.name)×\(activation.rawValue)"
             kernels.append(DotKernel(id: name + ".scalar", weightType: type, activation: activation,
-                                     dot: scalarDot(type), index: kernels.count))
+                                     dot: scalarDot(type), rows: nil, index: kernels.count))
             kernels.append(DotKernel(id: name + "." + simdSuffix, weightType: type, activation: activation,
-                                     dot: simdDot(type), index: kernels.count))
+                                     dot: simdDot(type), rows: simdRows(type), index: kernels.count))
         }
         return kernels
     }()
@@ -88,8 +98,17 @@ public struct DotKernel: Sendable {
         default: { DotAVX2.f32($0, $1, $2) }
         }
     }
+
+    static func simdRows(_ type: GGMLType) -> RowsDotFunction? {
+        switch type {
+        case .q8_0: { DotAVX2.q8_0Rows($0, $1, $2, $3, $4, $5) }
+        case .q4_1: { DotAVX2.q4_1Rows($0, $1, $2, $3, $4, $5) }
+        default: nil
+        }
+    }
     #else
     static let simdSuffix = "scalar-fallback"
     static func simdDot(_ type: GGMLType) -> RowDotFunction { scalarDot(type) }
+    static func simdRows(_ type: GGMLType) -> RowsDotFunction? { nil }
     #endif
 }

@@ -24,7 +24,7 @@ public func matmul(
         if count == 1 { convert(0) } else { pool.parallelFor(count) { tokens in for t in tokens { convert(t) } } }
         activations = UnsafeRawPointer(buffer)
     }
-    let dot = kernel.dot, weights = w.data, weightRowBytes = w.rowBytes
+    let dot = kernel.dot, rowsDot = kernel.rows, weights = w.data, weightRowBytes = w.rowBytes
     // Row tiles keep a few weight rows in L1 while every activation row streams past them.
     let tile = count == 1 ? rows : 16
     pool.parallelFor(rows) { range in
@@ -34,8 +34,13 @@ public func matmul(
             for t in 0..<count {
                 let a = activations + t * activationRowBytes
                 let out = y + t * rows
-                // r < rows and t < count: weight row r and activation row t are inside their checked buffers.
-                for r in start..<end { out[r] = dot(weights + r * weightRowBytes, a, cols) }
+                // start..<end ⊂ 0..<rows and t < count: weight rows start..<end and activation row t are inside
+                // their checked buffers, and out[start..<end] inside y's row t.
+                if let rowsDot {
+                    rowsDot(weights + start * weightRowBytes, weightRowBytes, a, cols, out + start, end - start)
+                } else {
+                    for r in start..<end { out[r] = dot(weights + r * weightRowBytes, a, cols) }
+                }
             }
             start = end
         }
