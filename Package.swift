@@ -47,7 +47,7 @@ let package = Package(
         // Deterministic synthetic models (random weights of any type, tokenizer from a vocab GGUF).
         .target(name: "ModelMaker", dependencies: ["GGUF", "Kernels"]),
         // Benchmark runner, receipts, baselines.
-        .target(name: "Bench", dependencies: ["BitNetRuntime"]),
+        .target(name: "Bench", dependencies: ["BitNetRuntime", "GGUF", "LlamaReference"]),
         .target(name: "BitNetServer", dependencies: ["BitNetRuntime"]),
         .target(name: "BitNetC", dependencies: ["BitNetRuntime"]),
         .executableTarget(

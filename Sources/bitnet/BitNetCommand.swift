@@ -9,6 +9,7 @@ struct BitNetCommand: AsyncParsableCommand {
         version: BitNetVersion.string,
         subcommands: [
             RunCommand.self,
+            BenchCommand.self,
             ChatCommand.self,
             InspectCommand.self,
             FetchModelsCommand.self,

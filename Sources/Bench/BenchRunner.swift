@@ -1,0 +1,180 @@
+import BitNetRuntime
+import Foundation
+import GGUF
+
+/// What `bitnet bench` measures: llama-bench's two tests on one model and thread count.
+public struct BenchConfiguration: Sendable {
+    /// The GGUF file.
+    public var modelPath: String
+    /// Prompt tokens evaluated as one batch for the prefill test (`ppN`); 0 skips it.
+    public var promptTokens = 512
+    /// Single-token decode steps for the decode test (`tgN`); 0 skips it.
+    public var generateTokens = 128
+    /// Timed repetitions of each test (after one untimed warm-up).
+    public var repetitions = 5
+    /// Threads for our engine and for the reference.
+    public var threads = 1
+    /// The pinned `llama-bench` to interleave with our runs, or nil to measure only ours.
+    public var referenceBinary: String?
+
+    public init(modelPath: String) { self.modelPath = modelPath }
+
+    /// The pinned `llama-bench` in the reference cache (`<cache>/reference/<commit>/bin/llama-bench`, the directory
+    /// `bitnet setup-reference` installs to), whether or not it exists yet.
+    public static var pinnedReferenceBinary: String { ReferenceBench.defaultBinary() }
+}
+
+/// One test's rates (tokens per second), one sample per repetition.
+public struct BenchTestResult: Sendable, Codable {
+    /// llama-bench's name: `pp512`, `tg128`.
+    public let test: String
+    public let promptTokens: Int, generateTokens: Int
+    /// Our rate per repetition.
+    public let samples: [Double]
+    /// llama.cpp's rate per repetition (interleaved with ours), when measured.
+    public let referenceSamples: [Double]?
+
+    /// Mean and sample standard deviation of `samples`.
+    public let mean: Double, standardDeviation: Double
+    /// The same for `referenceSamples`, and our mean over llama.cpp's.
+    public let referenceMean: Double?, referenceStandardDeviation: Double?, ratio: Double?
+
+    public init(test: String, promptTokens: Int, generateTokens: Int, samples: [Double], referenceSamples: [Double]?) {
+        self.test = test
+        self.promptTokens = promptTokens
+        self.generateTokens = generateTokens
+        self.samples = samples
+        self.referenceSamples = referenceSamples
+        mean = Self.mean(samples)
+        standardDeviation = Self.standardDeviation(samples)
+        referenceMean = referenceSamples.map(Self.mean)
+        referenceStandardDeviation = referenceSamples.map(Self.standardDeviation)
+        ratio = referenceMean.flatMap { $0 > 0 ? Self.mean(samples) / $0 : nil }
+    }
+
+    static func mean(_ x: [Double]) -> Double { x.isEmpty ? 0 : x.reduce(0, +) / Double(x.count) }
+    /// Sample standard deviation (n − 1), as llama-bench reports it.
+    static func standardDeviation(_ x: [Double]) -> Double {
+        guard x.count > 1 else { return 0 }
+        let m = mean(x)
+        return (x.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(x.count - 1)).squareRoot()
+    }
+}
+
+/// Everything one `bitnet bench` run measured.
+public struct BenchReport: Sendable, Codable {
+    /// llama-bench's model description when the reference ran (e.g. `llama 256M Q4_1`), else ours.
+    public let model: String
+    /// Bytes of tensor data, and the number of weights.
+    public let sizeBytes: Int, parameters: Int
+    public let backend: String, threads: Int
+    public let tests: [BenchTestResult]
+    /// Kernel ids our engine executed during the runs (e.g. `q4_1×q8_1.avx2`).
+    public let kernels: [String]
+    /// The reference's commit and build number, when it ran.
+    public let referenceBuild: String?
+}
+
+/// Runs the prefill and decode tests on our engine, and — interleaved, one reference run after each of ours — on
+/// the pinned llama.cpp's `llama-bench`, so both see the same machine load.
+public struct BenchRunner {
+    public let configuration: BenchConfiguration
+
+    public init(_ configuration: BenchConfiguration) { self.configuration = configuration }
+
+    /// Loads the model, runs a warm-up and `repetitions` timed runs of each test.
+    /// - Throws: `BenchError` (bad configuration, model load or evaluation failure, reference failure).
+    public func run(progress: (String) -> Void = { _ in }) throws(BenchError) -> BenchReport {
+        let c = configuration
+        guard c.repetitions > 0, c.threads > 0, c.promptTokens >= 0, c.generateTokens >= 0,
+              c.promptTokens + c.generateTokens > 0 else {
+            throw .invalidConfiguration("need -r ≥ 1, --threads ≥ 1, and -p or -n above 0")
+        }
+        let engine: Engine
+        do { engine = try Engine(path: c.modelPath) } catch { throw .model(error.description) }
+        var options = SessionOptions()
+        options.threads = c.threads
+        options.batchSize = max(512, c.promptTokens)  // one batch, as llama-bench's pp (n_ubatch 512 for pp512)
+        options.contextLength = max(c.promptTokens, c.generateTokens + 1) + 1
+        let session = engine.makeSession(options)
+        let reference = c.referenceBinary.map { ReferenceBench(binary: $0, modelPath: c.modelPath, threads: c.threads) }
+        let vocab = session.vocabSize
+        var tests: [BenchTestResult] = []
+        var referenceModel: String?, referenceBuild: String?
+        for (prompt, generate) in [(c.promptTokens, 0), (0, c.generateTokens)] where prompt + generate > 0 {
+            let name = prompt > 0 ? "pp\(prompt)" : "tg\(generate)"
+            let tokens = Self.tokens(count: max(prompt, generate), vocab: vocab)
+            let measure = { () throws(BenchError) -> Double in
+                prompt > 0 ? try Self.prefill(session, tokens) : try Self.decode(session, tokens)
+            }
+            progress("\(name): warm-up")
+            _ = try measure()
+            var ours: [Double] = [], theirs: [Double] = []
+            for rep in 1...c.repetitions {
+                ours.append(try measure())
+                if let reference {
+                    let run = try reference.run(promptTokens: prompt, generateTokens: generate)
+                    theirs.append(run.tokensPerSecond)
+                    referenceModel = run.modelType
+                    referenceBuild = run.build
+                }
+                progress("\(name): run \(rep)/\(c.repetitions): ours \(String(format: "%.2f", ours.last!)) t/s"
+                    + (theirs.last.map { String(format: ", llama.cpp %.2f t/s", $0) } ?? ""))
+            }
+            tests.append(BenchTestResult(test: name, promptTokens: prompt, generateTokens: generate, samples: ours,
+                                         referenceSamples: reference == nil ? nil : theirs))
+        }
+        let file = engine.file
+        let ourModel = [engine.model.hyperParameters.architecture, Self.parameterLabel(file.parameterCount),
+                        Self.dominantType(file)].joined(separator: " ")
+        return BenchReport(model: referenceModel ?? ourModel, sizeBytes: file.tensors.reduce(0) { $0 + $1.byteCount },
+                           parameters: file.parameterCount, backend: "CPU", threads: c.threads, tests: tests,
+                           kernels: session.executedKernels, referenceBuild: referenceBuild)
+    }
+
+    /// Prefill: `tokens` evaluated as one batch from an empty cache. Returns tokens per second.
+    static func prefill(_ session: InferenceSession, _ tokens: [Int32]) throws(BenchError) -> Double {
+        session.truncate(to: 0)
+        let start = DispatchTime.now().uptimeNanoseconds
+        do { _ = try session.evaluate(tokens) } catch { throw .evaluation(error.description) }
+        return Double(tokens.count) / seconds(since: start)
+    }
+
+    /// Decode: one untimed token as the prompt, then `tokens.count` single-token steps. Returns tokens per second.
+    static func decode(_ session: InferenceSession, _ tokens: [Int32]) throws(BenchError) -> Double {
+        session.truncate(to: 0)
+        do {
+            _ = try session.evaluate([tokens[0]])
+            let start = DispatchTime.now().uptimeNanoseconds
+            for token in tokens { _ = try session.evaluate([token]) }
+            return Double(tokens.count) / seconds(since: start)
+        } catch {
+            throw .evaluation(error.description)
+        }
+    }
+
+    static func seconds(since start: UInt64) -> Double {
+        Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    }
+
+    /// Deterministic pseudo-random token ids (like llama-bench's random tokens, but the same every run).
+    static func tokens(count: Int, vocab: Int) -> [Int32] {
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        return (0..<count).map { _ in
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int32(truncatingIfNeeded: (state >> 33) % UInt64(vocab))
+        }
+    }
+
+    /// `135M`, `2.4B`: the parameter count as llama.cpp labels model sizes.
+    static func parameterLabel(_ n: Int) -> String {
+        n >= 1_000_000_000 ? String(format: "%.1fB", Double(n) / 1e9) : "\(n / 1_000_000)M"
+    }
+
+    /// The weight type holding the most bytes (what llama.cpp's file-type label usually names).
+    static func dominantType(_ file: GGUFFile) -> String {
+        var bytes: [String: Int] = [:]
+        for t in file.tensors { bytes[t.type.name, default: 0] += t.byteCount }
+        return bytes.max { $0.value < $1.value }?.key.uppercased() ?? "?"
+    }
+}

@@ -1,0 +1,42 @@
+import Foundation
+
+/// `BenchReport` as llama-bench's markdown table, plus llama.cpp's rate and the ratio when the reference ran.
+public enum BenchTable {
+    /// The table, one row per test.
+    public static func markdown(_ report: BenchReport) -> String {
+        let withReference = report.tests.contains { $0.referenceSamples != nil }
+        var header = ["model", "size", "params", "backend", "threads", "test", "t/s"]
+        if withReference { header += ["llama.cpp t/s", "vs llama.cpp"] }
+        let size = String(format: "%.2f MiB", Double(report.sizeBytes) / 1_048_576)
+        let params = String(format: "%.2f M", Double(report.parameters) / 1e6)
+        let rows = report.tests.map { t -> [String] in
+            var row = [report.model, size, params, report.backend, "\(report.threads)", t.test,
+                       rate(t.mean, t.standardDeviation)]
+            if withReference {
+                row += [t.referenceMean.map { rate($0, t.referenceStandardDeviation ?? 0) } ?? "–",
+                        t.ratio.map { String(format: "%.2f×", $0) } ?? "–"]
+            }
+            return row
+        }
+        let widths = header.indices.map { i in ([header] + rows).map { $0[i].count }.max()! }
+        func line(_ cells: [String]) -> String {
+            "| " + cells.enumerated().map { i, c in
+                let pad = String(repeating: " ", count: widths[i] - c.count)
+                return i < 4 ? c + pad : pad + c  // text left, numbers right, as llama-bench
+            }.joined(separator: " | ") + " |"
+        }
+        let rule = "|" + widths.enumerated().map { i, w in
+            String(repeating: "-", count: w + 1) + (i < 4 ? "-" : ":")
+        }.joined(separator: "|") + "|"
+        return ([line(header), rule] + rows.map(line)).joined(separator: "\n")
+    }
+
+    static func rate(_ mean: Double, _ std: Double) -> String { String(format: "%.2f ± %.2f", mean, std) }
+
+    /// The report as one JSON object (sorted keys).
+    public static func json(_ report: BenchReport) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        return String(decoding: try encoder.encode(report), as: UTF8.self)
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import LlamaReference
+
+/// One run of the pinned llama.cpp's `llama-bench` (`-r 1 -o json`), so its repetitions can be interleaved with ours.
+///
+/// `llama-bench` is run as a child process rather than through the in-process bridge: it is llama.cpp's own harness
+/// (its batch sizes, warm-up and thread pool), so the numbers are the ones llama.cpp users quote.
+struct ReferenceBench {
+    let binary: String
+    let modelPath: String
+    let threads: Int
+
+    /// What one run reported.
+    struct Run {
+        let tokensPerSecond: Double
+        /// e.g. `llama 256M Q4_1`.
+        let modelType: String
+        /// e.g. `0c1e570 (11312)`.
+        let build: String
+    }
+
+    /// The pinned `llama-bench` (`<cache>/reference/<commit>/bin/llama-bench`), whether or not it exists.
+    static func defaultBinary(locator: ReferenceLocator = ReferenceLocator()) -> String {
+        locator.pinnedInstallDirectory + "/bin/llama-bench"
+    }
+
+    /// Runs `llama-bench` once for a prefill (`promptTokens` > 0) or decode test, with its own warm-up.
+    func run(promptTokens: Int, generateTokens: Int) throws(BenchError) -> Run {
+        guard FileManager.default.isExecutableFile(atPath: binary) else { throw .referenceMissing(path: binary) }
+        let arguments = ["-m", modelPath, "-t", "\(threads)", "-p", "\(promptTokens)", "-n", "\(generateTokens)",
+                         "-r", "1", "-o", "json"]
+        let command = ([binary] + arguments).joined(separator: " ")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        let stdout = Pipe()
+        process.standardOutput = stdout
+        process.standardError = FileHandle.nullDevice
+        do { try process.run() } catch {
+            throw .referenceFailed(command: command, status: -1, output: "\(error)")
+        }
+        let data = stdout.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let text = String(decoding: data, as: UTF8.self)
+        guard process.terminationStatus == 0 else {
+            throw .referenceFailed(command: command, status: process.terminationStatus, output: text)
+        }
+        struct Entry: Decodable {
+            let samples_ts: [Double]
+            let model_type: String
+            let build_commit: String
+            let build_number: Int
+        }
+        guard let entries = try? JSONDecoder().decode([Entry].self, from: data), let entry = entries.first,
+              let rate = entry.samples_ts.first, rate.isFinite, rate > 0 else {
+            throw .referenceFailed(command: command, status: 0, output: "unreadable JSON: " + text)
+        }
+        return Run(tokensPerSecond: rate, modelType: entry.model_type,
+                   build: "\(entry.build_commit) (\(entry.build_number))")
+    }
+}
