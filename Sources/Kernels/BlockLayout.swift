@@ -14,6 +14,8 @@ import GGUF
 /// | Q4_K   | 256 | 144 | d, dmin, scales[12] (8 six-bit scale/min pairs), qs[128]; sub-block of 32: d·sc·q − dmin·m |
 /// | Q6_K   | 256 | 210 | ql[128] low nibbles, qh[64] top 2 bits, scales[16] int8, d; value d·sc·(q−32) |
 /// | Q8_K   | 256 | 292 | d (F32), qs[256] int8, bsums[16] int16 (Σ of each 16 quants) |
+/// | TQ1_0  | 256 | 54  | qs[48] base-3 digits, qh[4], d; value d·(c−1) (see `DequantizeScalar+Ternary`) |
+/// | TQ2_0  | 256 | 66  | qs[64] 2-bit codes, d; value d·(c−1) |
 public enum BlockLayout {
     /// Elements in the 32-wide block formats.
     public static let smallBlock = 32
@@ -22,6 +24,7 @@ public enum BlockLayout {
 
     static let q4_0Bytes = 18, q4_1Bytes = 20, q5_0Bytes = 22, q8_0Bytes = 34, q8_1Bytes = 36
     static let q4_KBytes = 144, q6_KBytes = 210, q8_KBytes = 292
+    static let tq1_0Bytes = 54, tq2_0Bytes = 66
 }
 
 /// The form activations take before a dot product with a weight row, mirroring ggml-cpu's `vec_dot_type`.

@@ -22,6 +22,8 @@ public enum Dequantize {
         case .q8_0: q8_0(src, dst, count)
         case .q4_K: q4_K(src, dst, count)
         case .q6_K: q6_K(src, dst, count)
+        case .tq1_0: tq1_0(src, dst, count)
+        case .tq2_0: tq2_0(src, dst, count)
         default: return DequantizeScalar.row(type, src, into: dst, count: count)
         }
         return true

@@ -20,6 +20,8 @@ public enum DequantizeScalar {
         case .q8_0: q8_0(src, dst, count)
         case .q4_K: q4_K(src, dst, count)
         case .q6_K: q6_K(src, dst, count)
+        case .tq1_0: tq1_0(src, dst, count)
+        case .tq2_0: tq2_0(src, dst, count)
         case .q8_1: q8_1(src, dst, count)
         case .q8_K: q8_K(src, dst, count)
         default: return false

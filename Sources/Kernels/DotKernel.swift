@@ -34,8 +34,10 @@ public struct DotKernel: Sendable {
     /// Position in `DotKernel.all` (bit index in `KernelScratch`'s executed-kernel record).
     public let index: Int
 
-    /// Weight types that have kernels: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q4_K, Q6_K.
-    public static let supportedTypes: [GGMLType] = [.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1, .q5_0, .q4_K, .q6_K]
+    /// Weight types that have kernels: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q4_K, Q6_K, TQ1_0, TQ2_0.
+    public static let supportedTypes: [GGMLType] = [
+        .f32, .f16, .bf16, .q8_0, .q4_0, .q4_1, .q5_0, .q4_K, .q6_K, .tq1_0, .tq2_0,
+    ]
 
     /// The kernel for `type` on `path`, or nil when the type has none.
     public static func kernel(for type: GGMLType, path: KernelPath = .simd) -> DotKernel? {
@@ -64,7 +66,7 @@ public struct DotKernel: Sendable {
         case .bf16: .bf16
         case .q8_0, .q4_0, .q5_0: .q8_0
         case .q4_1: .q8_1
-        case .q4_K, .q6_K: .q8_K
+        case .q4_K, .q6_K, .tq1_0, .tq2_0: .q8_K
         default: .f32
         }
     }
@@ -79,6 +81,8 @@ public struct DotKernel: Sendable {
         case .q5_0: { DotScalar.q5_0($0, $1, $2) }
         case .q4_K: { DotScalar.q4_K($0, $1, $2) }
         case .q6_K: { DotScalar.q6_K($0, $1, $2) }
+        case .tq1_0: { DotScalar.tq1_0($0, $1, $2) }
+        case .tq2_0: { DotScalar.tq2_0($0, $1, $2) }
         default: { DotScalar.f32($0, $1, $2) }
         }
     }
@@ -95,6 +99,8 @@ public struct DotKernel: Sendable {
         case .q5_0: { DotAVX2.q5_0($0, $1, $2) }
         case .q4_K: { DotAVX2.q4_K($0, $1, $2) }
         case .q6_K: { DotAVX2.q6_K($0, $1, $2) }
+        case .tq1_0: { DotAVX2.tq1_0($0, $1, $2) }
+        case .tq2_0: { DotAVX2.tq2_0($0, $1, $2) }
         default: { DotAVX2.f32($0, $1, $2) }
         }
     }

@@ -7,7 +7,7 @@ import GGUF
 public struct WeightMatrix: @unchecked Sendable {
     // @unchecked Sendable: `data` points at immutable bytes (the mmapped file) that nothing writes.
 
-    /// Element type (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q4_K or Q6_K).
+    /// Element type (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q4_K, Q6_K, TQ1_0 or TQ2_0).
     public let type: GGMLType
     /// Output features (number of rows).
     public let rows: Int
