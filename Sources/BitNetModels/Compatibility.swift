@@ -35,7 +35,7 @@ public enum Compatibility {
     }
 
     /// Weight types the engine's kernels can multiply.
-    public static var supportedTypes: Set<GGMLType> { Set(DotKernel.supportedTypes) }
+    public static var supportedTypes: Set<GGMLType> { Set(DotKernel.allTypes) }
 
     /// Checks `file` against the implemented architectures, tensor types and required tensors.
     public static func check(_ file: GGUFFile) -> CompatibilityReport {

@@ -39,8 +39,11 @@ public enum ActivationFormat: String, Sendable, CaseIterable {
     case q8_0
     /// Q8_0 plus the F16 field `d·Σq` (Q4_1 weights).
     case q8_1
-    /// 256-element int8 super-blocks with an F32 scale and 16 partial sums (K-quant weights).
+    /// 256-element int8 super-blocks with an F32 scale and 16 partial sums (K-quant and TQ weights).
     case q8_K
+    /// One int8 per element for the whole row, then its F32 multiplier and Int32 Σq (I2_S weights; see
+    /// `ActivationQuantizer.quantizeI8`). Rows are whole 128-element I2_S blocks.
+    case i8
 
     /// Elements per block.
     public var blockSize: Int {
@@ -48,6 +51,7 @@ public enum ActivationFormat: String, Sendable, CaseIterable {
         case .f32, .f16, .bf16: 1
         case .q8_0, .q8_1: BlockLayout.smallBlock
         case .q8_K: BlockLayout.superBlock
+        case .i8: 128
         }
     }
 
@@ -59,11 +63,13 @@ public enum ActivationFormat: String, Sendable, CaseIterable {
         case .q8_0: BlockLayout.q8_0Bytes
         case .q8_1: BlockLayout.q8_1Bytes
         case .q8_K: BlockLayout.q8_KBytes
+        case .i8: 128
         }
     }
 
-    /// Bytes one row of `count` elements occupies (`count` must be a multiple of `blockSize`).
-    public func rowBytes(_ count: Int) -> Int { count / blockSize * blockBytes }
+    /// Bytes one row of `count` elements occupies (`count` must be a multiple of `blockSize`); an I8 row adds its
+    /// 8-byte trailer.
+    public func rowBytes(_ count: Int) -> Int { count / blockSize * blockBytes + (self == .i8 ? 8 : 0) }
 }
 
 /// Unaligned little-endian loads and stores used by every block kernel.

@@ -78,7 +78,8 @@ extension DotAVX2 {
         }
     }
 
-    /// I2_S · I8: Σ c·q in int32 over the row, minus the activation row's stored Σq, times its scale.
+    /// I2_S · I8: Σ c·q in int32 over the row, minus the activation row's stored Σq, divided by its multiplier
+    /// (the same integer and the same division as `DotScalar.i2_s`, so the two agree bit for bit).
     public static func i2_s(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
         let mask = _mm256_set1_epi8(3), ones = _mm256_set1_epi16(1)
         var acc = _mm256_setzero_si256()
@@ -91,9 +92,9 @@ extension DotAVX2 {
             acc = _mm256_add_epi32(acc, _mm256_madd_epi16(s, ones))
         }
         let products = Int(unsafeBitCast(acc, to: SIMD8<Int32>.self).wrappedSum())
-        // Trailer of the I8 row: F32 scale at byte `count`, Int32 Σq at `count + 4`.
+        // Trailer of the I8 row: F32 multiplier at byte `count`, Int32 Σq at `count + 4`.
         let qsum = Int(x.loadUnaligned(fromByteOffset: count + 4, as: Int32.self))
-        return Float(products - qsum) * x.loadUnaligned(fromByteOffset: count, as: Float.self)
+        return Float(products - qsum) / x.loadUnaligned(fromByteOffset: count, as: Float.self)
     }
 }
 #endif

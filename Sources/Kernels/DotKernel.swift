@@ -39,16 +39,22 @@ public struct DotKernel: Sendable {
         .f32, .f16, .bf16, .q8_0, .q4_0, .q4_1, .q5_0, .q4_K, .q6_K, .tq1_0, .tq2_0,
     ]
 
+    /// Weight types whose rows carry no scale; `WeightMatrix.tensorScale` multiplies every dot product: I2_S.
+    public static let tensorScaledTypes: [GGMLType] = [.i2_s]
+
+    /// Every weight type `WeightMatrix` and `matmul` accept: the block formats, then the tensor-scaled ones.
+    public static var allTypes: [GGMLType] { supportedTypes + tensorScaledTypes }
+
     /// The kernel for `type` on `path`, or nil when the type has none.
     public static func kernel(for type: GGMLType, path: KernelPath = .simd) -> DotKernel? {
-        guard let i = supportedTypes.firstIndex(of: type) else { return nil }
+        guard let i = allTypes.firstIndex(of: type) else { return nil }
         return all[2 * i + (path == .scalar ? 0 : 1)]
     }
 
     /// Every kernel: for each supported type, the scalar one then the SIMD one.
     public static let all: [DotKernel] = {
         var kernels: [DotKernel] = []
-        for type in supportedTypes {
+        for type in allTypes {
             let activation = activationFormat(for: type)
             let name = "\(type.name)×\(activation.rawValue)"
             kernels.append(DotKernel(id: name + ".scalar", weightType: type, activation: activation,
@@ -67,6 +73,7 @@ public struct DotKernel: Sendable {
         case .q8_0, .q4_0, .q5_0: .q8_0
         case .q4_1: .q8_1
         case .q4_K, .q6_K, .tq1_0, .tq2_0: .q8_K
+        case .i2_s: .i8
         default: .f32
         }
     }
@@ -83,6 +90,7 @@ public struct DotKernel: Sendable {
         case .q6_K: { DotScalar.q6_K($0, $1, $2) }
         case .tq1_0: { DotScalar.tq1_0($0, $1, $2) }
         case .tq2_0: { DotScalar.tq2_0($0, $1, $2) }
+        case .i2_s: { DotScalar.i2_s($0, $1, $2) }
         default: { DotScalar.f32($0, $1, $2) }
         }
     }
@@ -101,6 +109,7 @@ public struct DotKernel: Sendable {
         case .q6_K: { DotAVX2.q6_K($0, $1, $2) }
         case .tq1_0: { DotAVX2.tq1_0($0, $1, $2) }
         case .tq2_0: { DotAVX2.tq2_0($0, $1, $2) }
+        case .i2_s: { DotAVX2.i2_s($0, $1, $2) }
         default: { DotAVX2.f32($0, $1, $2) }
         }
     }

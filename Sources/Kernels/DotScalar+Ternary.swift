@@ -29,12 +29,13 @@ extension DotScalar {
         return sum
     }
 
-    /// I2_S · I8 (per-token int8): `d_x · Σ (c − 1)·q` over the row; the caller applies the weight tensor's scale
-    /// (`WeightMatrix.tensorScale`), which the row bytes do not carry.
+    /// I2_S · I8 (per-token int8): `Σ (c − 1)·q / s_x` over the row (bitnet.cpp divides by its activation
+    /// multiplier); `matmul` then applies the weight tensor's scale (`WeightMatrix.tensorScale`), which the row
+    /// bytes do not carry.
     public static func i2_s(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
         var isum = 0
-        // The weight row is count / 4 bytes, the activation row count int8 then its F32 scale (ActivationFormat.i8).
+        // The weight row is count / 4 bytes, the activation row count int8 then its F32 multiplier (ActivationFormat.i8).
         for e in 0..<count { isum += (DequantizeScalar.i2sCode(w, e) - 1) * Int(x.i8(at: e)) }
-        return Float(isum) * x.loadUnaligned(fromByteOffset: count, as: Float.self)
+        return Float(isum) / x.loadUnaligned(fromByteOffset: count, as: Float.self)
     }
 }

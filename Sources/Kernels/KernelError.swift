@@ -10,11 +10,13 @@ public enum KernelError: Error, Equatable, CustomStringConvertible {
     case sizeMismatch(type: GGMLType, rows: Int, cols: Int, expected: Int, found: Int)
     /// Rows or columns are not positive.
     case emptyShape(rows: Int, cols: Int)
+    /// A per-tensor scale (I2_S's trailer) is not a finite number.
+    case invalidTensorScale(type: GGMLType, value: String)
 
     public var description: String {
         switch self {
         case .unsupportedType(let t):
-            "no kernel for tensor type \(t); supported: \(DotKernel.supportedTypes.map(\.name).joined(separator: ", "))"
+            "no kernel for tensor type \(t); supported: \(DotKernel.allTypes.map(\.name).joined(separator: ", "))"
         case .rowNotBlockAligned(let t, let cols, let block):
             "row length \(cols) is not a multiple of \(t)'s block size \(block); the tensor is malformed"
         case .sizeMismatch(let t, let rows, let cols, let expected, let found):
@@ -22,6 +24,8 @@ public enum KernelError: Error, Equatable, CustomStringConvertible {
                 + "the shape is wrong"
         case .emptyShape(let rows, let cols):
             "matrix shape \(rows)×\(cols) has no elements"
+        case .invalidTensorScale(let t, let value):
+            "\(t) tensor scale is \(value), not a finite number; the file is corrupt"
         }
     }
 }

@@ -45,6 +45,8 @@ public func matmul(
             start = end
         }
     }
+    // I2_S rows carry no scale: the tensor's one scale multiplies every output (y holds count × rows floats).
+    if let scale = w.tensorScale { for i in 0..<count * rows { y[i] *= scale } }
     scratch.record(kernel)
 }
 
@@ -60,5 +62,6 @@ func quantizeActivationRow(
     case .q8_0: ActivationQuantizer.quantizeQ8_0(x, into: out, count: cols)
     case .q8_1: ActivationQuantizer.quantizeQ8_1(x, into: out, count: cols)
     case .q8_K: ActivationQuantizer.quantizeQ8_K(x, into: out, count: cols)
+    case .i8: ActivationQuantizer.quantizeI8(x, into: out, count: cols)
     }
 }

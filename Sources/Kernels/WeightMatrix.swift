@@ -4,10 +4,13 @@ import GGUF
 ///
 /// In ggml terms a tensor of shape `[cols, rows]` (shape[0] is the row length). The bytes usually live in a
 /// memory-mapped GGUF file; the caller keeps that mapping alive as long as the matrix is used.
+///
+/// I2_S (bitnet.cpp) differs from the block formats: its rows are `cols / 4` bytes of bare 2-bit codes and the
+/// tensor ends with 32 bytes whose first four hold one F32 scale for the whole matrix (`tensorScale`).
 public struct WeightMatrix: @unchecked Sendable {
     // @unchecked Sendable: `data` points at immutable bytes (the mmapped file) that nothing writes.
 
-    /// Element type (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q4_K, Q6_K, TQ1_0 or TQ2_0).
+    /// Element type (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q4_K, Q6_K, TQ1_0, TQ2_0 or I2_S).
     public let type: GGMLType
     /// Output features (number of rows).
     public let rows: Int
@@ -19,9 +22,17 @@ public struct WeightMatrix: @unchecked Sendable {
     public let rowBytes: Int
     /// The dot-product kernel `matmul` runs for this matrix.
     public let kernel: DotKernel
+    /// The one scale of a tensor-scaled type (I2_S), which `matmul` multiplies every output by; nil for block
+    /// formats, whose scales live inside each block.
+    public let tensorScale: Float?
 
-    /// Wraps `bytes` (exactly `rows × rowBytes` long) as a matrix; `path` picks the kernel family.
-    /// - Throws: `KernelError` when the type has no kernel, the row is not whole blocks, or the size is wrong.
+    /// Bytes after the last row of an I2_S tensor (the scale and padding).
+    static let i2sTrailerBytes = 32
+
+    /// Wraps `bytes` (exactly `rows × rowBytes` long, plus the 32-byte trailer for I2_S) as a matrix; `path` picks
+    /// the kernel family.
+    /// - Throws: `KernelError` when the type has no kernel, the row is not whole blocks, the size is wrong, or an
+    ///   I2_S scale is not finite.
     public init(
         type: GGMLType, rows: Int, cols: Int, bytes: UnsafeRawBufferPointer, path: KernelPath = .simd
     ) throws(KernelError) {
@@ -29,14 +40,25 @@ public struct WeightMatrix: @unchecked Sendable {
         guard let kernel = DotKernel.kernel(for: type, path: path), let traits = type.traits else {
             throw .unsupportedType(type)
         }
-        guard cols % traits.blockSize == 0, cols % kernel.activation.blockSize == 0 else {
-            throw .rowNotBlockAligned(type: type, cols: cols, blockSize: max(traits.blockSize, kernel.activation.blockSize))
+        let scaled = DotKernel.tensorScaledTypes.contains(type)
+        let blockSize = scaled ? kernel.activation.blockSize : traits.blockSize
+        guard cols % blockSize == 0, cols % kernel.activation.blockSize == 0 else {
+            throw .rowNotBlockAligned(type: type, cols: cols, blockSize: max(blockSize, kernel.activation.blockSize))
         }
-        let rowBytes = cols / traits.blockSize * traits.blockBytes
-        let (expected, overflow) = rows.multipliedReportingOverflow(by: rowBytes)
-        guard !overflow, expected == bytes.count else {
-            throw .sizeMismatch(type: type, rows: rows, cols: cols, expected: overflow ? Int.max : expected,
+        let rowBytes = scaled ? cols / 4 : cols / traits.blockSize * traits.blockBytes
+        let (payload, overflow) = rows.multipliedReportingOverflow(by: rowBytes)
+        let (expected, overflow2) = payload.addingReportingOverflow(scaled ? Self.i2sTrailerBytes : 0)
+        guard !overflow, !overflow2, expected == bytes.count else {
+            throw .sizeMismatch(type: type, rows: rows, cols: cols, expected: overflow || overflow2 ? Int.max : expected,
                                 found: bytes.count)
+        }
+        if scaled {
+            // payload + 4 ≤ payload + 32 == bytes.count: the scale lies inside the trailer.
+            let scale = bytes.loadUnaligned(fromByteOffset: payload, as: Float.self)
+            guard scale.isFinite else { throw .invalidTensorScale(type: type, value: "\(scale)") }
+            tensorScale = scale
+        } else {
+            tensorScale = nil
         }
         self.type = type
         self.rows = rows
@@ -54,6 +76,10 @@ public struct WeightMatrix: @unchecked Sendable {
     public func dequantizeRow(_ r: Int, into out: UnsafeMutablePointer<Float>) {
         precondition(r >= 0 && r < rows, "row \(r) outside 0..<\(rows)")
         // Row r spans rowBytes bytes inside the rows × rowBytes buffer checked in init; out holds cols floats.
-        _ = Dequantize.row(type, row(r), into: out, count: cols)
+        if type == .i2_s, let tensorScale {
+            Dequantize.i2_s(row(r), into: out, count: cols, scale: tensorScale)
+        } else {
+            _ = Dequantize.row(type, row(r), into: out, count: cols)
+        }
     }
 }

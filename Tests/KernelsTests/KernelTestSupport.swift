@@ -103,6 +103,7 @@ extension ActivationFormat {
         case .q8_0: .q8_0
         case .q8_1: .q8_1
         case .q8_K: .q8_K
+        case .i8: .i8
         }
     }
 }
