@@ -20,7 +20,7 @@ struct CrossvalCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .long, help: "Path to a .gguf model.")
+    @Option(name: .long, help: "Path to a .gguf model, or a model name from models.lock.json.")
     var model: String
 
     @Option(name: .long, parsing: .singleValue, help: "A prompt (repeatable).")
@@ -79,7 +79,7 @@ struct CrossvalCommand: ParsableCommand {
     func run() throws {
         let log = global.bootstrapLogging()
         var configuration = CrossValConfiguration(
-            modelPath: model, prompts: try allPrompts(), engineThreads: threads ?? SessionOptions().threads,
+            modelPath: try ModelOptions.resolveModel(model), prompts: try allPrompts(), engineThreads: threads ?? SessionOptions().threads,
             engineVersion: BitNetVersion.string)
         configuration.steps = steps
         configuration.referenceThreads = referenceThreads

@@ -11,7 +11,7 @@ struct InspectCommand: ParsableCommand {
         discussion: "Exit codes: 0 success; 1 unreadable or malformed file; with --compat, 3 when not runnable."
     )
 
-    @Argument(help: "Path to a .gguf file.")
+    @Argument(help: "Path to a .gguf file, or a model name from models.lock.json.")
     var file: String
 
     @Flag(help: "Print one JSON object instead of text.")
@@ -30,7 +30,7 @@ struct InspectCommand: ParsableCommand {
 
     func run() throws {
         let log = global.bootstrapLogging()
-        let gguf = try GGUFFile(path: file)
+        let gguf = try GGUFFile(path: try ModelOptions.resolveModel(file))
         log.debug("parsed \(file): \(gguf.tensors.count) tensors, \(gguf.metadata.count) keys")
         let summary = ModelSummary(gguf)
         let report = compat ? Compatibility.check(gguf) : nil

@@ -16,7 +16,7 @@ struct TokenizeCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .long, help: "Path to a .gguf model (only its tokenizer metadata is read).")
+    @Option(name: .long, help: "Path to a .gguf model or a lockfile model name (only its tokenizer metadata is read).")
     var model: String
 
     @Argument(help: "Text to tokenize (omit when using --file).")
@@ -62,7 +62,7 @@ struct TokenizeCommand: ParsableCommand {
             input = Array((text ?? "").utf8)
         }
         let loadStart = ContinuousClock.now
-        let tokenizer = try Tokenizer(gguf: GGUFFile(path: model))
+        let tokenizer = try Tokenizer(gguf: GGUFFile(path: try ModelOptions.resolveModel(model)))
         log.debug("tokenizer loaded in \(ContinuousClock.now - loadStart): \(tokenizer.kind), \(tokenizer.vocabularySize) tokens")
         if bench { return runBench(tokenizer, input) }
         let ids = tokenizer.encode(bytes: input, addSpecial: !noBOS, parseSpecial: parseSpecial)
