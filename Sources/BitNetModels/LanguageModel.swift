@@ -17,6 +17,25 @@ public protocol LanguageModel: AnyObject, Sendable {
     func makeCache(capacity: Int, type: KVCacheType) -> KVCache
 }
 
+extension LanguageModel {
+    /// A cache with one row per position of `headCountKV × keyLength` keys and `headCountKV × valueLength` values.
+    public func makeCache(capacity: Int, type: KVCacheType) -> KVCache {
+        let hp = hyperParameters
+        return KVCache(layers: hp.blockCount, capacity: capacity, keyWidth: hp.headCountKV * hp.keyLength,
+                       valueWidth: hp.headCountKV * hp.valueLength, type: type)
+    }
+
+    /// Checks that `tokens` fit after the cached positions and are all inside the vocabulary.
+    /// - Throws: `ModelError.contextOverflow` or `.tokenOutOfRange`.
+    public func checkBatch(_ tokens: [Int32], cache: KVCache) throws(ModelError) {
+        let vocab = hyperParameters.vocabSize
+        guard cache.length + tokens.count <= cache.capacity else {
+            throw .contextOverflow(tokens: cache.length + tokens.count, contextLength: cache.capacity)
+        }
+        for t in tokens where t < 0 || Int(t) >= vocab { throw .tokenOutOfRange(id: t, vocabSize: vocab) }
+    }
+}
+
 /// One architecture: its name, what it needs from a file, and how to build the model.
 public protocol Architecture: Sendable {
     /// `general.architecture` value.

@@ -68,18 +68,11 @@ public final class LlamaLanguageModel: LanguageModel, @unchecked Sendable {
         output = try w.optionalMatrix("output.weight", rows: hp.vocabSize, cols: d) ?? tokenEmbedding
     }
 
-    public func makeCache(capacity: Int, type: KVCacheType) -> KVCache {
-        let hp = hyperParameters
-        return KVCache(layers: hp.blockCount, capacity: capacity, keyWidth: hp.headCountKV * hp.keyLength,
-                       valueWidth: hp.headCountKV * hp.valueLength, type: type)
-    }
-
     public func forward(_ tokens: [Int32], cache: KVCache, context ctx: ComputeContext,
                         allLogits: Bool) throws(ModelError) -> UnsafeBufferPointer<Float> {
         let hp = hyperParameters, n = tokens.count, start = cache.length
         guard n > 0 else { return UnsafeBufferPointer(start: nil, count: 0) }
-        guard start + n <= cache.capacity else { throw .contextOverflow(tokens: start + n, contextLength: cache.capacity) }
-        for t in tokens where t < 0 || Int(t) >= hp.vocabSize { throw .tokenOutOfRange(id: t, vocabSize: hp.vocabSize) }
+        try checkBatch(tokens, cache: cache)
         let d = hp.embeddingLength, ff = hp.feedForwardLength
         let qW = hp.headCount * hp.keyLength, kW = hp.headCountKV * hp.keyLength, vW = hp.headCountKV * hp.valueLength
         let oW = hp.headCount * hp.valueLength
