@@ -49,7 +49,9 @@ public protocol Architecture: Sendable {
 /// Maps `general.architecture` to the implementation. Adding an architecture is one file plus one entry here.
 public enum ModelRegistry {
     /// Every implemented architecture.
-    public static let all: [any Architecture.Type] = [LlamaArchitecture.self, Gemma3Architecture.self]
+    public static let all: [any Architecture.Type] = [
+        LlamaArchitecture.self, Gemma3Architecture.self, BitNetArchitecture.self,
+    ]
 
     /// Implemented architecture names.
     public static var names: [String] { all.map { $0.name }.sorted() }

@@ -21,7 +21,7 @@ public enum ModelMakerError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .architectureNotImplemented(let a, let done):
             "make-model: architecture '\(a)' is not implemented yet (implemented: \(done.joined(separator: ", "))); "
-                + "synthetic BitNet models are planned with the ternary kernels (issue 9)."
+                + "bitnet-25 (ReLU² FFN, I2_S) is planned in issue 9."
         case .unknownArchitecture(let a, let known):
             "make-model: unknown architecture '\(a)' (known: \(known.joined(separator: ", ")))."
         case .unknownShape(let s, let known):

@@ -13,7 +13,7 @@ import GGUF
 /// is about |e|²/rms(x) = 9/rms(x), and with a stream no larger than the embedding it would win every step and
 /// greedy decoding would repeat one token forever. Norm weights are F32, 1 + 0.05·N(0, 1).
 public struct SyntheticModel: Sendable {
-    /// The architecture (only `llama` is generated so far).
+    /// The architecture (`llama` or `bitnet`).
     public var architecture: SyntheticArchitecture
     /// Hyper-parameters.
     public var shape: SyntheticShape
@@ -21,7 +21,7 @@ public struct SyntheticModel: Sendable {
     public var weightType: GGMLType
     /// Seed of every random value.
     public var seed: UInt64
-    /// Whether the output projection is the token embedding (no `output.weight` tensor).
+    /// Whether the output projection is the token embedding (no `output.weight` tensor); always for `bitnet`.
     public var tiedOutput: Bool
     /// Path of the `ggml-vocab-*.gguf` whose `tokenizer.*` metadata is copied.
     public var vocabularyPath: String
@@ -34,7 +34,7 @@ public struct SyntheticModel: Sendable {
         self.shape = shape
         self.weightType = weightType
         self.seed = seed
-        self.tiedOutput = tiedOutput ?? shape.tiedOutputByDefault
+        self.tiedOutput = architecture == .bitnet || (tiedOutput ?? shape.tiedOutputByDefault)
         self.vocabularyPath = vocabularyPath ?? SyntheticModel.vocabularyDirectory + "/" + shape.defaultVocabulary
     }
 
@@ -57,6 +57,8 @@ public struct SyntheticModel: Sendable {
         case .q4_K: 14  // Q4_K_S: every matrix Q4_K
         case .q6_K: 18
         case .bf16: 32
+        case .tq1_0: 36
+        case .tq2_0: 37
         default: 1024  // LLAMA_FTYPE_GUESSED
         }
     }
@@ -65,19 +67,20 @@ public struct SyntheticModel: Sendable {
     /// - Throws: `ModelMakerError` when the architecture is not generated yet, the weight type is not supported,
     ///   or the vocabulary file is missing or has no tokens.
     public func makeWriter() throws(ModelMakerError) -> GGUFWriter {
-        guard architecture == .llama else {
+        guard SyntheticArchitecture.implemented.contains(architecture) else {
             throw .architectureNotImplemented(architecture.rawValue, implemented: SyntheticArchitecture.implemented.map(\.rawValue))
         }
-        guard SyntheticTensorEncoder.supportedTypes.contains(weightType) else {
-            throw .unsupportedWeightType(weightType.name, supported: SyntheticTensorEncoder.supportedTypes.map(\.name))
+        let types = SyntheticTensorEncoder.supportedTypes + SyntheticTensorEncoder.ternaryTypes
+        guard types.contains(weightType) else {
+            throw .unsupportedWeightType(weightType.name, supported: types.map(\.name))
         }
         let tokenizer = try tokenizerMetadata()
         let vocab = tokenizer.tokenCount
         let s = shape, d = s.embeddingLength, ff = s.feedForwardLength, hd = s.headLength
         var w = GGUFWriter()
-        let a = "llama"
+        let a = architecture.rawValue, bitnet = architecture == .bitnet
         w.metadata["general.architecture"] = .string(a)
-        w.metadata["general.name"] = .string("synthetic llama \(s.name) \(weightType.name) seed \(seed)")
+        w.metadata["general.name"] = .string("synthetic \(a) \(s.name) \(weightType.name) seed \(seed)")
         w.metadata["general.file_type"] = .uint32(Self.fileType(for: weightType))
         if weightType.traits?.isQuantized == true { w.metadata["general.quantization_version"] = .uint32(2) }
         w.metadata["\(a).vocab_size"] = .uint32(UInt32(vocab))
@@ -94,22 +97,25 @@ public struct SyntheticModel: Sendable {
 
         let residualScale = 4 / Float(2 * s.blockCount).squareRoot()
         let outSigma = 3 / Float(d).squareRoot(), inSigma = 1 / Float(d).squareRoot()
-        try addMatrix(&w, "token_embd.weight", cols: d, rows: vocab, sigma: outSigma)
+        // bitnet: the embedding is also the output projection and stays F16, as in published BitNet files.
+        try addMatrix(&w, "token_embd.weight", cols: d, rows: vocab, sigma: outSigma, type: bitnet ? .f16 : nil)
         for i in 0..<s.blockCount {
             let p = "blk.\(i)."
             try addNorm(&w, p + "attn_norm.weight", count: d)
             try addMatrix(&w, p + "attn_q.weight", cols: d, rows: s.headCount * hd, sigma: inSigma)
             try addMatrix(&w, p + "attn_k.weight", cols: d, rows: s.headCountKV * hd, sigma: inSigma)
             try addMatrix(&w, p + "attn_v.weight", cols: d, rows: s.headCountKV * hd, sigma: inSigma)
+            if bitnet { try addNorm(&w, p + "attn_sub_norm.weight", count: s.headCount * hd) }
             try addMatrix(&w, p + "attn_output.weight", cols: s.headCount * hd, rows: d,
                           sigma: residualScale / Float(s.headCount * hd).squareRoot())
             try addNorm(&w, p + "ffn_norm.weight", count: d)
             try addMatrix(&w, p + "ffn_gate.weight", cols: d, rows: ff, sigma: inSigma)
             try addMatrix(&w, p + "ffn_up.weight", cols: d, rows: ff, sigma: inSigma)
+            if bitnet { try addNorm(&w, p + "ffn_sub_norm.weight", count: ff) }
             try addMatrix(&w, p + "ffn_down.weight", cols: ff, rows: d, sigma: residualScale / Float(ff).squareRoot())
         }
         try addNorm(&w, "output_norm.weight", count: d)
-        if !tiedOutput { try addMatrix(&w, "output.weight", cols: d, rows: vocab, sigma: outSigma) }
+        if !tiedOutput && !bitnet { try addMatrix(&w, "output.weight", cols: d, rows: vocab, sigma: outSigma) }
         return w
     }
 
@@ -121,9 +127,10 @@ public struct SyntheticModel: Sendable {
     }
 
     /// A GGUF matrix of `rows` rows of `cols` (ggml shape `[cols, rows]`) in the effective weight type.
-    private func addMatrix(_ w: inout GGUFWriter, _ name: String, cols: Int, rows: Int, sigma: Float) throws(ModelMakerError) {
+    private func addMatrix(_ w: inout GGUFWriter, _ name: String, cols: Int, rows: Int, sigma: Float,
+                           type override: GGMLType? = nil) throws(ModelMakerError) {
         var random = SyntheticRandom(seed: seed, stream: name)
-        let type = SyntheticTensorEncoder.effectiveType(weightType, rowLength: cols)
+        let type = override ?? SyntheticTensorEncoder.effectiveType(weightType, rowLength: cols)
         let bytes = try SyntheticTensorEncoder.encode(type, elements: rows * cols, rowLength: cols, sigma: sigma,
                                                       random: &random)
         do { try w.addTensor(name: name, type: type, shape: [cols, rows], bytes: bytes) } catch { throw .gguf(error) }

@@ -2,13 +2,14 @@
 public enum SyntheticArchitecture: String, CaseIterable, Sendable {
     /// llama.cpp's `llama`: RMSNorm, RoPE (adjacent pairs), GQA, SwiGLU.
     case llama
-    /// Upstream llama.cpp `bitnet` (planned, issue 9).
+    /// Upstream llama.cpp `bitnet`: llama plus `attn_sub_norm` / `ffn_sub_norm`, NeoX RoPE, output tied to an F16
+    /// token embedding; matrices usually ternary (TQ1_0 / TQ2_0).
     case bitnet
     /// Microsoft's `bitnet-25` (planned, issue 9).
     case bitnet25 = "bitnet-25"
 
     /// Architectures whose generator exists.
-    public static let implemented: [SyntheticArchitecture] = [.llama]
+    public static let implemented: [SyntheticArchitecture] = [.llama, .bitnet]
 
     /// The architecture named `name`.
     /// - Throws: `ModelMakerError.unknownArchitecture`.

@@ -15,8 +15,8 @@ public enum SyntheticTensorEncoder {
     /// The type named `name` (`q4_k`, `Q4_K`, `f16`…).
     /// - Throws: `ModelMakerError.unsupportedWeightType`.
     public static func type(named name: String) throws(ModelMakerError) -> GGMLType {
-        guard let t = supportedTypes.first(where: { $0.name.lowercased() == name.lowercased() }) else {
-            throw .unsupportedWeightType(name, supported: supportedTypes.map(\.name))
+        guard let t = (supportedTypes + ternaryTypes).first(where: { $0.name.lowercased() == name.lowercased() }) else {
+            throw .unsupportedWeightType(name, supported: (supportedTypes + ternaryTypes).map(\.name))
         }
         return t
     }
@@ -43,7 +43,7 @@ public enum SyntheticTensorEncoder {
     ///   whole blocks.
     public static func encode(_ type: GGMLType, elements: Int, rowLength: Int, sigma: Float,
                               random: inout SyntheticRandom) throws(ModelMakerError) -> [UInt8] {
-        guard supportedTypes.contains(type), let bytes = type.byteCount(elementCount: elements, rowLength: rowLength)
+        guard supportedTypes.contains(type) || ternaryTypes.contains(type), let bytes = type.byteCount(elementCount: elements, rowLength: rowLength)
         else { throw .unsupportedWeightType("\(type.name) for rows of \(rowLength)", supported: supportedTypes.map(\.name)) }
         var out = [UInt8](repeating: 0, count: bytes)
         switch type {
@@ -72,6 +72,7 @@ public enum SyntheticTensorEncoder {
                 }
             }
         case .q5_0: fillQ5_0(&out, sigma: sigma, random: &random)
+        case .tq1_0, .tq2_0: fillTernary(type, &out, elements: elements, sigma: sigma, random: &random)
         case .q4_K: fillQ4_K(&out, sigma: sigma, random: &random)
         default: fillQ6_K(&out, sigma: sigma, random: &random)
         }

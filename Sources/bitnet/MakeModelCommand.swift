@@ -14,9 +14,9 @@ struct MakeModelCommand: ParsableCommand {
             Q6_K → Q8_0); norms are F32. The tokenizer.* metadata is copied from --vocab (default: the shape's \
             vocabulary in $BITNET_VOCAB_DIR or ~/.cache/bitnet-swift/vocab/0c1e570, see \
             scripts/fetch-vocab-suite.sh) and the vocabulary size is its token count. \
-            Weight types: \(SyntheticTensorEncoder.supportedTypes.map(\.name).joined(separator: ", ")). \
+            Weight types: \((SyntheticTensorEncoder.supportedTypes + SyntheticTensorEncoder.ternaryTypes).map(\.name).joined(separator: ", ")). \
             Exit codes: 0 written; 1 bad arguments, unreadable vocabulary, unwritable output or an architecture not \
-            implemented yet (bitnet, bitnet-25).
+            implemented yet (bitnet-25). --arch bitnet always ties the output to an F16 token embedding.
             """
     )
 
@@ -26,7 +26,7 @@ struct MakeModelCommand: ParsableCommand {
     @Option(help: "Shape preset: \(SyntheticShape.all.map(\.name).joined(separator: ", ")).")
     var shape = "tiny"
 
-    @Option(help: "Weight type of every matrix (f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q4_k, q6_k).")
+    @Option(help: "Weight type of every matrix (f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q4_k, q6_k, tq1_0, tq2_0).")
     var quant: String
 
     @Option(help: "A ggml-vocab-*.gguf whose tokenizer the model carries (default: the shape's).")

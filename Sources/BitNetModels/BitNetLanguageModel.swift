@@ -1,0 +1,159 @@
+import GGUF
+import Kernels
+
+/// llama.cpp's `bitnet` architecture (BitNet b1.58 as upstream converts it): a llama-shaped pre-norm transformer
+/// with two extra RMSNorms — `attn_sub_norm` on the attention output before `attn_output`, `ffn_sub_norm` on the
+/// SiLU-gated product before `ffn_down` — NeoX RoPE, no output matrix (logits always come from `token_embd`), and
+/// an optional F32 `.scale` tensor of one element beside each projection that multiplies its output.
+public enum BitNetArchitecture: Architecture {
+    public static let name = "bitnet"
+
+    public static let requirements = ArchitectureRequirements(
+        name: name,
+        requiredKeys: ["{arch}.block_count", "{arch}.embedding_length", "{arch}.feed_forward_length",
+                       "{arch}.attention.head_count", "{arch}.attention.layer_norm_rms_epsilon", "{arch}.context_length"],
+        requiredTensors: ["token_embd.weight", "output_norm.weight", "blk.{i}.attn_norm.weight",
+                          "blk.{i}.attn_sub_norm.weight", "blk.{i}.attn_q.weight", "blk.{i}.attn_k.weight",
+                          "blk.{i}.attn_v.weight", "blk.{i}.attn_output.weight", "blk.{i}.ffn_norm.weight",
+                          "blk.{i}.ffn_sub_norm.weight", "blk.{i}.ffn_gate.weight", "blk.{i}.ffn_up.weight",
+                          "blk.{i}.ffn_down.weight"]
+    )
+
+    public static func load(_ file: GGUFFile) throws(ModelError) -> any LanguageModel {
+        try BitNetLanguageModel(file: file)
+    }
+}
+
+/// Weights of a `bitnet` model, memory-mapped from its GGUF file, and the forward pass over them.
+public final class BitNetLanguageModel: LanguageModel, @unchecked Sendable {
+    // @unchecked Sendable: every stored property is immutable after init; weights point into the mapped file.
+
+    /// A projection and the optional scalar its output is multiplied by (`<name>.scale`, shape [1]).
+    struct Projection {
+        let matrix: WeightMatrix
+        let scale: Float?
+    }
+
+    /// One transformer block's weights.
+    struct Block {
+        let attnNorm: [Float], attnSubNorm: [Float], ffnNorm: [Float], ffnSubNorm: [Float]
+        let wq, wk, wv, wo: Projection
+        let wGate, wUp, wDown: Projection
+    }
+
+    public let hyperParameters: HyperParameters
+    let file: GGUFFile
+    let tokenEmbedding: WeightMatrix
+    let blocks: [Block]
+    let outputNorm: [Float]
+
+    /// Reads hyper-parameters and binds every tensor, checking each shape.
+    public init(file: GGUFFile) throws(ModelError) {
+        let hp = try HyperParameters(file.metadata, architecture: BitNetArchitecture.name)
+        let w = WeightLoader(file: file)
+        let d = hp.embeddingLength, ff = hp.feedForwardLength
+        let qWidth = hp.headCount * hp.keyLength, kvWidth = hp.headCountKV * hp.keyLength
+        let vWidth = hp.headCountKV * hp.valueLength, oWidth = hp.headCount * hp.valueLength
+        func projection(_ base: String, rows: Int, cols: Int) throws(ModelError) -> Projection {
+            let scaleName = base + ".scale"
+            let scale = file.tensor(named: scaleName) == nil ? nil : try w.vector(scaleName, count: 1)[0]
+            return Projection(matrix: try w.matrix(base + ".weight", rows: rows, cols: cols), scale: scale)
+        }
+        self.file = file
+        hyperParameters = hp
+        tokenEmbedding = try w.matrix("token_embd.weight", rows: hp.vocabSize, cols: d)
+        var blocks: [Block] = []
+        for i in 0..<hp.blockCount {
+            let p = "blk.\(i)."
+            blocks.append(Block(
+                attnNorm: try w.vector(p + "attn_norm.weight", count: d),
+                attnSubNorm: try w.vector(p + "attn_sub_norm.weight", count: oWidth),
+                ffnNorm: try w.vector(p + "ffn_norm.weight", count: d),
+                ffnSubNorm: try w.vector(p + "ffn_sub_norm.weight", count: ff),
+                wq: try projection(p + "attn_q", rows: qWidth, cols: d),
+                wk: try projection(p + "attn_k", rows: kvWidth, cols: d),
+                wv: try projection(p + "attn_v", rows: vWidth, cols: d),
+                wo: try projection(p + "attn_output", rows: d, cols: oWidth),
+                wGate: try projection(p + "ffn_gate", rows: ff, cols: d),
+                wUp: try projection(p + "ffn_up", rows: ff, cols: d),
+                wDown: try projection(p + "ffn_down", rows: d, cols: ff)))
+        }
+        self.blocks = blocks
+        outputNorm = try w.vector("output_norm.weight", count: d)
+    }
+
+    /// y = x·Wᵀ (· scale): `x` [n, cols] → `y` [n, rows].
+    private func project(_ p: Projection, _ x: UnsafePointer<Float>, _ n: Int, _ y: UnsafeMutablePointer<Float>,
+                         _ ctx: ComputeContext) {
+        matmul(p.matrix, input: x, count: n, output: y, pool: ctx.pool, scratch: ctx.scratch)
+        if let s = p.scale { for i in 0..<n * p.matrix.rows { y[i] *= s } }  // y holds n × rows floats
+    }
+
+    /// RMSNorm of each of `n` rows of `width` in `x` into `y` with `weight`.
+    private func normRows(_ x: UnsafePointer<Float>, _ weight: [Float], _ n: Int, _ width: Int,
+                          _ y: UnsafeMutablePointer<Float>) {
+        let eps = hyperParameters.rmsEpsilon
+        weight.withUnsafeBufferPointer { w in
+            for i in 0..<n { TransformerOps.rmsNorm(x + i * width, weight: w.baseAddress!, eps: eps, into: y + i * width, n: width) }
+        }
+    }
+
+    public func forward(_ tokens: [Int32], cache: KVCache, context ctx: ComputeContext,
+                        allLogits: Bool) throws(ModelError) -> UnsafeBufferPointer<Float> {
+        let hp = hyperParameters, n = tokens.count, start = cache.length
+        guard n > 0 else { return UnsafeBufferPointer(start: nil, count: 0) }
+        try checkBatch(tokens, cache: cache)
+        let d = hp.embeddingLength, ff = hp.feedForwardLength
+        let qW = hp.headCount * hp.keyLength, kW = hp.headCountKV * hp.keyLength, vW = hp.headCountKV * hp.valueLength
+        let oW = hp.headCount * hp.valueLength
+        // Activations, row-major per token: x [n, d] residual, xn [n, d] normed / projection output,
+        // q [n, qW], k [n, kW], v [n, vW], attn [n, oW], gate/up [n, ff].
+        let x = ctx.buffer(.residual, n * d), xn = ctx.buffer(.normed, n * d)
+        let q = ctx.buffer(.query, n * qW), k = ctx.buffer(.key, n * kW), v = ctx.buffer(.value, n * vW)
+        let attn = ctx.buffer(.attention, n * oW)
+        let gate = ctx.buffer(.gate, n * ff), up = ctx.buffer(.up, n * ff)
+
+        for (i, t) in tokens.enumerated() { tokenEmbedding.dequantizeRow(Int(t), into: x + i * d) }
+
+        for (l, b) in blocks.enumerated() {
+            // Attention: xn = norm(x); q,k,v = xn·Wᵀ; NeoX-rotate q,k; cache k,v; x += subNorm(attn(q))·Woᵀ
+            normRows(x, b.attnNorm, n, d, xn)
+            project(b.wq, xn, n, q, ctx)
+            project(b.wk, xn, n, k, ctx)
+            project(b.wv, xn, n, v, ctx)
+            for i in 0..<n {
+                TransformerOps.ropeIteratedAngles(q + i * qW, heads: hp.headCount, headLength: hp.keyLength,
+                                                  dims: hp.ropeDimensionCount, position: start + i,
+                                                  base: hp.ropeFreqBase, style: .neox)
+                TransformerOps.ropeIteratedAngles(k + i * kW, heads: hp.headCountKV, headLength: hp.keyLength,
+                                                  dims: hp.ropeDimensionCount, position: start + i,
+                                                  base: hp.ropeFreqBase, style: .neox)
+                cache.store(layer: l, position: start + i, key: k + i * kW, value: v + i * vW)
+            }
+            TransformerOps.attentionGGMLRounding(q: q, out: attn, tokens: n, start: start, layer: l, cache: cache,
+                                                 heads: hp.headCount, group: hp.groupSize, keyLength: hp.keyLength,
+                                                 valueLength: hp.valueLength, scale: 1 / Float(hp.keyLength).squareRoot(),
+                                                 pool: ctx.pool)
+            normRows(attn, b.attnSubNorm, n, oW, attn)
+            project(b.wo, attn, n, xn, ctx)
+            TransformerOps.add(x, xn, n: n * d)
+
+            // Feed-forward: xn = norm(x); x += subNorm(silu(xn·Wgateᵀ) ⊙ xn·Wupᵀ)·Wdownᵀ
+            normRows(x, b.ffnNorm, n, d, xn)
+            project(b.wGate, xn, n, gate, ctx)
+            project(b.wUp, xn, n, up, ctx)
+            VectorOps.swiglu(gate: gate, up: up, into: gate, count: n * ff)
+            normRows(gate, b.ffnSubNorm, n, ff, gate)
+            project(b.wDown, gate, n, xn, ctx)
+            TransformerOps.add(x, xn, n: n * d)
+        }
+        cache.advance(by: n)
+
+        // Output: logits = norm(x)·token_embdᵀ for the rows asked for (bitnet has no output matrix).
+        let first = allLogits ? 0 : n - 1, rows = n - first
+        normRows(x + first * d, outputNorm, rows, d, xn)
+        let logits = ctx.buffer(.logits, rows * hp.vocabSize)
+        matmul(tokenEmbedding, input: xn, count: rows, output: logits, pool: ctx.pool, scratch: ctx.scratch)
+        return UnsafeBufferPointer(start: logits, count: rows * hp.vocabSize)
+    }
+}
