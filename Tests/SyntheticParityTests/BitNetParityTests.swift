@@ -17,8 +17,9 @@ import Testing
 struct BitNetParityTests {
     static let seed: UInt64 = 20_261_123
 
-    /// Issue 9 asks for cosine ≥ 0.999 at every position; the bar here is set from the measurement (see the
-    /// printed 1 − cosine row).
+    /// Issue 9 asks for cosine ≥ 0.999 at every position. Measured (seed 20261123): 1 − cosine ~3e-14 at most
+    /// positions and ≤ 5e-10 at three (the ternary dot products follow ggml's x86 order bit for bit; what is left
+    /// comes from the F16 output projection and attention), so the bar is the llama tests' 0.99999.
     static let minCosine = 0.99999
 
     @Test(arguments: [GGMLType.tq1_0, .tq2_0])
@@ -27,7 +28,29 @@ struct BitNetParityTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = dir + "/model.gguf"
         try SyntheticModel(architecture: .bitnet, shape: .tiny, weightType: type, seed: Self.seed).write(to: path)
+        try compareWithLlamaCpp(path: path, label: "bitnet \(type.name)")
+    }
 
+    /// The optional one-element `.scale` tensors (upstream multiplies each projection's output by them): one per
+    /// projection, values 0.9…1.3 (distinct, and large enough that greedy output stays varied), added to the
+    /// TQ2_0 model.
+    @Test func perTensorScalesMatchLlamaCpp() throws {
+        let dir = try TestModels.scratchDirectory("synthetic-bitnet-scales")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/model.gguf"
+        var writer = try SyntheticModel(architecture: .bitnet, shape: .tiny, weightType: .tq2_0, seed: Self.seed).makeWriter()
+        let projections = ["attn_q", "attn_k", "attn_v", "attn_output", "ffn_gate", "ffn_up", "ffn_down"]
+        for i in 0..<SyntheticShape.tiny.blockCount {
+            for (k, p) in projections.enumerated() {
+                try writer.addTensor(name: "blk.\(i).\(p).scale", shape: [1], f32: [0.9 + Float(k) / 20 + Float(i) / 10])
+            }
+        }
+        try writer.write(to: path)
+        try compareWithLlamaCpp(path: path, label: "bitnet tq2_0+scale")
+    }
+
+    /// Prefill cosine against `precise` and teacher-forced greedy against `default`, as the llama synthetic tests.
+    func compareWithLlamaCpp(path: String, label: String) throws {
         let library = try ReferenceLibrary.load()
         let refModel = try LlamaReference.LlamaModel(path: path, library: library)
         let prompt = try refModel.tokenize(SyntheticParityTests.prompt, addSpecial: true)
@@ -46,10 +69,9 @@ struct BitNetParityTests {
         try #require(theirs.rows == prompt.count && ours.count == prompt.count * v)
         let cosines = (0..<prompt.count).map { ParityMetrics.cosine(ours[($0 * v)..<(($0 + 1) * v)], theirs.row($0)) }
         for (p, cos) in cosines.enumerated() where cos < Self.minCosine {
-            Issue.record("bitnet \(type.name) position \(p): cosine \(cos), need \(Self.minCosine)")
+            Issue.record("\(label) position \(p): cosine \(cos), need \(Self.minCosine)")
         }
-        print("bitnet \(type.name) 1 − cosine by position: "
-            + cosines.map { String(format: "%.1e", 1 - $0) }.joined(separator: " "))
+        print("\(label) 1 − cosine by position: " + cosines.map { String(format: "%.1e", 1 - $0) }.joined(separator: " "))
         try precise.close()
 
         // (b) greedy, default reference vs our default F16 cache, teacher-forced.
@@ -58,27 +80,29 @@ struct BitNetParityTests {
         let session = InferenceSession(model: model, options: options)
         var refRow = try ref.eval(prompt, logits: .last).values[...]
         var ourRow = try session.evaluate(prompt)[...]
-        var exact = 0, ties = 0, mismatches = 0
+        var exact = 0, ties = 0, mismatches = 0, tokens: [Int32] = []
         for step in 0..<SyntheticParityTests.steps {
             let verdict = ParityMetrics.greedyStep(reference: refRow, ours: ourRow, tieMargin: SyntheticParityTests.tieMargin)
             switch verdict {
             case .exact: exact += 1
             case .nearTie(let t, let o, let margin):
                 ties += 1
-                print("bitnet \(type.name) step \(step): near-tie, llama.cpp \(t) vs ours \(o), llama.cpp margin \(margin)")
+                print("\(label) step \(step): near-tie, llama.cpp \(t) vs ours \(o), llama.cpp margin \(margin)")
             case .mismatch(let t, let o, let margin):
                 mismatches += 1
-                Issue.record("bitnet \(type.name) step \(step): llama.cpp chose \(t), we chose \(o); llama.cpp margin \(margin)")
+                Issue.record("\(label) step \(step): llama.cpp chose \(t), we chose \(o); llama.cpp margin \(margin)")
             }
             let t = verdict.referenceToken
+            tokens.append(t)
             refRow = try ref.eval([t], logits: .last).values[...]
             ourRow = try session.evaluate([t])[...]
         }
         try ref.close()
+        #expect(Set(tokens).count > 4, "\(label): greedy output degenerate (\(tokens))")
         let kernels = Set(session.executedKernels).sorted().joined(separator: " ")
-        print("TABLE | bitnet \(type.name) | tied f16 | \(prompt.count) positions | min cosine \(cosines.min() ?? 1) "
+        print("TABLE | \(label) | tied f16 | \(prompt.count) positions | min cosine \(cosines.min() ?? 1) "
             + "(need \(Self.minCosine)) | greedy \(exact)/\(SyntheticParityTests.steps) exact, \(ties) near-ties, "
-            + "\(mismatches) mismatches | kernels \(kernels)")
+            + "\(mismatches) mismatches, \(Set(tokens).count) distinct tokens | kernels \(kernels)")
     }
 
     /// The writer's ternary blocks decode to exactly {−d, 0, +d} with about a third zeros, and the file has the
