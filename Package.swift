@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "GGUF", targets: ["GGUF"]),
         .library(name: "BitNetRuntime", targets: ["BitNetRuntime"]),
         .library(name: "LlamaReference", targets: ["LlamaReference"]),
+        .library(name: "BitNetC", type: .dynamic, targets: ["BitNetC"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -68,6 +69,7 @@ let package = Package(
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "GGUF", "TestSupport"]),
         .testTarget(name: "SyntheticParityTests", dependencies: ["ModelMaker", "BitNetModels", "BitNetRuntime", "GGUF", "LlamaReference", "TestSupport"]),
         .testTarget(name: "TokenizerParityTests", dependencies: ["Tokenizers", "GGUF", "LlamaReference", "TestSupport"]),
+        .testTarget(name: "BitNetCTests", dependencies: ["BitNetRuntime", "Tokenizers", "TestSupport"]),
         .testTarget(name: "CrossValTests", dependencies: ["CrossVal", "BitNetRuntime", "GGUF", "LlamaReference", "ModelMaker", "TestSupport"]),
     ]
 )

@@ -1,5 +1,0 @@
-/// The `BitNetC` module. See docs/architecture.md for where it sits in the module graph.
-public enum BitNetCModule {
-    /// The module's name, as reported by diagnostics.
-    public static let name = "BitNetC"
-}
