@@ -9,15 +9,9 @@ public enum BitNetArchitecture: Architecture {
     public static let name = "bitnet"
 
     public static let requirements = ArchitectureRequirements(
-        name: name,
-        requiredKeys: ["{arch}.block_count", "{arch}.embedding_length", "{arch}.feed_forward_length",
-                       "{arch}.attention.head_count", "{arch}.attention.layer_norm_rms_epsilon", "{arch}.context_length"],
-        requiredTensors: ["token_embd.weight", "output_norm.weight", "blk.{i}.attn_norm.weight",
-                          "blk.{i}.attn_sub_norm.weight", "blk.{i}.attn_q.weight", "blk.{i}.attn_k.weight",
-                          "blk.{i}.attn_v.weight", "blk.{i}.attn_output.weight", "blk.{i}.ffn_norm.weight",
-                          "blk.{i}.ffn_sub_norm.weight", "blk.{i}.ffn_gate.weight", "blk.{i}.ffn_up.weight",
-                          "blk.{i}.ffn_down.weight"]
-    )
+        name: name, requiredKeys: ArchitectureRequirements.decoderKeys,
+        requiredTensors: ArchitectureRequirements.decoderTensors(plus: ["blk.{i}.attn_sub_norm.weight",
+                                                                        "blk.{i}.ffn_sub_norm.weight"]))
 
     public static func load(_ file: GGUFFile) throws(ModelError) -> any LanguageModel {
         try BitNetLanguageModel(file: file)

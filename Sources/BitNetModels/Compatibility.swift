@@ -15,6 +15,19 @@ public struct ArchitectureRequirements: Sendable {
         self.requiredKeys = requiredKeys
         self.requiredTensors = requiredTensors
     }
+
+    /// Hyper-parameter keys every decoder-only architecture here reads.
+    public static let decoderKeys = [
+        "{arch}.block_count", "{arch}.embedding_length", "{arch}.feed_forward_length", "{arch}.attention.head_count",
+        "{arch}.attention.layer_norm_rms_epsilon", "{arch}.context_length",
+    ]
+
+    /// Tensors of a pre-norm decoder with a gated feed-forward network, plus `extra` ones.
+    public static func decoderTensors(plus extra: [String] = []) -> [String] {
+        ["token_embd.weight", "output_norm.weight", "blk.{i}.attn_norm.weight", "blk.{i}.attn_q.weight",
+         "blk.{i}.attn_k.weight", "blk.{i}.attn_v.weight", "blk.{i}.attn_output.weight", "blk.{i}.ffn_norm.weight",
+         "blk.{i}.ffn_gate.weight", "blk.{i}.ffn_up.weight", "blk.{i}.ffn_down.weight"] + extra
+    }
 }
 
 /// The verdict of `Compatibility.check`: whether this engine can run a file, and every reason it cannot.
