@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
     ],
     targets: [
         // Lowest layer: the GGUF container format (mmap reader, writer, metadata, tensor directory).
@@ -49,12 +50,17 @@ let package = Package(
         .target(name: "ModelMaker", dependencies: ["GGUF", "Kernels"]),
         // Benchmark runner, receipts, baselines.
         .target(name: "Bench", dependencies: ["BitNetRuntime", "GGUF", "LlamaReference"]),
-        .target(name: "BitNetServer", dependencies: ["BitNetRuntime"]),
+        // OpenAI-compatible HTTP server (Hummingbird 2): slots, bounded queue, SSE streaming.
+        .target(
+            name: "BitNetServer",
+            dependencies: ["BitNetRuntime", "Tokenizers", .product(name: "Hummingbird", package: "hummingbird")]
+        ),
         .target(name: "BitNetC", dependencies: ["BitNetRuntime"]),
         .executableTarget(
             name: "bitnet",
             dependencies: [
                 "GGUF", "BitNetRuntime", "LlamaReference", "CrossVal", "ModelFetcher", "Bench", "Tokenizers", "ModelMaker",
+                "BitNetServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -70,6 +76,7 @@ let package = Package(
         .testTarget(name: "SyntheticParityTests", dependencies: ["ModelMaker", "BitNetModels", "BitNetRuntime", "GGUF", "LlamaReference", "TestSupport"]),
         .testTarget(name: "TokenizerParityTests", dependencies: ["Tokenizers", "GGUF", "LlamaReference", "TestSupport"]),
         .testTarget(name: "BitNetCTests", dependencies: ["BitNetRuntime", "Tokenizers", "TestSupport"]),
+        .testTarget(name: "BitNetServerTests", dependencies: ["BitNetServer", "BitNetRuntime", "Tokenizers", "TestSupport"]),
         .testTarget(name: "CrossValTests", dependencies: ["CrossVal", "BitNetRuntime", "GGUF", "LlamaReference", "ModelMaker", "TestSupport"]),
     ]
 )

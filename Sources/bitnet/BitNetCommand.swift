@@ -20,6 +20,7 @@ struct BitNetCommand: AsyncParsableCommand {
             CrossvalCommand.self,
             VerifyReceiptCommand.self,
             MakeModelCommand.self,
+            ServeCommand.self,
         ]
     )
 }

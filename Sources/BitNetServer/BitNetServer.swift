@@ -1,5 +1,0 @@
-/// The `BitNetServer` module. See docs/architecture.md for where it sits in the module graph.
-public enum BitNetServerModule {
-    /// The module's name, as reported by diagnostics.
-    public static let name = "BitNetServer"
-}

@@ -1,0 +1,71 @@
+import BitNetRuntime
+import Foundation
+import Tokenizers
+
+/// What a job reports to the HTTP handler, in order: `started` or `failed`, then `text`s, then `finished` or `failed`.
+enum GenerationEvent: Sendable {
+    /// The prompt fits and generation began; `promptTokens` is the full prompt length.
+    case started(promptTokens: Int)
+    /// A piece of generated text.
+    case text(String)
+    /// Generation ended.
+    case finished(GenerationResult, promptTokens: Int)
+    /// The request failed (before or during generation).
+    case failed(ServerError)
+}
+
+/// The prompt of a request: rendered chat text (special tokens parsed, no BOS added, as `bitnet chat` does) or raw
+/// completion text (BOS added as the model asks, as `bitnet run` does).
+enum PromptInput: Sendable {
+    case chat(String)
+    case completion(String)
+
+    func tokens(_ tokenizer: Tokenizer) -> [Int32] {
+        switch self {
+        case .chat(let text): tokenizer.encode(text, addSpecial: false, parseSpecial: true)
+        case .completion(let text): tokenizer.encode(text, addSpecial: true, parseSpecial: false)
+        }
+    }
+}
+
+/// One generation request as a slot runs it.
+struct GenerationJob: Sendable {
+    let prompt: PromptInput
+    /// nil: until the context is full.
+    let maxTokens: Int?
+    let sampling: SamplingParameters
+    let stop: [String]
+    let control: RequestControl
+    let events: AsyncStream<GenerationEvent>.Continuation
+
+    /// Runs on the slot's thread: tokenizes, checks the context, generates, streaming events; stops at the next
+    /// token once the client is gone or the deadline passed.
+    func run(on slot: Slot) {
+        defer { events.finish() }
+        if control.isCancelled { return }
+        if control.isExpired { events.yield(.failed(.timeout(seconds: control.timeoutSeconds))); return }
+        let generator = slot.generator
+        let ids = prompt.tokens(generator.tokenizer)
+        let context = generator.session.contextLength
+        let budget = maxTokens ?? max(0, context - ids.count)
+        guard ids.count + budget <= context, ids.count < context else {
+            events.yield(.failed(.contextOverflow(promptTokens: ids.count, requested: budget, contextLength: context)))
+            return
+        }
+        events.yield(.started(promptTokens: ids.count))
+        let control = control, events = events
+        do {
+            let result = try generator.generate(prompt: ids, maxTokens: budget, sampling: sampling, stop: stop) { piece in
+                events.yield(.text(piece))
+                return !control.isCancelled && !control.isExpired
+            }
+            if result.stopReason == .cancelled && control.isExpired && !control.isCancelled {
+                events.yield(.failed(.timeout(seconds: control.timeoutSeconds)))
+            } else {
+                events.yield(.finished(result, promptTokens: ids.count))
+            }
+        } catch {
+            events.yield(.failed(ServerError(error)))
+        }
+    }
+}

@@ -1,0 +1,174 @@
+import BitNetRuntime
+import Foundation
+import Hummingbird
+
+/// Reads a job's events from any task; the box lets the streaming body (a `@Sendable` closure) keep the iterator.
+final class EventReader: @unchecked Sendable {
+    private var iterator: AsyncStream<GenerationEvent>.AsyncIterator
+    private let control: RequestControl
+    private let state: LockedState
+
+    init(_ stream: AsyncStream<GenerationEvent>, control: RequestControl, state: LockedState) {
+        iterator = stream.makeAsyncIterator()
+        self.control = control
+        self.state = state
+    }
+
+    /// The next event; nil when the job is over (or the reading task was cancelled).
+    func next() async -> GenerationEvent? { await iterator.next() }
+
+    /// The client went away: the job stops at its next token and its slot takes the next request.
+    func abandon() {
+        if !control.isCancelled { state.countCancelled() }
+        control.cancel()
+    }
+}
+
+/// How a streamed response frames its chunks (chat deltas or completion text).
+struct StreamFormat: Sendable {
+    let id: String, model: String, created: Int, isChat: Bool, includeUsage: Bool
+
+    func opening() -> ByteBuffer? {
+        guard isChat else { return nil }
+        return JSONCoding.event(chat([.init(index: 0, delta: .init(role: "assistant", content: ""), finish_reason: nil)]))
+    }
+
+    func piece(_ text: String) -> ByteBuffer {
+        isChat ? JSONCoding.event(chat([.init(index: 0, delta: .init(content: text), finish_reason: nil)]))
+            : JSONCoding.event(completion([.init(text: text, index: 0, finish_reason: nil)]))
+    }
+
+    func closing(_ reason: String, usage: Usage) -> [ByteBuffer] {
+        var out = [isChat ? JSONCoding.event(chat([.init(index: 0, delta: .init(), finish_reason: reason)]))
+            : JSONCoding.event(completion([.init(text: "", index: 0, finish_reason: reason)]))]
+        if includeUsage {
+            out.append(isChat ? JSONCoding.event({ var c = chat([]); c.usage = usage; return c }())
+                : JSONCoding.event({ var c = completion([]); c.usage = usage; return c }()))
+        }
+        return out
+    }
+
+    private func chat(_ choices: [ChatCompletionResponse.Choice]) -> ChatCompletionResponse {
+        ChatCompletionResponse(id: id, object: "chat.completion.chunk", created: created, model: model, choices: choices)
+    }
+
+    private func completion(_ choices: [CompletionResponse.Choice]) -> CompletionResponse {
+        CompletionResponse(id: id, object: "text_completion", created: created, model: model, choices: choices)
+    }
+}
+
+extension InferenceServer {
+    func chatCompletion(_ req: ChatCompletionRequest, _ ready: ReadyModel) async throws(ServerError) -> Response {
+        try checkModel(req.model)
+        let template: ChatTemplate
+        switch ready.engine.chatTemplate {
+        case .success(let t): template = t
+        case .failure(let e): throw ServerError(e)
+        }
+        let messages = try req.chatMessages()
+        let tokenizer = ready.engine.tokenizer
+        let bosText = tokenizer.bos.flatMap { tokenizer.text(of: $0) } ?? ""
+        let text = template.render(messages, addGenerationPrompt: true, bosText: bosText)
+        let format = StreamFormat(id: "chatcmpl-" + UUID().uuidString.lowercased(), model: configuration.modelID,
+                                  created: Int(Date().timeIntervalSince1970), isChat: true,
+                                  includeUsage: req.stream_options?.include_usage ?? false)
+        let reader = try submit(.chat(text), req.sampling, ready)
+        if req.stream ?? false { return try await streamed(reader, format) }
+        let (result, promptTokens) = try await collect(reader)
+        let choice = ChatCompletionResponse.Choice(
+            index: 0, message: .init(role: "assistant", content: result.text), finish_reason: finishReason(result.stopReason))
+        return json(ChatCompletionResponse(id: format.id, object: "chat.completion", created: format.created,
+                                           model: format.model, choices: [choice],
+                                           usage: Usage(prompt: promptTokens, completion: result.tokens.count)))
+    }
+
+    func completion(_ req: CompletionRequest, _ ready: ReadyModel) async throws(ServerError) -> Response {
+        try checkModel(req.model)
+        let text = try req.promptText()
+        let format = StreamFormat(id: "cmpl-" + UUID().uuidString.lowercased(), model: configuration.modelID,
+                                  created: Int(Date().timeIntervalSince1970), isChat: false,
+                                  includeUsage: req.stream_options?.include_usage ?? false)
+        let reader = try submit(.completion(text), req.sampling, ready)
+        if req.stream ?? false { return try await streamed(reader, format) }
+        let (result, promptTokens) = try await collect(reader)
+        let choice = CompletionResponse.Choice(text: result.text, index: 0, finish_reason: finishReason(result.stopReason))
+        return json(CompletionResponse(id: format.id, object: "text_completion", created: format.created,
+                                       model: format.model, choices: [choice],
+                                       usage: Usage(prompt: promptTokens, completion: result.tokens.count)))
+    }
+
+    /// Validates the sampling fields and queues the job; 503 when the queue is full.
+    private func submit(_ prompt: PromptInput, _ fields: SamplingFields, _ ready: ReadyModel) throws(ServerError) -> EventReader {
+        let sampling = try fields.sampling()
+        let maxTokens = try fields.maxTokens()
+        let stop = try fields.stops()
+        let control = RequestControl(timeoutSeconds: configuration.timeoutSeconds)
+        let (stream, continuation) = AsyncStream<GenerationEvent>.makeStream()
+        // The reader going away (client disconnected, handler cancelled) stops the job at its next token.
+        continuation.onTermination = { reason in
+            if case .cancelled = reason { control.cancel() }
+        }
+        let job = GenerationJob(prompt: prompt, maxTokens: maxTokens, sampling: sampling, stop: stop, control: control,
+                                events: continuation)
+        guard ready.pool.submit({ slot in job.run(on: slot) }) else {
+            continuation.finish()
+            // A slot frees roughly once per request; suggest a short wait that grows with the queue.
+            throw .overloaded(retryAfterSeconds: max(1, ready.pool.maxQueue / max(1, ready.pool.parallel)))
+        }
+        return EventReader(stream, control: control, state: state)
+    }
+
+    /// Waits for the whole generation.
+    private func collect(_ reader: EventReader) async throws(ServerError) -> (GenerationResult, Int) {
+        while let event = await reader.next() {
+            switch event {
+            case .started, .text: continue
+            case .finished(let result, let promptTokens): return (result, promptTokens)
+            case .failed(let error): throw error
+            }
+        }
+        throw .engine("the request was cancelled before it finished")
+    }
+
+    /// Waits for the job to start (so prompt errors are still plain 4xx responses), then streams SSE chunks.
+    private func streamed(_ reader: EventReader, _ format: StreamFormat) async throws(ServerError) -> Response {
+        switch await reader.next() {
+        case .started: break
+        case .failed(let error): throw error
+        default: throw .engine("the request ended before it started")
+        }
+        let body = ResponseBody { writer in
+            do {
+                try await self.writeEvents(reader, format, &writer)
+            } catch {
+                reader.abandon()
+                throw error
+            }
+        }
+        var headers = HTTPFields()
+        headers[.contentType] = "text/event-stream"
+        headers[.cacheControl] = "no-cache"
+        return Response(status: .ok, headers: headers, body: body)
+    }
+
+    /// Writes the SSE chunks of one job, ending with `data: [DONE]`; throws when the client is gone.
+    private func writeEvents(_ reader: EventReader, _ format: StreamFormat, _ writer: inout any ResponseBodyWriter) async throws {
+        if let first = format.opening() { try await writer.write(first) }
+        loop: while let event = await reader.next() {
+            switch event {
+            case .started: continue
+            case .text(let t): try await writer.write(format.piece(t))
+            case .finished(let result, let promptTokens):
+                let usage = Usage(prompt: promptTokens, completion: result.tokens.count)
+                for chunk in format.closing(finishReason(result.stopReason), usage: usage) { try await writer.write(chunk) }
+                break loop
+            case .failed(let error):
+                try await writer.write(JSONCoding.event(error.body))
+                break loop
+            }
+        }
+        try await writer.write(JSONCoding.done)
+        if Task.isCancelled { throw CancellationError() }
+        try await writer.finish(nil)
+    }
+}
