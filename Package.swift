@@ -17,6 +17,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.4.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
     ],
     targets: [
         // Lowest layer: the GGUF container format (mmap reader, writer, metadata, tensor directory).
@@ -53,7 +55,10 @@ let package = Package(
         // OpenAI-compatible HTTP server (Hummingbird 2): slots, bounded queue, SSE streaming.
         .target(
             name: "BitNetServer",
-            dependencies: ["BitNetRuntime", "Tokenizers", .product(name: "Hummingbird", package: "hummingbird")]
+            dependencies: [
+                "BitNetRuntime", "Tokenizers", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Metrics", package: "swift-metrics"), .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
         ),
         .target(name: "BitNetC", dependencies: ["BitNetRuntime"]),
         .executableTarget(

@@ -36,6 +36,7 @@ struct GenerationJob: Sendable {
     let sampling: SamplingParameters
     let stop: [String]
     let control: RequestControl
+    let metrics: ServerMetrics
     let events: AsyncStream<GenerationEvent>.Continuation
 
     /// Runs on the slot's thread: tokenizes, checks the context, generates, streaming events; stops at the next
@@ -64,6 +65,10 @@ struct GenerationJob: Sendable {
             } else {
                 events.yield(.finished(result, promptTokens: ids.count))
             }
+            let session = generator.session
+            metrics.generation(promptTokens: result.promptTokens, predicted: result.tokens.count,
+                               tokensPerSecond: result.decodeTokensPerSecond, slot: slot.index,
+                               kvUsed: Double(session.tokens.count) / Double(max(1, session.contextLength)))
         } catch {
             events.yield(.failed(ServerError(error)))
         }

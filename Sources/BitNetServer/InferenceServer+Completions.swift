@@ -109,7 +109,7 @@ extension InferenceServer {
             if case .cancelled = reason { control.cancel() }
         }
         let job = GenerationJob(prompt: prompt, maxTokens: maxTokens, sampling: sampling, stop: stop, control: control,
-                                events: continuation)
+                                metrics: metrics, events: continuation)
         guard ready.pool.submit({ slot in job.run(on: slot) }) else {
             continuation.finish()
             // A slot frees roughly once per request; suggest a short wait that grows with the queue.

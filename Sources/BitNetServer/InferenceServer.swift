@@ -13,6 +13,7 @@ public final class InferenceServer: Sendable {
     public let configuration: ServerConfiguration
     let loadEngine: @Sendable () throws -> Engine
     let state = LockedState()
+    let metrics = ServerMetrics()
 
     /// A server that will load its engine with `loadEngine` when `run` starts.
     /// - Throws: `ServerError.invalidParameter` when the configuration is out of range.
@@ -65,24 +66,33 @@ public final class InferenceServer: Sendable {
     private func makeRouter() -> Router<BasicRequestContext> {
         let router = Router()
         router.get("/health") { _, _ in self.health() }
-        router.get("/v1/models") { request, _ in await self.guarded(request) { _, ready in self.models(ready) } }
+        router.get("/metrics") { request, _ in
+            await self.guarded(request, "/metrics") { _, ready in
+                let text = self.metrics.exposition(queue: ready.pool.queueDepth, busy: ready.pool.busySlots)
+                return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                                body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+            }
+        }
+        router.get("/v1/models") { request, _ in
+            await self.guarded(request, "/v1/models") { _, ready in self.models(ready) }
+        }
         router.post("/v1/chat/completions") { request, _ in
-            await self.guarded(request) { body, ready throws(ServerError) in
+            await self.guarded(request, "/v1/chat/completions") { body, ready throws(ServerError) in
                 try await self.chatCompletion(JSONCoding.decode(ChatCompletionRequest.self, from: body), ready)
             }
         }
         router.post("/v1/completions") { request, _ in
-            await self.guarded(request) { body, ready throws(ServerError) in
+            await self.guarded(request, "/v1/completions") { body, ready throws(ServerError) in
                 try await self.completion(JSONCoding.decode(CompletionRequest.self, from: body), ready)
             }
         }
         router.post("/tokenize") { request, _ in
-            await self.guarded(request) { body, ready throws(ServerError) in
+            await self.guarded(request, "/tokenize") { body, ready throws(ServerError) in
                 try await self.tokenize(JSONCoding.decode(TokenizeRequest.self, from: body), ready)
             }
         }
         router.post("/detokenize") { request, _ in
-            await self.guarded(request) { body, ready throws(ServerError) in
+            await self.guarded(request, "/detokenize") { body, ready throws(ServerError) in
                 try await self.detokenize(JSONCoding.decode(DetokenizeRequest.self, from: body), ready)
             }
         }
@@ -91,8 +101,15 @@ public final class InferenceServer: Sendable {
 
     /// Checks the API key, reads the body within the limit, requires a loaded model, and turns every error into
     /// its OpenAI-style response.
-    private func guarded(_ request: Request,
+    private func guarded(_ request: Request, _ endpoint: String,
                          _ handler: (ByteBuffer, ReadyModel) async throws(ServerError) -> Response) async -> Response {
+        let response = await answer(request, handler)
+        metrics.request(endpoint, status: Int(response.status.code))
+        return response
+    }
+
+    private func answer(_ request: Request,
+                        _ handler: (ByteBuffer, ReadyModel) async throws(ServerError) -> Response) async -> Response {
         do throws(ServerError) {
             if let key = configuration.apiKey {
                 let given = request.headers[.authorization] ?? ""

@@ -2,6 +2,7 @@ import ArgumentParser
 import BitNetRuntime
 import BitNetServer
 import Foundation
+import ModelFetcher
 
 /// `bitnet serve`: an OpenAI-compatible HTTP server (see docs/server.md).
 struct ServeCommand: AsyncParsableCommand {
@@ -49,8 +50,9 @@ struct ServeCommand: AsyncParsableCommand {
         config.session = try modelOptions.sessionOptions()
         // Resolving may fetch the default model; do it before listening so a bad --model fails fast.
         let path = try modelOptions.resolvedModelPath()
+        // The id clients send as `model`: the --model name or file stem, else the lockfile's default model name.
         config.modelID = modelOptions.model.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent }
-            ?? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+            ?? (try? ModelLockfile.load().defaultModel?.name) ?? "default"
         let contextLength = config.session.contextLength
         let server: InferenceServer
         do {

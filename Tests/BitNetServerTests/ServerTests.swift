@@ -69,6 +69,14 @@ import Glibc
                                                  json: ["prompt": prompt, "temperature": 0, "max_tokens": 16, "stream": true])
             #expect(try ServerHarness.sseText(streamed.text).text == expected.text)
 
+            // /metrics counters moved: one predicted-token total of 32 (two requests of 16) and the requests counted.
+            let metrics = try await client.send("GET", "/metrics")
+            #expect(metrics.status == 200)
+            let predicted = metrics.text.split(separator: "\n").first { $0.hasPrefix("bitnet_predicted_tokens_total ") }
+            #expect(predicted.flatMap { Int($0.split(separator: " ")[1]) } == 2 * expected.tokens.count)
+            #expect(metrics.text.contains(#"bitnet_requests_total{endpoint="/v1/completions",status="200"} 2"#))
+            #expect(metrics.text.contains("bitnet_busy_slots 0"))
+
             let models = try await client.send("GET", "/v1/models")
             #expect(models.status == 200)
             #expect(((try models.json()["data"] as? [[String: Any]])?.first?["id"] as? String) == "smollm2")
