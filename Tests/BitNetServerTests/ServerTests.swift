@@ -127,6 +127,26 @@ import Glibc
         }
     }
 
+    /// A request that cannot finish within the per-request timeout ends with 504 (whole) or an error event (SSE).
+    @Test func timeoutEndsTheRequest() async throws {
+        var config = ServerHarness.configuration()
+        config.timeoutSeconds = 0.3
+        try await ServerHarness.withServer(config) { client, server in
+            let story: [String: Any] = ["prompt": "Once upon a time", "max_tokens": 400, "temperature": 0.8]
+            let whole = try await client.post("/v1/completions", json: story)
+            #expect(whole.status == 504)
+            let error = try whole.json()["error"] as? [String: Any]
+            #expect(error?["code"] as? String == "timeout")
+            var streaming = story
+            streaming["stream"] = true
+            let streamed = try await client.post("/v1/completions", json: streaming)
+            #expect(streamed.status == 200)
+            #expect(streamed.text.contains(#""code":"timeout""#))
+            #expect(streamed.text.hasSuffix("data: [DONE]\n\n"))
+            try await ServerHarness.waitUntil("the slot is free") { server.busySlots == 0 }
+        }
+    }
+
     @Test func apiKeyIsRequired() async throws {
         var config = ServerHarness.configuration()
         config.apiKey = "s3cret"
