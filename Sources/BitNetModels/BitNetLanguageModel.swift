@@ -86,10 +86,7 @@ public final class BitNetLanguageModel: LanguageModel, @unchecked Sendable {
     /// RMSNorm of each of `n` rows of `width` in `x` into `y` with `weight`.
     private func normRows(_ x: UnsafePointer<Float>, _ weight: [Float], _ n: Int, _ width: Int,
                           _ y: UnsafeMutablePointer<Float>) {
-        let eps = hyperParameters.rmsEpsilon
-        weight.withUnsafeBufferPointer { w in
-            for i in 0..<n { TransformerOps.rmsNorm(x + i * width, weight: w.baseAddress!, eps: eps, into: y + i * width, n: width) }
-        }
+        TransformerOps.rmsNormRows(x, weight: weight, eps: hyperParameters.rmsEpsilon, into: y, rows: n, width: width)
     }
 
     public func forward(_ tokens: [Int32], cache: KVCache, context ctx: ComputeContext,
@@ -115,15 +112,8 @@ public final class BitNetLanguageModel: LanguageModel, @unchecked Sendable {
             project(b.wq, xn, n, q, ctx)
             project(b.wk, xn, n, k, ctx)
             project(b.wv, xn, n, v, ctx)
-            for i in 0..<n {
-                TransformerOps.ropeIteratedAngles(q + i * qW, heads: hp.headCount, headLength: hp.keyLength,
-                                                  dims: hp.ropeDimensionCount, position: start + i,
-                                                  base: hp.ropeFreqBase, style: .neox)
-                TransformerOps.ropeIteratedAngles(k + i * kW, heads: hp.headCountKV, headLength: hp.keyLength,
-                                                  dims: hp.ropeDimensionCount, position: start + i,
-                                                  base: hp.ropeFreqBase, style: .neox)
-                cache.store(layer: l, position: start + i, key: k + i * kW, value: v + i * vW)
-            }
+            TransformerOps.rotateAndCache(q: q, k: k, v: v, tokens: n, start: start, layer: l, cache: cache, hp: hp,
+                                          base: hp.ropeFreqBase, style: .neox)
             TransformerOps.attentionGGMLRounding(q: q, out: attn, tokens: n, start: start, layer: l, cache: cache,
                                                  heads: hp.headCount, group: hp.groupSize, keyLength: hp.keyLength,
                                                  valueLength: hp.valueLength, scale: 1 / Float(hp.keyLength).squareRoot(),

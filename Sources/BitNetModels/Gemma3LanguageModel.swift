@@ -169,47 +169,42 @@ public final class Gemma3LanguageModel: LanguageModel, @unchecked Sendable {
             let sliding = gemma.isSliding[l]
             // Attention: xn = norm(x); q,k,v = xn·Wqᵀ, xn·Wkᵀ, xn·Wvᵀ; q,k = rope(headNorm(q,k));
             // x += postNorm(attn(q·scale)·Woᵀ)
-            Self.rmsNormRows(x, weight: b.attnNorm, eps: eps, into: xn, rows: n, width: d)
+            TransformerOps.rmsNormRows(x, weight: b.attnNorm, eps: eps, into: xn, rows: n, width: d)
             matmul(b.wq, input: xn, count: n, output: q, pool: pool, scratch: scratch)
             matmul(b.wk, input: xn, count: n, output: k, pool: pool, scratch: scratch)
             matmul(b.wv, input: xn, count: n, output: v, pool: pool, scratch: scratch)
             // One norm per head: q [n·heads, keyLength], k [n·headsKV, keyLength].
-            Self.rmsNormRows(q, weight: b.qNorm, eps: eps, into: q, rows: n * hp.headCount, width: hp.keyLength)
-            Self.rmsNormRows(k, weight: b.kNorm, eps: eps, into: k, rows: n * hp.headCountKV, width: hp.keyLength)
+            TransformerOps.rmsNormRows(q, weight: b.qNorm, eps: eps, into: q, rows: n * hp.headCount, width: hp.keyLength)
+            TransformerOps.rmsNormRows(k, weight: b.kNorm, eps: eps, into: k, rows: n * hp.headCountKV, width: hp.keyLength)
             // RoPE and attention round as llama.cpp's CPU kernels do (F16 query and value sums, iterated angles):
             // gemma3's large norm weights turn the F32 alternatives into visible logit drift.
             let ropeBase = sliding ? gemma.localRopeFreqBase : hp.ropeFreqBase
-            for i in 0..<n {
-                TransformerOps.ropeIteratedAngles(q + i * qW, heads: hp.headCount, headLength: hp.keyLength,
-                                                  dims: hp.ropeDimensionCount, position: start + i, base: ropeBase, style: .neox)
-                TransformerOps.ropeIteratedAngles(k + i * kW, heads: hp.headCountKV, headLength: hp.keyLength,
-                                                  dims: hp.ropeDimensionCount, position: start + i, base: ropeBase, style: .neox)
-                cache.store(layer: l, position: start + i, key: k + i * kW, value: v + i * vW)
-            }
+            TransformerOps.rotateAndCache(q: q, k: k, v: v, tokens: n, start: start, layer: l, cache: cache, hp: hp,
+                                          base: ropeBase, style: .neox)
             // Gemma scales the query and then attends with scale 1; the attention applies the scale to the query.
             TransformerOps.attentionGGMLRounding(q: q, out: attn, tokens: n, start: start, layer: l, cache: cache,
                                                  heads: hp.headCount, group: hp.groupSize, keyLength: hp.keyLength,
                                                  valueLength: hp.valueLength, scale: gemma.attentionScale,
                                                  window: sliding ? gemma.slidingWindow : nil, pool: pool)
             matmul(b.wo, input: attn, count: n, output: xn, pool: pool, scratch: scratch)
-            Self.rmsNormRows(xn, weight: b.postAttnNorm, eps: eps, into: xn, rows: n, width: d)
+            TransformerOps.rmsNormRows(xn, weight: b.postAttnNorm, eps: eps, into: xn, rows: n, width: d)
             TransformerOps.add(x, xn, n: n * d)
 
             // Feed-forward: xn = norm(x); x += postNorm((gelu(xn·Wgateᵀ) ⊙ xn·Wupᵀ)·Wdownᵀ)
-            Self.rmsNormRows(x, weight: b.ffnNorm, eps: eps, into: xn, rows: n, width: d)
+            TransformerOps.rmsNormRows(x, weight: b.ffnNorm, eps: eps, into: xn, rows: n, width: d)
             matmul(b.wGate, input: xn, count: n, output: gate, pool: pool, scratch: scratch)
             matmul(b.wUp, input: xn, count: n, output: up, pool: pool, scratch: scratch)
             VectorOps.gelu(gate, into: gate, count: n * ff)
             for j in 0..<(n * ff) { gate[j] *= up[j] }
             matmul(b.wDown, input: gate, count: n, output: xn, pool: pool, scratch: scratch)
-            Self.rmsNormRows(xn, weight: b.postFFNNorm, eps: eps, into: xn, rows: n, width: d)
+            TransformerOps.rmsNormRows(xn, weight: b.postFFNNorm, eps: eps, into: xn, rows: n, width: d)
             TransformerOps.add(x, xn, n: n * d)
         }
         cache.advance(by: n)
 
         // Output: logits = norm(x)·Woutᵀ for the rows asked for, soft-capped when the file says so.
         let first = allLogits ? 0 : n - 1, rows = n - first
-        Self.rmsNormRows(x + first * d, weight: outputNorm, eps: eps, into: xn, rows: rows, width: d)
+        TransformerOps.rmsNormRows(x + first * d, weight: outputNorm, eps: eps, into: xn, rows: rows, width: d)
         let logits = ctx.buffer(.logits, rows * hp.vocabSize)
         matmul(output, input: xn, count: rows, output: logits, pool: pool, scratch: scratch)
         if let c = gemma.finalLogitSoftcap {
@@ -217,14 +212,5 @@ public final class Gemma3LanguageModel: LanguageModel, @unchecked Sendable {
             for j in 0..<(rows * hp.vocabSize) { logits[j] = c * tanh(logits[j] * inv) }
         }
         return UnsafeBufferPointer(start: logits, count: rows * hp.vocabSize)
-    }
-
-    /// `y[r] = rmsNorm(x[r]) ⊙ weight` for `rows` rows of `width` (`weight.count == width`); `y` may alias `x`.
-    static func rmsNormRows(_ x: UnsafeMutablePointer<Float>, weight: [Float], eps: Float,
-                            into y: UnsafeMutablePointer<Float>, rows: Int, width: Int) {
-        weight.withUnsafeBufferPointer { w in
-            // w holds `width` floats (checked by WeightLoader); rows are contiguous in both buffers.
-            for r in 0..<rows { TransformerOps.rmsNorm(x + r * width, weight: w.baseAddress!, eps: eps, into: y + r * width, n: width) }
-        }
     }
 }

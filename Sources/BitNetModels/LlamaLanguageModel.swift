@@ -82,21 +82,12 @@ public final class LlamaLanguageModel: LanguageModel, @unchecked Sendable {
 
         for (l, b) in blocks.enumerated() {
             // Attention: xn = norm(x); q,k,v = xn·Wqᵀ, xn·Wkᵀ, xn·Wvᵀ; rotate q,k; cache k,v; x += attn(q)·Woᵀ
-            b.attnNorm.withUnsafeBufferPointer { w in
-                for i in 0..<n { TransformerOps.rmsNorm(x + i * d, weight: w.baseAddress!, eps: hp.rmsEpsilon, into: xn + i * d, n: d) }
-            }
+            TransformerOps.rmsNormRows(x, weight: b.attnNorm, eps: hp.rmsEpsilon, into: xn, rows: n, width: d)
             matmul(b.wq, input: xn, count: n, output: q, pool: pool, scratch: scratch)
             matmul(b.wk, input: xn, count: n, output: k, pool: pool, scratch: scratch)
             matmul(b.wv, input: xn, count: n, output: v, pool: pool, scratch: scratch)
-            for i in 0..<n {
-                TransformerOps.ropeIteratedAngles(q + i * qW, heads: hp.headCount, headLength: hp.keyLength,
-                                                  dims: hp.ropeDimensionCount, position: start + i,
-                                                  base: hp.ropeFreqBase, style: .interleaved)
-                TransformerOps.ropeIteratedAngles(k + i * kW, heads: hp.headCountKV, headLength: hp.keyLength,
-                                                  dims: hp.ropeDimensionCount, position: start + i,
-                                                  base: hp.ropeFreqBase, style: .interleaved)
-                cache.store(layer: l, position: start + i, key: k + i * kW, value: v + i * vW)
-            }
+            TransformerOps.rotateAndCache(q: q, k: k, v: v, tokens: n, start: start, layer: l, cache: cache, hp: hp,
+                                          base: hp.ropeFreqBase, style: .interleaved)
             TransformerOps.attentionGGMLRounding(q: q, out: attn, tokens: n, start: start, layer: l, cache: cache,
                                                  heads: hp.headCount, group: hp.groupSize, keyLength: hp.keyLength,
                                                  valueLength: hp.valueLength, scale: 1 / Float(hp.keyLength).squareRoot(),
@@ -105,9 +96,7 @@ public final class LlamaLanguageModel: LanguageModel, @unchecked Sendable {
             TransformerOps.add(x, xn, n: n * d)
 
             // Feed-forward: xn = norm(x); x += (silu(xn·Wgateᵀ) ⊙ xn·Wupᵀ)·Wdownᵀ
-            b.ffnNorm.withUnsafeBufferPointer { w in
-                for i in 0..<n { TransformerOps.rmsNorm(x + i * d, weight: w.baseAddress!, eps: hp.rmsEpsilon, into: xn + i * d, n: d) }
-            }
+            TransformerOps.rmsNormRows(x, weight: b.ffnNorm, eps: hp.rmsEpsilon, into: xn, rows: n, width: d)
             matmul(b.wGate, input: xn, count: n, output: gate, pool: pool, scratch: scratch)
             matmul(b.wUp, input: xn, count: n, output: up, pool: pool, scratch: scratch)
             VectorOps.swiglu(gate: gate, up: up, into: gate, count: n * ff)
@@ -118,11 +107,7 @@ public final class LlamaLanguageModel: LanguageModel, @unchecked Sendable {
 
         // Output: logits = norm(x)·Woutᵀ for the rows asked for.
         let first = allLogits ? 0 : n - 1, rows = n - first
-        outputNorm.withUnsafeBufferPointer { w in
-            for i in 0..<rows {
-                TransformerOps.rmsNorm(x + (first + i) * d, weight: w.baseAddress!, eps: hp.rmsEpsilon, into: xn + i * d, n: d)
-            }
-        }
+        TransformerOps.rmsNormRows(x + first * d, weight: outputNorm, eps: hp.rmsEpsilon, into: xn, rows: rows, width: d)
         let logits = ctx.buffer(.logits, rows * hp.vocabSize)
         matmul(output, input: xn, count: rows, output: logits, pool: pool, scratch: scratch)
         return UnsafeBufferPointer(start: logits, count: rows * hp.vocabSize)
