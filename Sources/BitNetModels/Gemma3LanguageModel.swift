@@ -181,10 +181,12 @@ public final class Gemma3LanguageModel: LanguageModel, @unchecked Sendable {
             let ropeBase = sliding ? gemma.localRopeFreqBase : hp.ropeFreqBase
             TransformerOps.rotateAndCache(q: q, k: k, v: v, tokens: n, start: start, layer: l, cache: cache, hp: hp,
                                           base: ropeBase, style: .neox)
-            // Gemma scales the query and then attends with scale 1; the attention applies the scale to the query.
+            // Gemma scales the rotated query (in F32, before the attention rounds it to F16) and attends with scale 1.
+            let scale = gemma.attentionScale
+            for i in 0..<(n * hp.headCount * hp.keyLength) { q[i] *= scale }
             TransformerOps.attentionGGMLRounding(q: q, out: attn, tokens: n, start: start, layer: l, cache: cache,
                                                  heads: hp.headCount, group: hp.groupSize, keyLength: hp.keyLength,
-                                                 valueLength: hp.valueLength, scale: gemma.attentionScale,
+                                                 valueLength: hp.valueLength, scale: 1,
                                                  window: sliding ? gemma.slidingWindow : nil, pool: pool)
             matmul(b.wo, input: attn, count: n, output: xn, pool: pool, scratch: scratch)
             TransformerOps.rmsNormRows(xn, weight: b.postAttnNorm, eps: eps, into: xn, rows: n, width: d)

@@ -88,6 +88,20 @@ public final class KVCache: @unchecked Sendable {
         return s
     }
 
+    /// The key row of `layer` at `position` from `offset`, for an F32 cache.
+    @inline(__always)
+    func keyRowF32(layer: Int, position: Int, offset: Int) -> UnsafePointer<Float> {
+        precondition(type == .f32, "keyRowF32 on an F16 cache")
+        return UnsafePointer(keys.assumingMemoryBound(to: Float.self)) + (layer * capacity + position) * keyWidth + offset
+    }
+
+    /// The value row of `layer` at `position` from `offset`, for an F32 cache.
+    @inline(__always)
+    func valueRowF32(layer: Int, position: Int, offset: Int) -> UnsafePointer<Float> {
+        precondition(type == .f32, "valueRowF32 on an F16 cache")
+        return UnsafePointer(values.assumingMemoryBound(to: Float.self)) + (layer * capacity + position) * valueWidth + offset
+    }
+
     /// `out[i] += w × V[layer, position, offset + i]` for `count` elements.
     @inline(__always)
     func addScaledValue(layer: Int, position: Int, offset: Int, weight w: Float, into out: UnsafeMutablePointer<Float>, count: Int) {

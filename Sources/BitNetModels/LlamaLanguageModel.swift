@@ -99,7 +99,7 @@ public final class LlamaLanguageModel: LanguageModel, @unchecked Sendable {
             TransformerOps.rmsNormRows(x, weight: b.ffnNorm, eps: hp.rmsEpsilon, into: xn, rows: n, width: d)
             matmul(b.wGate, input: xn, count: n, output: gate, pool: pool, scratch: scratch)
             matmul(b.wUp, input: xn, count: n, output: up, pool: pool, scratch: scratch)
-            VectorOps.swiglu(gate: gate, up: up, into: gate, count: n * ff)
+            GGMLMath.swiglu(gate: gate, up: up, into: gate, count: n * ff, width: ff)
             matmul(b.wDown, input: gate, count: n, output: xn, pool: pool, scratch: scratch)
             TransformerOps.add(x, xn, n: n * d)
         }

