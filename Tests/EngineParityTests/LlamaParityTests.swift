@@ -41,6 +41,25 @@ struct LlamaParityTests {
         }
     }
 
+    /// The must-show of the engine issue: what `bitnet run --temp 0 -n 16 PROMPT` generates (the same `Generator`
+    /// path, default options: F16 cache, physical-core threads) equals llama.cpp's own free-running greedy ids.
+    @Test func runGreedyEqualsLlamaCppGreedy() throws {
+        let path = try TestModels.smolLM2()
+        let library = try ReferenceLibrary.load()
+        let refModel = try LlamaReference.LlamaModel(path: path, library: library)
+        let ref = try LlamaContext(model: refModel, contextLength: 256, threads: 1)
+        let engine = try Engine(path: path)
+        let prompt = engine.tokenizer.encode(Self.prompt, addSpecial: true)
+        #expect(prompt == (try refModel.tokenize(Self.prompt, addSpecial: true)))
+        var sampling = SamplingParameters()
+        sampling.temperature = 0
+        let ours = try Generator(session: engine.makeSession(), tokenizer: engine.tokenizer)
+            .generate(prompt: prompt, maxTokens: 16, sampling: sampling)
+        let theirs = try ref.greedy(prompt: prompt, steps: 16)
+        print("run greedy: ours \(ours.tokens)\n            llama.cpp \(theirs) (\(ours.text.debugDescription))")
+        #expect(ours.tokens == theirs)
+    }
+
     @Test func greedyDecodeMatchesLlamaCppStepByStep() throws {
         let path = try TestModels.smolLM2()
         let library = try ReferenceLibrary.load()
