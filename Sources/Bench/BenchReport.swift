@@ -7,6 +7,8 @@ public struct BenchReport: Sendable, Codable {
     /// Bytes of tensor data, and the number of weights.
     public let sizeBytes: Int, parameters: Int
     public let backend: String, threads: Int
+    /// The run's `-p`, `-n` and `-r` (a test is skipped when its token count is 0).
+    public let promptTokens: Int, generateTokens: Int, repetitions: Int
     /// The KV cache element type of our session (`f16` or `f32`).
     public let kvCache: String
     public let tests: [BenchTestResult]

@@ -98,7 +98,8 @@ public struct BenchRunner {
         return BenchReport(
             model: referenceIdentity?.modelType ?? ourModel, modelPath: c.modelPath, architecture: hp.architecture,
             sizeBytes: file.tensors.reduce(0) { $0 + $1.byteCount }, parameters: file.parameterCount, backend: "CPU",
-            threads: c.threads, kvCache: kvCache,
+            threads: c.threads, promptTokens: c.promptTokens, generateTokens: c.generateTokens,
+            repetitions: c.repetitions, kvCache: kvCache,
             tests: tests.map { $0.withTraffic(traffic, bandwidth: bandwidth) }, kernels: session.executedKernels,
             loadSeconds: loadSeconds, peakResidentBytes: peakResident, traffic: traffic, bandwidth: bandwidth,
             reference: referenceIdentity)
