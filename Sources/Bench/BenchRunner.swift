@@ -16,63 +16,14 @@ public struct BenchConfiguration: Sendable {
     public var threads = 1
     /// The pinned `llama-bench` to interleave with our runs, or nil to measure only ours.
     public var referenceBinary: String?
+    /// Measure the read bandwidth after the tests (for the decode rows' `% of bound`).
+    public var measureBandwidth = true
 
     public init(modelPath: String) { self.modelPath = modelPath }
 
     /// The pinned `llama-bench` in the reference cache (`<cache>/reference/<commit>/bin/llama-bench`, the directory
     /// `bitnet setup-reference` installs to), whether or not it exists yet.
     public static var pinnedReferenceBinary: String { ReferenceBench.defaultBinary() }
-}
-
-/// One test's rates (tokens per second), one sample per repetition.
-public struct BenchTestResult: Sendable, Codable {
-    /// llama-bench's name: `pp512`, `tg128`.
-    public let test: String
-    public let promptTokens: Int, generateTokens: Int
-    /// Our rate per repetition.
-    public let samples: [Double]
-    /// llama.cpp's rate per repetition (interleaved with ours), when measured.
-    public let referenceSamples: [Double]?
-
-    /// Mean and sample standard deviation of `samples`.
-    public let mean: Double, standardDeviation: Double
-    /// The same for `referenceSamples`, and our mean over llama.cpp's.
-    public let referenceMean: Double?, referenceStandardDeviation: Double?, ratio: Double?
-
-    public init(test: String, promptTokens: Int, generateTokens: Int, samples: [Double], referenceSamples: [Double]?) {
-        self.test = test
-        self.promptTokens = promptTokens
-        self.generateTokens = generateTokens
-        self.samples = samples
-        self.referenceSamples = referenceSamples
-        mean = Self.mean(samples)
-        standardDeviation = Self.standardDeviation(samples)
-        referenceMean = referenceSamples.map(Self.mean)
-        referenceStandardDeviation = referenceSamples.map(Self.standardDeviation)
-        ratio = referenceMean.flatMap { $0 > 0 ? Self.mean(samples) / $0 : nil }
-    }
-
-    static func mean(_ x: [Double]) -> Double { x.isEmpty ? 0 : x.reduce(0, +) / Double(x.count) }
-    /// Sample standard deviation (n − 1), as llama-bench reports it.
-    static func standardDeviation(_ x: [Double]) -> Double {
-        guard x.count > 1 else { return 0 }
-        let m = mean(x)
-        return (x.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(x.count - 1)).squareRoot()
-    }
-}
-
-/// Everything one `bitnet bench` run measured.
-public struct BenchReport: Sendable, Codable {
-    /// llama-bench's model description when the reference ran (e.g. `llama 256M Q4_1`), else ours.
-    public let model: String
-    /// Bytes of tensor data, and the number of weights.
-    public let sizeBytes: Int, parameters: Int
-    public let backend: String, threads: Int
-    public let tests: [BenchTestResult]
-    /// Kernel ids our engine executed during the runs (e.g. `q4_1×q8_1.avx2`).
-    public let kernels: [String]
-    /// The reference's commit and build number, when it ran.
-    public let referenceBuild: String?
 }
 
 /// Runs the prefill and decode tests on our engine, and — interleaved, one reference run after each of ours — on
@@ -82,7 +33,8 @@ public struct BenchRunner {
 
     public init(_ configuration: BenchConfiguration) { self.configuration = configuration }
 
-    /// Loads the model, runs a warm-up and `repetitions` timed runs of each test.
+    /// Loads the model, runs a warm-up and `repetitions` timed runs of each test, then (unless
+    /// `measureBandwidth` is off) measures the read bandwidth for the `% of bound` column.
     /// - Throws: `BenchError` (bad configuration, model load or evaluation failure, reference failure).
     public func run(progress: (String) -> Void = { _ in }) throws(BenchError) -> BenchReport {
         let c = configuration
@@ -90,8 +42,10 @@ public struct BenchRunner {
               c.promptTokens + c.generateTokens > 0 else {
             throw .invalidConfiguration("need -r ≥ 1, --threads ≥ 1, and -p or -n above 0")
         }
+        let loadStart = DispatchTime.now().uptimeNanoseconds
         let engine: Engine
         do { engine = try Engine(path: c.modelPath) } catch { throw .model(error.description) }
+        let loadSeconds = Self.seconds(since: loadStart)
         var options = SessionOptions()
         options.threads = c.threads
         options.batchSize = max(512, c.promptTokens)  // one batch, as llama-bench's pp (n_ubatch 512 for pp512)
@@ -100,57 +54,82 @@ public struct BenchRunner {
         let reference = c.referenceBinary.map { ReferenceBench(binary: $0, modelPath: c.modelPath, threads: c.threads) }
         let vocab = session.vocabSize
         var tests: [BenchTestResult] = []
-        var referenceModel: String?, referenceBuild: String?
+        var referenceIdentity: BenchReport.ReferenceIdentity?
         for (prompt, generate) in [(c.promptTokens, 0), (0, c.generateTokens)] where prompt + generate > 0 {
             let name = prompt > 0 ? "pp\(prompt)" : "tg\(generate)"
             let tokens = Self.tokens(count: max(prompt, generate), vocab: vocab)
-            let measure = { () throws(BenchError) -> Double in
+            let measure = { () throws(BenchError) -> Int in
                 prompt > 0 ? try Self.prefill(session, tokens) : try Self.decode(session, tokens)
             }
             progress("\(name): warm-up")
             _ = try measure()
-            var ours: [Double] = [], theirs: [Double] = []
+            var ours: [Int] = [], theirs: [Int] = []
             for rep in 1...c.repetitions {
                 ours.append(try measure())
                 if let reference {
                     let run = try reference.run(promptTokens: prompt, generateTokens: generate)
-                    theirs.append(run.tokensPerSecond)
-                    referenceModel = run.modelType
-                    referenceBuild = run.build
+                    theirs.append(run.nanoseconds)
+                    referenceIdentity = .init(binary: reference.binary, commit: run.commit,
+                                              buildNumber: run.buildNumber, modelType: run.modelType)
                 }
-                progress("\(name): run \(rep)/\(c.repetitions): ours \(String(format: "%.2f", ours.last!)) t/s"
-                    + (theirs.last.map { String(format: ", llama.cpp %.2f t/s", $0) } ?? ""))
+                let tokensTimed = max(prompt, generate)
+                progress("\(name): run \(rep)/\(c.repetitions): ours "
+                    + String(format: "%.2f", BenchTestResult.rate(tokens: tokensTimed, nanoseconds: ours.last!)) + " t/s"
+                    + (theirs.last.map {
+                        String(format: ", llama.cpp %.2f t/s", BenchTestResult.rate(tokens: tokensTimed, nanoseconds: $0))
+                    } ?? ""))
             }
-            tests.append(BenchTestResult(test: name, promptTokens: prompt, generateTokens: generate, samples: ours,
-                                         referenceSamples: reference == nil ? nil : theirs))
+            tests.append(BenchTestResult(test: name, promptTokens: prompt, generateTokens: generate,
+                                         runNanoseconds: ours, referenceRunNanoseconds: reference == nil ? nil : theirs))
+        }
+        let peakResident = ProcessMemory.peakResidentBytes()  // before the bandwidth buffer raises the high-water mark
+        var bandwidth: MemoryBandwidth?
+        if c.measureBandwidth, c.generateTokens > 0 {
+            progress("memory: measuring read bandwidth with \(c.threads) thread(s)")
+            bandwidth = try MemoryBandwidth.cached(threads: c.threads)
         }
         let file = engine.file
-        let ourModel = [engine.model.hyperParameters.architecture, Self.parameterLabel(file.parameterCount),
-                        Self.dominantType(file)].joined(separator: " ")
-        return BenchReport(model: referenceModel ?? ourModel, sizeBytes: file.tensors.reduce(0) { $0 + $1.byteCount },
-                           parameters: file.parameterCount, backend: "CPU", threads: c.threads, tests: tests,
-                           kernels: session.executedKernels, referenceBuild: referenceBuild)
+        let hp = engine.model.hyperParameters
+        let kvCache = options.kvCacheType.rawValue
+        let traffic = DecodeTraffic(file: file, layers: hp.blockCount, kvHeads: hp.headCountKV, keyLength: hp.keyLength,
+                                    valueLength: hp.valueLength, kvElementBytes: kvCache == "f32" ? 4 : 2)
+        let ourModel = [hp.architecture, Self.parameterLabel(file.parameterCount), Self.dominantType(file)]
+            .joined(separator: " ")
+        return BenchReport(
+            model: referenceIdentity?.modelType ?? ourModel, modelPath: c.modelPath, architecture: hp.architecture,
+            sizeBytes: file.tensors.reduce(0) { $0 + $1.byteCount }, parameters: file.parameterCount, backend: "CPU",
+            threads: c.threads, promptTokens: c.promptTokens, generateTokens: c.generateTokens,
+            repetitions: c.repetitions, kvCache: kvCache,
+            tests: tests.map { $0.withTraffic(traffic, bandwidth: bandwidth) }, kernels: session.executedKernels,
+            loadSeconds: loadSeconds, peakResidentBytes: peakResident, traffic: traffic, bandwidth: bandwidth,
+            reference: referenceIdentity)
     }
 
-    /// Prefill: `tokens` evaluated as one batch from an empty cache. Returns tokens per second.
-    static func prefill(_ session: InferenceSession, _ tokens: [Int32]) throws(BenchError) -> Double {
+    /// Prefill: `tokens` evaluated as one batch from an empty cache. Returns the wall time in nanoseconds.
+    static func prefill(_ session: InferenceSession, _ tokens: [Int32]) throws(BenchError) -> Int {
         session.truncate(to: 0)
         let start = DispatchTime.now().uptimeNanoseconds
         do { _ = try session.evaluate(tokens) } catch { throw .evaluation(error.description) }
-        return Double(tokens.count) / seconds(since: start)
+        return nanoseconds(since: start)
     }
 
-    /// Decode: one untimed token as the prompt, then `tokens.count` single-token steps. Returns tokens per second.
-    static func decode(_ session: InferenceSession, _ tokens: [Int32]) throws(BenchError) -> Double {
+    /// Decode: one untimed token as the prompt, then `tokens.count` single-token steps. Returns the wall time of
+    /// the steps in nanoseconds.
+    static func decode(_ session: InferenceSession, _ tokens: [Int32]) throws(BenchError) -> Int {
         session.truncate(to: 0)
         do {
             _ = try session.evaluate([tokens[0]])
             let start = DispatchTime.now().uptimeNanoseconds
             for token in tokens { _ = try session.evaluate([token]) }
-            return Double(tokens.count) / seconds(since: start)
+            return nanoseconds(since: start)
         } catch {
             throw .evaluation(error.description)
         }
+    }
+
+    /// Nanoseconds since `start` (at least 1, so a rate is always finite).
+    static func nanoseconds(since start: UInt64) -> Int {
+        max(1, Int(DispatchTime.now().uptimeNanoseconds - start))
     }
 
     static func seconds(since start: UInt64) -> Double {

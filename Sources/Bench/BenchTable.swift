@@ -7,6 +7,8 @@ public enum BenchTable {
         let withReference = report.tests.contains { $0.referenceSamples != nil }
         var header = ["model", "size", "params", "backend", "threads", "test", "t/s"]
         if withReference { header += ["llama.cpp t/s", "vs llama.cpp"] }
+        let withTraffic = report.tests.contains { $0.gigabytesPerSecond != nil }
+        if withTraffic { header += ["GB/s", "% of bound"] }
         let size = String(format: "%.2f MiB", Double(report.sizeBytes) / 1_048_576)
         let params = String(format: "%.2f M", Double(report.parameters) / 1e6)
         let rows = report.tests.map { t -> [String] in
@@ -15,6 +17,10 @@ public enum BenchTable {
             if withReference {
                 row += [t.referenceMean.map { rate($0, t.referenceStandardDeviation ?? 0) } ?? "–",
                         t.ratio.map { String(format: "%.2f×", $0) } ?? "–"]
+            }
+            if withTraffic {
+                row += [t.gigabytesPerSecond.map { String(format: "%.2f", $0) } ?? "–",
+                        t.percentOfBound.map { String(format: "%.1f %%", $0) } ?? "–"]
             }
             return row
         }
@@ -31,12 +37,33 @@ public enum BenchTable {
         return ([line(header), rule] + rows.map(line)).joined(separator: "\n")
     }
 
+    /// The lines under the table: kernels, reference build, load time, peak RSS, bandwidth and decode traffic.
+    public static func footer(_ report: BenchReport) -> String {
+        var lines = ["kernels: \(report.kernels.joined(separator: ", "))"
+            + (report.reference.map { "; llama.cpp build \($0.build)" } ?? "")]
+        lines.append(String(format: "load: %.3f s; peak RSS: %.1f MiB", report.loadSeconds,
+                            Double(report.peakResidentBytes) / 1_048_576))
+        if let b = report.bandwidth {
+            lines.append(String(format: "memory read bandwidth: %.2f GB/s (%d thread(s), best of %d passes over %d MiB)",
+                                b.gigabytesPerSecond, b.threads, b.passes, b.bufferBytes >> 20))
+        }
+        if report.tests.contains(where: { $0.bytesPerToken != nil }) {
+            lines.append(String(format: "decode traffic: %.2f MB weights + %.1f KB KV per attended position per token",
+                                Double(report.traffic.weightBytes) / 1e6,
+                                Double(report.traffic.kvBytesPerPosition) / 1e3))
+        }
+        return lines.joined(separator: "\n")
+    }
+
     static func rate(_ mean: Double, _ std: Double) -> String { String(format: "%.2f ± %.2f", mean, std) }
 
     /// The report as one JSON object (sorted keys).
-    public static func json(_ report: BenchReport) throws -> String {
+    public static func json(_ report: BenchReport) throws -> String { try jsonText(report) }
+
+    /// Any of the bench values as pretty JSON with sorted keys (camelCase, as the Swift properties are named).
+    public static func jsonText<T: Encodable>(_ value: T) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        return String(decoding: try encoder.encode(report), as: UTF8.self)
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 }

@@ -12,11 +12,13 @@ struct ReferenceBench {
 
     /// What one run reported.
     struct Run {
-        let tokensPerSecond: Double
+        /// Wall time of the one timed repetition (`samples_ns[0]`).
+        let nanoseconds: Int
         /// e.g. `llama 256M Q4_1`.
         let modelType: String
-        /// e.g. `0c1e570 (11312)`.
-        let build: String
+        /// e.g. `0c1e570` and 11312.
+        let commit: String
+        let buildNumber: Int
     }
 
     /// The pinned `llama-bench` (`<cache>/reference/<commit>/bin/llama-bench`), whether or not it exists.
@@ -46,16 +48,16 @@ struct ReferenceBench {
             throw .referenceFailed(command: command, status: process.terminationStatus, output: text)
         }
         struct Entry: Decodable {
-            let samples_ts: [Double]
+            let samples_ns: [Int]
             let model_type: String
             let build_commit: String
             let build_number: Int
         }
         guard let entries = try? JSONDecoder().decode([Entry].self, from: data), let entry = entries.first,
-              let rate = entry.samples_ts.first, rate.isFinite, rate > 0 else {
+              let nanoseconds = entry.samples_ns.first, nanoseconds > 0 else {
             throw .referenceFailed(command: command, status: 0, output: "unreadable JSON: " + text)
         }
-        return Run(tokensPerSecond: rate, modelType: entry.model_type,
-                   build: "\(entry.build_commit) (\(entry.build_number))")
+        return Run(nanoseconds: nanoseconds, modelType: entry.model_type, commit: entry.build_commit,
+                   buildNumber: entry.build_number)
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 
-/// Checks one kind of receipt. `bitnet verify-receipt` dispatches on the document's `kind` field; a bench
-/// receipt verifier conforms to this protocol and joins `ReceiptVerifier.standard`'s list.
+/// Checks one kind of receipt. `bitnet verify-receipt` dispatches on the document's `kind` field to the verifiers in
+/// `ReceiptVerifier.standard` (`CrossValReceiptVerifier`, `BenchReceiptVerifier`).
 public protocol ReceiptKindVerifier: Sendable {
     /// The `kind` value this verifier accepts.
     var kind: String { get }
@@ -27,8 +27,8 @@ public struct ReceiptVerifier: Sendable {
     /// A verifier for the given kinds.
     public init(verifiers: [any ReceiptKindVerifier]) { self.verifiers = verifiers }
 
-    /// The kinds this module knows (cross-validation receipts).
-    public static let standard = ReceiptVerifier(verifiers: [CrossValReceiptVerifier()])
+    /// The kinds this module knows: cross-validation and bench receipts.
+    public static let standard = ReceiptVerifier(verifiers: [CrossValReceiptVerifier(), BenchReceiptVerifier()])
 
     /// Checks `data`.
     public func verify(_ data: Data) -> ReceiptVerdict {

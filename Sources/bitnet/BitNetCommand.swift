@@ -10,6 +10,7 @@ struct BitNetCommand: AsyncParsableCommand {
         subcommands: [
             RunCommand.self,
             BenchCommand.self,
+            BenchBaselineCommand.self,
             ChatCommand.self,
             InspectCommand.self,
             FetchModelsCommand.self,

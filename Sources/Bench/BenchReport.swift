@@ -1,0 +1,39 @@
+/// Everything one `bitnet bench` run measured (printed as a table or JSON, and the input of a bench receipt).
+public struct BenchReport: Sendable, Codable {
+    /// llama-bench's model description when the reference ran (e.g. `llama 256M Q4_1`), else ours.
+    public let model: String
+    /// The GGUF file benchmarked, and its `general.architecture`.
+    public let modelPath: String, architecture: String
+    /// Bytes of tensor data, and the number of weights.
+    public let sizeBytes: Int, parameters: Int
+    public let backend: String, threads: Int
+    /// The run's `-p`, `-n` and `-r` (a test is skipped when its token count is 0).
+    public let promptTokens: Int, generateTokens: Int, repetitions: Int
+    /// The KV cache element type of our session (`f16` or `f32`).
+    public let kvCache: String
+    public let tests: [BenchTestResult]
+    /// Kernel ids our engine executed during the runs (e.g. `q4_1×q8_1.avx2`), recorded by `matmul` as it ran.
+    public let kernels: [String]
+    /// Wall seconds of `Engine(path:)` (mapping the file, building weight views and the tokenizer).
+    public let loadSeconds: Double
+    /// Peak resident set size of this process after the tests (before the bandwidth buffer is allocated).
+    public let peakResidentBytes: Int
+    /// What a decode step reads (the basis of the `GB/s` column).
+    public let traffic: DecodeTraffic
+    /// The read bandwidth measured in the same run at the same thread count (the basis of `% of bound`).
+    public let bandwidth: MemoryBandwidth?
+    /// The reference, when it ran.
+    public let reference: ReferenceIdentity?
+
+    /// The pinned llama.cpp's `llama-bench`, as it described itself.
+    public struct ReferenceIdentity: Sendable, Codable {
+        /// The `llama-bench` executable that ran.
+        public let binary: String
+        /// llama.cpp's `build_commit` and `build_number`.
+        public let commit: String, buildNumber: Int
+        /// llama.cpp's model description, e.g. `llama 256M Q4_1`.
+        public let modelType: String
+        /// `commit (build)`, as printed under the table.
+        public var build: String { "\(commit) (\(buildNumber))" }
+    }
+}
