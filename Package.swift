@@ -39,7 +39,7 @@ let package = Package(
         .target(
             name: "CrossVal",
             dependencies: [
-                "BitNetRuntime", "BitNetModels", "GGUF", "LlamaReference", "Tokenizers",
+                "BitNetRuntime", "BitNetModels", "GGUF", "Kernels", "LlamaReference", "Tokenizers",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

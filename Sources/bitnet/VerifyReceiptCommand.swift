@@ -8,12 +8,12 @@ struct VerifyReceiptCommand: ParsableCommand {
         commandName: "verify-receipt",
         abstract: "Check a receipt: schema, digest, reference identity, and that its statuses agree with its rows.",
         discussion: """
-            Accepts the receipt kinds in `verifiers` (today: crossval; a bench receipt verifier joins that list). \
+            Accepts crossval receipts (`bitnet crossval --receipt`) and bench receipts (`bitnet bench --receipt`). \
             Exit codes: 0 valid; 1 invalid (every reason is printed).
             """
     )
 
-    /// The receipt kinds this command checks. Extension point: add a `ReceiptKindVerifier` for bench receipts here.
+    /// The receipt kinds this command checks (crossval and bench).
     static let verifiers: [any ReceiptKindVerifier] = ReceiptVerifier.standard.verifiers
 
     @Argument(help: "The receipt file (JSON).")
