@@ -16,6 +16,9 @@ public struct BenchReport: Sendable, Codable {
     public let kernels: [String]
     /// Wall seconds of `Engine(path:)` (mapping the file, building weight views and the tokenizer).
     public let loadSeconds: Double
+    /// Wall seconds of llama.cpp's `llama_model_load_from_file` on the same file through the bridge (mapping,
+    /// tensor setup and vocabulary), measured right after ours when the reference runs.
+    public var referenceLoadSeconds: Double? = nil
     /// Peak resident set size of this process after the tests (before the bandwidth buffer is allocated).
     public let peakResidentBytes: Int
     /// What a decode step reads (the basis of the `GB/s` column).

@@ -1,6 +1,7 @@
 import BitNetRuntime
 import Foundation
 import GGUF
+import LlamaReference
 
 /// What `bitnet bench` measures: llama-bench's two tests on one model and thread count.
 public struct BenchConfiguration: Sendable {
@@ -46,6 +47,7 @@ public struct BenchRunner {
         let engine: Engine
         do { engine = try Engine(path: c.modelPath) } catch { throw .model(error.description) }
         let loadSeconds = Self.seconds(since: loadStart)
+        let referenceLoadSeconds = c.referenceBinary == nil ? nil : try Self.referenceLoadSeconds(c.modelPath)
         var options = SessionOptions()
         options.threads = c.threads
         options.batchSize = max(512, c.promptTokens)  // one batch, as llama-bench's pp (n_ubatch 512 for pp512)
@@ -101,8 +103,24 @@ public struct BenchRunner {
             threads: c.threads, promptTokens: c.promptTokens, generateTokens: c.generateTokens,
             repetitions: c.repetitions, kvCache: kvCache,
             tests: tests.map { $0.withTraffic(traffic, bandwidth: bandwidth) }, kernels: session.executedKernels,
-            loadSeconds: loadSeconds, peakResidentBytes: peakResident, traffic: traffic, bandwidth: bandwidth,
-            reference: referenceIdentity)
+            loadSeconds: loadSeconds, referenceLoadSeconds: referenceLoadSeconds, peakResidentBytes: peakResident,
+            traffic: traffic, bandwidth: bandwidth, reference: referenceIdentity)
+    }
+
+    /// llama.cpp's model load time through the in-process bridge: `llama_model_load_from_file` (the shim library is
+    /// loaded first and not timed), then the model is freed.
+    static func referenceLoadSeconds(_ path: String) throws(BenchError) -> Double {
+        do {
+            let library = try ReferenceLibrary.load()
+            let start = DispatchTime.now().uptimeNanoseconds
+            let model = try LlamaReference.LlamaModel(path: path, library: library)
+            let seconds = Self.seconds(since: start)
+            try model.close()
+            return seconds
+        } catch {
+            throw .referenceFailed(command: "llama_model_load_from_file \(path) (through the reference bridge)",
+                                   status: -1, output: "\(error)")
+        }
     }
 
     /// Prefill: `tokens` evaluated as one batch from an empty cache. Returns the wall time in nanoseconds.

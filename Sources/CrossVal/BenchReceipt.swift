@@ -104,6 +104,8 @@ public struct BenchReceipt: Codable, Sendable, Equatable, DigestCarrying {
     /// Load time, peak RSS, and what the decode rows' `GB/s` and `% of bound` are computed from.
     public struct Memory: Codable, Sendable, Equatable {
         public var loadSeconds: Double
+        /// llama.cpp's model load time on the same file, when the reference ran.
+        public var referenceLoadSeconds: Double?
         /// Peak resident set size of the bench process (getrusage `ru_maxrss`) after the tests.
         public var peakRssBytes: Int
         /// Weight bytes read per decoded token (the tied embedding once, as the output matrix).
@@ -118,8 +120,9 @@ public struct BenchReceipt: Codable, Sendable, Equatable, DigestCarrying {
 
         public init(loadSeconds: Double, peakRssBytes: Int, weightBytesPerToken: Int, kvBytesPerPosition: Int,
                     readBandwidthGbPerS: Double?, bandwidthThreads: Int?, bandwidthBufferBytes: Int?,
-                    bandwidthPasses: Int?) {
+                    bandwidthPasses: Int?, referenceLoadSeconds: Double? = nil) {
             self.loadSeconds = loadSeconds
+            self.referenceLoadSeconds = referenceLoadSeconds
             self.peakRssBytes = peakRssBytes
             self.weightBytesPerToken = weightBytesPerToken
             self.kvBytesPerPosition = kvBytesPerPosition

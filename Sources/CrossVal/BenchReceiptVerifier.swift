@@ -71,6 +71,9 @@ public struct BenchReceiptVerifier: ReceiptKindVerifier {
     private func memoryProblems(_ m: BenchReceipt.Memory) -> [String] {
         var p: [String] = []
         if !(m.loadSeconds.isFinite && m.loadSeconds > 0) { p.append("memory.load_seconds \(m.loadSeconds) is not positive and finite") }
+        if let r = m.referenceLoadSeconds, !(r.isFinite && r > 0) {
+            p.append("memory.reference_load_seconds \(r) is not positive and finite")
+        }
         if m.peakRssBytes <= 0 { p.append("memory.peak_rss_bytes \(m.peakRssBytes) is not positive") }
         if m.weightBytesPerToken <= 0 || m.kvBytesPerPosition < 0 { p.append("memory byte counts are not positive") }
         if let b = m.readBandwidthGbPerS {

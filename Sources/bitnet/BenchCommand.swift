@@ -141,7 +141,8 @@ extension BenchReceipt {
                           weightBytesPerToken: report.traffic.weightBytes,
                           kvBytesPerPosition: report.traffic.kvBytesPerPosition,
                           readBandwidthGbPerS: b?.gigabytesPerSecond, bandwidthThreads: b?.threads,
-                          bandwidthBufferBytes: b?.bufferBytes, bandwidthPasses: b?.passes),
+                          bandwidthBufferBytes: b?.bufferBytes, bandwidthPasses: b?.passes,
+                          referenceLoadSeconds: report.referenceLoadSeconds),
             tests: tests,
             reference: report.reference.map {
                 .init(name: "llama.cpp", commit: $0.commit, buildNumber: $0.buildNumber, binary: $0.binary,

@@ -85,6 +85,7 @@ struct BenchReceiptVerifierTests {
     @Test func nonFiniteValuesAreRejected() throws {
         Self.expectRejected(try Self.verdict { $0.tests[0].ours.rates[1] = .nan }, mentioning: "NaN")
         Self.expectRejected(try Self.verdict { $0.memory.loadSeconds = .infinity }, mentioning: "load_seconds")
+        Self.expectRejected(try Self.verdict { $0.memory.referenceLoadSeconds = -1 }, mentioning: "reference_load_seconds")
         Self.expectRejected(try Self.verdict { $0.tests[1].ours.runNs[0] = 0 }, mentioning: "not positive")
     }
 
