@@ -11,6 +11,15 @@ public typealias RowsDotFunction = @convention(c) (
     UnsafeRawPointer, Int, UnsafeRawPointer, Int, UnsafeMutablePointer<Float>, Int
 ) -> Void
 
+/// A batch (prefill) form of a kernel: weight rows are first decoded into an L1-friendly layout (`unpack`:
+/// `(w, stride, count, rows, out)`, `rowBytes(count)` bytes per row), then `rows` runs over the decoded rows with
+/// `stride = rowBytes(count)`, giving the same bits as the kernel's `dot`.
+public struct PrefillKernel: Sendable {
+    public let rowBytes: @Sendable (Int) -> Int
+    public let unpack: @Sendable (UnsafeRawPointer, Int, Int, Int, UnsafeMutableRawPointer) -> Void
+    public let rows: RowsDotFunction
+}
+
 /// Which implementation family to use.
 public enum KernelPath: String, Sendable {
     /// `DotScalar`: the readable reference.
@@ -31,6 +40,8 @@ public struct DotKernel: Sendable {
     public let dot: RowDotFunction
     /// The multi-row form, where one exists (Q4_1 and Q8_0 on AVX2); `matmul` loops over `dot` otherwise.
     public let rows: RowsDotFunction?
+    /// The batch form, where one exists (Q4_1 on AVX2); `matmul` uses it for two or more activation rows.
+    public var prefill: PrefillKernel? = nil
     /// Position in `DotKernel.all` (bit index in `KernelScratch`'s executed-kernel record).
     public let index: Int
 
@@ -60,7 +71,8 @@ public struct DotKernel: Sendable {
             kernels.append(DotKernel(id: name + ".scalar", weightType: type, activation: activation,
                                      dot: scalarDot(type), rows: nil, index: kernels.count))
             kernels.append(DotKernel(id: name + "." + simdSuffix, weightType: type, activation: activation,
-                                     dot: simdDot(type), rows: simdRows(type), index: kernels.count))
+                                     dot: simdDot(type), rows: simdRows(type), prefill: simdPrefill(type),
+                                     index: kernels.count))
         }
         return kernels
     }()
@@ -121,7 +133,18 @@ public struct DotKernel: Sendable {
         default: nil
         }
     }
+
+    static func simdPrefill(_ type: GGMLType) -> PrefillKernel? {
+        switch type {
+        case .q4_1:
+            PrefillKernel(rowBytes: { $0 / 32 * DotAVX2.q4_1UnpackedBlockBytes },
+                          unpack: { DotAVX2.unpackQ4_1($0, $1, $2, $3, into: $4) },
+                          rows: { DotAVX2.q4_1UnpackedRows($0, $1, $2, $3, $4, $5) })
+        default: nil
+        }
+    }
     #else
+    static func simdPrefill(_ type: GGMLType) -> PrefillKernel? { nil }
     static let simdSuffix = "scalar-fallback"
     static func simdDot(_ type: GGMLType) -> RowDotFunction { scalarDot(type) }
     static func simdRows(_ type: GGMLType) -> RowsDotFunction? { nil }

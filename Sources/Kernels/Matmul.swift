@@ -25,6 +25,30 @@ public func matmul(
         activations = UnsafeRawPointer(buffer)
     }
     let dot = kernel.dot, rowsDot = kernel.rows, weights = w.data, weightRowBytes = w.rowBytes
+    if count > 1, let prefill = kernel.prefill {
+        // Decode a tile of weight rows once (≤ 16 KB, L1-resident), then stream every activation row past it.
+        let unpackedRowBytes = prefill.rowBytes(cols)
+        let tile = max(4, min(16, 16_384 / max(1, unpackedRowBytes) / 4 * 4))
+        pool.parallelFor(rows) { range in
+            withUnsafeTemporaryAllocation(byteCount: tile * unpackedRowBytes, alignment: 64) { buffer in
+                let unpacked = buffer.baseAddress!
+                var start = range.lowerBound
+                while start < range.upperBound {
+                    let end = min(start + tile, range.upperBound)
+                    // Rows start..<end (≤ tile) of w; the buffer holds tile decoded rows.
+                    prefill.unpack(weights + start * weightRowBytes, weightRowBytes, cols, end - start, unpacked)
+                    for t in 0..<count {
+                        prefill.rows(UnsafeRawPointer(unpacked), unpackedRowBytes, activations + t * activationRowBytes,
+                                     cols, y + t * rows + start, end - start)
+                    }
+                    start = end
+                }
+            }
+        }
+        if let scale = w.tensorScale { for i in 0..<count * rows { y[i] *= scale } }
+        scratch.record(kernel)
+        return
+    }
     // Row tiles keep a few weight rows in L1 while every activation row streams past them.
     let tile = count == 1 ? rows : 16
     pool.parallelFor(rows) { range in
