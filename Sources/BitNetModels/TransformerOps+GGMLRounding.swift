@@ -33,11 +33,11 @@ extension TransformerOps {
     }
 
     /// Causal multi-head attention as ggml-cpu's flash-attention kernel computes it over an F16 cache, which
-    /// llama.cpp uses by default on the CPU. For batches under `ggmlTiledAttentionMinimumQueries` queries the
-    /// scaled query is rounded to F16 before `q·k`, and the softmax runs online (one pass over the positions,
-    /// rescaling when a new maximum appears) with the weighted sum of values held in F16 and divided by the weight
-    /// sum at the end. Larger batches keep the query and the sums in F32 as ggml's tiled kernel does. An F32 cache
-    /// takes `attentionTwoPass`, the arithmetic of llama.cpp without flash attention (its precise configuration).
+    /// llama.cpp uses by default on the CPU. For batches under `ggmlTiledAttentionMinimumQueries` queries (its
+    /// `one_chunk` kernel): the unscaled query is rounded to F16, each `q·k` is scaled, and the softmax runs online
+    /// (one pass over the positions, rescaling when a new maximum appears) with the weighted sum of values held in
+    /// F16 and divided by the weight sum at the end. Larger batches take `attentionGGMLTiled`. An F32 cache takes
+    /// `attentionTwoPass`, the arithmetic of llama.cpp without flash attention (its precise configuration).
     /// Not reproduced: ggml's split over threads of single-token decodes that see ≥ 512 cache cells.
     ///
     /// Shapes and `window` as in `attention`; `scale` multiplies the query.
@@ -50,8 +50,12 @@ extension TransformerOps {
                                     heads: heads, group: group, keyLength: keyLength, valueLength: valueLength,
                                     scale: scale, window: window, pool: pool)
         }
+        if tokens >= ggmlTiledAttentionMinimumQueries {
+            return attentionGGMLTiled(q: q, out: out, tokens: tokens, start: start, layer: layer, cache: cache,
+                                      heads: heads, group: group, keyLength: keyLength, valueLength: valueLength,
+                                      scale: scale, window: window, pool: pool)
+        }
         let qWidth = heads * keyLength, oWidth = heads * valueLength
-        let half = tokens < ggmlTiledAttentionMinimumQueries
         pool.parallelFor(tokens * heads) { items in
             withUnsafeTemporaryAllocation(of: Float.self, capacity: keyLength) { queryBuffer in
                 let qs = queryBuffer.baseAddress!
@@ -63,28 +67,27 @@ extension TransformerOps {
                     let o = out + t * oWidth + h * valueLength
                     // ggml rounds the unscaled query to F16 and scales each dot product (which differs from
                     // scaling first where the scaled value would be an F16 subnormal).
-                    let postScale: Float = half ? scale : 1
-                    for i in 0..<keyLength { qs[i] = half ? qh[i] : qh[i] * scale }
-                    if half { HalfVectorOps.roundToHalf(qs, count: keyLength) }
+                    qs.update(from: qh, count: keyLength)
+                    HalfVectorOps.roundToHalf(qs, count: keyLength)
                     o.update(repeating: 0, count: valueLength)
                     var sum: Float = 0, maxScore = -Float.infinity
                     // Positions first...pos are filled in the cache (caller stored them before calling).
                     for p in first...pos {
                         let s = cache.keyDot(layer: layer, position: p, offset: kvh * keyLength, qs, count: keyLength)
-                            * postScale
+                            * scale
                         var weight: Float = 1, rescaleForSum: Float = 1
                         if s > maxScore {
                             let rescale = expf(maxScore - s)  // 0 for the first position
                             maxScore = s
                             for i in 0..<valueLength { o[i] *= rescale }
-                            if half { HalfVectorOps.roundToHalf(o, count: valueLength) }
+                            HalfVectorOps.roundToHalf(o, count: valueLength)
                             rescaleForSum = rescale
                         } else {
                             weight = expf(s - maxScore)
                         }
                         cache.addScaledValue(layer: layer, position: p, offset: kvh * valueLength, weight: weight,
                                              into: o, count: valueLength)
-                        if half { HalfVectorOps.roundToHalf(o, count: valueLength) }
+                        HalfVectorOps.roundToHalf(o, count: valueLength)
                         // ggml's `S = S*ms + vs`, which gcc contracts into one fused multiply-add.
                         sum = weight.addingProduct(sum, rescaleForSum)
                     }
@@ -93,6 +96,129 @@ extension TransformerOps {
                 }
             }
         }
+    }
+
+    /// ggml-cpu's tiled flash attention, which llama.cpp runs for batches of ≥ 64 queries: the cache is taken in
+    /// tiles of 64 positions from position 0; per query row and tile with at least one visible position, scores are
+    /// F32 fused-multiply-add chains over the key dimension (the unrounded F32 query against the widened keys, as
+    /// ggml's `simd_gemm`), scaled; the running maximum rescales the F32 value sums and the weight sum with libm's
+    /// `expf`; the tile's weights come from the vector `exp` (`GGMLMath.exp`, 8-lane groups) and their sum is added
+    /// to the F32 weight sum in `Double`; the value sums are FMA chains over the tile's positions in order. The
+    /// result is divided by the weight sum at the end. Measured bit-exact against llama.cpp's `kqv_out` tensors.
+    static func attentionGGMLTiled(q: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, tokens: Int,
+                                   start: Int, layer: Int, cache: KVCache, heads: Int, group: Int, keyLength: Int,
+                                   valueLength: Int, scale: Float, window: Int?, pool: ThreadPool) {
+        let tile = 64, qWidth = heads * keyLength, oWidth = heads * valueLength
+        let queryTiles = (tokens + tile - 1) / tile
+        let capacity = keyLength * tile + tile * valueLength + tile + tile * valueLength + 2 * tile
+        pool.parallelFor(heads * queryTiles) { items in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: capacity) { buffer in
+                // keysT [keyLength × 64] (transposed), values [64 × valueLength], scores [64],
+                // sums [64 rows × valueLength], maxima [64], weightSums [64].
+                let keysT = buffer.baseAddress!, values = keysT + keyLength * tile, scores = values + tile * valueLength
+                let sums = scores + tile, maxima = sums + tile * valueLength, weightSums = maxima + tile
+                for item in items {
+                    let h = item / queryTiles, kvh = h / group
+                    let t0 = (item % queryTiles) * tile, rows = min(tile, tokens - t0)
+                    let lastPosition = start + t0 + rows - 1
+                    sums.update(repeating: 0, count: rows * valueLength)
+                    maxima.update(repeating: -.infinity, count: rows)
+                    weightSums.update(repeating: 0, count: rows)
+                    var base = 0
+                    while base <= lastPosition {
+                        // Cache positions base..<base+filled exist (all ≤ lastPosition); the rest of the tile is zero.
+                        let filled = min(tile, lastPosition + 1 - base)
+                        keysT.update(repeating: 0, count: keyLength * tile)
+                        values.update(repeating: 0, count: tile * valueLength)
+                        for j in 0..<filled {
+                            cache.loadKey(layer: layer, position: base + j, offset: kvh * keyLength, count: keyLength,
+                                          into: keysT + j, step: tile)
+                            cache.loadValue(layer: layer, position: base + j, offset: kvh * valueLength,
+                                            count: valueLength, into: values + j * valueLength)
+                        }
+                        for r in 0..<rows {
+                            let position = start + t0 + r
+                            let first = max(base, window.map { max(0, position - $0 + 1) } ?? 0)
+                            let last = min(base + tile - 1, position)
+                            guard first <= last else { continue }  // nothing visible in this tile for this row
+                            let qh = q + (t0 + r) * qWidth + h * keyLength
+                            Self.tiledScores(qh, keysT: keysT, keyLength: keyLength, scale: scale, into: scores)
+                            for j in 0..<tile where base + j < first || base + j > last { scores[j] = -.infinity }
+                            var tileMax = -Float.infinity
+                            for j in 0..<tile { tileMax = max(tileMax, scores[j]) }
+                            let sumRow = sums + r * valueLength
+                            let old = maxima[r], new = max(old, tileMax)
+                            if new > old {
+                                let ms = expf(old - new)
+                                for d in 0..<valueLength { sumRow[d] *= ms }
+                                weightSums[r] *= ms
+                            }
+                            maxima[r] = new
+                            var total = 0.0
+                            for g in stride(from: 0, to: tile, by: 8) {
+                                let e = GGMLMath.exp(UnsafeRawPointer(scores + g).loadUnaligned(as: SIMD8<Float>.self)
+                                    - SIMD8(repeating: new))
+                                UnsafeMutableRawPointer(scores + g).storeBytes(of: e, as: SIMD8<Float>.self)
+                                total += Double(GGMLMath.sumLanes(e))
+                            }
+                            weightSums[r] = Float(Double(weightSums[r]) + total)
+                            for j in (first - base)...(last - base) {
+                                Self.multiplyAdd(values + j * valueLength, scores[j], into: sumRow, count: valueLength)
+                            }
+                        }
+                        base += tile
+                    }
+                    for r in 0..<rows {
+                        let inverse: Float = weightSums[r] == 0 ? 0 : 1 / weightSums[r]
+                        let o = out + (t0 + r) * oWidth + h * valueLength, sumRow = sums + r * valueLength
+                        for d in 0..<valueLength { o[d] = sumRow[d] * inverse }
+                    }
+                }
+            }
+        }
+    }
+
+    /// `sum[d] = fma(w, v[d], sum[d])` for `count` elements, 8 lanes at a time (`vfmadd`).
+    @inline(__always)
+    static func multiplyAdd(_ v: UnsafePointer<Float>, _ w: Float, into sum: UnsafeMutablePointer<Float>, count: Int) {
+        var d = 0
+        let wv = SIMD8<Float>(repeating: w)
+        // Each step reads v[d ..< d+8] and updates sum[d ..< d+8], inside `count`.
+        while d + 8 <= count {
+            let s = UnsafeRawPointer(sum + d).loadUnaligned(as: SIMD8<Float>.self)
+            let x = UnsafeRawPointer(v + d).loadUnaligned(as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(sum + d).storeBytes(of: GGMLMath.fma(x, wv, s), as: SIMD8<Float>.self)
+            d += 8
+        }
+        while d < count { sum[d] = sum[d].addingProduct(w, v[d]); d += 1 }
+    }
+
+    /// `scores[j] = (Σ_k q[k] · keysT[k][j]) · scale` for the 64 positions of a tile, each sum one FMA chain in `k`
+    /// order starting from 0 (ggml's `simd_gemm`), 8 positions per vector.
+    @inline(__always)
+    static func tiledScores(_ q: UnsafePointer<Float>, keysT: UnsafePointer<Float>, keyLength: Int, scale: Float,
+                            into scores: UnsafeMutablePointer<Float>) {
+        var a0 = SIMD8<Float>(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0
+        for k in 0..<keyLength {
+            let row = UnsafeRawPointer(keysT + k * 64), p = SIMD8<Float>(repeating: q[k])
+            a0 = GGMLMath.fma(row.loadUnaligned(as: SIMD8<Float>.self), p, a0)
+            a1 = GGMLMath.fma(row.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self), p, a1)
+            a2 = GGMLMath.fma(row.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self), p, a2)
+            a3 = GGMLMath.fma(row.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self), p, a3)
+            a4 = GGMLMath.fma(row.loadUnaligned(fromByteOffset: 128, as: SIMD8<Float>.self), p, a4)
+            a5 = GGMLMath.fma(row.loadUnaligned(fromByteOffset: 160, as: SIMD8<Float>.self), p, a5)
+            a6 = GGMLMath.fma(row.loadUnaligned(fromByteOffset: 192, as: SIMD8<Float>.self), p, a6)
+            a7 = GGMLMath.fma(row.loadUnaligned(fromByteOffset: 224, as: SIMD8<Float>.self), p, a7)
+        }
+        let s = SIMD8<Float>(repeating: scale), raw = UnsafeMutableRawPointer(scores)
+        raw.storeBytes(of: a0 * s, as: SIMD8<Float>.self)
+        raw.storeBytes(of: a1 * s, toByteOffset: 32, as: SIMD8<Float>.self)
+        raw.storeBytes(of: a2 * s, toByteOffset: 64, as: SIMD8<Float>.self)
+        raw.storeBytes(of: a3 * s, toByteOffset: 96, as: SIMD8<Float>.self)
+        raw.storeBytes(of: a4 * s, toByteOffset: 128, as: SIMD8<Float>.self)
+        raw.storeBytes(of: a5 * s, toByteOffset: 160, as: SIMD8<Float>.self)
+        raw.storeBytes(of: a6 * s, toByteOffset: 192, as: SIMD8<Float>.self)
+        raw.storeBytes(of: a7 * s, toByteOffset: 224, as: SIMD8<Float>.self)
     }
 
     /// Causal attention over an F32 cache as llama.cpp computes it with flash attention off (its precise

@@ -10,7 +10,7 @@ import Foundation
 public enum GGMLMath {
     /// `a·b + c` with one rounding.
     @inline(__always)
-    static func fma(_ a: SIMD8<Float>, _ b: SIMD8<Float>, _ c: SIMD8<Float>) -> SIMD8<Float> {
+    public static func fma(_ a: SIMD8<Float>, _ b: SIMD8<Float>, _ c: SIMD8<Float>) -> SIMD8<Float> {
         #if arch(x86_64)
         return _mm256_fmadd_ps(a, b, c)
         #else

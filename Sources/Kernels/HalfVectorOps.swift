@@ -51,6 +51,18 @@ public enum HalfVectorOps {
         while i < count { out[i] = out[i].addingProduct(HalfFloat.toFloat(v[i]), w); i += 1 }
     }
 
+    /// Widens 8 F16 values at `p` to F32 (exact; `vcvtph2ps` with F16C).
+    @inline(__always)
+    public static func widen8(_ p: UnsafePointer<UInt16>) -> SIMD8<Float> {
+        #if arch(x86_64)
+        return halfs(p)
+        #else
+        var v = SIMD8<Float>()
+        for l in 0..<8 { v[l] = HalfFloat.toFloat(p[l]) }
+        return v
+        #endif
+    }
+
     /// Rounds `count` floats to the nearest F16 value in place (ties to even), 8 lanes at a time.
     @inline(__always)
     public static func roundToHalf(_ x: UnsafeMutablePointer<Float>, count: Int) {

@@ -46,4 +46,36 @@ struct LongPromptParityTests {
         #expect(batchedPair >= 0.99999)
         #expect(stepwisePair >= 0.99999)
     }
+
+    /// The same prompt in llama.cpp's default configuration (flash attention, F16 cache) against our default F16
+    /// cache: 81 queries take ggml's tiled flash-attention kernel (≥ 64), then 16 greedy steps its one-query kernel.
+    @Test func longPromptDefaultConfigurationAndGreedy() throws {
+        let path = try TestModels.smolLM2()
+        let library = try ReferenceLibrary.load()
+        let refModel = try LlamaReference.LlamaModel(path: path, library: library)
+        let text = String(repeating: "The history of Paris begins with a Celtic tribe, the Parisii, who settled on an island. ",
+                          count: 4)
+        let prompt = try refModel.tokenize(text, addSpecial: true)
+        var options = SessionOptions()
+        options.contextLength = 256
+        let session = InferenceSession(model: try ModelRegistry.load(try GGUFFile(path: path)), options: options)
+        let ref = try LlamaContext(model: refModel, contextLength: 256, threads: 1)
+        let ours = try session.evaluate(prompt, allLogits: true)
+        let theirs = try ref.eval(prompt, logits: .all)
+        let v = session.vocabSize
+        var worst = 1.0
+        for p in 0..<prompt.count {
+            worst = min(worst, ParityMetrics.cosine(ours[(p * v)..<((p + 1) * v)], theirs.row(p)))
+        }
+        var ourRow = ours[((prompt.count - 1) * v)...], theirRow = theirs.row(prompt.count - 1)
+        var exact = 0
+        for step in 0..<16 {
+            let verdict = ParityMetrics.greedyStep(reference: theirRow, ours: ourRow, tieMargin: 0.1)
+            if case .exact = verdict { exact += 1 } else { Issue.record("step \(step): \(verdict)") }
+            theirRow = try ref.eval([verdict.referenceToken], logits: .last).values[...]
+            ourRow = try session.evaluate([verdict.referenceToken])[...]
+        }
+        print("long prompt, default configuration: worst prefill cosine \(worst); greedy \(exact)/16 identical")
+        #expect(worst >= 0.99999)
+    }
 }
