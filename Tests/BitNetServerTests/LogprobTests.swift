@@ -117,6 +117,51 @@ import TestSupport
         }
     }
 
+    /// `TokenLogprob` on hand-made logits: log-softmax values, ties broken by the lower id, counts clamped.
+    @Test func tokenLogprobOnSmallLogits() {
+        let logits: [Float] = [1, 3, 3, 0]
+        let lse = log(exp(1.0) + 2 * exp(3.0) + exp(0.0))
+        let lp = logits.withUnsafeBufferPointer { TokenLogprob(token: 2, logits: $0, topCount: 3) }
+        #expect(lp.token == 2)
+        #expect(abs(Double(lp.logprob) - (3 - lse)) < 1e-6)
+        #expect(lp.top.map(\.token) == [1, 2, 0])
+        #expect(zip(lp.top.map(\.logprob), [3 - lse, 3 - lse, 1 - lse]).allSatisfy { abs(Double($0) - $1) < 1e-6 })
+        #expect(logits.withUnsafeBufferPointer { TokenLogprob(token: 0, logits: $0, topCount: 0) }.top.isEmpty)
+        #expect(logits.withUnsafeBufferPointer { TokenLogprob(token: 3, logits: $0, topCount: 20) }.top.map(\.token) == [1, 2, 0, 3])
+    }
+
+    /// A stop string: the tokens that formed it are generated (and counted in usage) but their text is cut; whole and
+    /// streamed replies list the same tokens, the held-back ones coming with the final chunk.
+    @Test func stopStringTokensComeWithTheFinalChunk() async throws {
+        try await ServerHarness.withServer(ServerHarness.configuration()) { client, _ in
+            // Greedy SmolLM2 continues this prompt with " the primary colors of the RGB color model, …".
+            let request: [String: Any] = ["prompt": Self.prompt, "temperature": 0, "max_tokens": 16, "logprobs": 1,
+                                          "stop": [" RGB"]]
+            let reply = try await client.post("/v1/completions", json: request)
+            let obj = try reply.json()
+            let choice = try ((obj["choices"] as? [[String: Any]])?.first).unwrap("a choice")
+            try #require(choice["finish_reason"] as? String == "stop", "the stop string was not produced: \(reply.text)")
+            let whole = try CompletionEntries(try (choice["logprobs"] as? [String: Any]).unwrap("logprobs"))
+            let text = try (choice["text"] as? String).unwrap("text")
+            #expect(whole.tokens.count == (obj["usage"] as? [String: Any])?["completion_tokens"] as? Int)
+            #expect(whole.tokens.joined().hasPrefix(text) && whole.tokens.joined().count > text.count)
+
+            var streamRequest = request
+            streamRequest["stream"] = true
+            let chunks = try ServerHarness.sseChunks(try await client.post("/v1/completions", json: streamRequest).text)
+            var joined = CompletionEntries()
+            var finalChunkTokens = 0
+            for chunk in chunks {
+                guard let c = (chunk["choices"] as? [[String: Any]])?.first, let l = c["logprobs"] as? [String: Any] else { continue }
+                let entries = try CompletionEntries(l)
+                if c["finish_reason"] is String { finalChunkTokens = entries.tokens.count }
+                joined.append(entries)
+            }
+            #expect(joined.tokens == whole.tokens)
+            #expect(finalChunkTokens > 0, "the stop string's tokens ride with the final chunk")
+        }
+    }
+
     /// Out-of-range or mistyped requests get 400 with an OpenAI-style error, and the server keeps serving.
     @Test func invalidLogprobRequestsGet400() async throws {
         try await ServerHarness.withServer(ServerHarness.configuration()) { client, _ in
