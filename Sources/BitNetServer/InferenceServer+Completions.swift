@@ -27,8 +27,8 @@ final class EventReader: @unchecked Sendable {
 /// How a streamed response frames its chunks (chat deltas or completion text).
 struct StreamFormat: Sendable {
     let id: String, model: String, created: Int, isChat: Bool, includeUsage: Bool
-    /// Set when the request asked for log-probabilities.
-    var logprobs: LogprobFormatter?
+    /// Set when the request asked for log-probabilities; keeps the text offset across chunks.
+    var logprobFormatter: LogprobFormatter?
 
     func opening() -> ByteBuffer? {
         guard isChat else { return nil }
@@ -52,9 +52,10 @@ struct StreamFormat: Sendable {
     }
 
     /// The `logprobs` object for the next `lps` of the choice, or nil when the request did not ask for them.
-    mutating func formatAll(_ lps: [TokenLogprob]) -> ChoiceLogprobs? {
-        guard logprobs != nil else { return nil }
-        return logprobs!.format(lps)
+    mutating func logprobs(_ lps: [TokenLogprob]) -> ChoiceLogprobs? {
+        guard var formatter = logprobFormatter else { return nil }
+        defer { logprobFormatter = formatter }
+        return formatter.format(lps)
     }
 
     private func chat(_ choices: [ChatCompletionResponse.Choice]) -> ChatCompletionResponse {
@@ -82,13 +83,13 @@ extension InferenceServer {
         var format = StreamFormat(id: "chatcmpl-" + UUID().uuidString.lowercased(), model: configuration.modelID,
                                   created: Int(Date().timeIntervalSince1970), isChat: true,
                                   includeUsage: req.stream_options?.include_usage ?? false,
-                                  logprobs: logprobs.map { _ in LogprobFormatter(tokenizer: tokenizer, isChat: true) })
+                                  logprobFormatter: logprobs.map { _ in LogprobFormatter(tokenizer: tokenizer, isChat: true) })
         let reader = try submit(.chat(text), req.sampling, logprobs: logprobs, ready)
         if req.stream ?? false { return try await streamed(reader, format) }
         let (result, promptTokens) = try await collect(reader)
         let choice = ChatCompletionResponse.Choice(
             index: 0, message: .init(role: "assistant", content: result.text),
-            logprobs: format.formatAll(result.logprobs), finish_reason: finishReason(result.stopReason))
+            logprobs: format.logprobs(result.logprobs), finish_reason: finishReason(result.stopReason))
         return json(ChatCompletionResponse(id: format.id, object: "chat.completion", created: format.created,
                                            model: format.model, choices: [choice],
                                            usage: Usage(prompt: promptTokens, completion: result.tokens.count)))
@@ -101,11 +102,11 @@ extension InferenceServer {
         var format = StreamFormat(id: "cmpl-" + UUID().uuidString.lowercased(), model: configuration.modelID,
                                   created: Int(Date().timeIntervalSince1970), isChat: false,
                                   includeUsage: req.stream_options?.include_usage ?? false,
-                                  logprobs: logprobs.map { _ in LogprobFormatter(tokenizer: ready.engine.tokenizer, isChat: false) })
+                                  logprobFormatter: logprobs.map { _ in LogprobFormatter(tokenizer: ready.engine.tokenizer, isChat: false) })
         let reader = try submit(.completion(text), req.sampling, logprobs: logprobs, ready)
         if req.stream ?? false { return try await streamed(reader, format) }
         let (result, promptTokens) = try await collect(reader)
-        let choice = CompletionResponse.Choice(text: result.text, index: 0, logprobs: format.formatAll(result.logprobs),
+        let choice = CompletionResponse.Choice(text: result.text, index: 0, logprobs: format.logprobs(result.logprobs),
                                                finish_reason: finishReason(result.stopReason))
         return json(CompletionResponse(id: format.id, object: "text_completion", created: format.created,
                                        model: format.model, choices: [choice],
@@ -177,12 +178,13 @@ extension InferenceServer {
             case .started: continue
             case .text(let t, let lps):
                 sent += lps.count
-                try await writer.write(format.piece(t, format.formatAll(lps)))
+                let logprobs = format.logprobs(lps)
+                try await writer.write(format.piece(t, logprobs))
             case .finished(let result, let promptTokens):
                 let usage = Usage(prompt: promptTokens, completion: result.tokens.count)
                 let rest = Array(result.logprobs.dropFirst(sent))
-                let chunks = format.closing(finishReason(result.stopReason), usage: usage,
-                                            logprobs: rest.isEmpty ? nil : format.formatAll(rest))
+                let logprobs = rest.isEmpty ? nil : format.logprobs(rest)
+                let chunks = format.closing(finishReason(result.stopReason), usage: usage, logprobs: logprobs)
                 for chunk in chunks { try await writer.write(chunk) }
                 break loop
             case .failed(let error):
