@@ -24,6 +24,8 @@ public struct GenerationResult: Sendable, Codable {
     public var promptTokens = 0
     /// Prompt tokens found already in the cache and not evaluated again.
     public var reusedTokens = 0
+    /// One entry per generated token when log-probabilities were asked for, else empty.
+    public var logprobs: [TokenLogprob] = []
     /// Why it stopped.
     public var stopReason: StopReason = .length
     /// Wall time of prompt evaluation and of decoding, in seconds.
@@ -48,14 +50,18 @@ public struct Generator {
     /// Continues `prompt` (token ids, including any BOS) by up to `maxTokens` tokens.
     ///
     /// Tokens the session already holds as a prefix of `prompt` are not evaluated again (chat turns reuse the
-    /// cache). `onText` receives each new piece of text; return false from it to stop.
+    /// cache). `onText` receives each new piece of text; return false from it to stop. With `logprobs` (the number
+    /// of alternatives, 0 or more) each token's `TokenLogprob` goes to `onToken` before its text, and into
+    /// `result.logprobs`; without it no per-token work is added.
     /// - Throws: `EngineError.contextOverflow` before any work when prompt + `maxTokens` exceed the context,
     ///   `.emptyPrompt`, `.invalidParameter`, `.model`.
     public func generate(prompt: [Int32], maxTokens: Int, sampling: SamplingParameters, stop: [String] = [],
-                         onText: (String) -> Bool = { _ in true }) throws(EngineError) -> GenerationResult {
+                         logprobs topCount: Int? = nil, onText: (String) -> Bool = { _ in true },
+                         onToken: (TokenLogprob) -> Void = { _ in }) throws(EngineError) -> GenerationResult {
         guard !prompt.isEmpty else { throw .emptyPrompt }
         guard maxTokens >= 0 else { throw .invalidParameter("the number of tokens to generate must be 0 or more") }
         if let why = sampling.validationError() { throw .invalidParameter(why) }
+        if let topCount, topCount < 0 { throw .invalidParameter("the number of top log-probabilities must be 0 or more") }
         guard prompt.count + maxTokens <= session.contextLength else {
             throw .contextOverflow(promptTokens: prompt.count, requested: maxTokens, contextLength: session.contextLength)
         }
@@ -78,6 +84,11 @@ public struct Generator {
             let next = logits.withUnsafeBufferPointer { sampler.sample($0, history: session.tokens) }
             if tokenizer.isEndOfGeneration(next) { result.stopReason = .endOfGeneration; break }
             result.tokens.append(next)
+            if let topCount {
+                let lp = logits.withUnsafeBufferPointer { TokenLogprob(token: next, logits: $0, topCount: topCount) }
+                result.logprobs.append(lp)
+                onToken(lp)
+            }
             let (emit, hit) = stopFilter.push(decoder.feed(next))
             result.text += emit
             if !emit.isEmpty && !onText(emit) { result.stopReason = .cancelled; break }

@@ -108,6 +108,54 @@ public struct Sampler: Sendable {
     }
 }
 
+/// How likely the model found a sampled token, and its most likely alternatives, as natural-log probabilities.
+///
+/// Values are the log-softmax of the model's logits at that position, before repetition penalties and temperature
+/// (the model's own distribution, as OpenAI reports it), so they do not depend on the sampling settings.
+public struct TokenLogprob: Sendable, Codable, Equatable {
+    /// One token and its log-probability.
+    public struct Candidate: Sendable, Codable, Equatable {
+        public var token: Int32
+        public var logprob: Float
+    }
+    /// The sampled token.
+    public var token: Int32
+    /// Its log-probability (≤ 0).
+    public var logprob: Float
+    /// The most likely tokens, most likely first (ties: lower id first); as many as were asked for.
+    public var top: [Candidate]
+
+    /// The log-probability of `token` and of the `topCount` most likely tokens under `softmax(logits)`.
+    ///
+    /// Two passes over the vocabulary plus an insertion into a list of at most `topCount` entries per candidate that
+    /// beats the current last one; only called when a request asks for log-probabilities.
+    public init(token: Int32, logits: UnsafeBufferPointer<Float>, topCount: Int) {
+        var maxLogit = -Float.infinity
+        for v in logits where v > maxLogit { maxLogit = v }
+        // log Σ exp(l) = max + log Σ exp(l − max); Double keeps the sum exact enough over ~10⁵ terms.
+        var sum = 0.0
+        for v in logits { sum += exp(Double(v - maxLogit)) }
+        let logSumExp = Double(maxLogit) + log(sum)
+        func logSoftmax(_ v: Float) -> Float { Float(Double(v) - logSumExp) }
+
+        self.token = token
+        logprob = logits.indices.contains(Int(token)) ? logSoftmax(logits[Int(token)]) : -.infinity
+        let n = min(max(0, topCount), logits.count)
+        var best: [(id: Int, logit: Float)] = []
+        best.reserveCapacity(n + 1)
+        if n > 0 {
+            for (i, v) in logits.enumerated() where best.count < n || v > best[best.count - 1].logit {
+                // Insert after every entry ≥ v, so equal logits keep the lower id first.
+                var at = best.count
+                while at > 0 && best[at - 1].logit < v { at -= 1 }
+                best.insert((i, v), at: at)
+                if best.count > n { best.removeLast() }
+            }
+        }
+        top = best.map { Candidate(token: Int32($0.id), logprob: logSoftmax($0.logit)) }
+    }
+}
+
 /// SplitMix64: a small, fast, reproducible generator for sampling.
 struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64

@@ -6,8 +6,9 @@ import Tokenizers
 enum GenerationEvent: Sendable {
     /// The prompt fits and generation began; `promptTokens` is the full prompt length.
     case started(promptTokens: Int)
-    /// A piece of generated text.
-    case text(String)
+    /// A piece of generated text, with the log-probabilities of the tokens generated since the previous piece
+    /// (empty unless the request asked for them).
+    case text(String, [TokenLogprob])
     /// Generation ended.
     case finished(GenerationResult, promptTokens: Int)
     /// The request failed (before or during generation).
@@ -35,6 +36,8 @@ struct GenerationJob: Sendable {
     let maxTokens: Int?
     let sampling: SamplingParameters
     let stop: [String]
+    /// Alternatives per token when the request asked for log-probabilities, else nil.
+    let logprobs: Int?
     let control: RequestControl
     let metrics: ServerMetrics
     let events: AsyncStream<GenerationEvent>.Continuation
@@ -55,20 +58,27 @@ struct GenerationJob: Sendable {
         }
         events.yield(.started(promptTokens: ids.count))
         let control = control, events = events
+        // Tokens whose text is still held back (part of a character, a possible stop string) ride with the next piece.
+        var pending: [TokenLogprob] = []
         do {
-            let result = try generator.generate(prompt: ids, maxTokens: budget, sampling: sampling, stop: stop) { piece in
-                events.yield(.text(piece))
-                return !control.isCancelled && !control.isExpired
-            }
+            let result = try generator.generate(
+                prompt: ids, maxTokens: budget, sampling: sampling, stop: stop, logprobs: logprobs,
+                onText: { piece in
+                    events.yield(.text(piece, pending))
+                    pending.removeAll()
+                    return !control.isCancelled && !control.isExpired
+                },
+                onToken: { pending.append($0) })
+            // Counted before the reply completes, so a client that reads /metrics after its reply sees its tokens.
+            let session = generator.session
+            metrics.generation(promptTokens: result.promptTokens, predicted: result.tokens.count,
+                               tokensPerSecond: result.decodeTokensPerSecond, slot: slot.index,
+                               kvUsed: Double(session.tokens.count) / Double(max(1, session.contextLength)))
             if result.stopReason == .cancelled && control.isExpired && !control.isCancelled {
                 events.yield(.failed(.timeout(seconds: control.timeoutSeconds)))
             } else {
                 events.yield(.finished(result, promptTokens: ids.count))
             }
-            let session = generator.session
-            metrics.generation(promptTokens: result.promptTokens, predicted: result.tokens.count,
-                               tokensPerSecond: result.decodeTokensPerSecond, slot: slot.index,
-                               kvUsed: Double(session.tokens.count) / Double(max(1, session.contextLength)))
         } catch {
             events.yield(.failed(ServerError(error)))
         }

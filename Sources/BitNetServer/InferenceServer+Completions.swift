@@ -27,25 +27,35 @@ final class EventReader: @unchecked Sendable {
 /// How a streamed response frames its chunks (chat deltas or completion text).
 struct StreamFormat: Sendable {
     let id: String, model: String, created: Int, isChat: Bool, includeUsage: Bool
+    /// Set when the request asked for log-probabilities; keeps the text offset across chunks.
+    var logprobFormatter: LogprobFormatter?
 
     func opening() -> ByteBuffer? {
         guard isChat else { return nil }
         return JSONCoding.event(chat([.init(index: 0, delta: .init(role: "assistant", content: ""), finish_reason: nil)]))
     }
 
-    func piece(_ text: String) -> ByteBuffer {
-        isChat ? JSONCoding.event(chat([.init(index: 0, delta: .init(content: text), finish_reason: nil)]))
-            : JSONCoding.event(completion([.init(text: text, index: 0, finish_reason: nil)]))
+    func piece(_ text: String, _ logprobs: ChoiceLogprobs?) -> ByteBuffer {
+        isChat ? JSONCoding.event(chat([.init(index: 0, delta: .init(content: text), logprobs: logprobs, finish_reason: nil)]))
+            : JSONCoding.event(completion([.init(text: text, index: 0, logprobs: logprobs, finish_reason: nil)]))
     }
 
-    func closing(_ reason: String, usage: Usage) -> [ByteBuffer] {
-        var out = [isChat ? JSONCoding.event(chat([.init(index: 0, delta: .init(), finish_reason: reason)]))
-            : JSONCoding.event(completion([.init(text: "", index: 0, finish_reason: reason)]))]
+    /// The finishing chunk; `logprobs` covers tokens whose text never showed (the held-back start of a stop string).
+    func closing(_ reason: String, usage: Usage, logprobs: ChoiceLogprobs?) -> [ByteBuffer] {
+        var out = [isChat ? JSONCoding.event(chat([.init(index: 0, delta: .init(), logprobs: logprobs, finish_reason: reason)]))
+            : JSONCoding.event(completion([.init(text: "", index: 0, logprobs: logprobs, finish_reason: reason)]))]
         if includeUsage {
             out.append(isChat ? JSONCoding.event({ var c = chat([]); c.usage = usage; return c }())
                 : JSONCoding.event({ var c = completion([]); c.usage = usage; return c }()))
         }
         return out
+    }
+
+    /// The `logprobs` object for the next `lps` of the choice, or nil when the request did not ask for them.
+    mutating func logprobs(_ lps: [TokenLogprob]) -> ChoiceLogprobs? {
+        guard var formatter = logprobFormatter else { return nil }
+        defer { logprobFormatter = formatter }
+        return formatter.format(lps)
     }
 
     private func chat(_ choices: [ChatCompletionResponse.Choice]) -> ChatCompletionResponse {
@@ -69,14 +79,17 @@ extension InferenceServer {
         let tokenizer = ready.engine.tokenizer
         let bosText = tokenizer.bos.flatMap { tokenizer.text(of: $0) } ?? ""
         let text = template.render(messages, addGenerationPrompt: true, bosText: bosText)
-        let format = StreamFormat(id: "chatcmpl-" + UUID().uuidString.lowercased(), model: configuration.modelID,
+        let logprobs = try req.logprobCount()
+        var format = StreamFormat(id: "chatcmpl-" + UUID().uuidString.lowercased(), model: configuration.modelID,
                                   created: Int(Date().timeIntervalSince1970), isChat: true,
-                                  includeUsage: req.stream_options?.include_usage ?? false)
-        let reader = try submit(.chat(text), req.sampling, ready)
+                                  includeUsage: req.stream_options?.include_usage ?? false,
+                                  logprobFormatter: logprobs.map { _ in LogprobFormatter(tokenizer: tokenizer, isChat: true) })
+        let reader = try submit(.chat(text), req.sampling, logprobs: logprobs, ready)
         if req.stream ?? false { return try await streamed(reader, format) }
         let (result, promptTokens) = try await collect(reader)
         let choice = ChatCompletionResponse.Choice(
-            index: 0, message: .init(role: "assistant", content: result.text), finish_reason: finishReason(result.stopReason))
+            index: 0, message: .init(role: "assistant", content: result.text),
+            logprobs: format.logprobs(result.logprobs), finish_reason: finishReason(result.stopReason))
         return json(ChatCompletionResponse(id: format.id, object: "chat.completion", created: format.created,
                                            model: format.model, choices: [choice],
                                            usage: Usage(prompt: promptTokens, completion: result.tokens.count)))
@@ -85,20 +98,24 @@ extension InferenceServer {
     func completion(_ req: CompletionRequest, _ ready: ReadyModel) async throws(ServerError) -> Response {
         try checkModel(req.model)
         let text = try req.promptText()
-        let format = StreamFormat(id: "cmpl-" + UUID().uuidString.lowercased(), model: configuration.modelID,
+        let logprobs = try req.logprobCount()
+        var format = StreamFormat(id: "cmpl-" + UUID().uuidString.lowercased(), model: configuration.modelID,
                                   created: Int(Date().timeIntervalSince1970), isChat: false,
-                                  includeUsage: req.stream_options?.include_usage ?? false)
-        let reader = try submit(.completion(text), req.sampling, ready)
+                                  includeUsage: req.stream_options?.include_usage ?? false,
+                                  logprobFormatter: logprobs.map { _ in LogprobFormatter(tokenizer: ready.engine.tokenizer, isChat: false) })
+        let reader = try submit(.completion(text), req.sampling, logprobs: logprobs, ready)
         if req.stream ?? false { return try await streamed(reader, format) }
         let (result, promptTokens) = try await collect(reader)
-        let choice = CompletionResponse.Choice(text: result.text, index: 0, finish_reason: finishReason(result.stopReason))
+        let choice = CompletionResponse.Choice(text: result.text, index: 0, logprobs: format.logprobs(result.logprobs),
+                                               finish_reason: finishReason(result.stopReason))
         return json(CompletionResponse(id: format.id, object: "text_completion", created: format.created,
                                        model: format.model, choices: [choice],
                                        usage: Usage(prompt: promptTokens, completion: result.tokens.count)))
     }
 
     /// Validates the sampling fields and queues the job; 503 when the queue is full.
-    private func submit(_ prompt: PromptInput, _ fields: SamplingFields, _ ready: ReadyModel) throws(ServerError) -> EventReader {
+    private func submit(_ prompt: PromptInput, _ fields: SamplingFields, logprobs: Int?,
+                        _ ready: ReadyModel) throws(ServerError) -> EventReader {
         let sampling = try fields.sampling()
         let maxTokens = try fields.maxTokens()
         let stop = try fields.stops()
@@ -108,8 +125,8 @@ extension InferenceServer {
         continuation.onTermination = { reason in
             if case .cancelled = reason { control.cancel() }
         }
-        let job = GenerationJob(prompt: prompt, maxTokens: maxTokens, sampling: sampling, stop: stop, control: control,
-                                metrics: metrics, events: continuation)
+        let job = GenerationJob(prompt: prompt, maxTokens: maxTokens, sampling: sampling, stop: stop, logprobs: logprobs,
+                                control: control, metrics: metrics, events: continuation)
         guard ready.pool.submit({ slot in job.run(on: slot) }) else {
             continuation.finish()
             // A slot frees roughly once per request; suggest a short wait that grows with the queue.
@@ -153,14 +170,22 @@ extension InferenceServer {
 
     /// Writes the SSE chunks of one job, ending with `data: [DONE]`; throws when the client is gone.
     private func writeEvents(_ reader: EventReader, _ format: StreamFormat, _ writer: inout any ResponseBodyWriter) async throws {
+        var format = format
         if let first = format.opening() { try await writer.write(first) }
+        var sent = 0  // tokens whose log-probabilities went out with a piece
         loop: while let event = await reader.next() {
             switch event {
             case .started: continue
-            case .text(let t): try await writer.write(format.piece(t))
+            case .text(let t, let lps):
+                sent += lps.count
+                let logprobs = format.logprobs(lps)
+                try await writer.write(format.piece(t, logprobs))
             case .finished(let result, let promptTokens):
                 let usage = Usage(prompt: promptTokens, completion: result.tokens.count)
-                for chunk in format.closing(finishReason(result.stopReason), usage: usage) { try await writer.write(chunk) }
+                let rest = Array(result.logprobs.dropFirst(sent))
+                let logprobs = rest.isEmpty ? nil : format.logprobs(rest)
+                let chunks = format.closing(finishReason(result.stopReason), usage: usage, logprobs: logprobs)
+                for chunk in chunks { try await writer.write(chunk) }
                 break loop
             case .failed(let error):
                 try await writer.write(JSONCoding.event(error.body))

@@ -1,6 +1,7 @@
 import BitNetRuntime
 import Foundation
 import Hummingbird
+import ServiceLifecycle
 import Tokenizers
 
 /// An OpenAI-compatible HTTP server over one model: `/v1/chat/completions`, `/v1/completions`, `/v1/models`,
@@ -35,8 +36,9 @@ public final class InferenceServer: Sendable {
     /// Requests whose client went away before generation finished.
     public var cancelledRequests: Int { state.cancelledCount }
 
-    /// Listens, loads the model in the background, and serves until the task is cancelled (or, with
-    /// `handleSignals`, until SIGINT/SIGTERM). `onListening` receives the bound port (useful with port 0).
+    /// Listens, loads the model in the background, and serves until `stop()` (or, with `handleSignals`, SIGINT or
+    /// SIGTERM) shuts it down gracefully, or the task is cancelled. `onListening` receives the bound port (useful
+    /// with port 0).
     public func run(handleSignals: Bool = true, onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let loader = Thread { [self] in self.load() }
         loader.stackSize = 8 << 20
@@ -47,7 +49,20 @@ public final class InferenceServer: Sendable {
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "bitnet-swift"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) }
         )
-        if handleSignals { try await app.runService() } else { try await app.runService(gracefulShutdownSignals: []) }
+        // Our own group (what `app.runService` would build) so that `stop()` can shut it down gracefully: the listener
+        // stops accepting, open requests finish, then `run` returns. Cancelling the task instead tears the server down
+        // mid-flight, and Hummingbird logs "Waiting on child channel: CancellationError()" and "Server shutdown
+        // error: Already closed" (its graceful-shutdown handler then runs on a channel the cancellation has closed).
+        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [],
+                                                      logger: app.logger))
+        if state.attach(group) { await group.triggerGracefulShutdown() }
+        try await group.run()
+    }
+
+    /// Shuts the server down gracefully: it stops accepting connections, lets open requests finish, and `run`
+    /// returns. Called before `run` has started, `run` returns as soon as it starts.
+    public func stop() async {
+        if let group = state.requestStop() { await group.triggerGracefulShutdown() }
     }
 
     private func load() {
@@ -221,10 +236,18 @@ final class LockedState: @unchecked Sendable {
     private let lock = NSLock()
     private var phase = Phase.loading
     private var cancelled = 0
+    private var group: ServiceGroup?
+    private var stopRequested = false
 
     var current: Phase { lock.lock(); defer { lock.unlock() }; return phase }
     var ready: ReadyModel? { if case .ready(let r) = current { r } else { nil } }
     var cancelledCount: Int { lock.lock(); defer { lock.unlock() }; return cancelled }
     func set(_ p: Phase) { lock.lock(); phase = p; lock.unlock() }
     func countCancelled() { lock.lock(); cancelled += 1; lock.unlock() }
+
+    /// Records the running service group; true when `stop()` came first (the caller then stops it).
+    func attach(_ g: ServiceGroup) -> Bool { lock.lock(); defer { lock.unlock() }; group = g; return stopRequested }
+
+    /// Records a stop request; returns the group to stop if `run` has attached one.
+    func requestStop() -> ServiceGroup? { lock.lock(); defer { lock.unlock() }; stopRequested = true; return group }
 }

@@ -108,9 +108,12 @@ struct ChatCompletionRequest: Decodable, Sendable {
     var messages: [ChatMessageIn]
     var stream: Bool?
     var stream_options: StreamOptions?
+    /// Return each token's log-probability (`logprobs: true`) and `top_logprobs` alternatives.
+    var logprobs: Bool?
+    var top_logprobs: Int?
     var sampling: SamplingFields
 
-    enum CodingKeys: String, CodingKey { case model, messages, stream, stream_options }
+    enum CodingKeys: String, CodingKey { case model, messages, stream, stream_options, logprobs, top_logprobs }
 
     init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -118,6 +121,8 @@ struct ChatCompletionRequest: Decodable, Sendable {
         messages = try c.decode([ChatMessageIn].self, forKey: .messages)
         stream = try c.decodeIfPresent(Bool.self, forKey: .stream)
         stream_options = try c.decodeIfPresent(StreamOptions.self, forKey: .stream_options)
+        logprobs = try c.decodeIfPresent(Bool.self, forKey: .logprobs)
+        top_logprobs = try c.decodeIfPresent(Int.self, forKey: .top_logprobs)
         sampling = try SamplingFields(from: decoder)
     }
 
@@ -141,9 +146,11 @@ struct CompletionRequest: Decodable, Sendable {
     var prompt: TextList
     var stream: Bool?
     var stream_options: StreamOptions?
+    /// `logprobs: N`: each token's log-probability and its N most likely alternatives.
+    var logprobs: Int?
     var sampling: SamplingFields
 
-    enum CodingKeys: String, CodingKey { case model, prompt, stream, stream_options }
+    enum CodingKeys: String, CodingKey { case model, prompt, stream, stream_options, logprobs }
 
     init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -151,6 +158,7 @@ struct CompletionRequest: Decodable, Sendable {
         prompt = try c.decode(TextList.self, forKey: .prompt)
         stream = try c.decodeIfPresent(Bool.self, forKey: .stream)
         stream_options = try c.decodeIfPresent(StreamOptions.self, forKey: .stream_options)
+        logprobs = try c.decodeIfPresent(Int.self, forKey: .logprobs)
         sampling = try SamplingFields(from: decoder)
     }
 

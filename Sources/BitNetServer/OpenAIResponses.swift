@@ -33,14 +33,25 @@ struct ChatCompletionResponse: Encodable, Sendable {
         let index: Int
         var message: Message?
         var delta: Message?
+        var logprobs: ChoiceLogprobs?
         let finish_reason: String?
 
-        enum CodingKeys: String, CodingKey { case index, message, delta, finish_reason }
+        init(index: Int, message: Message? = nil, delta: Message? = nil, logprobs: ChoiceLogprobs? = nil,
+             finish_reason: String?) {
+            self.index = index
+            self.message = message
+            self.delta = delta
+            self.logprobs = logprobs
+            self.finish_reason = finish_reason
+        }
+
+        enum CodingKeys: String, CodingKey { case index, message, delta, logprobs, finish_reason }
         func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(index, forKey: .index)
             try c.encodeIfPresent(message, forKey: .message)
             try c.encodeIfPresent(delta, forKey: .delta)
+            try c.encode(logprobs, forKey: .logprobs)  // explicit null when not asked for, as OpenAI does
             try c.encode(finish_reason, forKey: .finish_reason)  // explicit null while streaming
         }
     }
@@ -57,14 +68,22 @@ struct CompletionResponse: Encodable, Sendable {
     struct Choice: Encodable, Sendable {
         let text: String
         let index: Int
+        var logprobs: ChoiceLogprobs?
         let finish_reason: String?
+
+        init(text: String, index: Int, logprobs: ChoiceLogprobs? = nil, finish_reason: String?) {
+            self.text = text
+            self.index = index
+            self.logprobs = logprobs
+            self.finish_reason = finish_reason
+        }
 
         enum CodingKeys: String, CodingKey { case text, index, logprobs, finish_reason }
         func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(text, forKey: .text)
             try c.encode(index, forKey: .index)
-            try c.encodeNil(forKey: .logprobs)
+            try c.encode(logprobs, forKey: .logprobs)
             try c.encode(finish_reason, forKey: .finish_reason)
         }
     }

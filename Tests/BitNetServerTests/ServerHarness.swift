@@ -35,12 +35,26 @@ enum ServerHarness {
         }
         let (ports, portSink) = AsyncStream<Int>.makeStream()
         let task = Task { try await server.run(handleSignals: false) { port in portSink.yield(port) } }
-        defer { task.cancel() }
-        var it = ports.makeAsyncIterator()
-        guard let port = await it.next(), port > 0 else { throw LoopbackHTTPClient.Failure(description: "server did not start") }
-        let client = LoopbackHTTPClient(port: port)
-        if gate == nil { try await waitUntil("the model is loaded") { server.isReady } }
-        return try await body(client, server)
+        // Shut down gracefully, as SIGTERM does, so Hummingbird logs no cancellation errors; cancelling is only the
+        // fallback for a server that open requests keep from finishing.
+        func shutDown() async throws {
+            await server.stop()
+            let watchdog = Task { try await Task.sleep(nanoseconds: 60_000_000_000); task.cancel() }
+            defer { watchdog.cancel() }
+            try await task.value
+        }
+        do {
+            var it = ports.makeAsyncIterator()
+            guard let port = await it.next(), port > 0 else { throw LoopbackHTTPClient.Failure(description: "server did not start") }
+            let client = LoopbackHTTPClient(port: port)
+            if gate == nil { try await waitUntil("the model is loaded") { server.isReady } }
+            let result = try await body(client, server)
+            try await shutDown()
+            return result
+        } catch {
+            try? await shutDown()
+            throw error
+        }
     }
 
     /// Polls `condition` every 50 ms for up to `seconds` (a liveness bound, not a timing assertion).
@@ -57,6 +71,13 @@ enum ServerHarness {
     static func expectedGreedy(_ ids: [Int32], engine: Engine, maxTokens: Int) throws -> GenerationResult {
         let generator = Generator(session: engine.makeSession(sessionOptions()), tokenizer: engine.tokenizer)
         return try generator.generate(prompt: ids, maxTokens: maxTokens, sampling: .greedy)
+    }
+
+    /// The JSON chunks of an SSE body, in order; checks it ends in [DONE].
+    static func sseChunks(_ body: String) throws -> [[String: Any]] {
+        let datas = body.components(separatedBy: "\n\n").filter { $0.hasPrefix("data: ") }.map { String($0.dropFirst(6)) }
+        guard datas.last == "[DONE]" else { throw LoopbackHTTPClient.Failure(description: "SSE does not end with [DONE]: \(body.suffix(200))") }
+        return try datas.dropLast().map { try (JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]).unwrap("chunk object") }
     }
 
     /// Joins the `content` deltas (chat) or `text` pieces (completions) of an SSE body; checks it ends in [DONE].
