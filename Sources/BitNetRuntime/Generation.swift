@@ -72,8 +72,14 @@ public struct Generator {
         result.reusedTokens = reuse
         result.promptTokens = prompt.count - reuse
         let t0 = DispatchTime.now()
-        var logits = try session.evaluate(Array(prompt[reuse...]))
+        let prefillLogits = try session.evaluate(Array(prompt[reuse...]))
         result.prefillSeconds = seconds(since: t0)
+        // After the first step the logits are a view into the session's buffer (`decode`): no per-token copy.
+        var stepLogits: UnsafeBufferPointer<Float>?
+        func withLogits<R>(_ body: (UnsafeBufferPointer<Float>) -> R) -> R {
+            if let stepLogits { return body(stepLogits) }
+            return prefillLogits.withUnsafeBufferPointer(body)
+        }
 
         var sampler = Sampler(sampling)
         var decoder = StreamingDecoder(tokenizer: tokenizer)
@@ -81,11 +87,11 @@ public struct Generator {
         let t1 = DispatchTime.now()
         defer { result.decodeSeconds = seconds(since: t1) }
         while result.tokens.count < maxTokens {
-            let next = logits.withUnsafeBufferPointer { sampler.sample($0, history: session.tokens) }
+            let next = withLogits { sampler.sample($0, history: session.tokens) }
             if tokenizer.isEndOfGeneration(next) { result.stopReason = .endOfGeneration; break }
             result.tokens.append(next)
             if let topCount {
-                let lp = logits.withUnsafeBufferPointer { TokenLogprob(token: next, logits: $0, topCount: topCount) }
+                let lp = withLogits { TokenLogprob(token: next, logits: $0, topCount: topCount) }
                 result.logprobs.append(lp)
                 onToken(lp)
             }
@@ -94,7 +100,7 @@ public struct Generator {
             if !emit.isEmpty && !onText(emit) { result.stopReason = .cancelled; break }
             if hit { result.stopReason = .stopString; break }
             if result.tokens.count == maxTokens { break }
-            logits = try session.evaluate([next])
+            stepLogits = try session.decode(next)
         }
         if result.stopReason != .stopString {
             let tail = stopFilter.finish(decoder.finish())

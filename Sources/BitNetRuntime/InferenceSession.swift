@@ -31,6 +31,8 @@ public final class InferenceSession {
     public let options: SessionOptions
     /// Tokens whose keys and values are in the cache, in order.
     public private(set) var tokens: [Int32] = []
+    /// The one-token batch `decode` passes to the model (reused, so a decode step allocates nothing).
+    private var single: [Int32] = [0]
 
     /// A session over `model`.
     public init(model: any LanguageModel, options: SessionOptions = SessionOptions()) {
@@ -72,6 +74,25 @@ public final class InferenceSession {
             i += batch.count
         }
         return out
+    }
+
+    /// Evaluates one token after the cached ones and returns its logits (`vocabSize` floats) as a view into the
+    /// session's own buffer, valid until the next `evaluate` or `decode`. The decode loop's form of `evaluate`:
+    /// nothing is allocated or copied (once `tokens` has grown its capacity).
+    /// - Throws: `EngineError.model` (context overflow, bad token id).
+    public func decode(_ token: Int32) throws(EngineError) -> UnsafeBufferPointer<Float> {
+        guard cache.length < cache.capacity else {
+            throw .model(.contextOverflow(tokens: cache.length + 1, contextLength: cache.capacity))
+        }
+        single[0] = token
+        let logits: UnsafeBufferPointer<Float>
+        do {
+            logits = try model.forward(single, cache: cache, context: context, allLogits: false)
+        } catch {
+            throw .model(error)
+        }
+        tokens.append(token)
+        return logits
     }
 
     /// Forgets every token after the first `count` (e.g. to reuse a shared prompt prefix).
