@@ -15,15 +15,25 @@ public struct TernaryModelConverter: Sendable {
     public var target: GGMLType
     /// Accept rounding a per-tensor F32 scale to F16 when the target is TQ1_0 / TQ2_0.
     public var roundScales: Bool
+    /// Relabel a `bitnet-25` file as upstream `bitnet` (nil: keep the architecture). See `retargets`.
+    public var architecture: String?
 
-    /// A converter to `target`.
+    /// Architecture relabellings `convert` performs: `bitnet-25` → `bitnet` renames the `bitnet-25.*` keys and
+    /// drops the unused `output.weight`, giving a file upstream llama.cpp loads. The tensors and the attention
+    /// agree; the feed-forward does not (upstream applies SiLU where bitnet-25 applies ReLU²), so the relabelled
+    /// file computes a different function — useful for running ternary kernels on the real layout, not for
+    /// reproducing the model.
+    public static let retargets: [String: String] = ["bitnet-25": "bitnet"]
+
+    /// A converter to `target`, optionally relabelling the architecture as `architecture`.
     /// - Throws: `TernaryConversionError.unsupportedTarget` unless `target` is TQ1_0, TQ2_0 or I2_S.
-    public init(target: GGMLType, roundScales: Bool = false) throws(TernaryConversionError) {
+    public init(target: GGMLType, roundScales: Bool = false, architecture: String? = nil) throws(TernaryConversionError) {
         guard TernaryCodes.formats.contains(target) else {
             throw .unsupportedTarget(target.name, supported: TernaryCodes.formats.map(\.name))
         }
         self.target = target
         self.roundScales = roundScales
+        self.architecture = architecture
     }
 
     /// The target named `name` (`tq2_0`, `I2_S`…).
@@ -69,12 +79,23 @@ public struct TernaryModelConverter: Sendable {
         }
         guard file.tensors.contains(where: converts) else { throw .nothingToConvert(path: input) }
 
+        let source = file.metadata.architecture ?? ""
+        let destination = architecture ?? source
+        if destination != source && Self.retargets[source] != destination {
+            throw .unsupportedRelabel(from: source, to: destination,
+                                      supported: Self.retargets.map { "\($0.key) → \($0.value)" }.sorted())
+        }
         var metadata = GGUFMetadata()
-        for (k, v) in file.metadata.entries where k != "general.alignment" { metadata[k] = v }
+        for (k, v) in file.metadata.entries where k != "general.alignment" {
+            let key = k.hasPrefix(source + ".") ? destination + k.dropFirst(source.count) : k
+            metadata[key] = v
+        }
+        metadata["general.architecture"] = .string(destination)
         if metadata["general.file_type"] != nil {
             metadata["general.file_type"] = .uint32(SyntheticModel.fileType(for: target))
         }
-        let plans = file.tensors.map {
+        let tensors = file.tensors.filter { destination == source || $0.name != "output.weight" }
+        let plans = tensors.map {
             GGUFTensorPlan(name: $0.name, type: converts($0) ? target : $0.type, shape: $0.shape)
         }
         let writer: GGUFStreamingWriter
@@ -82,7 +103,7 @@ public struct TernaryModelConverter: Sendable {
         catch { throw .output(path: output, error) }
 
         var summary = Summary()
-        for t in file.tensors {
+        for t in tensors {
             let data = file.data(of: t)
             guard converts(t) else {
                 do { try writer.append(data) } catch { throw .output(path: output, error) }
@@ -119,6 +140,8 @@ public enum TernaryConversionError: Error, Equatable, CustomStringConvertible {
     case tensor(name: String, from: String, to: String, TernaryCodecError)
     /// The output cannot be written.
     case output(path: String, GGUFError)
+    /// The architecture cannot be relabelled this way.
+    case unsupportedRelabel(from: String, to: String, supported: [String])
 
     public var description: String {
         switch self {
@@ -135,6 +158,8 @@ public enum TernaryConversionError: Error, Equatable, CustomStringConvertible {
             "convert: tensor '\(n)' (\(from)) cannot become \(to) without changing it: \(e). No output was written."
         case .output(let p, let e):
             "convert: cannot write \(p): \(e). No output was written."
+        case .unsupportedRelabel(let f, let t, let ok):
+            "convert: cannot relabel '\(f)' as '\(t)'; supported: \(ok.joined(separator: ", ")) (or omit --arch)."
         }
     }
 }

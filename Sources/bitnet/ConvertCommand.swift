@@ -14,8 +14,9 @@ struct ConvertCommand: ParsableCommand {
             else is copied, and general.file_type is set to the target's. Refused (exit 1, no output written): \
             F32/F16 projections that are not 0/±s with one s per tensor; blocks with different scales into I2_S \
             (one scale per tensor); code 3 (weight +2) into TQ1_0; an F32 scale with no exact F16 form into TQ1_0/TQ2_0 \
-            unless --round-scales. The architecture is not changed: a bitnet-25 file stays bitnet-25 (its ReLU² \
-            feed-forward is not upstream bitnet's SiLU; see docs/bitnet-25.md). The output is written atomically.
+            unless --round-scales. The architecture is kept unless --arch bitnet relabels a bitnet-25 file as \
+            upstream bitnet (keys renamed, unused output.weight dropped) so llama.cpp loads it; that file computes \
+            SiLU where the model has ReLU², a different function (docs/bitnet-25.md). The output is written atomically.
             """
     )
 
@@ -24,6 +25,9 @@ struct ConvertCommand: ParsableCommand {
 
     @Flag(name: .customLong("round-scales"), help: "Allow rounding an F32 tensor scale to F16 for TQ1_0/TQ2_0 targets.")
     var roundScales = false
+
+    @Option(help: "Relabel the architecture: only bitnet (from bitnet-25).")
+    var arch: String?
 
     @Argument(help: "Input .gguf file.")
     var input: String
@@ -35,7 +39,8 @@ struct ConvertCommand: ParsableCommand {
 
     func run() throws {
         let log = global.bootstrapLogging()
-        let converter = try TernaryModelConverter(target: try TernaryModelConverter.target(named: to), roundScales: roundScales)
+        let converter = try TernaryModelConverter(target: try TernaryModelConverter.target(named: to), roundScales: roundScales,
+                                                  architecture: arch)
         log.debug("converting \(input) to \(converter.target.name)")
         let s = try converter.convert(input: input, output: output)
         let size = (try? FileManager.default.attributesOfItem(atPath: output)[.size] as? Int) ?? 0

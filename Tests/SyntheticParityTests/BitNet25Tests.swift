@@ -106,6 +106,26 @@ struct BitNet25Tests {
             + "\(exact)/\(SyntheticParityTests.steps) same, \(ties) near-ties | kernels \(b.executedKernels.joined(separator: " "))")
     }
 
+    /// `convert --to tq2_0 --arch bitnet` turns a bitnet-25 I2_S file into one upstream llama.cpp loads; run as
+    /// upstream `bitnet` (SiLU), it matches llama.cpp with the method of `BitNetParityTests` — the layout, the
+    /// tensors and the attention agree; only the activation (documented) differs from bitnet-25.
+    @Test(.enabled(if: ParityMetrics.referenceEnabled, "BITNET_SKIP_REFERENCE_TESTS=1 opts out of the reference tier"))
+    func relabelledAsBitnetLoadsInLlamaCpp() throws {
+        let dir = try TestModels.scratchDirectory("bitnet25-as-bitnet")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let source = try Self.tinyModel(.i2_s, in: dir), path = dir + "/as-bitnet-tq2_0.gguf"
+        let s = try TernaryModelConverter(target: .tq2_0, architecture: "bitnet").convert(input: source, output: path)
+        #expect(s.converted == 7 * SyntheticShape.tiny.blockCount)
+        let file = try GGUFFile(path: path)
+        #expect(file.metadata.architecture == "bitnet" && file.tensor(named: "output.weight") == nil)
+        #expect(file.metadata["bitnet.rope.freq_base"]?.float == 10_000)
+        try BitNetParityTests().compareWithLlamaCpp(path: path, label: "bitnet-25 → bitnet tq2_0")
+
+        #expect(throws: TernaryConversionError.unsupportedRelabel(from: "bitnet", to: "bitnet-25", supported: ["bitnet-25 → bitnet"])) {
+            try TernaryModelConverter(target: .i2_s, architecture: "bitnet-25").convert(input: path, output: dir + "/x.gguf")
+        }
+    }
+
     @Test func sameSeedGivesIdenticalFiles() throws {
         let dir = try TestModels.scratchDirectory("bitnet25-determinism")
         defer { try? FileManager.default.removeItem(atPath: dir) }
