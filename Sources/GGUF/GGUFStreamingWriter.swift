@@ -87,7 +87,13 @@ public final class GGUFStreamingWriter {
     ///   (or every tensor is complete); `.writeFailed` on an I/O error.
     public func append(_ bytes: UnsafeRawBufferPointer) throws(GGUFError) {
         try checkRoom(bytes.count)
-        buffer.append(contentsOf: bytes)
+        if bytes.count >= Self.flushThreshold, let base = bytes.baseAddress {
+            // A large piece (a memory-mapped tensor) goes straight to the file instead of through the buffer.
+            try flushIfLarge(force: true)
+            try writeAll(base, bytes.count)
+        } else {
+            buffer.append(contentsOf: bytes)
+        }
         try advance(by: bytes.count)
     }
 
@@ -165,23 +171,33 @@ public final class GGUFStreamingWriter {
         buffer.append(contentsOf: repeatElement(0, count: padding(buffer.count)))
     }
 
-    /// Writes the buffer out when it holds 8 MiB or more, or always when `force`.
+    /// Buffered bytes that trigger a write; pieces at least this large bypass the buffer.
+    static let flushThreshold = 8 << 20
+
+    /// Writes the buffer out when it holds `flushThreshold` bytes or more, or always when `force`.
     private func flushIfLarge(force: Bool) throws(GGUFError) {
-        guard force || buffer.count >= 8 << 20 else { return }
+        guard force || buffer.count >= Self.flushThreshold, !buffer.isEmpty else { return }
+        var failure: GGUFError?
+        buffer.withUnsafeBytes { raw in
+            do throws(GGUFError) { try writeAll(raw.baseAddress!, raw.count) } catch { failure = error }
+        }
+        if let failure { throw failure }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// `write(2)` of `count` bytes at `p`, retrying short writes and EINTR.
+    private func writeAll(_ p: UnsafeRawPointer, _ count: Int) throws(GGUFError) {
         var done = 0
-        while done < buffer.count {
-            // Bounds: done < buffer.count, so [done, count) lies inside the buffer.
-            let n = buffer.withUnsafeBytes { raw in
-                #if canImport(Glibc)
-                Glibc.write(fd, raw.baseAddress! + done, raw.count - done)
-                #else
-                Darwin.write(fd, raw.baseAddress! + done, raw.count - done)
-                #endif
-            }
+        while done < count {
+            // Bounds: done < count, so [done, count) lies inside the caller's region.
+            #if canImport(Glibc)
+            let n = Glibc.write(fd, p + done, count - done)
+            #else
+            let n = Darwin.write(fd, p + done, count - done)
+            #endif
             if n < 0 && errno == EINTR { continue }
             guard n > 0 else { throw .writeFailed(path: path, reason: String(cString: strerror(errno))) }
             done += n
         }
-        buffer.removeAll(keepingCapacity: true)
     }
 }
