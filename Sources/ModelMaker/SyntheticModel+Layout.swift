@@ -93,19 +93,17 @@ extension SyntheticModel {
     /// Produces `t`'s bytes in order, in pieces of whole rows (plus I2_S's trailer), passing each to `emit`.
     /// - Throws: `ModelMakerError.unsupportedWeightType` for rows the type cannot hold; whatever `emit` throws.
     func generate(_ t: SyntheticTensor, emit: ([UInt8]) throws(ModelMakerError) -> Void) throws(ModelMakerError) {
-        var random = SyntheticRandom(seed: seed, stream: {
-            if case .matrix(_, _, _, let stream) = t.values { return stream }
-            return t.plan.name
-        }())
         switch t.values {
         case .norm(let count):
+            var random = SyntheticRandom(seed: seed, stream: t.plan.name)
             let values = SyntheticTensorEncoder.gaussian(count, sigma: 0.05, mean: 1, random: &random)
             var bytes = [UInt8](repeating: 0, count: 4 * count)
             for (i, v) in values.enumerated() {
                 for k in 0..<4 { bytes[4 * i + k] = UInt8(truncatingIfNeeded: v.bitPattern >> (8 * k)) }
             }
             try emit(bytes)
-        case .matrix(let rows, let cols, let sigma, _):
+        case .matrix(let rows, let cols, let sigma, let stream):
+            var random = SyntheticRandom(seed: seed, stream: stream)
             let type = t.plan.type
             guard let rowBytes = type.rowByteCount(cols), rowBytes > 0 else {
                 throw .unsupportedWeightType("\(type.name) for rows of \(cols)", supported: [])
