@@ -18,7 +18,34 @@ public enum BitNetArchitecture: Architecture {
     }
 }
 
-/// Weights of a `bitnet` model, memory-mapped from its GGUF file, and the forward pass over them.
+/// What distinguishes the BitNet b1.58 graphs that share `BitNetLanguageModel`'s block: the architecture name
+/// (and so the metadata key prefix) and the activation between the gate/up projections and `ffn_sub_norm`.
+public struct BitNetVariant: Sendable, Equatable {
+    /// The gated feed-forward activation.
+    public enum FeedForwardActivation: String, Sendable {
+        /// silu(gate) ⊙ up (upstream llama.cpp `bitnet`).
+        case silu
+        /// relu(gate)² ⊙ up (Microsoft's `bitnet-25`).
+        case reluSquared
+    }
+
+    /// `general.architecture` and metadata key prefix.
+    public let architecture: String
+    /// The feed-forward activation.
+    public let activation: FeedForwardActivation
+
+    /// A variant named `architecture` with `activation`.
+    public init(architecture: String, activation: FeedForwardActivation) {
+        self.architecture = architecture
+        self.activation = activation
+    }
+
+    /// Upstream llama.cpp `bitnet`.
+    public static let upstream = BitNetVariant(architecture: BitNetArchitecture.name, activation: .silu)
+}
+
+/// Weights of a BitNet b1.58 model (`bitnet`, or `bitnet-25` through `BitNetVariant`), memory-mapped from its GGUF
+/// file, and the forward pass over them.
 public final class BitNetLanguageModel: LanguageModel, @unchecked Sendable {
     // @unchecked Sendable: every stored property is immutable after init; weights point into the mapped file.
 
@@ -36,14 +63,19 @@ public final class BitNetLanguageModel: LanguageModel, @unchecked Sendable {
     }
 
     public let hyperParameters: HyperParameters
+    /// Which BitNet graph this is.
+    public let variant: BitNetVariant
     let file: GGUFFile
     let tokenEmbedding: WeightMatrix
     let blocks: [Block]
     let outputNorm: [Float]
 
-    /// Reads hyper-parameters and binds every tensor, checking each shape.
-    public init(file: GGUFFile) throws(ModelError) {
-        let hp = try HyperParameters(file.metadata, architecture: BitNetArchitecture.name)
+    /// Reads hyper-parameters (keys prefixed with the variant's architecture name) and binds every tensor, checking
+    /// each shape. An `output.weight` tensor, if present, is not used: both reference graphs take the logits from
+    /// `token_embd` (`build_bitnet` upstream, `build_bitnet_158` in bitnet.cpp's llama.cpp fork).
+    /// - Throws: `ModelError` for a missing or inconsistent hyper-parameter or tensor.
+    public init(file: GGUFFile, variant: BitNetVariant = .upstream) throws(ModelError) {
+        let hp = try HyperParameters(file.metadata, architecture: variant.architecture)
         let w = WeightLoader(file: file)
         let d = hp.embeddingLength, ff = hp.feedForwardLength
         let qWidth = hp.headCount * hp.keyLength, kvWidth = hp.headCountKV * hp.keyLength
@@ -54,6 +86,7 @@ public final class BitNetLanguageModel: LanguageModel, @unchecked Sendable {
             return Projection(matrix: try w.matrix(base + ".weight", rows: rows, cols: cols), scale: scale)
         }
         self.file = file
+        self.variant = variant
         hyperParameters = hp
         tokenEmbedding = try w.matrix("token_embd.weight", rows: hp.vocabSize, cols: d)
         var blocks: [Block] = []
@@ -122,11 +155,14 @@ public final class BitNetLanguageModel: LanguageModel, @unchecked Sendable {
             project(b.wo, attn, n, xn, ctx)
             TransformerOps.add(x, xn, n: n * d)
 
-            // Feed-forward: xn = norm(x); x += subNorm(silu(xn·Wgateᵀ) ⊙ xn·Wupᵀ)·Wdownᵀ
+            // Feed-forward: xn = norm(x); x += subNorm(act(xn·Wgateᵀ) ⊙ xn·Wupᵀ)·Wdownᵀ, act = silu or relu²
             normRows(x, b.ffnNorm, n, d, xn)
             project(b.wGate, xn, n, gate, ctx)
             project(b.wUp, xn, n, up, ctx)
-            VectorOps.swiglu(gate: gate, up: up, into: gate, count: n * ff)
+            switch variant.activation {
+            case .silu: VectorOps.swiglu(gate: gate, up: up, into: gate, count: n * ff)
+            case .reluSquared: VectorOps.reluSquaredGated(gate: gate, up: up, into: gate, count: n * ff)
+            }
             normRows(gate, b.ffnSubNorm, n, ff, gate)
             project(b.wDown, gate, n, xn, ctx)
             TransformerOps.add(x, xn, n: n * d)

@@ -50,7 +50,7 @@ public protocol Architecture: Sendable {
 public enum ModelRegistry {
     /// Every implemented architecture.
     public static let all: [any Architecture.Type] = [
-        LlamaArchitecture.self, Gemma3Architecture.self, BitNetArchitecture.self,
+        LlamaArchitecture.self, Gemma3Architecture.self, BitNetArchitecture.self, BitNet25Architecture.self,
     ]
 
     /// Implemented architecture names.

@@ -2,8 +2,6 @@ import GGUF
 
 /// Why a synthetic model could not be made.
 public enum ModelMakerError: Error, Equatable, CustomStringConvertible {
-    /// The architecture is planned but its generator does not exist yet.
-    case architectureNotImplemented(String, implemented: [String])
     /// The architecture name is not one this tool knows.
     case unknownArchitecture(String, known: [String])
     /// The shape preset is not one this tool knows.
@@ -19,9 +17,6 @@ public enum ModelMakerError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .architectureNotImplemented(let a, let done):
-            "make-model: architecture '\(a)' is not implemented yet (implemented: \(done.joined(separator: ", "))); "
-                + "bitnet-25 (ReLU² FFN, I2_S) is planned in issue 9."
         case .unknownArchitecture(let a, let known):
             "make-model: unknown architecture '\(a)' (known: \(known.joined(separator: ", ")))."
         case .unknownShape(let s, let known):

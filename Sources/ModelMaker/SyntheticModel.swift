@@ -12,8 +12,11 @@ import GGUF
 /// few units whatever the depth. That gain matters for tied models: the output logit of the input token itself
 /// is about |e|²/rms(x) = 9/rms(x), and with a stream no larger than the embedding it would win every step and
 /// greedy decoding would repeat one token forever. Norm weights are F32, 1 + 0.05·N(0, 1).
+///
+/// Each tensor's values come from its own random stream (seed and tensor name), generated row chunk by row chunk,
+/// so `write(to:)` streams a file of any size with bounded memory and gives the same bytes as `makeWriter()`.
 public struct SyntheticModel: Sendable {
-    /// The architecture (`llama` or `bitnet`).
+    /// The architecture (`llama`, `bitnet` or `bitnet-25`).
     public var architecture: SyntheticArchitecture
     /// Hyper-parameters.
     public var shape: SyntheticShape
@@ -22,9 +25,14 @@ public struct SyntheticModel: Sendable {
     /// Seed of every random value.
     public var seed: UInt64
     /// Whether the output projection is the token embedding (no `output.weight` tensor); always for `bitnet`.
+    /// `bitnet-25` files carry an `output.weight` equal to the embedding (the published layout), which the graph
+    /// does not use.
     public var tiedOutput: Bool
     /// Path of the `ggml-vocab-*.gguf` whose `tokenizer.*` metadata is copied.
     public var vocabularyPath: String
+
+    /// Version of the generator's output; part of the cache key, bumped whenever the bytes for a description change.
+    public static let formatVersion = 1
 
     /// A model description; `tiedOutput` defaults to the shape's, `vocabularyPath` to the shape's default
     /// vocabulary in `SyntheticModel.vocabularyDirectory`.
@@ -34,7 +42,7 @@ public struct SyntheticModel: Sendable {
         self.shape = shape
         self.weightType = weightType
         self.seed = seed
-        self.tiedOutput = architecture == .bitnet || (tiedOutput ?? shape.tiedOutputByDefault)
+        self.tiedOutput = architecture != .llama || (tiedOutput ?? shape.tiedOutputByDefault)
         self.vocabularyPath = vocabularyPath ?? SyntheticModel.vocabularyDirectory + "/" + shape.defaultVocabulary
     }
 
@@ -43,6 +51,21 @@ public struct SyntheticModel: Sendable {
     public static var vocabularyDirectory: String {
         if let dir = ProcessInfo.processInfo.environment["BITNET_VOCAB_DIR"], !dir.isEmpty { return dir }
         return NSHomeDirectory() + "/.cache/bitnet-swift/vocab/0c1e570"
+    }
+
+    /// Where generated models are cached: `BITNET_SYNTHETIC_DIR`, else `~/.cache/bitnet-swift/synthetic`.
+    public static var cacheDirectory: String {
+        if let dir = ProcessInfo.processInfo.environment["BITNET_SYNTHETIC_DIR"], !dir.isEmpty { return dir }
+        return NSHomeDirectory() + "/.cache/bitnet-swift/synthetic"
+    }
+
+    /// The cache file for this description: keyed by architecture, shape, weight type, output head, seed,
+    /// vocabulary file name and `formatVersion`.
+    public var cachePath: String {
+        let vocab = URL(fileURLWithPath: vocabularyPath).deletingPathExtension().lastPathComponent
+        let head = architecture == .llama ? (tiedOutput ? "-tied" : "-separate") : ""
+        return Self.cacheDirectory + "/\(architecture.rawValue)-\(shape.name)-\(weightType.name)\(head)-seed\(seed)-"
+            + "\(vocab)-v\(Self.formatVersion).gguf"
     }
 
     /// llama.cpp's `general.file_type` (`llama_ftype`) for a model whose matrices are mostly `type`.
@@ -59,87 +82,95 @@ public struct SyntheticModel: Sendable {
         case .bf16: 32
         case .tq1_0: 36
         case .tq2_0: 37
+        case .i2_s: 40  // bitnet.cpp's LLAMA_FTYPE_MOSTLY_I2_S, as in the published 2B-4T file
         default: 1024  // LLAMA_FTYPE_GUESSED
         }
     }
 
-    /// Builds the whole file in memory.
-    /// - Throws: `ModelMakerError` when the architecture is not generated yet, the weight type is not supported,
-    ///   or the vocabulary file is missing or has no tokens.
+    /// Builds the whole file in memory (small shapes; tests add tensors to it).
+    /// - Throws: `ModelMakerError` when the weight type is not supported, or the vocabulary file is missing or
+    ///   has no tokens.
     public func makeWriter() throws(ModelMakerError) -> GGUFWriter {
-        guard SyntheticArchitecture.implemented.contains(architecture) else {
-            throw .architectureNotImplemented(architecture.rawValue, implemented: SyntheticArchitecture.implemented.map(\.rawValue))
+        let (metadata, tensors) = try layout()
+        var w = GGUFWriter()
+        for (k, v) in metadata.entries { w.metadata[k] = v }
+        for t in tensors {
+            var bytes: [UInt8] = []
+            try generate(t) { chunk throws(ModelMakerError) in bytes.append(contentsOf: chunk) }
+            do { try w.addTensor(name: t.plan.name, type: t.plan.type, shape: t.plan.shape, bytes: bytes) } catch {
+                throw .gguf(error)
+            }
         }
+        return w
+    }
+
+    /// Writes the model to `path`, streaming: the header first, then each tensor in chunks of rows, through a
+    /// `.partial` sibling renamed into place when complete (nothing is left behind on failure).
+    /// - Throws: as `makeWriter`, and `ModelMakerError.gguf(.writeFailed)` when the file cannot be written.
+    public func write(to path: String) throws(ModelMakerError) {
+        let (metadata, tensors) = try layout()
+        let out: GGUFStreamingWriter
+        do { out = try GGUFStreamingWriter(path: path, metadata: metadata, tensors: tensors.map(\.plan)) } catch {
+            throw .gguf(error)
+        }
+        for t in tensors {
+            try generate(t) { chunk throws(ModelMakerError) in
+                do throws(GGUFError) { try out.append(chunk) } catch { throw .gguf(error) }
+            }
+        }
+        do { try out.commit() } catch { throw .gguf(error) }
+    }
+
+    /// The file's metadata and its tensors in file order, each with how its values are made.
+    func layout() throws(ModelMakerError) -> (GGUFMetadata, [SyntheticTensor]) {
         let types = SyntheticTensorEncoder.supportedTypes + SyntheticTensorEncoder.ternaryTypes
         guard types.contains(weightType) else {
             throw .unsupportedWeightType(weightType.name, supported: types.map(\.name))
         }
         let tokenizer = try tokenizerMetadata()
-        let vocab = tokenizer.tokenCount
-        let s = shape, d = s.embeddingLength, ff = s.feedForwardLength, hd = s.headLength
-        var w = GGUFWriter()
-        let a = architecture.rawValue, bitnet = architecture == .bitnet
-        w.metadata["general.architecture"] = .string(a)
-        w.metadata["general.name"] = .string("synthetic \(a) \(s.name) \(weightType.name) seed \(seed)")
-        w.metadata["general.file_type"] = .uint32(Self.fileType(for: weightType))
-        if weightType.traits?.isQuantized == true { w.metadata["general.quantization_version"] = .uint32(2) }
-        w.metadata["\(a).vocab_size"] = .uint32(UInt32(vocab))
-        w.metadata["\(a).context_length"] = .uint32(UInt32(s.contextLength))
-        w.metadata["\(a).embedding_length"] = .uint32(UInt32(d))
-        w.metadata["\(a).block_count"] = .uint32(UInt32(s.blockCount))
-        w.metadata["\(a).feed_forward_length"] = .uint32(UInt32(ff))
-        w.metadata["\(a).attention.head_count"] = .uint32(UInt32(s.headCount))
-        w.metadata["\(a).attention.head_count_kv"] = .uint32(UInt32(s.headCountKV))
-        w.metadata["\(a).rope.dimension_count"] = .uint32(UInt32(hd))
-        w.metadata["\(a).rope.freq_base"] = .float32(s.ropeFreqBase)
-        w.metadata["\(a).attention.layer_norm_rms_epsilon"] = .float32(s.rmsEpsilon)
-        for (k, v) in tokenizer.entries { w.metadata[k] = v }
-
-        let residualScale = 4 / Float(2 * s.blockCount).squareRoot()
-        let outSigma = 3 / Float(d).squareRoot(), inSigma = 1 / Float(d).squareRoot()
-        // bitnet: the embedding is also the output projection and stays F16, as in published BitNet files.
-        try addMatrix(&w, "token_embd.weight", cols: d, rows: vocab, sigma: outSigma, type: bitnet ? .f16 : nil)
-        for i in 0..<s.blockCount {
-            let p = "blk.\(i)."
-            try addNorm(&w, p + "attn_norm.weight", count: d)
-            try addMatrix(&w, p + "attn_q.weight", cols: d, rows: s.headCount * hd, sigma: inSigma)
-            try addMatrix(&w, p + "attn_k.weight", cols: d, rows: s.headCountKV * hd, sigma: inSigma)
-            try addMatrix(&w, p + "attn_v.weight", cols: d, rows: s.headCountKV * hd, sigma: inSigma)
-            if bitnet { try addNorm(&w, p + "attn_sub_norm.weight", count: s.headCount * hd) }
-            try addMatrix(&w, p + "attn_output.weight", cols: s.headCount * hd, rows: d,
-                          sigma: residualScale / Float(s.headCount * hd).squareRoot())
-            try addNorm(&w, p + "ffn_norm.weight", count: d)
-            try addMatrix(&w, p + "ffn_gate.weight", cols: d, rows: ff, sigma: inSigma)
-            try addMatrix(&w, p + "ffn_up.weight", cols: d, rows: ff, sigma: inSigma)
-            if bitnet { try addNorm(&w, p + "ffn_sub_norm.weight", count: ff) }
-            try addMatrix(&w, p + "ffn_down.weight", cols: ff, rows: d, sigma: residualScale / Float(ff).squareRoot())
+        let metadata = makeMetadata(tokenizer.entries, vocab: tokenizer.tokenCount)
+        let tensors = architecture == .bitnet25
+            ? bitnet25Tensors(vocab: tokenizer.tokenCount) : decoderTensors(vocab: tokenizer.tokenCount)
+        for t in tensors where t.plan.byteCount == nil {
+            throw .unsupportedWeightType("\(t.plan.type.name) for \(t.plan.name) (rows of \(t.plan.shape[0]))",
+                                         supported: types.map(\.name))
         }
-        try addNorm(&w, "output_norm.weight", count: d)
-        if !tiedOutput && !bitnet { try addMatrix(&w, "output.weight", cols: d, rows: vocab, sigma: outSigma) }
-        return w
+        return (metadata, tensors)
     }
 
-    /// Writes the model to `path` atomically (a temporary sibling renamed into place).
-    /// - Throws: as `makeWriter`, and `ModelMakerError.gguf(.writeFailed)` when the file cannot be written.
-    public func write(to path: String) throws(ModelMakerError) {
-        let w = try makeWriter()
-        do { try w.write(to: path) } catch { throw .gguf(error) }
-    }
-
-    /// A GGUF matrix of `rows` rows of `cols` (ggml shape `[cols, rows]`) in the effective weight type.
-    private func addMatrix(_ w: inout GGUFWriter, _ name: String, cols: Int, rows: Int, sigma: Float,
-                           type override: GGMLType? = nil) throws(ModelMakerError) {
-        var random = SyntheticRandom(seed: seed, stream: name)
-        let type = override ?? SyntheticTensorEncoder.effectiveType(weightType, rowLength: cols)
-        let bytes = try SyntheticTensorEncoder.encode(type, elements: rows * cols, rowLength: cols, sigma: sigma,
-                                                      random: &random)
-        do { try w.addTensor(name: name, type: type, shape: [cols, rows], bytes: bytes) } catch { throw .gguf(error) }
-    }
-
-    private func addNorm(_ w: inout GGUFWriter, _ name: String, count: Int) throws(ModelMakerError) {
-        var random = SyntheticRandom(seed: seed, stream: name)
-        let values = SyntheticTensorEncoder.gaussian(count, sigma: 0.05, mean: 1, random: &random)
-        do { try w.addTensor(name: name, shape: [count], f32: values) } catch { throw .gguf(error) }
+    /// Metadata in the order the architecture's own converter writes it: llama.cpp's for `llama` / `bitnet` (the
+    /// order earlier versions of this generator used, so their files are unchanged), bitnet.cpp's for `bitnet-25`
+    /// (hyper-parameters, then `general.file_type`, the tokenizer and `general.quantization_version` last).
+    private func makeMetadata(_ tokenizer: [(String, GGUFValue)], vocab: Int) -> GGUFMetadata {
+        var md = GGUFMetadata()
+        let a = architecture.rawValue, s = shape
+        let quantized = weightType.traits?.isQuantized == true
+        md["general.architecture"] = .string(a)
+        md["general.name"] = .string("synthetic \(a) \(s.name) \(weightType.name) seed \(seed)")
+        if architecture != .bitnet25 {
+            md["general.file_type"] = .uint32(Self.fileType(for: weightType))
+            if quantized { md["general.quantization_version"] = .uint32(2) }
+        }
+        md["\(a).vocab_size"] = .uint32(UInt32(vocab))
+        md["\(a).context_length"] = .uint32(UInt32(s.contextLength))
+        md["\(a).embedding_length"] = .uint32(UInt32(s.embeddingLength))
+        md["\(a).block_count"] = .uint32(UInt32(s.blockCount))
+        md["\(a).feed_forward_length"] = .uint32(UInt32(s.feedForwardLength))
+        if architecture == .bitnet25 { md["\(a).rope.dimension_count"] = .uint32(UInt32(s.headLength)) }
+        md["\(a).attention.head_count"] = .uint32(UInt32(s.headCount))
+        md["\(a).attention.head_count_kv"] = .uint32(UInt32(s.headCountKV))
+        if architecture == .bitnet25 {
+            md["\(a).attention.layer_norm_rms_epsilon"] = .float32(s.rmsEpsilon)
+            md["\(a).rope.freq_base"] = .float32(s.ropeFreqBase)
+            md["general.file_type"] = .uint32(Self.fileType(for: weightType))
+        } else {
+            md["\(a).rope.dimension_count"] = .uint32(UInt32(s.headLength))
+            md["\(a).rope.freq_base"] = .float32(s.ropeFreqBase)
+            md["\(a).attention.layer_norm_rms_epsilon"] = .float32(s.rmsEpsilon)
+        }
+        for (k, v) in tokenizer { md[k] = v }
+        if architecture == .bitnet25 && quantized { md["general.quantization_version"] = .uint32(2) }
+        return md
     }
 
     /// The vocabulary file's `tokenizer.*` entries, in file order, and its token count.

@@ -1,15 +1,13 @@
-/// The architectures `make-model` knows, including those whose generator is still to come.
+/// The architectures `make-model` generates.
 public enum SyntheticArchitecture: String, CaseIterable, Sendable {
     /// llama.cpp's `llama`: RMSNorm, RoPE (adjacent pairs), GQA, SwiGLU.
     case llama
     /// Upstream llama.cpp `bitnet`: llama plus `attn_sub_norm` / `ffn_sub_norm`, NeoX RoPE, output tied to an F16
     /// token embedding; matrices usually ternary (TQ1_0 / TQ2_0).
     case bitnet
-    /// Microsoft's `bitnet-25` (planned, issue 9).
+    /// Microsoft's `bitnet-25` (BitNet b1.58 2B-4T as bitnet.cpp writes it): `bitnet`'s tensors plus an unused F16
+    /// `output.weight`, in the published file's order; matrices usually I2_S.
     case bitnet25 = "bitnet-25"
-
-    /// Architectures whose generator exists.
-    public static let implemented: [SyntheticArchitecture] = [.llama, .bitnet]
 
     /// The architecture named `name`.
     /// - Throws: `ModelMakerError.unknownArchitecture`.
@@ -23,7 +21,7 @@ public enum SyntheticArchitecture: String, CaseIterable, Sendable {
 
 /// The hyper-parameters of a synthetic model, apart from the vocabulary size (the tokenizer's token count).
 public struct SyntheticShape: Equatable, Sendable {
-    /// Preset name (`tiny`, `smollm-135m`).
+    /// Preset name (`tiny`, `smollm-135m`, `bitnet-2b`).
     public var name: String
     /// Transformer blocks.
     public var blockCount: Int
@@ -64,8 +62,17 @@ public struct SyntheticShape: Equatable, Sendable {
         headCountKV: 3, contextLength: 8192, ropeFreqBase: 100_000, rmsEpsilon: 1e-5, tiedOutputByDefault: true,
         defaultVocabulary: "ggml-vocab-starcoder.gguf")
 
+    /// BitNet b1.58 2B-4T's hyper-parameters, as the published GGUF's metadata lists them (see docs/bitnet-25.md):
+    /// 30 blocks, 2560 wide, FFN 6912, 20 query and 5 key/value heads of 128, RoPE base 500000, RMS epsilon 1e-5,
+    /// context 4096, LLaMA-3's 128,256-token BPE vocabulary. Every row length (2560, 6912) is a whole number of
+    /// 256-element blocks, so TQ1_0 / TQ2_0 / I2_S apply to every matrix.
+    public static let bitnet2B = SyntheticShape(
+        name: "bitnet-2b", blockCount: 30, embeddingLength: 2560, feedForwardLength: 6912, headCount: 20,
+        headCountKV: 5, contextLength: 4096, ropeFreqBase: 500_000, rmsEpsilon: 1e-5, tiedOutputByDefault: true,
+        defaultVocabulary: "ggml-vocab-llama-bpe.gguf")
+
     /// Every preset.
-    public static let all: [SyntheticShape] = [.tiny, .smolLM135M]
+    public static let all: [SyntheticShape] = [.tiny, .smolLM135M, .bitnet2B]
 
     /// The preset named `name`.
     /// - Throws: `ModelMakerError.unknownShape`.

@@ -43,6 +43,9 @@ public enum SyntheticTensorEncoder {
     ///   whole blocks.
     public static func encode(_ type: GGMLType, elements: Int, rowLength: Int, sigma: Float,
                               random: inout SyntheticRandom) throws(ModelMakerError) -> [UInt8] {
+        if type == .i2_s {
+            return try i2sCodes(elements: elements, rowLength: rowLength, random: &random) + i2sTrailer(sigma: sigma)
+        }
         guard supportedTypes.contains(type) || ternaryTypes.contains(type), let bytes = type.byteCount(elementCount: elements, rowLength: rowLength)
         else { throw .unsupportedWeightType("\(type.name) for rows of \(rowLength)", supported: supportedTypes.map(\.name)) }
         var out = [UInt8](repeating: 0, count: bytes)

@@ -21,6 +21,7 @@ struct BitNetCommand: AsyncParsableCommand {
             CrossvalCommand.self,
             VerifyReceiptCommand.self,
             MakeModelCommand.self,
+            ConvertCommand.self,
             ServeCommand.self,
         ]
     )

@@ -15,8 +15,13 @@ struct MakeModelCommand: ParsableCommand {
             vocabulary in $BITNET_VOCAB_DIR or ~/.cache/bitnet-swift/vocab/0c1e570, see \
             scripts/fetch-vocab-suite.sh) and the vocabulary size is its token count. \
             Weight types: \((SyntheticTensorEncoder.supportedTypes + SyntheticTensorEncoder.ternaryTypes).map(\.name).joined(separator: ", ")). \
-            Exit codes: 0 written; 1 bad arguments, unreadable vocabulary, unwritable output or an architecture not \
-            implemented yet (bitnet-25). --arch bitnet always ties the output to an F16 token embedding.
+            Without --out the model goes to the cache, $BITNET_SYNTHETIC_DIR or ~/.cache/bitnet-swift/synthetic, \
+            under a name keyed by architecture, shape, type, output head, seed, vocabulary and generator version, \
+            and an existing cached file is reused (its path is printed). Files are streamed (bounded memory, \
+            bitnet-2b is 1.2–1.9 GB) through FILE.partial, renamed when complete. \
+            --arch bitnet always ties the output to an F16 token embedding; --arch bitnet-25 writes the published \
+            2B-4T layout (F16 token_embd and an equal, unused F16 output.weight; use --quant i2_s for its matrices). \
+            Exit codes: 0 written (or found in the cache); 1 bad arguments, unreadable vocabulary or unwritable output.
             """
     )
 
@@ -26,7 +31,7 @@ struct MakeModelCommand: ParsableCommand {
     @Option(help: "Shape preset: \(SyntheticShape.all.map(\.name).joined(separator: ", ")).")
     var shape = "tiny"
 
-    @Option(help: "Weight type of every matrix (f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q4_k, q6_k, tq1_0, tq2_0).")
+    @Option(help: "Weight type of every matrix (f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q4_k, q6_k, tq1_0, tq2_0, i2_s).")
     var quant: String
 
     @Option(help: "A ggml-vocab-*.gguf whose tokenizer the model carries (default: the shape's).")
@@ -39,14 +44,18 @@ struct MakeModelCommand: ParsableCommand {
             help: "tied (output projection = token embedding) or separate (own output.weight); default: the shape's.")
     var outputHead: String?
 
-    @Option(help: "Where to write the .gguf (written atomically).")
-    var out: String
+    @Option(help: "Where to write the .gguf (written atomically); default: the synthetic-model cache.")
+    var out: String?
 
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
         if let outputHead, !["tied", "separate"].contains(outputHead) {
             throw ValidationError("--output-head must be tied or separate, not '\(outputHead)'")
+        }
+        if outputHead != nil && arch != SyntheticArchitecture.llama.rawValue {
+            throw ValidationError("--output-head applies to --arch llama only: bitnet always takes its logits from "
+                + "token_embd, and bitnet-25 writes the published (unused) output.weight; drop the option")
         }
     }
 
@@ -56,6 +65,14 @@ struct MakeModelCommand: ParsableCommand {
             architecture: try SyntheticArchitecture.named(arch), shape: try SyntheticShape.named(shape),
             weightType: try SyntheticTensorEncoder.type(named: quant), seed: seed,
             tiedOutput: outputHead.map { $0 == "tied" }, vocabularyPath: vocab)
+        let out = self.out ?? model.cachePath
+        if self.out == nil && FileManager.default.fileExists(atPath: out) {
+            print("cached \(out)")
+            return
+        }
+        if self.out == nil {
+            try FileManager.default.createDirectory(atPath: SyntheticModel.cacheDirectory, withIntermediateDirectories: true)
+        }
         log.debug("making \(model.shape.name) \(model.weightType.name) seed \(seed) with \(model.vocabularyPath)")
         try model.write(to: out)
         let size = (try? FileManager.default.attributesOfItem(atPath: out)[.size] as? Int) ?? 0

@@ -7,8 +7,8 @@ import TestSupport
 import Testing
 
 /// The same ternary weights as TQ2_0 and as I2_S give the same model: a synthetic TQ2_0 `bitnet` file is
-/// repacked tensor by tensor into I2_S (lossless here: the generator writes one scale per tensor) and both run in
-/// our engine. No llama.cpp involved — upstream has no I2_S.
+/// converted into I2_S by `bitnet convert`'s `TernaryModelConverter` (lossless here: the generator writes one scale
+/// per tensor) and both run in our engine. No llama.cpp involved — upstream has no I2_S.
 ///
 /// Tolerance. The weights are identical; only the activation quantization differs: TQ2_0 pairs with Q8_K (one
 /// scale per 256 elements), I2_S with bitnet.cpp's per-token int8 (one scale per row of up to 512 here). Each
@@ -18,32 +18,6 @@ import Testing
 /// (measured values printed below), so we require cosine ≥ 0.999 at every position and the same greedy token at
 /// every step unless the TQ2_0 run's own top-two margin is under 0.1 (the parity tests' near-tie rule).
 struct BitNetI2SEquivalenceTests {
-    /// Repacks every TQ2_0 tensor of `file` into I2_S (codes moved, the common block scale into the trailer).
-    static func convertToI2S(_ file: GGUFFile) throws -> GGUFWriter {
-        var w = GGUFWriter()
-        for (k, v) in file.metadata.entries where k != "general.alignment" { w.metadata[k] = v }
-        for t in file.tensors {
-            let raw = Array(file.data(of: t))
-            guard t.type == .tq2_0 else { try w.addTensor(name: t.name, type: t.type, shape: t.shape, bytes: raw); continue }
-            let count = t.shape.reduce(1, *), blocks = count / 256
-            var out = [UInt8](repeating: 0, count: count / 4 + 32)
-            let scaleBits = UInt16(raw[64]) | UInt16(raw[65]) << 8
-            for b in 0..<blocks {
-                let block = 66 * b
-                try #require(UInt16(raw[block + 64]) | UInt16(raw[block + 65]) << 8 == scaleBits, "\(t.name): scale varies")
-                for e in 0..<256 {
-                    let code = (raw[block + 32 * (e / 128) + e % 32] >> UInt8(2 * ((e / 32) % 4))) & 3
-                    let f = 256 * b + e, j = f % 128  // flat index; I2_S block f / 128, byte j % 32, bits 6 − 2·(j / 32)
-                    out[32 * (f / 128) + j % 32] |= code << UInt8(6 - 2 * (j / 32))
-                }
-            }
-            let scale = Float(Float16(bitPattern: scaleBits))
-            withUnsafeBytes(of: scale) { for i in 0..<4 { out[count / 4 + i] = $0[i] } }
-            try w.addTensor(name: t.name, type: .i2_s, shape: t.shape, bytes: out)
-        }
-        return w
-    }
-
     @Test func i2sRunMatchesTQ2Run() throws {
         let dir = try TestModels.scratchDirectory("synthetic-bitnet-i2s")
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -51,7 +25,7 @@ struct BitNetI2SEquivalenceTests {
         try SyntheticModel(architecture: .bitnet, shape: .tiny, weightType: .tq2_0, seed: BitNetParityTests.seed)
             .write(to: tq2Path)
         let tq2File = try GGUFFile(path: tq2Path)
-        try Self.convertToI2S(tq2File).write(to: i2sPath)
+        try TernaryModelConverter(target: .i2_s).convert(input: tq2Path, output: i2sPath)
         let i2sFile = try GGUFFile(path: i2sPath)
         #expect(i2sFile.tensors.filter { $0.type == .i2_s }.count == 14)
 

@@ -62,10 +62,4 @@ struct SyntheticModelTests {
         let hp = try ModelRegistry.load(file).hyperParameters
         #expect(hp.blockCount == 30 && hp.headCount == 9 && hp.headCountKV == 3 && hp.feedForwardLength == 1536)
     }
-
-    @Test func bitnet25IsNotImplementedYet() throws {
-        #expect(throws: ModelMakerError.architectureNotImplemented("bitnet-25", implemented: ["llama", "bitnet"])) {
-            try SyntheticModel(architecture: .bitnet25, shape: .tiny, weightType: .tq2_0, seed: 1).makeWriter()
-        }
-    }
 }
