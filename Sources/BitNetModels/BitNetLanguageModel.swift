@@ -160,7 +160,7 @@ public final class BitNetLanguageModel: LanguageModel, @unchecked Sendable {
             project(b.wGate, xn, n, gate, ctx)
             project(b.wUp, xn, n, up, ctx)
             switch variant.activation {
-            case .silu: VectorOps.swiglu(gate: gate, up: up, into: gate, count: n * ff)
+            case .silu: GGMLMath.swiglu(gate: gate, up: up, into: gate, count: n * ff, width: ff)
             case .reluSquared: VectorOps.reluSquaredGated(gate: gate, up: up, into: gate, count: n * ff)
             }
             normRows(gate, b.ffnSubNorm, n, ff, gate)
