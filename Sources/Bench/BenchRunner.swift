@@ -168,10 +168,12 @@ public struct BenchRunner {
         n >= 1_000_000_000 ? String(format: "%.1fB", Double(n) / 1e9) : "\(n / 1_000_000)M"
     }
 
-    /// The weight type holding the most bytes (what llama.cpp's file-type label usually names).
+    /// The weight type holding the most bytes of the transformer blocks (`blk.*`), so a model whose F16 embedding
+    /// and output matrices outweigh its ternary blocks (bitnet-25 2B) is still labelled by its block type.
     static func dominantType(_ file: GGUFFile) -> String {
         var bytes: [String: Int] = [:]
-        for t in file.tensors { bytes[t.type.name, default: 0] += t.byteCount }
+        let blocks = file.tensors.filter { $0.name.hasPrefix("blk.") }
+        for t in blocks.isEmpty ? file.tensors : blocks { bytes[t.type.name, default: 0] += t.byteCount }
         return bytes.max { $0.value < $1.value }?.key.uppercased() ?? "?"
     }
 }
