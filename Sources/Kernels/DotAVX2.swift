@@ -52,6 +52,11 @@ public enum DotAVX2 {
 
     @inline(__always) static func float(_ v: __m256i) -> __m256 { _mm256_cvtepi32_ps(v) }
 
+    /// Sum of the 8 int32 lanes (exact for the block sums here, which stay far inside Int32).
+    @inline(__always) static func wrappedSum(_ v: __m256i) -> Int32 {
+        unsafeBitCast(v, to: SIMD8<Int32>.self).wrappedSum()
+    }
+
     /// Horizontal sum of 8 lanes as a tree (the ordered `sum()` is a chain of 8 dependent adds).
     @inline(__always) static func hsum(_ v: __m256) -> Float {
         let quad = v.lowHalf + v.highHalf
@@ -124,73 +129,102 @@ public enum DotAVX2 {
     public static func q4_K(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
         var acc = _mm256_setzero_ps()
         var minTerms: Float = 0
-        let low = _mm256_set1_epi8(0x0F)
         for b in 0..<count / 256 {
             let wb = w + b * BlockLayout.q4_KBytes, xb = x + b * BlockLayout.q8_KBytes
             let dx = xb.loadUnaligned(as: Float.self)
-            // 12 scale bytes → 8 six-bit scales and 8 six-bit mins, four per UInt32.
-            let s0 = wb.loadUnaligned(fromByteOffset: 4, as: UInt32.self)
-            let s1 = wb.loadUnaligned(fromByteOffset: 8, as: UInt32.self)
-            let s2 = wb.loadUnaligned(fromByteOffset: 12, as: UInt32.self)
-            let scalesLo = s0 & 0x3F3F_3F3F, minsLo = s1 & 0x3F3F_3F3F
-            let scalesHi = (s2 & 0x0F0F_0F0F) | (((s0 >> 6) & 0x0303_0303) << 4)
-            let minsHi = ((s2 >> 4) & 0x0F0F_0F0F) | (((s1 >> 6) & 0x0303_0303) << 4)
-            // Σ_s m_s · (bsum_2s + bsum_2s+1): each min duplicated against the 16 int16 bsums.
-            let mins8 = _mm_set_epi32(0, 0, Int32(bitPattern: minsHi), Int32(bitPattern: minsLo))
-            let mins16 = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(mins8, mins8))
-            let minDot = _mm256_madd_epi16(mins16, load256(xb, 260))
+            let (products, minDot) = q4_KBlockProducts(wb, xb)
             minTerms += half(wb, 2) * dx * Float(unsafeBitCast(minDot, to: SIMD8<Int32>.self).wrappedSum())
-            var isum = _mm256_setzero_si256()
-            for chunk in 0..<4 {  // 32 bytes of nibbles = sub-blocks 2·chunk (low) and 2·chunk+1 (high)
-                let raw = load256(wb, 16 + 32 * chunk)
-                let scales = chunk < 2 ? scalesLo : scalesHi
-                let shift = UInt32(16 * (chunk % 2))
-                let sc0 = Int16((scales >> shift) & 0xFF), sc1 = Int16((scales >> (shift + 8)) & 0xFF)
-                let p0 = _mm256_maddubs_epi16(_mm256_and_si256(raw, low), load256(xb, 4 + 64 * chunk))
-                let p1 = _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(raw, 4), low),
-                                              load256(xb, 36 + 64 * chunk))
-                isum = _mm256_add_epi32(isum, _mm256_madd_epi16(p0, _mm256_set1_epi16(sc0)))
-                isum = _mm256_add_epi32(isum, _mm256_madd_epi16(p1, _mm256_set1_epi16(sc1)))
-            }
-            acc = _mm256_fmadd_ps(_mm256_set1_ps(half(wb, 0) * dx), float(isum), acc)
+            acc = _mm256_fmadd_ps(_mm256_set1_ps(half(wb, 0) * dx), float(products), acc)
         }
         return hsum(acc) - minTerms
     }
 
-    /// Q6_K · Q8_K. Quants are used unsigned (0…63) and the −32 offset is applied once per super-block through
-    /// the activation's bsums: Σ sc·(q−32)·x = Σ sc·q·x − 32·Σ_g sc_g·bsum_g.
+    /// One Q4_K super-block `wb` against its Q8_K block `xb`, exactly in integers: 8 int32 lanes whose sum is
+    /// Σ_s sc_s·Σ q·q_x, and 8 lanes (lane s = sub-block s) holding m_s·(bsum_2s + bsum_2s+1).
+    @inline(__always)
+    static func q4_KBlockProducts(_ wb: UnsafeRawPointer, _ xb: UnsafeRawPointer) -> (__m256i, __m256i) {
+        let (scales, mins) = q4_KScalesMins(wb)
+        var isum = _mm256_setzero_si256()
+        for chunk in 0..<4 { isum = _mm256_add_epi32(isum, q4_KChunkProducts(wb, xb, chunk, scales)) }
+        return (isum, q4_KMinProducts(xb, mins))
+    }
+
+    /// The 12 scale bytes of a Q4_K block → (scales, mins): 8 six-bit values each, 4 per UInt32 (lo, hi).
+    @inline(__always)
+    static func q4_KScalesMins(_ wb: UnsafeRawPointer) -> ((UInt32, UInt32), (UInt32, UInt32)) {
+        let s0 = wb.loadUnaligned(fromByteOffset: 4, as: UInt32.self)
+        let s1 = wb.loadUnaligned(fromByteOffset: 8, as: UInt32.self)
+        let s2 = wb.loadUnaligned(fromByteOffset: 12, as: UInt32.self)
+        let scalesLo = s0 & 0x3F3F_3F3F, minsLo = s1 & 0x3F3F_3F3F
+        let scalesHi = (s2 & 0x0F0F_0F0F) | (((s0 >> 6) & 0x0303_0303) << 4)
+        let minsHi = ((s2 >> 4) & 0x0F0F_0F0F) | (((s1 >> 6) & 0x0303_0303) << 4)
+        return ((scalesLo, scalesHi), (minsLo, minsHi))
+    }
+
+    /// Sub-blocks 2·chunk (low nibbles) and 2·chunk+1 (high nibbles) of a Q4_K block: 8 int32 lanes whose sum is
+    /// sc_2c·Σ q·q_x + sc_2c+1·Σ q·q_x.
+    @inline(__always)
+    static func q4_KChunkProducts(
+        _ wb: UnsafeRawPointer, _ xb: UnsafeRawPointer, _ chunk: Int, _ scales: (UInt32, UInt32)
+    ) -> __m256i {
+        let low = _mm256_set1_epi8(0x0F)
+        let raw = load256(wb, 16 + 32 * chunk)
+        let packed = chunk < 2 ? scales.0 : scales.1
+        let shift = UInt32(16 * (chunk % 2))
+        let sc0 = Int16((packed >> shift) & 0xFF), sc1 = Int16((packed >> (shift + 8)) & 0xFF)
+        let p0 = _mm256_maddubs_epi16(_mm256_and_si256(raw, low), load256(xb, 4 + 64 * chunk))
+        let p1 = _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(raw, 4), low), load256(xb, 36 + 64 * chunk))
+        return _mm256_add_epi32(_mm256_madd_epi16(p0, _mm256_set1_epi16(sc0)), _mm256_madd_epi16(p1, _mm256_set1_epi16(sc1)))
+    }
+
+    /// Lane s = m_s·(bsum_2s + bsum_2s+1): each min duplicated against the 16 int16 bsums of the Q8_K block.
+    @inline(__always)
+    static func q4_KMinProducts(_ xb: UnsafeRawPointer, _ mins: (UInt32, UInt32)) -> __m256i {
+        let mins8 = _mm_set_epi32(0, 0, Int32(bitPattern: mins.1), Int32(bitPattern: mins.0))
+        return _mm256_madd_epi16(_mm256_cvtepu8_epi16(_mm_unpacklo_epi8(mins8, mins8)), load256(xb, 260))
+    }
+
+    /// Q6_K · Q8_K.
     public static func q6_K(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
         var acc = _mm256_setzero_ps()
-        let low = _mm256_set1_epi8(0x0F)
         for b in 0..<count / 256 {
             let wb = w + b * BlockLayout.q6_KBytes, xb = x + b * BlockLayout.q8_KBytes
-            let scales16 = _mm256_cvtepi8_epi16(wb.loadUnaligned(fromByteOffset: 192, as: __m128i.self))
-            let offset = _mm256_slli_epi32(_mm256_madd_epi16(scales16, load256(xb, 260)), 5)
-            var isum = _mm256_setzero_si256()
-            for part in 0..<2 {  // 128 elements: ql[64], qh[32], scales[8]
-                let ql0 = load256(wb, 64 * part), ql1 = load256(wb, 64 * part + 32)
-                let qh = load256(wb, 128 + 32 * part)
-                let q0 = _mm256_or_si256(_mm256_and_si256(ql0, low),
-                                         _mm256_slli_epi16(_mm256_and_si256(qh, _mm256_set1_epi8(0x03)), 4))
-                let q1 = _mm256_or_si256(_mm256_and_si256(ql1, low),
-                                         _mm256_slli_epi16(_mm256_and_si256(qh, _mm256_set1_epi8(0x0C)), 2))
-                let q2 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql0, 4), low),
-                                         _mm256_and_si256(qh, _mm256_set1_epi8(0x30)))
-                let q3 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), low),
-                                         _mm256_and_si256(_mm256_srli_epi16(qh, 2), _mm256_set1_epi8(0x30)))
-                let sc = wb + 192 + 8 * part, xq = xb + 4 + 128 * part
-                @inline(__always) func group(_ q: __m256i, _ k: Int) -> __m256i {
-                    let scale = _mm256_set_m128i(_mm_set1_epi16(Int16(sc.i8(at: 2 * k + 1))),
-                                                 _mm_set1_epi16(Int16(sc.i8(at: 2 * k))))
-                    return _mm256_madd_epi16(_mm256_maddubs_epi16(q, load256(xq, 32 * k)), scale)
-                }
-                isum = _mm256_add_epi32(isum, _mm256_add_epi32(group(q0, 0), group(q1, 1)))
-                isum = _mm256_add_epi32(isum, _mm256_add_epi32(group(q2, 2), group(q3, 3)))
-            }
             let dx = xb.loadUnaligned(as: Float.self)
-            acc = _mm256_fmadd_ps(_mm256_set1_ps(half(wb, 208) * dx), float(_mm256_sub_epi32(isum, offset)), acc)
+            acc = _mm256_fmadd_ps(_mm256_set1_ps(half(wb, 208) * dx), float(q6_KBlockProducts(wb, xb)), acc)
         }
         return hsum(acc)
+    }
+
+    /// One Q6_K super-block against its Q8_K block, exactly in integers: 8 int32 lanes whose sum is
+    /// Σ_g sc_g·Σ (q−32)·q_x. Quants are used unsigned (0…63) and the −32 offset is applied once through the
+    /// activation's bsums: Σ sc·(q−32)·x = Σ sc·q·x − 32·Σ_g sc_g·bsum_g.
+    @inline(__always)
+    static func q6_KBlockProducts(_ wb: UnsafeRawPointer, _ xb: UnsafeRawPointer) -> __m256i {
+        let low = _mm256_set1_epi8(0x0F)
+        let scales16 = _mm256_cvtepi8_epi16(wb.loadUnaligned(fromByteOffset: 192, as: __m128i.self))
+        let offset = _mm256_slli_epi32(_mm256_madd_epi16(scales16, load256(xb, 260)), 5)
+        var isum = _mm256_setzero_si256()
+        for part in 0..<2 {  // 128 elements: ql[64], qh[32], scales[8]
+            let ql0 = load256(wb, 64 * part), ql1 = load256(wb, 64 * part + 32)
+            let qh = load256(wb, 128 + 32 * part)
+            let q0 = _mm256_or_si256(_mm256_and_si256(ql0, low),
+                                     _mm256_slli_epi16(_mm256_and_si256(qh, _mm256_set1_epi8(0x03)), 4))
+            let q1 = _mm256_or_si256(_mm256_and_si256(ql1, low),
+                                     _mm256_slli_epi16(_mm256_and_si256(qh, _mm256_set1_epi8(0x0C)), 2))
+            let q2 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql0, 4), low),
+                                     _mm256_and_si256(qh, _mm256_set1_epi8(0x30)))
+            let q3 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), low),
+                                     _mm256_and_si256(_mm256_srli_epi16(qh, 2), _mm256_set1_epi8(0x30)))
+            let sc = wb + 192 + 8 * part, xq = xb + 4 + 128 * part
+            @inline(__always) func group(_ q: __m256i, _ k: Int) -> __m256i {
+                let scale = _mm256_set_m128i(_mm_set1_epi16(Int16(sc.i8(at: 2 * k + 1))),
+                                             _mm_set1_epi16(Int16(sc.i8(at: 2 * k))))
+                return _mm256_madd_epi16(_mm256_maddubs_epi16(q, load256(xq, 32 * k)), scale)
+            }
+            isum = _mm256_add_epi32(isum, _mm256_add_epi32(group(q0, 0), group(q1, 1)))
+            isum = _mm256_add_epi32(isum, _mm256_add_epi32(group(q2, 2), group(q3, 3)))
+        }
+        return _mm256_sub_epi32(isum, offset)
     }
 }
 #endif

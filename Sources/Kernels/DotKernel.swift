@@ -62,7 +62,8 @@ public struct DotKernel: Sendable {
         return all[2 * i + (path == .scalar ? 0 : 1)]
     }
 
-    /// Every kernel: for each supported type, the scalar one then the SIMD one.
+    /// Every kernel: for each supported type, the scalar one then the SIMD one; then the same pairs for the
+    /// routes that are not `vec_dot` (`routedKernels`).
     public static let all: [DotKernel] = {
         var kernels: [DotKernel] = []
         for type in allTypes {
@@ -74,7 +75,7 @@ public struct DotKernel: Sendable {
                                      dot: simdDot(type), rows: simdRows(type), prefill: simdPrefill(type),
                                      index: kernels.count))
         }
-        return kernels
+        return kernels + routedKernels(startingAt: kernels.count)
     }()
 
     /// The activation format ggml-cpu pairs with each weight type (its `vec_dot_type`).

@@ -11,7 +11,7 @@ public func matmul(
     pool: ThreadPool, scratch: KernelScratch
 ) {
     precondition(count > 0, "matmul needs at least one activation row")
-    let kernel = w.kernel, cols = w.cols, rows = w.rows
+    let kernel = w.kernel(forRow: count - 1, of: count), cols = w.cols, rows = w.rows  // every row's format
     let activationRowBytes = kernel.activation.rowBytes(cols)
     let activations: UnsafeRawPointer
     if kernel.activation == .f32 {
@@ -24,7 +24,7 @@ public func matmul(
         if count == 1 { convert(0) } else { pool.parallelFor(count) { tokens in for t in tokens { convert(t) } } }
         activations = UnsafeRawPointer(buffer)
     }
-    let dot = kernel.dot, rowsDot = kernel.rows, weights = w.data, weightRowBytes = w.rowBytes
+    let weights = w.data, weightRowBytes = w.rowBytes
     if count > 1, let prefill = kernel.prefill {
         // Decode a tile of weight rows once (≤ 16 KB, L1-resident), then stream every activation row past it.
         let unpackedRowBytes = prefill.rowBytes(cols)
@@ -56,6 +56,7 @@ public func matmul(
         while start < range.upperBound {
             let end = min(start + tile, range.upperBound)
             for t in 0..<count {
+                let rowKernel = w.kernel(forRow: t, of: count), dot = rowKernel.dot, rowsDot = rowKernel.rows
                 let a = activations + t * activationRowBytes
                 let out = y + t * rows
                 // start..<end ⊂ 0..<rows and t < count: weight rows start..<end and activation row t are inside
@@ -72,6 +73,7 @@ public func matmul(
     // I2_S rows carry no scale: the tensor's one scale multiplies every output (y holds count × rows floats).
     if let scale = w.tensorScale { for i in 0..<count * rows { y[i] *= scale } }
     scratch.record(kernel)
+    scratch.record(w.kernel(forRow: 0, of: count))
 }
 
 /// Converts one F32 row of `cols` elements into `format` at `out` (`format.rowBytes(cols)` bytes).

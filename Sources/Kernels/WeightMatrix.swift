@@ -20,8 +20,11 @@ public struct WeightMatrix: @unchecked Sendable {
     public let data: UnsafeRawPointer
     /// Bytes per row.
     public let rowBytes: Int
-    /// The dot-product kernel `matmul` runs for this matrix.
-    public let kernel: DotKernel
+    /// The dot-product kernel for one activation row: the one llama.cpp's CPU backend runs for this type and row
+    /// count. Batches may use others (`kernels`, `kernel(forRow:of:)`).
+    public var kernel: DotKernel { kernels.single }
+    /// Every kernel llama.cpp runs for this matrix, by batch size and row.
+    public let kernels: DotKernel.GGMLKernels
     /// The one scale of a tensor-scaled type (I2_S), which `matmul` multiplies every output by; nil for block
     /// formats, whose scales live inside each block.
     public let tensorScale: Float?
@@ -37,13 +40,14 @@ public struct WeightMatrix: @unchecked Sendable {
         type: GGMLType, rows: Int, cols: Int, bytes: UnsafeRawBufferPointer, path: KernelPath = .simd
     ) throws(KernelError) {
         guard rows > 0, cols > 0, let base = bytes.baseAddress else { throw .emptyShape(rows: rows, cols: cols) }
-        guard let kernel = DotKernel.kernel(for: type, path: path), let traits = type.traits else {
+        guard let kernels = DotKernel.ggmlKernels(for: type, rows: rows, path: path), let traits = type.traits else {
             throw .unsupportedType(type)
         }
         let scaled = DotKernel.tensorScaledTypes.contains(type)
-        let blockSize = scaled ? kernel.activation.blockSize : traits.blockSize
-        guard cols % blockSize == 0, cols % kernel.activation.blockSize == 0 else {
-            throw .rowNotBlockAligned(type: type, cols: cols, blockSize: max(blockSize, kernel.activation.blockSize))
+        let activationBlock = kernels.single.activation.blockSize
+        let blockSize = scaled ? activationBlock : traits.blockSize
+        guard cols % blockSize == 0, cols % activationBlock == 0 else {
+            throw .rowNotBlockAligned(type: type, cols: cols, blockSize: max(blockSize, activationBlock))
         }
         let rowBytes = scaled ? cols / 4 : cols / traits.blockSize * traits.blockBytes
         let (payload, overflow) = rows.multipliedReportingOverflow(by: rowBytes)
@@ -65,7 +69,14 @@ public struct WeightMatrix: @unchecked Sendable {
         self.cols = cols
         self.data = base
         self.rowBytes = rowBytes
-        self.kernel = kernel
+        self.kernels = kernels
+    }
+
+    /// The kernel for activation row `t` of a matmul of `count` rows (all share one activation format).
+    @inline(__always)
+    public func kernel(forRow t: Int, of count: Int) -> DotKernel {
+        if let grouped = kernels.grouped, t < count - count % 4 { return grouped }
+        return count >= GGMLTiledKQuant.batchFloor ? kernels.batched ?? kernels.single : kernels.single
     }
 
     /// Start of row `r` (0 ≤ r < rows).

@@ -1,0 +1,88 @@
+import GGUF
+
+/// The matmul implementations llama.cpp's CPU backend chooses between, and the kernels that reproduce them.
+///
+/// ggml-cpu does not always run `vec_dot`: on AVX2 a Q4_0 or Q4_K weight with a multiple of 8 rows is repacked at
+/// load and always goes through `GGMLRepack8x8` (extra buffer types are tried before `mul_mat`); any other Q4_K or
+/// Q6_K weight goes through `GGMLTiledKQuant` once a matmul has `GGMLTiledKQuant.batchFloor` activation rows or
+/// more. Each route sums the same exact integers but combines the per-block floats in its own order, so matching
+/// llama.cpp bit for bit means picking the same route per matrix and batch size.
+extension DotKernel {
+    /// A ggml-cpu matmul implementation other than `vec_dot`.
+    public enum Route: String, Sendable, CaseIterable {
+        /// `ggml-cpu/tiled/` (batched K-quants).
+        case tiled
+        /// `CPU_REPACK` 8×8 gemv (and Q4_0's gemm, which sums in the same order).
+        case repack8x8
+        /// `CPU_REPACK` 8×8 gemm where its order differs from the gemv's (Q4_K): activation rows in groups of 4.
+        case repack8x8GEMM = "repack8x8-gemm"
+    }
+
+    /// The kernels llama.cpp runs for one weight matrix (`WeightMatrix.kernel(forRow:of:)` picks among them).
+    public struct GGMLKernels: Sendable {
+        /// Every row of a matmul of fewer than `GGMLTiledKQuant.batchFloor` activation rows.
+        public let single: DotKernel
+        /// Every row from `GGMLTiledKQuant.batchFloor` activation rows on, when that differs (tiled K-quants).
+        public let batched: DotKernel?
+        /// The rows of a matmul that fall in whole groups of 4 (all but the last `count % 4`), when that differs
+        /// (repacked Q4_K's gemm).
+        public let grouped: DotKernel?
+    }
+
+    /// The (type, route) pairs that have kernels, in `DotKernel.all` order after the `vec_dot` kernels.
+    static let routedTypes: [(GGMLType, Route)] = [(.q4_0, .repack8x8), (.q4_K, .repack8x8), (.q4_K, .repack8x8GEMM),
+                                                   (.q4_K, .tiled), (.q6_K, .tiled)]
+
+    /// The kernel reproducing `route` for `type`, or nil when that route does not exist for the type.
+    public static func kernel(for type: GGMLType, route: Route, path: KernelPath = .simd) -> DotKernel? {
+        guard let i = routedTypes.firstIndex(where: { $0 == (type, route) }) else { return nil }
+        return all[2 * allTypes.count + 2 * i + (path == .scalar ? 0 : 1)]
+    }
+
+    /// The kernels llama.cpp runs for a `type` weight of `rows` rows, or nil when the type has no kernel.
+    public static func ggmlKernels(for type: GGMLType, rows: Int, path: KernelPath = .simd) -> GGMLKernels? {
+        guard let vecDot = kernel(for: type, path: path) else { return nil }
+        if GGMLRepack8x8.repacks(type, rows: rows), let gemv = kernel(for: type, route: .repack8x8, path: path) {
+            return GGMLKernels(single: gemv, batched: nil, grouped: kernel(for: type, route: .repack8x8GEMM, path: path))
+        }
+        #if arch(x86_64)
+        return GGMLKernels(single: vecDot, batched: kernel(for: type, route: .tiled, path: path), grouped: nil)
+        #else
+        return GGMLKernels(single: vecDot, batched: nil, grouped: nil)  // ggml-cpu's tiled kernel exists for x86 only
+        #endif
+    }
+
+    /// The routed kernels appended to `all`, indices from `start`: scalar then SIMD per (type, route).
+    static func routedKernels(startingAt start: Int) -> [DotKernel] {
+        var kernels: [DotKernel] = []
+        for (type, route) in routedTypes {
+            let activation = activationFormat(for: type)
+            let name = "\(type.name)×\(activation.rawValue).\(route.rawValue)"
+            let (scalar, simd) = routedDots(type, route)
+            kernels.append(DotKernel(id: name + ".scalar", weightType: type, activation: activation, dot: scalar,
+                                     rows: nil, index: start + kernels.count))
+            kernels.append(DotKernel(id: name + "." + simdSuffix, weightType: type, activation: activation,
+                                     dot: simd, rows: nil, index: start + kernels.count))
+        }
+        return kernels
+    }
+
+    static func routedDots(_ type: GGMLType, _ route: Route) -> (RowDotFunction, RowDotFunction) {
+        switch (type, route) {
+        #if arch(x86_64)
+        case (.q4_0, .repack8x8): ({ GGMLRepack8x8.q4_0($0, $1, $2) }, { GGMLRepack8x8.q4_0AVX2($0, $1, $2) })
+        case (.q4_K, .repack8x8): ({ GGMLRepack8x8.q4_K($0, $1, $2) }, { GGMLRepack8x8.q4_KAVX2($0, $1, $2) })
+        case (.q4_K, .repack8x8GEMM):
+            ({ GGMLRepack8x8.q4_KGEMM($0, $1, $2) }, { GGMLRepack8x8.q4_KGEMMAVX2($0, $1, $2) })
+        case (.q4_K, .tiled): ({ GGMLTiledKQuant.q4_K($0, $1, $2) }, { GGMLTiledKQuant.q4_KAVX2($0, $1, $2) })
+        default: ({ GGMLTiledKQuant.q6_K($0, $1, $2) }, { GGMLTiledKQuant.q6_KAVX2($0, $1, $2) })
+        #else
+        case (.q4_0, .repack8x8): ({ GGMLRepack8x8.q4_0($0, $1, $2) }, { GGMLRepack8x8.q4_0($0, $1, $2) })
+        case (.q4_K, .repack8x8): ({ GGMLRepack8x8.q4_K($0, $1, $2) }, { GGMLRepack8x8.q4_K($0, $1, $2) })
+        case (.q4_K, .repack8x8GEMM): ({ GGMLRepack8x8.q4_KGEMM($0, $1, $2) }, { GGMLRepack8x8.q4_KGEMM($0, $1, $2) })
+        case (.q4_K, .tiled): ({ GGMLTiledKQuant.q4_K($0, $1, $2) }, { GGMLTiledKQuant.q4_K($0, $1, $2) })
+        default: ({ GGMLTiledKQuant.q6_K($0, $1, $2) }, { GGMLTiledKQuant.q6_K($0, $1, $2) })
+        #endif
+        }
+    }
+}

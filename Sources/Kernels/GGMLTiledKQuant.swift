@@ -1,0 +1,81 @@
+#if arch(x86_64)
+import _Builtin_intrinsics.intel
+#endif
+
+/// ggml-cpu's tiled K-quant matmul (`ggml-cpu/tiled/`), which llama.cpp runs instead of `vec_dot` for a Q4_K or
+/// Q6_K weight that is not repacked once a matmul has at least `batchFloor` activation rows (prompt prefill).
+///
+/// The tile sizes, microtiles and thread chunks only decide which outputs are computed together; each output
+/// `y[t][r]` is the same fold over the 256-element super-blocks in order (zeroed accumulator, one fused
+/// multiply-add per block), which is what these per-row dots compute. Per block, with S and M the exact integer
+/// sums (`DotScalar.q4_KBlockSums`), d/dmin the weight's F16 scales and d_x the Q8_K block's F32 scale:
+///
+/// - Q6_K: `acc = fma(d·S, d_x, acc)`
+/// - Q4_K: `r = fma(−dmin, M, d·S)` (`_mm256_fnmadd_ps`), then `acc = fma(r, d_x, acc)`
+///
+/// compared with `vec_dot`, which multiplies `d·d_x` first and keeps 8 partial lanes until a final horizontal sum.
+public enum GGMLTiledKQuant {
+    /// The smallest number of activation rows llama.cpp sends to the tiled kernel (`ggml_tiled_min_batch`);
+    /// fewer rows go to `vec_dot` (`DotAVX2.q4_K`, `DotAVX2.q6_K`).
+    public static let batchFloor = 8
+
+    /// Q4_K · Q8_K in the tiled kernel's order (scalar reference).
+    public static func q4_K(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
+        var acc: Float = 0
+        for b in 0..<count / 256 {
+            let wb = w + b * BlockLayout.q4_KBytes, xb = x + b * BlockLayout.q8_KBytes
+            let (s, m) = DotScalar.q4_KBlockSums(wb, xb)
+            acc = q4_KStep(acc, s, m, wb.f16(at: 0), wb.f16(at: 2), xb.loadUnaligned(as: Float.self))
+        }
+        return acc
+    }
+
+    /// Q6_K · Q8_K in the tiled kernel's order (scalar reference).
+    public static func q6_K(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
+        var acc: Float = 0
+        for b in 0..<count / 256 {
+            let wb = w + b * BlockLayout.q6_KBytes, xb = x + b * BlockLayout.q8_KBytes
+            let s = DotScalar.q6_KBlockSum(wb, xb)
+            acc = q6_KStep(acc, s, wb.f16(at: 208), xb.loadUnaligned(as: Float.self))
+        }
+        return acc
+    }
+
+    /// One Q4_K block's contribution: the microkernel's epilogue for integer sums `s`, `m`.
+    @inline(__always)
+    static func q4_KStep(_ acc: Float, _ s: Int32, _ m: Int32, _ d: Float, _ dmin: Float, _ dx: Float) -> Float {
+        let r = (d * Float(s)).addingProduct(-dmin, Float(m))
+        return acc.addingProduct(r, dx)
+    }
+
+    /// One Q6_K block's contribution.
+    @inline(__always)
+    static func q6_KStep(_ acc: Float, _ s: Int32, _ d: Float, _ dx: Float) -> Float {
+        acc.addingProduct(d * Float(s), dx)
+    }
+
+    #if arch(x86_64)
+    /// Q4_K · Q8_K in the tiled kernel's order: the integer sums from `DotAVX2`'s block kernel, reduced per block.
+    public static func q4_KAVX2(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
+        var acc: Float = 0
+        for b in 0..<count / 256 {
+            let wb = w + b * BlockLayout.q4_KBytes, xb = x + b * BlockLayout.q8_KBytes
+            let (products, mins) = DotAVX2.q4_KBlockProducts(wb, xb)
+            acc = q4_KStep(acc, DotAVX2.wrappedSum(products), DotAVX2.wrappedSum(mins),
+                           DotAVX2.half(wb, 0), DotAVX2.half(wb, 2), xb.loadUnaligned(as: Float.self))
+        }
+        return acc
+    }
+
+    /// Q6_K · Q8_K in the tiled kernel's order.
+    public static func q6_KAVX2(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
+        var acc: Float = 0
+        for b in 0..<count / 256 {
+            let wb = w + b * BlockLayout.q6_KBytes, xb = x + b * BlockLayout.q8_KBytes
+            acc = q6_KStep(acc, DotAVX2.wrappedSum(DotAVX2.q6_KBlockProducts(wb, xb)), DotAVX2.half(wb, 208),
+                           xb.loadUnaligned(as: Float.self))
+        }
+        return acc
+    }
+    #endif
+}
