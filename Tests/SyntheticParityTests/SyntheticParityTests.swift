@@ -36,31 +36,21 @@ struct SyntheticParityTests {
     static let tieMargin: Float = 0.1
 
     /// Required cosine per type. The bar is 0.99999 at every position, as for the real SmolLM2 model. Measured
-    /// 1 − cosine (seed 20250601): ~1e-16 for Q8_0, Q4_1, Q5_0 (our kernels follow ggml's accumulation order, so
-    /// the logits are bit-identical up to the cosine's own rounding); ~1e-13 for F32 (summation order only, no
-    /// activation quantization to amplify it); ~1e-7 for F16 and BF16 (activations rounded to 16 bits, different
+    /// 1 − cosine (seed 20250601): ~1e-16 for Q8_0, Q4_1, Q5_0, Q4_0, Q4_K and Q6_K (our kernels follow ggml's
+    /// accumulation order — for Q4_0/Q4_K its repacked 8×8 kernels, for batched Q6_K its tiled kernel — so the
+    /// logits are bit-identical, max |Δ| 0, up to the cosine's own rounding); ~1e-13 for F32 (summation order only,
+    /// no activation quantization to amplify it); ~1e-7 for F16 and BF16 (activations rounded to 16 bits, different
     /// summation order).
-    ///
-    /// Q4_0, Q4_K and Q6_K are not bit-exact yet: on this AVX2 CPU llama.cpp repacks Q4_0 and Q4_K weights into
-    /// 8×8 interleaved layouts whose gemv/gemm sum in another order than `vec_dot`, and it computes batched K-quant
-    /// matmuls with a tiled kernel (Q6_K below). 1 − cosine is ~1e-14 at almost every position, but where such a difference moves an activation across
-    /// an int8 rounding boundary one Q8 code flips and the position drops to ~1e-5 (measured: Q4_0 0.9999833 at one
-    /// position with this seed; Q4_K 0.9999463 at one position with another weight scaling). For these three
-    /// types up to two of the 20 positions may fall to 0.9999 — a bound on isolated code flips, not on drift;
-    /// every other position still has to reach 0.99999.
     static let cases: [SyntheticCase] = [
         SyntheticCase(type: .f32, tiedOutput: false),
         SyntheticCase(type: .f16, tiedOutput: true),
         SyntheticCase(type: .bf16, tiedOutput: false),
         SyntheticCase(type: .q8_0, tiedOutput: true),
-        SyntheticCase(type: .q4_0, tiedOutput: false, maxFlips: 2, flipFloor: 0.9999),
+        SyntheticCase(type: .q4_0, tiedOutput: false),
         SyntheticCase(type: .q4_1, tiedOutput: true),
         SyntheticCase(type: .q5_0, tiedOutput: false),
-        SyntheticCase(type: .q4_K, tiedOutput: true, maxFlips: 2, flipFloor: 0.9999),
-        // Q6_K: for batches of ≥ 8 tokens llama.cpp runs K-quant matmuls through its tiled kernel
-        // (ggml-cpu/tiled), whose float order we do not reproduce yet (one-token decode uses vec_dot, which we
-        // match bit for bit). Measured with this seed: 10 of 20 positions below 0.99999, the lowest 0.99989.
-        SyntheticCase(type: .q6_K, tiedOutput: false, maxFlips: 20, flipFloor: 0.9995),
+        SyntheticCase(type: .q4_K, tiedOutput: true),
+        SyntheticCase(type: .q6_K, tiedOutput: false),
     ]
 
     @Test(arguments: cases)
