@@ -23,15 +23,10 @@ struct ParitySuiteTests {
         ["The capital of France is", Array(repeating: sentence, count: repeats).joined(separator: " "), multilingual]
     }
 
-    /// (model label, prompt index) → what was measured. Prompt 1 is the long prompt, 2 the multilingual one.
-    static let knownFailures: [String: [Int: String]] = [
-        // The K-quant matmuls are bit-exact (the short and multilingual prompts match with max |Δ| 0, and the
-        // synthetic Q4_0/Q4_K/Q6_K models on 469 tokens); this prompt repeats one sentence and is exact up to
-        // position 25, then diverges where the sentence starts again (docs/parity.md, "What is not bit-exact yet").
-        "gemma3": [
-            1: "224-token prefill: min cosine 0.99770, first difference at position 26",
-        ],
-    ]
+    /// (model label, prompt index) → what was measured, for prompts that fail today (none: gemma3's long and
+    /// multilingual prompts became bit-exact once its K-quant matmuls and GELU followed ggml-cpu's arithmetic).
+    /// Prompt 1 is the long prompt, 2 the multilingual one.
+    static let knownFailures: [String: [Int: String]] = [:]
 
     @Test(arguments: SyntheticTensorEncoder.supportedTypes.map(\.name))
     func syntheticModel(_ typeName: String) throws {

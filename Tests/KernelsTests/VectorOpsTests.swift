@@ -28,4 +28,11 @@ import Testing
         #expect(g[1] == HalfFloat.round(VectorOps.geluTanh(1)))  // F16 table semantics
         #expect(abs(VectorOps.geluTanh(1) - 0.8411920) < 1e-6)
     }
+
+    /// ggml-cpu's F16 GELU table entry for x = −1.999 (F16 0xBFFF) is 0xA9D3 (read from the pinned libggml-cpu's
+    /// `ggml_table_gelu_f16`): the one entry where `1 + 0.044715·x·x` must be fused as gcc compiles it.
+    @Test func geluMatchesGGMLTableAtItsFusedMultiplyAddEntry() {
+        let x = HalfFloat.toFloat(0xBFFF)
+        #expect(HalfFloat.fromFloat(VectorOps.geluTanh(x)) == 0xA9D3)
+    }
 }
