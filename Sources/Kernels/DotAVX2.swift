@@ -57,6 +57,12 @@ public enum DotAVX2 {
         unsafeBitCast(v, to: SIMD8<Int32>.self).wrappedSum()
     }
 
+    /// The lane sums of four int32 vectors, (Σa, Σb, Σc, Σd), in one reduction (exact).
+    @inline(__always) static func wrappedSums(_ a: __m256i, _ b: __m256i, _ c: __m256i, _ d: __m256i) -> SIMD4<Int32> {
+        let h = unsafeBitCast(_mm256_hadd_epi32(_mm256_hadd_epi32(a, b), _mm256_hadd_epi32(c, d)), to: SIMD8<Int32>.self)
+        return h.lowHalf &+ h.highHalf
+    }
+
     /// Horizontal sum of 8 lanes as a tree (the ordered `sum()` is a chain of 8 dependent adds).
     @inline(__always) static func hsum(_ v: __m256) -> Float {
         let quad = v.lowHalf + v.highHalf

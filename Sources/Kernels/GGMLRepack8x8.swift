@@ -106,11 +106,15 @@ public enum GGMLRepack8x8 {
             let dx = xb.loadUnaligned(as: Float.self)
             let d = DotAVX2.half(wb, 0) * dx, dmin = DotAVX2.half(wb, 2) * dx
             let (scales, mins) = DotAVX2.q4_KScalesMins(wb)
-            let minLanes = unsafeBitCast(DotAVX2.q4_KMinProducts(xb, mins), to: SIMD8<Int32>.self)
+            let sums = DotAVX2.wrappedSums(
+                DotAVX2.q4_KChunkProducts(wb, xb, 0, scales), DotAVX2.q4_KChunkProducts(wb, xb, 1, scales),
+                DotAVX2.q4_KChunkProducts(wb, xb, 2, scales), DotAVX2.q4_KChunkProducts(wb, xb, 3, scales))
+            // Lanes 0, 1 (128-bit half 0) and 4, 5 (half 1) of the pairwise sums are the 4 pairs' min terms.
+            let minPairs = unsafeBitCast(_mm256_hadd_epi32(DotAVX2.q4_KMinProducts(xb, mins), _mm256_setzero_si256()),
+                                         to: SIMD8<Int32>.self)
             for pair in 0..<4 {
-                let s = DotAVX2.wrappedSum(DotAVX2.q4_KChunkProducts(wb, xb, pair, scales))
-                acc = acc.addingProduct(Float(s), d)
-                accMin = accMin.addingProduct(Float(minLanes[2 * pair] &+ minLanes[2 * pair + 1]), dmin)
+                acc = acc.addingProduct(Float(sums[pair]), d)
+                accMin = accMin.addingProduct(Float(minPairs[pair < 2 ? pair : pair + 2]), dmin)
             }
         }
         return acc - accMin
