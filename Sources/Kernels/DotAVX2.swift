@@ -59,7 +59,8 @@ public enum DotAVX2 {
 
     /// The lane sums of four int32 vectors, (Σa, Σb, Σc, Σd), in one reduction (exact).
     @inline(__always) static func wrappedSums(_ a: __m256i, _ b: __m256i, _ c: __m256i, _ d: __m256i) -> SIMD4<Int32> {
-        let h = unsafeBitCast(_mm256_hadd_epi32(_mm256_hadd_epi32(a, b), _mm256_hadd_epi32(c, d)), to: SIMD8<Int32>.self)
+        let pairs = _mm256_hadd_epi32(_mm256_hadd_epi32(a, b), _mm256_hadd_epi32(c, d))
+        let h = unsafeBitCast(pairs, to: SIMD8<Int32>.self)
         return h.lowHalf &+ h.highHalf
     }
 
@@ -180,7 +181,8 @@ public enum DotAVX2 {
         let sc0 = Int16((packed >> shift) & 0xFF), sc1 = Int16((packed >> (shift + 8)) & 0xFF)
         let p0 = _mm256_maddubs_epi16(_mm256_and_si256(raw, low), load256(xb, 4 + 64 * chunk))
         let p1 = _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(raw, 4), low), load256(xb, 36 + 64 * chunk))
-        return _mm256_add_epi32(_mm256_madd_epi16(p0, _mm256_set1_epi16(sc0)), _mm256_madd_epi16(p1, _mm256_set1_epi16(sc1)))
+        return _mm256_add_epi32(_mm256_madd_epi16(p0, _mm256_set1_epi16(sc0)),
+                                _mm256_madd_epi16(p1, _mm256_set1_epi16(sc1)))
     }
 
     /// Lane s = m_s·(bsum_2s + bsum_2s+1): each min duplicated against the 16 int16 bsums of the Q8_K block.

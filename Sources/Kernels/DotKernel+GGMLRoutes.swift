@@ -43,7 +43,8 @@ extension DotKernel {
     public static func ggmlKernels(for type: GGMLType, rows: Int, path: KernelPath = .simd) -> GGMLKernels? {
         guard let vecDot = kernel(for: type, path: path) else { return nil }
         if GGMLRepack8x8.repacks(type, rows: rows), let gemv = kernel(for: type, route: .repack8x8, path: path) {
-            return GGMLKernels(single: gemv, batched: nil, grouped: kernel(for: type, route: .repack8x8GEMM, path: path))
+            let gemm = kernel(for: type, route: .repack8x8GEMM, path: path)
+            return GGMLKernels(single: gemv, batched: nil, grouped: gemm)
         }
         #if arch(x86_64)
         return GGMLKernels(single: vecDot, batched: kernel(for: type, route: .tiled, path: path), grouped: nil)
