@@ -39,10 +39,15 @@ public struct SamplingParameters: Sendable, Codable, Equatable {
 }
 
 /// Picks tokens: penalties, then top-k, top-p, min-p, temperature, and a seeded draw (or argmax when greedy).
+///
+/// Candidates are ranked by logit, ties by lower token id (a total order, so the ranking does not depend on the
+/// sorting algorithm). The buffers are kept between calls: after the first token, sampling allocates nothing.
 public struct Sampler: Sendable {
     public let parameters: SamplingParameters
     private var rng: SplitMix64
     private var candidates: [(id: Int32, logit: Float)] = []
+    private var probabilities: [Float] = []
+    private var counts: [Int32: Int] = [:]
 
     public init(_ parameters: SamplingParameters) {
         self.parameters = parameters
@@ -63,17 +68,19 @@ public struct Sampler: Sendable {
         let penalised = p.repeatPenalty != 1 || p.frequencyPenalty != 0 || p.presencePenalty != 0
         if p.temperature <= 0 && !penalised { return Sampler.argmax(logits) }
         candidates.removeAll(keepingCapacity: true)
+        candidates.reserveCapacity(logits.count)
         for (i, v) in logits.enumerated() { candidates.append((Int32(i), v)) }
         if penalised { applyPenalties(history) }
         if p.temperature <= 0 {
-            return candidates.max { $0.logit < $1.logit }!.id
+            var best = 0
+            for i in candidates.indices where Self.ranksBefore(candidates[i], candidates[best]) { best = i }
+            return candidates[best].id
         }
-        candidates.sort { $0.logit > $1.logit }
-        if p.topK > 0 && p.topK < candidates.count { candidates.removeSubrange(p.topK...) }
-        var probs = softmax(candidates.map(\.logit), temperature: 1)
+        keepBest(p.topK > 0 ? min(p.topK, candidates.count) : candidates.count)
         if p.topP < 1 {
-            var cum: Float = 0, keep = probs.count
-            for (i, q) in probs.enumerated() { cum += q; if cum >= p.topP { keep = i + 1; break } }
+            fillProbabilities(temperature: 1)
+            var cum: Float = 0, keep = probabilities.count
+            for (i, q) in probabilities.enumerated() { cum += q; if cum >= p.topP { keep = i + 1; break } }
             candidates.removeSubrange(keep...)
         }
         if p.minP > 0, let top = candidates.first?.logit {
@@ -81,16 +88,56 @@ public struct Sampler: Sendable {
             let cut = top + log(p.minP)
             candidates.removeAll { $0.logit < cut }
         }
-        probs = softmax(candidates.map(\.logit), temperature: p.temperature)
+        fillProbabilities(temperature: p.temperature)
         let r = Float(Double(rng.next() >> 11) * 0x1p-53)
         var cum: Float = 0
-        for (i, q) in probs.enumerated() { cum += q; if r < cum { return candidates[i].id } }
+        for (i, q) in probabilities.enumerated() { cum += q; if r < cum { return candidates[i].id } }
         return candidates.last!.id
+    }
+
+    /// Whether `a` ranks before `b`: higher logit, then lower id.
+    @inline(__always)
+    static func ranksBefore(_ a: (id: Int32, logit: Float), _ b: (id: Int32, logit: Float)) -> Bool {
+        a.logit > b.logit || (a.logit == b.logit && a.id < b.id)
+    }
+
+    /// Leaves the `k` best candidates, best first, in place: a heap of the k best (the worst of them at its root)
+    /// over one pass, then a heap sort of those k. O(n log k), no allocation.
+    private mutating func keepBest(_ k: Int) {
+        guard k > 0 else { candidates.removeAll(keepingCapacity: true); return }
+        candidates.withUnsafeMutableBufferPointer { c in
+            // Worst-at-root heap over c[0..<end]: every parent ranks after (is worse than) its children.
+            func siftDown(_ start: Int, _ end: Int) {
+                var i = start
+                while true {
+                    let l = 2 * i + 1, r = l + 1
+                    var worst = i
+                    if l < end && Self.ranksBefore(c[worst], c[l]) { worst = l }
+                    if r < end && Self.ranksBefore(c[worst], c[r]) { worst = r }
+                    if worst == i { return }
+                    c.swapAt(i, worst)
+                    i = worst
+                }
+            }
+            for i in stride(from: k / 2 - 1, through: 0, by: -1) { siftDown(i, k) }
+            for i in k..<c.count where Self.ranksBefore(c[i], c[0]) {
+                c.swapAt(0, i)
+                siftDown(0, k)
+            }
+            // Move the worst remaining to the end of the heap region, repeatedly: best first at the end.
+            var end = k
+            while end > 1 {
+                end -= 1
+                c.swapAt(0, end)
+                siftDown(0, end)
+            }
+        }
+        candidates.removeSubrange(k...)
     }
 
     private mutating func applyPenalties(_ history: [Int32]) {
         let p = parameters
-        var counts: [Int32: Int] = [:]
+        counts.removeAll(keepingCapacity: true)
         for t in history.suffix(p.penaltyLastN) { counts[t, default: 0] += 1 }
         for (t, c) in counts where Int(t) < candidates.count && t >= 0 {
             var l = candidates[Int(t)].logit
@@ -100,11 +147,17 @@ public struct Sampler: Sendable {
         }
     }
 
-    private func softmax(_ logits: [Float], temperature: Float) -> [Float] {
-        guard let m = logits.max() else { return [] }
-        let e = logits.map { exp(($0 - m) / temperature) }
-        let s = e.reduce(0, +)
-        return e.map { $0 / s }
+    /// `probabilities[i]` = softmax of the candidates' logits at `temperature`, in candidate order.
+    private mutating func fillProbabilities(temperature: Float) {
+        probabilities.removeAll(keepingCapacity: true)
+        guard let m = candidates.lazy.map(\.logit).max() else { return }
+        var s: Float = 0
+        for c in candidates {
+            let e = exp((c.logit - m) / temperature)
+            probabilities.append(e)
+            s += e
+        }
+        for i in probabilities.indices { probabilities[i] /= s }
     }
 }
 
