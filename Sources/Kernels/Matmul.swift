@@ -18,7 +18,8 @@ public func matmul(
         activations = UnsafeRawPointer(x)
     } else {
         let buffer = scratch.bytes(count * activationRowBytes)  // count rows of activationRowBytes each
-        let convert = { (t: Int) in
+        // A local function, not a closure value: a stored closure's captures would be boxed on the heap per call.
+        func convert(_ t: Int) {
             quantizeActivationRow(x + t * cols, into: buffer + t * activationRowBytes, cols, kernel.activation)
         }
         if count == 1 { convert(0) } else { pool.parallelFor(count) { tokens in for t in tokens { convert(t) } } }

@@ -69,11 +69,9 @@ public final class ThreadPool: @unchecked Sendable {
         guard count > 0 else { return }
         guard threadCount > 1, count > 1, #available(macOS 15, *), let shared else { return body(0..<count) }
         let threads = threadCount
+        // The body itself is handed to the workers (no wrapping closure), so a call allocates nothing.
         withoutActuallyEscaping(body) { body in
-            unsafeDowncast(shared, to: Shared.self).run { index in
-                let range = ThreadPool.range(index, of: threads, count: count)
-                if !range.isEmpty { body(range) }
-            }
+            unsafeDowncast(shared, to: Shared.self).run(count: count, threads: threads, body)
         }
     }
 }
@@ -88,7 +86,8 @@ private final class Shared: @unchecked Sendable {
     let stopping = Atomic<Bool>(false)
     let condition = NSCondition()
     var sleepers = 0
-    var job: ((Int) -> Void)?
+    var job: ((Range<Int>) -> Void)?
+    var jobCount = 0, jobThreads = 1
     let workers: Int
 
     /// Spin iterations before a worker sleeps: long enough to bridge the gap between two matmuls of a token.
@@ -96,14 +95,17 @@ private final class Shared: @unchecked Sendable {
 
     init(workers: Int) { self.workers = workers }
 
-    func run(_ work: @escaping (Int) -> Void) {
+    /// Runs `work` on `threads` contiguous slices of `0..<count`: slice 0 on the caller, slice i on worker i.
+    func run(count: Int, threads: Int, _ work: @escaping (Range<Int>) -> Void) {
         job = work
+        jobCount = count
+        jobThreads = threads
         pending.store(workers, ordering: .relaxed)
         generation.add(1, ordering: .releasing)
         condition.lock()
         if sleepers > 0 { condition.broadcast() }
         condition.unlock()
-        work(0)
+        perform(0)
         var spins = 0
         while pending.load(ordering: .acquiring) != 0 {
             spins += 1
@@ -129,9 +131,15 @@ private final class Shared: @unchecked Sendable {
             }
             seen = generation.load(ordering: .acquiring)
             if stopping.load(ordering: .acquiring) { return }
-            job?(index)
+            perform(index)
             pending.subtract(1, ordering: .releasing)
         }
+    }
+
+    /// Slice `index` of the current job (written before `generation` was bumped, read after observing it).
+    @inline(__always) func perform(_ index: Int) {
+        let range = ThreadPool.range(index, of: jobThreads, count: jobCount)
+        if !range.isEmpty, let job { job(range) }
     }
 
     func stop() {
