@@ -40,7 +40,9 @@ extension TransformerOps {
     /// `attentionTwoPass`, the arithmetic of llama.cpp without flash attention (its precise configuration).
     /// Not reproduced: ggml's split over threads of single-token decodes that see ≥ 512 cache cells.
     ///
-    /// Shapes and `window` as in `attention`; `scale` multiplies the query.
+    /// Shapes: `q` `[tokens, heads × keyLength]`, `out` `[tokens, heads × valueLength]`; query head h reads key/value
+    /// head h / `group`; positions `start..<start+tokens` must already be in `cache`; `window` limits each query to
+    /// its last `window` positions; `scale` multiplies each `q·k`.
     static func attentionGGMLRounding(q: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, tokens: Int,
                                       start: Int, layer: Int, cache: KVCache, heads: Int, group: Int,
                                       keyLength: Int, valueLength: Int, scale: Float, window: Int? = nil,

@@ -13,33 +13,6 @@ public enum VectorOps {
         for j in 0..<count { y[j] = x[j] * scale }
     }
 
-    /// In-place softmax over `count` logits: subtract the max, exponentiate, divide by the (Double) sum.
-    public static func softmax(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        guard count > 0 else { return }
-        var maximum = -Float.infinity
-        for j in 0..<count { maximum = max(maximum, x[j]) }
-        var sum = 0.0
-        for j in 0..<count {
-            let e = expf(x[j] - maximum)
-            x[j] = e
-            sum += Double(e)
-        }
-        let inverse = Float(1 / sum)
-        for j in 0..<count { x[j] *= inverse }
-    }
-
-    /// SiLU: `x · σ(x) = x / (1 + e^(−x))`. `x` and `y` may alias.
-    public static func silu(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
-        for j in 0..<count { y[j] = x[j] / (1 + expf(-x[j])) }
-    }
-
-    /// SwiGLU gate: `y = silu(gate) · up`, all `count` long. `y` may alias `gate` or `up`.
-    public static func swiglu(
-        gate: UnsafePointer<Float>, up: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int
-    ) {
-        for j in 0..<count { y[j] = gate[j] / (1 + expf(-gate[j])) * up[j] }
-    }
-
     /// GELU, tanh approximation: `0.5·x·(1 + tanh(√(2/π)·x·(1 + 0.044715·x²)))`, with `1 + 0.044715·x·x` as one
     /// fused multiply-add, as gcc compiles ggml-cpu's `ggml_gelu_f32` (which also fills its F16 table). Unfused, the
     /// table entry for x = −1.999 (F16 0xBFFF) differs by one F16 ulp; the other 65 535 entries agree either way.
