@@ -144,11 +144,8 @@ public struct BenchReceiptVerifier: ReceiptKindVerifier {
         return p
     }
 
-    /// Empty, `unknown`, or naming a mock or fake.
-    static func bad(_ s: String) -> Bool {
-        let t = s.trimmingCharacters(in: .whitespaces).lowercased()
-        return t.isEmpty || t.contains("mock") || t.contains("fake") || t == "unknown"
-    }
+    /// Empty, `unknown`, or naming a mock or fake (shared with crossval receipts).
+    static func bad(_ s: String) -> Bool { isPlaceholderIdentity(s) }
 
     /// Equal within `tolerance` (relative), both absent, or both zero; NaN is never close.
     static func close(_ a: Double?, _ b: Double?) -> Bool {

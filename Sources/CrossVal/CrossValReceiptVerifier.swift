@@ -54,10 +54,7 @@ public struct CrossValReceiptVerifier: ReceiptKindVerifier {
 
     private func identityProblems(_ r: CrossValReceipt) -> [String] {
         var p: [String] = []
-        func bad(_ s: String) -> Bool {
-            let t = s.trimmingCharacters(in: .whitespaces).lowercased()
-            return t.isEmpty || t.contains("mock") || t.contains("fake") || t == "unknown"
-        }
+        let bad = isPlaceholderIdentity
         if bad(r.engine.name) || bad(r.engine.version) { p.append("engine identity is empty or a mock") }
         if r.prompts.contains(where: { $0.prefill.status != .skipped }), r.engine.kernels.isEmpty {
             p.append("the engine reports no kernels although it produced logits")

@@ -57,3 +57,10 @@ public struct ReceiptVerifier: Sendable {
         return ReceiptVerdict(kind: kind, problems: problems)
     }
 }
+
+/// Whether an identity string in a receipt (engine name or version, reference commit, paths) is empty, `unknown`,
+/// or names a mock or fake: what both receipt verifiers reject.
+func isPlaceholderIdentity(_ s: String) -> Bool {
+    let t = s.trimmingCharacters(in: .whitespaces).lowercased()
+    return t.isEmpty || t.contains("mock") || t.contains("fake") || t == "unknown"
+}
