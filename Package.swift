@@ -74,13 +74,15 @@ let package = Package(
         ),
         // Fixture lookup shared by the test targets (not shipped).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // Counts heap allocations per thread by interposing malloc in the test binary (not shipped).
+        .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),
         .testTarget(name: "EngineParityTests", dependencies: ["BitNetModels", "BitNetRuntime", "GGUF", "LlamaReference", "TestSupport"]),
         .testTarget(name: "GGUFTests", dependencies: ["GGUF", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "GGUF", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ModelFetcherTests", dependencies: ["ModelFetcher", "TestSupport"]),
         .testTarget(name: "LlamaReferenceTests", dependencies: ["LlamaReference", "TestSupport"]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "GGUF", "TestSupport"]),
-        .testTarget(name: "SyntheticParityTests", dependencies: ["ModelMaker", "BitNetModels", "BitNetRuntime", "GGUF", "LlamaReference", "TestSupport"]),
+        .testTarget(name: "SyntheticParityTests", dependencies: ["ModelMaker", "BitNetModels", "BitNetRuntime", "GGUF", "LlamaReference", "TestSupport", "AllocationCounter"]),
         .testTarget(name: "TokenizerParityTests", dependencies: ["Tokenizers", "GGUF", "LlamaReference", "TestSupport"]),
         .testTarget(name: "BitNetCTests", dependencies: ["BitNetRuntime", "Tokenizers", "TestSupport"]),
         .testTarget(name: "BitNetServerTests", dependencies: ["BitNetServer", "BitNetRuntime", "Tokenizers", "TestSupport"]),

@@ -150,7 +150,7 @@ public final class BitNetLanguageModel: LanguageModel, @unchecked Sendable {
             TransformerOps.attentionGGMLRounding(q: q, out: attn, tokens: n, start: start, layer: l, cache: cache,
                                                  heads: hp.headCount, group: hp.groupSize, keyLength: hp.keyLength,
                                                  valueLength: hp.valueLength, scale: 1 / Float(hp.keyLength).squareRoot(),
-                                                 pool: ctx.pool)
+                                                 pool: ctx.pool, scratch: ctx.scratch)
             normRows(attn, b.attnSubNorm, n, oW, attn)
             project(b.wo, attn, n, xn, ctx)
             TransformerOps.add(x, xn, n: n * d)

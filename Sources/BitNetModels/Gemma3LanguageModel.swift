@@ -187,7 +187,7 @@ public final class Gemma3LanguageModel: LanguageModel, @unchecked Sendable {
             TransformerOps.attentionGGMLRounding(q: q, out: attn, tokens: n, start: start, layer: l, cache: cache,
                                                  heads: hp.headCount, group: hp.groupSize, keyLength: hp.keyLength,
                                                  valueLength: hp.valueLength, scale: 1,
-                                                 window: sliding ? gemma.slidingWindow : nil, pool: pool)
+                                                 window: sliding ? gemma.slidingWindow : nil, pool: pool, scratch: scratch)
             matmul(b.wo, input: attn, count: n, output: xn, pool: pool, scratch: scratch)
             TransformerOps.rmsNormRows(xn, weight: b.postAttnNorm, eps: eps, into: xn, rows: n, width: d)
             TransformerOps.add(x, xn, n: n * d)

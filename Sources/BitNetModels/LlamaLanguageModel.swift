@@ -91,7 +91,7 @@ public final class LlamaLanguageModel: LanguageModel, @unchecked Sendable {
             TransformerOps.attentionGGMLRounding(q: q, out: attn, tokens: n, start: start, layer: l, cache: cache,
                                                  heads: hp.headCount, group: hp.groupSize, keyLength: hp.keyLength,
                                                  valueLength: hp.valueLength, scale: 1 / Float(hp.keyLength).squareRoot(),
-                                                 pool: pool)
+                                                 pool: pool, scratch: scratch)
             matmul(b.wo, input: attn, count: n, output: xn, pool: pool, scratch: scratch)
             TransformerOps.add(x, xn, n: n * d)
 

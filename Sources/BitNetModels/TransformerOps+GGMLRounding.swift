@@ -46,58 +46,20 @@ extension TransformerOps {
     static func attentionGGMLRounding(q: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, tokens: Int,
                                       start: Int, layer: Int, cache: KVCache, heads: Int, group: Int,
                                       keyLength: Int, valueLength: Int, scale: Float, window: Int? = nil,
-                                      pool: ThreadPool) {
+                                      pool: ThreadPool, scratch: KernelScratch) {
         if cache.type == .f32 {
             return attentionTwoPass(q: q, out: out, tokens: tokens, start: start, layer: layer, cache: cache,
                                     heads: heads, group: group, keyLength: keyLength, valueLength: valueLength,
-                                    scale: scale, window: window, pool: pool)
+                                    scale: scale, window: window, pool: pool, scratch: scratch)
         }
         if tokens >= ggmlTiledAttentionMinimumQueries {
             return attentionGGMLTiled(q: q, out: out, tokens: tokens, start: start, layer: layer, cache: cache,
                                       heads: heads, group: group, keyLength: keyLength, valueLength: valueLength,
                                       scale: scale, window: window, pool: pool)
         }
-        let qWidth = heads * keyLength, oWidth = heads * valueLength
-        pool.parallelFor(tokens * heads) { items in
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: keyLength) { queryBuffer in
-                let qs = queryBuffer.baseAddress!
-                for item in items {
-                    let t = item / heads, h = item % heads, kvh = h / group
-                    let pos = start + t
-                    let first = window.map { max(0, pos - $0 + 1) } ?? 0
-                    let qh = q + t * qWidth + h * keyLength
-                    let o = out + t * oWidth + h * valueLength
-                    // ggml rounds the unscaled query to F16 and scales each dot product (which differs from
-                    // scaling first where the scaled value would be an F16 subnormal).
-                    qs.update(from: qh, count: keyLength)
-                    HalfVectorOps.roundToHalf(qs, count: keyLength)
-                    o.update(repeating: 0, count: valueLength)
-                    var sum: Float = 0, maxScore = -Float.infinity
-                    // Positions first...pos are filled in the cache (caller stored them before calling).
-                    for p in first...pos {
-                        let s = cache.keyDot(layer: layer, position: p, offset: kvh * keyLength, qs, count: keyLength)
-                            * scale
-                        var weight: Float = 1, rescaleForSum: Float = 1
-                        if s > maxScore {
-                            let rescale = expf(maxScore - s)  // 0 for the first position
-                            maxScore = s
-                            for i in 0..<valueLength { o[i] *= rescale }
-                            HalfVectorOps.roundToHalf(o, count: valueLength)
-                            rescaleForSum = rescale
-                        } else {
-                            weight = expf(s - maxScore)
-                        }
-                        cache.addScaledValue(layer: layer, position: p, offset: kvh * valueLength, weight: weight,
-                                             into: o, count: valueLength)
-                        HalfVectorOps.roundToHalf(o, count: valueLength)
-                        // ggml's `S = S*ms + vs`, which gcc contracts into one fused multiply-add.
-                        sum = weight.addingProduct(sum, rescaleForSum)
-                    }
-                    let inverse = 1 / sum
-                    for i in 0..<valueLength { o[i] *= inverse }
-                }
-            }
-        }
+        pool.parallelFor(tokens * heads, OneChunkAttention(
+            q: q, out: out, tokens: tokens, start: start, layer: layer, cache: cache, heads: heads, group: group,
+            keyLength: keyLength, valueLength: valueLength, scale: scale, window: window))
     }
 
     /// ggml-cpu's tiled flash attention, which llama.cpp runs for batches of ≥ 64 queries: the cache is taken in
@@ -233,44 +195,112 @@ extension TransformerOps {
     /// multiple of 32 positions (its padding) and that the tokens form one micro-batch.
     static func attentionTwoPass(q: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, tokens: Int, start: Int,
                                  layer: Int, cache: KVCache, heads: Int, group: Int, keyLength: Int,
-                                 valueLength: Int, scale: Float, window: Int?, pool: ThreadPool) {
+                                 valueLength: Int, scale: Float, window: Int?, pool: ThreadPool,
+                                 scratch: KernelScratch) {
+        // Per thread: scores for cache positions 0..<span (span: whole 8-lane groups) and 32 lanes of value sums.
+        let span = (start + tokens + 7) / 8 * 8, perThread = span + 32 * valueLength
+        let buffer = scratch.bytes(4 * perThread * pool.threadCount).assumingMemoryBound(to: Float.self)
+        pool.parallelFor(tokens * heads, TwoPassAttention(
+            q: q, out: out, tokens: tokens, start: start, layer: layer, cache: cache, heads: heads, group: group,
+            keyLength: keyLength, valueLength: valueLength, scale: scale, window: window, scratch: buffer,
+            scratchPerThread: perThread))
+    }
+}
+
+/// One decode or short-batch attention call as `ParallelWork` (no allocation per call): items are (token, head)
+/// pairs, `item = token × heads + head`.
+struct OneChunkAttention: ParallelWork {
+    let q: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, tokens: Int, start: Int, layer: Int
+    let cache: KVCache, heads: Int, group: Int, keyLength: Int, valueLength: Int, scale: Float, window: Int?
+
+    /// ggml's `one_chunk` flash attention for items `items` (see `TransformerOps.attentionGGMLRounding`).
+    func run(_ items: Range<Int>, thread: Int) {
+        let qWidth = heads * keyLength, oWidth = heads * valueLength
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: keyLength) { queryBuffer in
+            let qs = queryBuffer.baseAddress!
+            for item in items {
+                let t = item / heads, h = item % heads, kvh = h / group
+                let pos = start + t
+                let first = window.map { max(0, pos - $0 + 1) } ?? 0
+                let qh = q + t * qWidth + h * keyLength
+                let o = out + t * oWidth + h * valueLength
+                // ggml rounds the unscaled query to F16 and scales each dot product (which differs from
+                // scaling first where the scaled value would be an F16 subnormal).
+                qs.update(from: qh, count: keyLength)
+                HalfVectorOps.roundToHalf(qs, count: keyLength)
+                o.update(repeating: 0, count: valueLength)
+                var sum: Float = 0, maxScore = -Float.infinity
+                // Positions first...pos are filled in the cache (caller stored them before calling).
+                for p in first...pos {
+                    let s = cache.keyDot(layer: layer, position: p, offset: kvh * keyLength, qs, count: keyLength)
+                        * scale
+                    var weight: Float = 1, rescaleForSum: Float = 1
+                    if s > maxScore {
+                        let rescale = expf(maxScore - s)  // 0 for the first position
+                        maxScore = s
+                        for i in 0..<valueLength { o[i] *= rescale }
+                        HalfVectorOps.roundToHalf(o, count: valueLength)
+                        rescaleForSum = rescale
+                    } else {
+                        weight = expf(s - maxScore)
+                    }
+                    cache.addScaledValue(layer: layer, position: p, offset: kvh * valueLength, weight: weight,
+                                         into: o, count: valueLength)
+                    HalfVectorOps.roundToHalf(o, count: valueLength)
+                    // ggml's `S = S*ms + vs`, which gcc contracts into one fused multiply-add.
+                    sum = weight.addingProduct(sum, rescaleForSum)
+                }
+                let inverse = 1 / sum
+                for i in 0..<valueLength { o[i] *= inverse }
+            }
+        }
+    }
+}
+
+/// `TransformerOps.attentionTwoPass`'s work as `ParallelWork`: items are (token, head) pairs.
+struct TwoPassAttention: ParallelWork {
+    let q: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, tokens: Int, start: Int, layer: Int
+    let cache: KVCache, heads: Int, group: Int, keyLength: Int, valueLength: Int, scale: Float, window: Int?
+    /// `scratchPerThread` floats per pool thread (scores, then value-sum lanes).
+    let scratch: UnsafeMutablePointer<Float>, scratchPerThread: Int
+
+    /// Scores, softmax and value sums for items `items` (see `TransformerOps.attentionTwoPass`).
+    func run(_ items: Range<Int>, thread: Int) {
         let qWidth = heads * keyLength, oWidth = heads * valueLength
         let batched = tokens >= 2
         let lanes = batched ? 8 : 32
         // Scores for cache positions 0..<span (masked ones −∞), span rounded up to whole 8-lane groups.
         let span = (start + tokens + 7) / 8 * 8
-        pool.parallelFor(tokens * heads) { items in
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: span + lanes * valueLength) { buffer in
-                let scores = buffer.baseAddress!, partial = scores + span
-                for item in items {
-                    let t = item / heads, h = item % heads, kvh = h / group
-                    let pos = start + t
-                    let first = window.map { max(0, pos - $0 + 1) } ?? 0
-                    let qh = q + t * qWidth + h * keyLength
-                    let o = out + t * oWidth + h * valueLength
-                    scores.update(repeating: -.infinity, count: span)
-                    // Positions first...pos are filled in the cache (caller stored them before calling); pos < span.
-                    for p in first...pos {
-                        let k = cache.keyRowF32(layer: layer, position: p, offset: kvh * keyLength)
-                        scores[p] = GGMLMath.dotVec(k, qh, count: keyLength) * scale
+        do {
+            let scores = scratch + thread * scratchPerThread, partial = scores + span
+            for item in items {
+                let t = item / heads, h = item % heads, kvh = h / group
+                let pos = start + t
+                let first = window.map { max(0, pos - $0 + 1) } ?? 0
+                let qh = q + t * qWidth + h * keyLength
+                let o = out + t * oWidth + h * valueLength
+                scores.update(repeating: -.infinity, count: span)
+                // Positions first...pos are filled in the cache (caller stored them before calling); pos < span.
+                for p in first...pos {
+                    let k = cache.keyRowF32(layer: layer, position: p, offset: kvh * keyLength)
+                    scores[p] = GGMLMath.dotVec(k, qh, count: keyLength) * scale
+                }
+                GGMLMath.softmax(scores, count: span)
+                // Value sums: position p accumulates into lane p % lanes (tinyBLAS: 8 lanes; vec_dot: 4 × 8).
+                partial.update(repeating: 0, count: lanes * valueLength)
+                for p in first...pos {
+                    let v = cache.valueRowF32(layer: layer, position: p, offset: kvh * valueLength)
+                    let w = scores[p], acc = partial + (p % lanes) * valueLength
+                    for d in 0..<valueLength { acc[d] = acc[d].addingProduct(v[d], w) }
+                }
+                for d in 0..<valueLength {
+                    func lanes8(_ base: Int) -> SIMD8<Float> {
+                        var v = SIMD8<Float>()
+                        for l in 0..<8 { v[l] = partial[(base + l) * valueLength + d] }
+                        return v
                     }
-                    GGMLMath.softmax(scores, count: span)
-                    // Value sums: position p accumulates into lane p % lanes (tinyBLAS: 8 lanes; vec_dot: 4 × 8).
-                    partial.update(repeating: 0, count: lanes * valueLength)
-                    for p in first...pos {
-                        let v = cache.valueRowF32(layer: layer, position: p, offset: kvh * valueLength)
-                        let w = scores[p], acc = partial + (p % lanes) * valueLength
-                        for d in 0..<valueLength { acc[d] = acc[d].addingProduct(v[d], w) }
-                    }
-                    for d in 0..<valueLength {
-                        func lanes8(_ base: Int) -> SIMD8<Float> {
-                            var v = SIMD8<Float>()
-                            for l in 0..<8 { v[l] = partial[(base + l) * valueLength + d] }
-                            return v
-                        }
-                        o[d] = batched ? GGMLMath.sumLanes(lanes8(0))
-                                       : GGMLMath.reduce(lanes8(0), lanes8(8), lanes8(16), lanes8(24))
-                    }
+                    o[d] = batched ? GGMLMath.sumLanes(lanes8(0))
+                                   : GGMLMath.reduce(lanes8(0), lanes8(8), lanes8(16), lanes8(24))
                 }
             }
         }

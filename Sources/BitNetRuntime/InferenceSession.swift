@@ -42,6 +42,7 @@ public final class InferenceSession {
         self.options = options
         cache = model.makeCache(capacity: n, type: options.kvCacheType)
         context = ComputeContext(threads: options.threads)
+        tokens.reserveCapacity(n)  // the cache holds at most n tokens, so appending never reallocates
     }
 
     /// Context length in tokens.
@@ -78,7 +79,7 @@ public final class InferenceSession {
 
     /// Evaluates one token after the cached ones and returns its logits (`vocabSize` floats) as a view into the
     /// session's own buffer, valid until the next `evaluate` or `decode`. The decode loop's form of `evaluate`:
-    /// nothing is allocated or copied (once `tokens` has grown its capacity).
+    /// nothing is allocated or copied.
     /// - Throws: `EngineError.model` (context overflow, bad token id).
     public func decode(_ token: Int32) throws(EngineError) -> UnsafeBufferPointer<Float> {
         guard cache.length < cache.capacity else {

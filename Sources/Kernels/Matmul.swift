@@ -51,26 +51,8 @@ public func matmul(
         return
     }
     // Row tiles keep a few weight rows in L1 while every activation row streams past them.
-    let tile = count == 1 ? rows : 16
-    pool.parallelFor(rows) { range in
-        var start = range.lowerBound
-        while start < range.upperBound {
-            let end = min(start + tile, range.upperBound)
-            for t in 0..<count {
-                let rowKernel = w.kernel(forRow: t, of: count), dot = rowKernel.dot, rowsDot = rowKernel.rows
-                let a = activations + t * activationRowBytes
-                let out = y + t * rows
-                // start..<end ⊂ 0..<rows and t < count: weight rows start..<end and activation row t are inside
-                // their checked buffers, and out[start..<end] inside y's row t.
-                if let rowsDot {
-                    rowsDot(weights + start * weightRowBytes, weightRowBytes, a, cols, out + start, end - start)
-                } else {
-                    for r in start..<end { out[r] = dot(weights + r * weightRowBytes, a, cols) }
-                }
-            }
-            start = end
-        }
-    }
+    pool.parallelFor(rows, RowTiles(w: w, activations: activations, activationRowBytes: activationRowBytes,
+                                    count: count, y: y, tile: count == 1 ? rows : 16))
     // I2_S rows carry no scale: the tensor's one scale multiplies every output (y holds count × rows floats).
     if let scale = w.tensorScale { for i in 0..<count * rows { y[i] *= scale } }
     scratch.record(kernel)
@@ -90,5 +72,37 @@ func quantizeActivationRow(
     case .q8_1: ActivationQuantizer.quantizeQ8_1(x, into: out, count: cols)
     case .q8_K: ActivationQuantizer.quantizeQ8_K(x, into: out, count: cols)
     case .i8: ActivationQuantizer.quantizeI8(x, into: out, count: cols)
+    }
+}
+
+/// `matmul`'s per-thread work on the vec_dot kernels: weight rows in tiles of `tile`, every activation row against
+/// each tile (a `ParallelWork` value, so a decode step's matmuls allocate nothing).
+struct RowTiles: ParallelWork {
+    let w: WeightMatrix
+    let activations: UnsafeRawPointer
+    let activationRowBytes: Int
+    let count: Int
+    let y: UnsafeMutablePointer<Float>
+    let tile: Int
+
+    func run(_ range: Range<Int>, thread: Int) {
+        let weights = w.data, weightRowBytes = w.rowBytes, cols = w.cols, rows = w.rows
+        var start = range.lowerBound
+        while start < range.upperBound {
+            let end = min(start + tile, range.upperBound)
+            for t in 0..<count {
+                let rowKernel = w.kernel(forRow: t, of: count), dot = rowKernel.dot, rowsDot = rowKernel.rows
+                let a = activations + t * activationRowBytes
+                let out = y + t * rows
+                // start..<end ⊂ 0..<rows and t < count: weight rows start..<end and activation row t are inside
+                // their checked buffers, and out[start..<end] inside y's row t.
+                if let rowsDot {
+                    rowsDot(weights + start * weightRowBytes, weightRowBytes, a, cols, out + start, end - start)
+                } else {
+                    for r in start..<end { out[r] = dot(weights + r * weightRowBytes, a, cols) }
+                }
+            }
+            start = end
+        }
     }
 }

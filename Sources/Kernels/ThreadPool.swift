@@ -6,7 +6,7 @@ import Synchronization
 /// Built for the decode loop, which calls it a few hundred times per token: the caller publishes a job by bumping
 /// an atomic generation counter, workers that are spinning pick it up within nanoseconds, workers that have been
 /// idle longer sleep on a condition variable and are woken only when they are asleep. The calling thread runs the
-/// first range itself, then spins until the others finish. No allocation happens per call.
+/// first range itself, then spins until the others finish. A call with a `ParallelWork` value allocates nothing.
 ///
 /// On macOS before 15 (no `Synchronization.Atomic`) the pool runs everything on the calling thread.
 public final class ThreadPool: @unchecked Sendable {
@@ -65,15 +65,58 @@ public final class ThreadPool: @unchecked Sendable {
 
     /// Runs `body` over `0..<count` split into `threadCount` contiguous ranges, one per thread (empty ranges are
     /// skipped), and returns when all have finished. `body` must not call `parallelFor` on the same pool.
+    ///
+    /// Handing a non-escaping closure to other threads costs one small heap block per call (the box Swift's
+    /// `withoutActuallyEscaping` checks for escapes); loops that must not allocate (decode) pass a `ParallelWork`
+    /// value instead.
     public func parallelFor(_ count: Int, _ body: (Range<Int>) -> Void) {
         guard count > 0 else { return }
-        guard threadCount > 1, count > 1, #available(macOS 15, *), let shared else { return body(0..<count) }
-        let threads = threadCount
-        // The body itself is handed to the workers (no wrapping closure), so a call allocates nothing.
-        withoutActuallyEscaping(body) { body in
-            unsafeDowncast(shared, to: Shared.self).run(count: count, threads: threads, body)
+        guard threadCount > 1, count > 1 else { return body(0..<count) }
+        withoutActuallyEscaping(body) { body in parallelFor(count, ClosureWork(body: body)) }
+    }
+
+    /// A closure as `ParallelWork` (a struct field keeps the closure's own representation, where storing it as a
+    /// generic value would wrap it in a reabstraction thunk, a second allocation).
+    struct ClosureWork: ParallelWork {
+        let body: (Range<Int>) -> Void
+        func run(_ range: Range<Int>, thread: Int) { body(range) }
+    }
+
+    /// Runs `work.run` over `0..<count` like `parallelFor(_:_:)`, without allocating: the workers read `work`
+    /// through a pointer to the caller's stack, and the function that calls it captures nothing once the compiler
+    /// has specialised this method for `Work` (it is inlinable for that reason).
+    @inlinable
+    public func parallelFor<Work: ParallelWork>(_ count: Int, _ work: Work) {
+        guard count > 0 else { return }
+        guard threadCount > 1, count > 1 else { return work.run(0..<count, thread: 0) }
+        withUnsafePointer(to: work) { pointer in
+            dispatch(count, UnsafeRawPointer(pointer)) { context, range, thread in
+                context.assumingMemoryBound(to: Work.self).pointee.run(range, thread: thread)
+            }
         }
     }
+
+    /// Publishes one job: `invoke(context, range)` for each thread's range of `0..<count`; returns when all ran.
+    /// `context` must stay valid until then (the callers pass a pointer to their stack).
+    @usableFromInline
+    func dispatch(_ count: Int, _ context: UnsafeRawPointer, _ invoke: @escaping Invoke) {
+        guard #available(macOS 15, *), let shared else { return invoke(context, 0..<count, 0) }
+        unsafeDowncast(shared, to: Shared.self).run(count: count, threads: threadCount, context: context, invoke)
+    }
+
+    /// A job's entry point: the caller's context pointer, one thread's range and that thread's index.
+    @usableFromInline
+    typealias Invoke = (UnsafeRawPointer, Range<Int>, Int) -> Void
+}
+
+/// A unit of work for `ThreadPool.parallelFor(_:_:)`: a value (usually a struct of pointers and sizes) whose
+/// `run` handles one contiguous range of the indices. Unlike a closure it reaches the worker threads without a
+/// heap allocation, which is what the decode loop needs.
+public protocol ParallelWork {
+    /// Handles indices `range` on thread `thread` (0 is the caller, 1..<threadCount the workers; each thread runs
+    /// at most one range per call, so `thread` can index per-thread scratch memory). Called concurrently for
+    /// disjoint ranges.
+    func run(_ range: Range<Int>, thread: Int)
 }
 
 @available(macOS 15, *)
@@ -86,7 +129,8 @@ private final class Shared: @unchecked Sendable {
     let stopping = Atomic<Bool>(false)
     let condition = NSCondition()
     var sleepers = 0
-    var job: ((Range<Int>) -> Void)?
+    var job: ThreadPool.Invoke?
+    var jobContext: UnsafeRawPointer?
     var jobCount = 0, jobThreads = 1
     let workers: Int
 
@@ -96,8 +140,9 @@ private final class Shared: @unchecked Sendable {
     init(workers: Int) { self.workers = workers }
 
     /// Runs `work` on `threads` contiguous slices of `0..<count`: slice 0 on the caller, slice i on worker i.
-    func run(count: Int, threads: Int, _ work: @escaping (Range<Int>) -> Void) {
+    func run(count: Int, threads: Int, context: UnsafeRawPointer, _ work: @escaping ThreadPool.Invoke) {
         job = work
+        jobContext = context
         jobCount = count
         jobThreads = threads
         pending.store(workers, ordering: .relaxed)
@@ -112,6 +157,7 @@ private final class Shared: @unchecked Sendable {
             if spins < Shared.spinLimit { spinHint() } else { sched_yield() }
         }
         job = nil
+        jobContext = nil
     }
 
     func workerLoop(index: Int) {
@@ -139,7 +185,7 @@ private final class Shared: @unchecked Sendable {
     /// Slice `index` of the current job (written before `generation` was bumped, read after observing it).
     @inline(__always) func perform(_ index: Int) {
         let range = ThreadPool.range(index, of: jobThreads, count: jobCount)
-        if !range.isEmpty, let job { job(range) }
+        if !range.isEmpty, let job, let jobContext { job(jobContext, range, index) }
     }
 
     func stop() {

@@ -19,6 +19,23 @@ import Testing
         #expect(hits == expected)
     }
 
+    /// Adds 1 to every element of its range (ranges are disjoint, so threads write disjoint elements).
+    struct Increment: ParallelWork {
+        let base: UnsafeMutablePointer<Int>
+        func run(_ range: Range<Int>, thread: Int) { for i in range { base[i] += 1 } }
+    }
+
+    @Test(arguments: [1, 2, 3])
+    func parallelWorkRunsEveryIndexExactlyOnce(threads: Int) {
+        let pool = ThreadPool(threadCount: threads)
+        var hits = [Int](repeating: 0, count: 1000)
+        hits.withUnsafeMutableBufferPointer { buffer in
+            for call in 0..<500 { pool.parallelFor(1 + call % 1000, Increment(base: buffer.baseAddress!)) }
+        }
+        let expected = (0..<1000).map { i in (0..<500).filter { 1 + $0 % 1000 > i }.count }
+        #expect(hits == expected)
+    }
+
     @Test func rangesPartitionTheCount() {
         for threads in 1...4 {
             for count in [0, 1, 5, 576, 1537] {
