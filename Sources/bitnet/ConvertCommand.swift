@@ -3,12 +3,19 @@ import Foundation
 import GGUF
 import ModelMaker
 
-/// `bitnet convert`: rewrites a model's ternary matrices in another ternary format, keeping their values.
+/// `bitnet convert`: rewrites a model's ternary matrices in another ternary format, keeping their values, or
+/// requantizes every matrix into a 32-element block format (Q8_0, Q4_0, Q4_1).
 struct ConvertCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "convert",
-        abstract: "Convert a model's ternary matrices between TQ1_0, TQ2_0 and I2_S without changing their values.",
+        abstract: "Convert ternary matrices between TQ1_0, TQ2_0 and I2_S, or requantize a model to Q8_0/Q4_0/Q4_1.",
         discussion: """
+            --to q8_0, q4_0 or q4_1: every matrix whose rows are whole 32-element blocks is dequantized and \
+            quantized again with llama.cpp's reference quantizer for the target (as llama-quantize \
+            --allow-requantize does; from an already-quantized model this adds the target's rounding to the \
+            original's); one-dimensional tensors are copied. Used to make a Q8_0 copy of a model for benchmarks.
+
+            --to tq1_0, tq2_0 or i2_s: \
             Every TQ1_0/TQ2_0/I2_S tensor, and every F32/F16 BitNet projection (blk.N.attn_q/k/v/output.weight, \
             blk.N.ffn_gate/up/down.weight), is written in --to with the same ternary codes and scales; everything \
             else is copied, and general.file_type is set to the target's. Refused (exit 1, no output written): \
@@ -20,7 +27,7 @@ struct ConvertCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "Target format: tq1_0, tq2_0 or i2_s.")
+    @Option(help: "Target format: tq1_0, tq2_0 or i2_s (ternary), or q8_0, q4_0, q4_1 (requantize).")
     var to: String
 
     @Flag(name: .customLong("round-scales"), help: "Allow rounding an F32 tensor scale to F16 for TQ1_0/TQ2_0 targets.")
@@ -39,6 +46,17 @@ struct ConvertCommand: ParsableCommand {
 
     func run() throws {
         let log = global.bootstrapLogging()
+        if let target = ModelRequantizer.target(named: to) {
+            guard arch == nil, !roundScales else {
+                throw ValidationError("--arch and --round-scales apply to ternary targets only, not \(to).")
+            }
+            let requantizer = try ModelRequantizer(target: target)
+            log.debug("requantizing \(input) to \(target.name)")
+            let s = try requantizer.convert(input: input, output: output)
+            let size = (try? FileManager.default.attributesOfItem(atPath: output)[.size] as? Int) ?? 0
+            print("wrote \(output): \(s.requantized) matrices as \(target.name), \(s.copied) tensors copied, \(size) bytes")
+            return
+        }
         let converter = try TernaryModelConverter(target: try TernaryModelConverter.target(named: to), roundScales: roundScales,
                                                   architecture: arch)
         log.debug("converting \(input) to \(converter.target.name)")
