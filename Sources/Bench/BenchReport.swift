@@ -19,8 +19,12 @@ public struct BenchReport: Sendable, Codable {
     /// Wall seconds of llama.cpp's `llama_model_load_from_file` on the same file through the bridge (mapping,
     /// tensor setup and vocabulary), measured right after ours when the reference runs.
     public var referenceLoadSeconds: Double? = nil
-    /// Peak resident set size of this process after the tests (before the bandwidth buffer is allocated).
+    /// Peak resident set size of this process after the tests (before the bandwidth buffer is allocated, and
+    /// before llama.cpp's load through the bridge, whose mapping would count too).
     public let peakResidentBytes: Int
+    /// Bytes of the model file and of our session's KV cache (its capacity × bytes per position): the issue's
+    /// RSS budget is their sum + 10 %.
+    public var fileBytes = 0, kvCacheBytes = 0
     /// What a decode step reads (the basis of the `GB/s` column).
     public let traffic: DecodeTraffic
     /// The read bandwidth measured in the same run at the same thread count (the basis of `% of bound`).

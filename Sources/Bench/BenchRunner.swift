@@ -47,7 +47,6 @@ public struct BenchRunner {
         let engine: Engine
         do { engine = try Engine(path: c.modelPath) } catch { throw .model(error.description) }
         let loadSeconds = Self.seconds(since: loadStart)
-        let referenceLoadSeconds = c.referenceBinary == nil ? nil : try Self.referenceLoadSeconds(c.modelPath)
         var options = SessionOptions()
         options.threads = c.threads
         options.batchSize = max(512, c.promptTokens)  // one batch, as llama-bench's pp (n_ubatch 512 for pp512)
@@ -84,7 +83,10 @@ public struct BenchRunner {
             tests.append(BenchTestResult(test: name, promptTokens: prompt, generateTokens: generate,
                                          runNanoseconds: ours, referenceRunNanoseconds: reference == nil ? nil : theirs))
         }
-        let peakResident = ProcessMemory.peakResidentBytes()  // before the bandwidth buffer raises the high-water mark
+        // Before the bandwidth buffer and llama.cpp's own mapping of the file raise the high-water mark.
+        let peakResident = ProcessMemory.peakResidentBytes()
+        // The file's pages are in the page cache for both loads by now (our tests read every weight).
+        let referenceLoadSeconds = c.referenceBinary == nil ? nil : try Self.referenceLoadSeconds(c.modelPath)
         var bandwidth: MemoryBandwidth?
         if c.measureBandwidth, c.generateTokens > 0 {
             progress("memory: measuring read bandwidth with \(c.threads) thread(s)")
@@ -97,7 +99,7 @@ public struct BenchRunner {
                                     valueLength: hp.valueLength, kvElementBytes: kvCache == "f32" ? 4 : 2)
         let ourModel = [hp.architecture, Self.parameterLabel(file.parameterCount), Self.dominantType(file)]
             .joined(separator: " ")
-        return BenchReport(
+        var report = BenchReport(
             model: referenceIdentity?.modelType ?? ourModel, modelPath: c.modelPath, architecture: hp.architecture,
             sizeBytes: file.tensors.reduce(0) { $0 + $1.byteCount }, parameters: file.parameterCount, backend: "CPU",
             threads: c.threads, promptTokens: c.promptTokens, generateTokens: c.generateTokens,
@@ -105,6 +107,9 @@ public struct BenchRunner {
             tests: tests.map { $0.withTraffic(traffic, bandwidth: bandwidth) }, kernels: session.executedKernels,
             loadSeconds: loadSeconds, referenceLoadSeconds: referenceLoadSeconds, peakResidentBytes: peakResident,
             traffic: traffic, bandwidth: bandwidth, reference: referenceIdentity)
+        report.fileBytes = (try? FileManager.default.attributesOfItem(atPath: c.modelPath)[.size] as? Int) ?? 0
+        report.kvCacheBytes = session.contextLength * traffic.kvBytesPerPosition
+        return report
     }
 
     /// llama.cpp's model load time through the in-process bridge: `llama_model_load_from_file` (the shim library is

@@ -43,7 +43,9 @@ public enum BenchTable {
             + (report.reference.map { "; llama.cpp build \($0.build)" } ?? "")]
         lines.append(String(format: "load: %.3f s", report.loadSeconds)
             + (report.referenceLoadSeconds.map { String(format: " (llama.cpp %.3f s)", $0) } ?? "")
-            + String(format: "; peak RSS: %.1f MiB", Double(report.peakResidentBytes) / 1_048_576))
+            + String(format: "; peak RSS: %.1f MiB", Double(report.peakResidentBytes) / 1_048_576)
+            + String(format: "; file + KV cache + 10 %%: %.1f MiB",
+                     Double(report.fileBytes + report.kvCacheBytes) * 1.1 / 1_048_576))
         if let b = report.bandwidth {
             lines.append(String(format: "memory read bandwidth: %.2f GB/s (%d thread(s), best of %d passes over %d MiB)",
                                 b.gigabytesPerSecond, b.threads, b.passes, b.bufferBytes >> 20))

@@ -108,6 +108,8 @@ public struct BenchReceipt: Codable, Sendable, Equatable, DigestCarrying {
         public var referenceLoadSeconds: Double?
         /// Peak resident set size of the bench process (getrusage `ru_maxrss`) after the tests.
         public var peakRssBytes: Int
+        /// Our session's KV cache capacity in bytes (positions × bytes per position).
+        public var kvCacheBytes: Int?
         /// Weight bytes read per decoded token (the tied embedding once, as the output matrix).
         public var weightBytesPerToken: Int
         /// KV cache bytes read per attended position per token.
@@ -120,7 +122,8 @@ public struct BenchReceipt: Codable, Sendable, Equatable, DigestCarrying {
 
         public init(loadSeconds: Double, peakRssBytes: Int, weightBytesPerToken: Int, kvBytesPerPosition: Int,
                     readBandwidthGbPerS: Double?, bandwidthThreads: Int?, bandwidthBufferBytes: Int?,
-                    bandwidthPasses: Int?, referenceLoadSeconds: Double? = nil) {
+                    bandwidthPasses: Int?, referenceLoadSeconds: Double? = nil, kvCacheBytes: Int? = nil) {
+            self.kvCacheBytes = kvCacheBytes
             self.loadSeconds = loadSeconds
             self.referenceLoadSeconds = referenceLoadSeconds
             self.peakRssBytes = peakRssBytes

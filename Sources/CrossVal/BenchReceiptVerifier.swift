@@ -75,6 +75,7 @@ public struct BenchReceiptVerifier: ReceiptKindVerifier {
             p.append("memory.reference_load_seconds \(r) is not positive and finite")
         }
         if m.peakRssBytes <= 0 { p.append("memory.peak_rss_bytes \(m.peakRssBytes) is not positive") }
+        if let k = m.kvCacheBytes, k < 0 { p.append("memory.kv_cache_bytes \(k) is negative") }
         if m.weightBytesPerToken <= 0 || m.kvBytesPerPosition < 0 { p.append("memory byte counts are not positive") }
         if let b = m.readBandwidthGbPerS {
             if !(b.isFinite && b > 0) { p.append("memory.read_bandwidth_gb_per_s \(b) is not positive and finite") }

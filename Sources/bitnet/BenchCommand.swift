@@ -142,7 +142,8 @@ extension BenchReceipt {
                           kvBytesPerPosition: report.traffic.kvBytesPerPosition,
                           readBandwidthGbPerS: b?.gigabytesPerSecond, bandwidthThreads: b?.threads,
                           bandwidthBufferBytes: b?.bufferBytes, bandwidthPasses: b?.passes,
-                          referenceLoadSeconds: report.referenceLoadSeconds),
+                          referenceLoadSeconds: report.referenceLoadSeconds,
+                          kvCacheBytes: report.kvCacheBytes),
             tests: tests,
             reference: report.reference.map {
                 .init(name: "llama.cpp", commit: $0.commit, buildNumber: $0.buildNumber, binary: $0.binary,
