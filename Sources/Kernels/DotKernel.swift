@@ -131,6 +131,9 @@ public struct DotKernel: Sendable {
         switch type {
         case .q8_0: { DotAVX2.q8_0Rows($0, $1, $2, $3, $4, $5) }
         case .q4_1: { DotAVX2.q4_1Rows($0, $1, $2, $3, $4, $5) }
+        case .f16: { DotAVX2.f16Rows($0, $1, $2, $3, $4, $5) }
+        case .tq2_0: { DotAVX2.tq2_0Rows($0, $1, $2, $3, $4, $5) }
+        case .i2_s: { DotAVX2.i2_sRows($0, $1, $2, $3, $4, $5) }
         default: nil
         }
     }

@@ -9,12 +9,15 @@ import TestSupport
 /// Bit equality is the contract (docs/parity.md): a last-bit change in one dot product can flip a downstream
 /// 8-bit activation code and move the logits, so a faster kernel must return exactly the same Float.
 @Suite struct DotRowsTests {
-    /// 1…9 rows covers the 4-row passes and every remainder; 576 and 1536 are SmolLM2's row lengths.
+    /// 1…9 rows covers the 4-row passes and every remainder; 576 and 1536 are SmolLM2's row lengths, 2560 the
+    /// BitNet 2B shape's (256-element formats), 600 a row with an F16 scalar tail.
     @Test(arguments: DotKernel.supportedTypes)
     func rowsKernelEqualsSingleRowKernelBitForBit(type: GGMLType) {
         guard let kernel = DotKernel.kernel(for: type), let rowsDot = kernel.rows else { return }
         var rng = SeededRNG(seed: 0xD07 + UInt64(type.rawValue))
-        for cols in [256, 576, 1536] {
+        let block = max(type.traits?.blockSize ?? 1, kernel.activation.blockSize)
+        let lengths = block >= 128 ? [256, 1536, 2560] : type == .f16 ? [256, 576, 600, 1536] : [256, 576, 1536]
+        for cols in lengths {
             for rows in 1...9 {
                 let w = RandomRows.weights(type, cols: cols, rows: rows, &rng)
                 let x = RandomRows.activations(RandomRows.floats(cols, &rng, scale: 4), kernel.activation)
