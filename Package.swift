@@ -31,7 +31,9 @@ let package = Package(
         // SPM and BPE tokenizers built from GGUF metadata.
         .target(name: "Tokenizers", dependencies: ["GGUF"]),
         // One file per architecture.
-        .target(name: "BitNetModels", dependencies: ["GGUF", "Kernels"]),
+        // Same SIMD flags as Kernels: the attention loops inline Kernels' AVX2/FMA helpers (`GGMLMath.fma`), which
+        // a module built without them calls out of line, once per 8 lanes.
+        .target(name: "BitNetModels", dependencies: ["GGUF", "Kernels"], swiftSettings: kernelsSIMDSettings),
         // Engine: KV cache, samplers, generation, chat templates.
         .target(name: "BitNetRuntime", dependencies: ["BitNetModels", "Tokenizers", "Kernels", "GGUF"]),
         // dlopen'd bridge to llama.cpp through our C shim (no link-time dependency).

@@ -106,7 +106,7 @@ extension TransformerOps {
                             let last = min(base + tile - 1, position)
                             guard first <= last else { continue }  // nothing visible in this tile for this row
                             let qh = q + (t0 + r) * qWidth + h * keyLength
-                            Self.tiledScores(qh, keysT: keysT, keyLength: keyLength, scale: scale, into: scores)
+                            GGMLMath.tileScores(qh, keysT: keysT, keyLength: keyLength, scale: scale, into: scores)
                             for j in 0..<tile where base + j < first || base + j > last { scores[j] = -.infinity }
                             var tileMax = -Float.infinity
                             for j in 0..<tile { tileMax = max(tileMax, scores[j]) }
@@ -126,9 +126,8 @@ extension TransformerOps {
                                 total += Double(GGMLMath.sumLanes(e))
                             }
                             weightSums[r] = Float(Double(weightSums[r]) + total)
-                            for j in (first - base)...(last - base) {
-                                Self.multiplyAdd(values + j * valueLength, scores[j], into: sumRow, count: valueLength)
-                            }
+                            GGMLMath.accumulateWeightedRows(values, rowLength: valueLength, weights: scores,
+                                                            positions: (first - base)...(last - base), into: sumRow)
                         }
                         base += tile
                     }
@@ -140,49 +139,6 @@ extension TransformerOps {
                 }
             }
         }
-    }
-
-    /// `sum[d] = fma(w, v[d], sum[d])` for `count` elements, 8 lanes at a time (`vfmadd`).
-    @inline(__always)
-    static func multiplyAdd(_ v: UnsafePointer<Float>, _ w: Float, into sum: UnsafeMutablePointer<Float>, count: Int) {
-        var d = 0
-        let wv = SIMD8<Float>(repeating: w)
-        // Each step reads v[d ..< d+8] and updates sum[d ..< d+8], inside `count`.
-        while d + 8 <= count {
-            let s = UnsafeRawPointer(sum + d).loadUnaligned(as: SIMD8<Float>.self)
-            let x = UnsafeRawPointer(v + d).loadUnaligned(as: SIMD8<Float>.self)
-            UnsafeMutableRawPointer(sum + d).storeBytes(of: GGMLMath.fma(x, wv, s), as: SIMD8<Float>.self)
-            d += 8
-        }
-        while d < count { sum[d] = sum[d].addingProduct(w, v[d]); d += 1 }
-    }
-
-    /// `scores[j] = (Σ_k q[k] · keysT[k][j]) · scale` for the 64 positions of a tile, each sum one FMA chain in `k`
-    /// order starting from 0 (ggml's `simd_gemm`), 8 positions per vector.
-    @inline(__always)
-    static func tiledScores(_ q: UnsafePointer<Float>, keysT: UnsafePointer<Float>, keyLength: Int, scale: Float,
-                            into scores: UnsafeMutablePointer<Float>) {
-        var a0 = SIMD8<Float>(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0
-        for k in 0..<keyLength {
-            let row = UnsafeRawPointer(keysT + k * 64), p = SIMD8<Float>(repeating: q[k])
-            a0 = GGMLMath.fma(row.loadUnaligned(as: SIMD8<Float>.self), p, a0)
-            a1 = GGMLMath.fma(row.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self), p, a1)
-            a2 = GGMLMath.fma(row.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self), p, a2)
-            a3 = GGMLMath.fma(row.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self), p, a3)
-            a4 = GGMLMath.fma(row.loadUnaligned(fromByteOffset: 128, as: SIMD8<Float>.self), p, a4)
-            a5 = GGMLMath.fma(row.loadUnaligned(fromByteOffset: 160, as: SIMD8<Float>.self), p, a5)
-            a6 = GGMLMath.fma(row.loadUnaligned(fromByteOffset: 192, as: SIMD8<Float>.self), p, a6)
-            a7 = GGMLMath.fma(row.loadUnaligned(fromByteOffset: 224, as: SIMD8<Float>.self), p, a7)
-        }
-        let s = SIMD8<Float>(repeating: scale), raw = UnsafeMutableRawPointer(scores)
-        raw.storeBytes(of: a0 * s, as: SIMD8<Float>.self)
-        raw.storeBytes(of: a1 * s, toByteOffset: 32, as: SIMD8<Float>.self)
-        raw.storeBytes(of: a2 * s, toByteOffset: 64, as: SIMD8<Float>.self)
-        raw.storeBytes(of: a3 * s, toByteOffset: 96, as: SIMD8<Float>.self)
-        raw.storeBytes(of: a4 * s, toByteOffset: 128, as: SIMD8<Float>.self)
-        raw.storeBytes(of: a5 * s, toByteOffset: 160, as: SIMD8<Float>.self)
-        raw.storeBytes(of: a6 * s, toByteOffset: 192, as: SIMD8<Float>.self)
-        raw.storeBytes(of: a7 * s, toByteOffset: 224, as: SIMD8<Float>.self)
     }
 
     /// Causal attention over an F32 cache as llama.cpp computes it with flash attention off (its precise
