@@ -25,6 +25,8 @@ public struct BenchReport: Sendable, Codable {
     /// Bytes of the model file and of our session's KV cache (its capacity × bytes per position): the issue's
     /// RSS budget is their sum + 10 %.
     public var fileBytes = 0, kvCacheBytes = 0
+    /// The file llama.cpp ran when it was not `modelPath` (`bitnet bench --reference-model`).
+    public var referenceModelPath: String? = nil
     /// What a decode step reads (the basis of the `GB/s` column).
     public let traffic: DecodeTraffic
     /// The read bandwidth measured in the same run at the same thread count (the basis of `% of bound`).

@@ -17,6 +17,9 @@ public struct BenchConfiguration: Sendable {
     public var threads = 1
     /// The pinned `llama-bench` to interleave with our runs, or nil to measure only ours.
     public var referenceBinary: String?
+    /// The file the reference runs, when not `modelPath` (e.g. llama.cpp's TQ2_0 next to our I2_S copy of the same
+    /// weights, a format llama.cpp cannot load).
+    public var referenceModelPath: String?
     /// Measure the read bandwidth after the tests (for the decode rows' `% of bound`).
     public var measureBandwidth = true
 
@@ -52,7 +55,8 @@ public struct BenchRunner {
         options.batchSize = max(512, c.promptTokens)  // one batch, as llama-bench's pp (n_ubatch 512 for pp512)
         options.contextLength = max(c.promptTokens, c.generateTokens + 1) + 1
         let session = engine.makeSession(options)
-        let reference = c.referenceBinary.map { ReferenceBench(binary: $0, modelPath: c.modelPath, threads: c.threads) }
+        let referenceModel = c.referenceModelPath ?? c.modelPath
+        let reference = c.referenceBinary.map { ReferenceBench(binary: $0, modelPath: referenceModel, threads: c.threads) }
         let vocab = session.vocabSize
         var tests: [BenchTestResult] = []
         var referenceIdentity: BenchReport.ReferenceIdentity?
@@ -86,7 +90,7 @@ public struct BenchRunner {
         // Before the bandwidth buffer and llama.cpp's own mapping of the file raise the high-water mark.
         let peakResident = ProcessMemory.peakResidentBytes()
         // The file's pages are in the page cache for both loads by now (our tests read every weight).
-        let referenceLoadSeconds = c.referenceBinary == nil ? nil : try Self.referenceLoadSeconds(c.modelPath)
+        let referenceLoadSeconds = c.referenceBinary == nil ? nil : try Self.referenceLoadSeconds(referenceModel)
         var bandwidth: MemoryBandwidth?
         if c.measureBandwidth, c.generateTokens > 0 {
             progress("memory: measuring read bandwidth with \(c.threads) thread(s)")
@@ -100,7 +104,7 @@ public struct BenchRunner {
         let ourModel = [hp.architecture, Self.parameterLabel(file.parameterCount), Self.dominantType(file)]
             .joined(separator: " ")
         var report = BenchReport(
-            model: referenceIdentity?.modelType ?? ourModel, modelPath: c.modelPath, architecture: hp.architecture,
+            model: (c.referenceModelPath == nil ? referenceIdentity?.modelType : nil) ?? ourModel, modelPath: c.modelPath, architecture: hp.architecture,
             sizeBytes: file.tensors.reduce(0) { $0 + $1.byteCount }, parameters: file.parameterCount, backend: "CPU",
             threads: c.threads, promptTokens: c.promptTokens, generateTokens: c.generateTokens,
             repetitions: c.repetitions, kvCache: kvCache,
@@ -109,6 +113,7 @@ public struct BenchRunner {
             traffic: traffic, bandwidth: bandwidth, reference: referenceIdentity)
         report.fileBytes = (try? FileManager.default.attributesOfItem(atPath: c.modelPath)[.size] as? Int) ?? 0
         report.kvCacheBytes = session.contextLength * traffic.kvBytesPerPosition
+        if reference != nil, referenceModel != c.modelPath { report.referenceModelPath = referenceModel }
         return report
     }
 

@@ -41,6 +41,7 @@ public enum BenchTable {
     public static func footer(_ report: BenchReport) -> String {
         var lines = ["kernels: \(report.kernels.joined(separator: ", "))"
             + (report.reference.map { "; llama.cpp build \($0.build)" } ?? "")]
+        if let other = report.referenceModelPath { lines.append("llama.cpp ran another file: \(other)") }
         lines.append(String(format: "load: %.3f s", report.loadSeconds)
             + (report.referenceLoadSeconds.map { String(format: " (llama.cpp %.3f s)", $0) } ?? "")
             + String(format: "; peak RSS: %.1f MiB", Double(report.peakResidentBytes) / 1_048_576)

@@ -192,8 +192,12 @@ public struct BenchReceipt: Codable, Sendable, Equatable, DigestCarrying {
         public var buildNumber: Int
         public var binary: String
         public var threads: Int
+        /// The file the reference ran, when it was not the receipt's model (hashed like it).
+        public var model: ModelIdentity?
 
-        public init(name: String, commit: String, buildNumber: Int, binary: String, threads: Int) {
+        public init(name: String, commit: String, buildNumber: Int, binary: String, threads: Int,
+                    model: ModelIdentity? = nil) {
+            self.model = model
             self.name = name
             self.commit = commit
             self.buildNumber = buildNumber

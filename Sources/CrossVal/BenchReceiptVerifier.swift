@@ -64,6 +64,9 @@ public struct BenchReceiptVerifier: ReceiptKindVerifier {
             if Self.bad(ref.commit) || ref.buildNumber <= 0 { p.append("reference llama.cpp commit or build is missing or a mock") }
             if Self.bad(ref.binary) { p.append("reference binary path is missing") }
             if ref.threads != r.settings.threads { p.append("reference ran \(ref.threads) threads, settings say \(r.settings.threads)") }
+            if let m = ref.model, m.sha256.count != 64 || !m.sha256.allSatisfy(hex.contains) || m.sizeBytes <= 0 {
+                p.append("reference model identity is incomplete (sha256 \"\(m.sha256)\", size \(m.sizeBytes))")
+            }
         }
         return p
     }

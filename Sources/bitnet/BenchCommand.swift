@@ -95,6 +95,10 @@ struct BenchOptions: ParsableArguments {
     @Option(name: .customLong("reference-bench"), help: "The llama-bench binary (default: the pinned reference build in the cache).")
     var referenceBench: String?
 
+    @Option(name: .customLong("reference-model"),
+            help: "Run llama.cpp on this file (path or lockfile name) instead of --model, e.g. the TQ2_0 file an I2_S copy was converted from; implies --reference.")
+    var referenceModel: String?
+
     /// `--threads`, or the engine's default, validated.
     func resolvedThreads() throws -> Int {
         let n = threads ?? SessionOptions().threads
@@ -109,9 +113,10 @@ struct BenchOptions: ParsableArguments {
         c.generateTokens = generateTokens ?? defaults?.generateTokens ?? 128
         c.repetitions = repetitions ?? defaults?.repetitions ?? 5
         if let stored = defaults?.threads, threads == nil { c.threads = stored } else { c.threads = try resolvedThreads() }
-        if reference || referenceBench != nil || forceReference {
+        if reference || referenceBench != nil || referenceModel != nil || forceReference {
             c.referenceBinary = referenceBench ?? BenchConfiguration.pinnedReferenceBinary
         }
+        if let referenceModel { c.referenceModelPath = try ModelOptions.resolveModel(referenceModel) }
         return c
     }
 }
@@ -120,6 +125,9 @@ extension BenchReceipt {
     /// The receipt of `report`: hashes the model file and stamps git, host and time.
     init(_ report: BenchReport) throws {
         let model = try ModelIdentity.read(path: report.modelPath, label: report.model)
+        let referenceModel = try report.referenceModelPath.map {
+            try ModelIdentity.read(path: $0, label: report.reference?.modelType ?? "")
+        }
         let b = report.bandwidth
         let tests = report.tests.map { t in
             Test(test: t.test, promptTokens: t.promptTokens, generateTokens: t.generateTokens,
@@ -147,7 +155,7 @@ extension BenchReceipt {
             tests: tests,
             reference: report.reference.map {
                 .init(name: "llama.cpp", commit: $0.commit, buildNumber: $0.buildNumber, binary: $0.binary,
-                      threads: report.threads)
+                      threads: report.threads, model: referenceModel)
             })
     }
 }
