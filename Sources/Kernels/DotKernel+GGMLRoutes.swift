@@ -71,7 +71,8 @@ extension DotKernel {
             kernels.append(DotKernel(id: name + ".scalar", weightType: type, activation: activation, dot: scalar,
                                      rows: nil, index: start + kernels.count))
             kernels.append(DotKernel(id: name + "." + simdSuffix, weightType: type, activation: activation,
-                                     dot: simd, rows: nil, index: start + kernels.count))
+                                     dot: simd, rows: route == .tinyBLAS ? GGMLBF16.tinyBLASRows : nil,
+                                     index: start + kernels.count))
         }
         return kernels
     }

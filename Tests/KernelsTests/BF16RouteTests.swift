@@ -30,6 +30,28 @@ import Testing
         }
     }
 
+    /// tinyBLAS's multi-row form (four rows at a time, then the remainder) equals its single-row dot.
+    @Test func tinyBLASRowsEqualSingleRowDot() {
+        let kernel = DotKernel.kernel(for: .bf16, route: .tinyBLAS)!
+        guard let rowsDot = kernel.rows else { return }  // no SIMD path on this architecture
+        var rng = SeededRNG(seed: 0xB16)
+        for cols in [64, 77, 264, 2816] {
+            for rows in 1...9 {
+                let w = RandomRows.weights(.bf16, cols: cols, rows: rows, &rng)
+                let x = RandomRows.activations(RandomRows.floats(cols, &rng, scale: 4), .bf16)
+                var multi = [Float](repeating: .nan, count: rows), single = multi
+                w.withUnsafeBytes { wp in
+                    x.withUnsafeBytes { xp in
+                        let w0 = wp.baseAddress!, x0 = xp.baseAddress!
+                        multi.withUnsafeMutableBufferPointer { rowsDot(w0, 2 * cols, x0, cols, $0.baseAddress!, rows) }
+                        for r in 0..<rows { single[r] = kernel.dot(w0 + r * 2 * cols, x0, cols) }
+                    }
+                }
+                #expect(sameBits(multi, single), "cols \(cols) rows \(rows): \(multi) vs \(single)")
+            }
+        }
+    }
+
     /// A zero sum is +0 in both orders (ggml adds its vector sum to a zeroed double; tinyBLAS's lanes start at +0).
     @Test func zeroProductsSumToPositiveZero() {
         let w = [UInt16](repeating: 0x8000, count: 40), x = [UInt16](repeating: 0x3F80, count: 40)  // −0 · 1
