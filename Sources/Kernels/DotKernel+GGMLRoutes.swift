@@ -16,22 +16,26 @@ extension DotKernel {
         case repack8x8
         /// `CPU_REPACK` 8×8 gemm where its order differs from the gemv's (Q4_K): activation rows in groups of 4.
         case repack8x8GEMM = "repack8x8-gemm"
+        /// llamafile's `tinyBLAS` (BF16 batches, `GGMLBF16`).
+        case tinyBLAS = "tinyblas"
     }
 
     /// The kernels llama.cpp runs for one weight matrix (`WeightMatrix.kernel(forRow:of:)` picks among them).
     public struct GGMLKernels: Sendable {
-        /// Every row of a matmul of fewer than `GGMLTiledKQuant.batchFloor` activation rows.
+        /// Every row of a matmul of fewer than `batchFloor` activation rows.
         public let single: DotKernel
-        /// Every row from `GGMLTiledKQuant.batchFloor` activation rows on, when that differs (tiled K-quants).
+        /// Every row from `batchFloor` activation rows on, when that differs (tiled K-quants, BF16's tinyBLAS).
         public let batched: DotKernel?
         /// The rows of a matmul that fall in whole groups of 4 (all but the last `count % 4`), when that differs
         /// (repacked Q4_K's gemm).
         public let grouped: DotKernel?
+        /// The batch size from which `batched` applies (2 for BF16's tinyBLAS).
+        public var batchFloor = GGMLTiledKQuant.batchFloor
     }
 
     /// The (type, route) pairs that have kernels, in `DotKernel.all` order after the `vec_dot` kernels.
     static let routedTypes: [(GGMLType, Route)] = [(.q4_0, .repack8x8), (.q4_K, .repack8x8), (.q4_K, .repack8x8GEMM),
-                                                   (.q4_K, .tiled), (.q6_K, .tiled)]
+                                                   (.q4_K, .tiled), (.q6_K, .tiled), (.bf16, .tinyBLAS)]
 
     /// The kernel reproducing `route` for `type`, or nil when that route does not exist for the type.
     public static func kernel(for type: GGMLType, route: Route, path: KernelPath = .simd) -> DotKernel? {
@@ -47,6 +51,10 @@ extension DotKernel {
             return GGMLKernels(single: gemv, batched: nil, grouped: gemm)
         }
         #if arch(x86_64)
+        if type == .bf16 {
+            let tinyBLAS = GGMLBF16.tinyBLASTakes(rows: rows) ? kernel(for: type, route: .tinyBLAS, path: path) : nil
+            return GGMLKernels(single: vecDot, batched: tinyBLAS, grouped: nil, batchFloor: GGMLBF16.tinyBLASBatchFloor)
+        }
         return GGMLKernels(single: vecDot, batched: kernel(for: type, route: .tiled, path: path), grouped: nil)
         #else
         return GGMLKernels(single: vecDot, batched: nil, grouped: nil)  // ggml-cpu's tiled kernel exists for x86 only
@@ -63,7 +71,8 @@ extension DotKernel {
             kernels.append(DotKernel(id: name + ".scalar", weightType: type, activation: activation, dot: scalar,
                                      rows: nil, index: start + kernels.count))
             kernels.append(DotKernel(id: name + "." + simdSuffix, weightType: type, activation: activation,
-                                     dot: simd, rows: nil, index: start + kernels.count))
+                                     dot: simd, rows: route == .tinyBLAS ? GGMLBF16.tinyBLASRows : nil,
+                                     index: start + kernels.count))
         }
         return kernels
     }
@@ -76,12 +85,14 @@ extension DotKernel {
         case (.q4_K, .repack8x8GEMM):
             ({ GGMLRepack8x8.q4_KGEMM($0, $1, $2) }, { GGMLRepack8x8.q4_KGEMMAVX2($0, $1, $2) })
         case (.q4_K, .tiled): ({ GGMLTiledKQuant.q4_K($0, $1, $2) }, { GGMLTiledKQuant.q4_KAVX2($0, $1, $2) })
+        case (.bf16, .tinyBLAS): ({ GGMLBF16.tinyBLAS($0, $1, $2) }, { GGMLBF16.tinyBLASAVX2($0, $1, $2) })
         default: ({ GGMLTiledKQuant.q6_K($0, $1, $2) }, { GGMLTiledKQuant.q6_KAVX2($0, $1, $2) })
         #else
         case (.q4_0, .repack8x8): ({ GGMLRepack8x8.q4_0($0, $1, $2) }, { GGMLRepack8x8.q4_0($0, $1, $2) })
         case (.q4_K, .repack8x8): ({ GGMLRepack8x8.q4_K($0, $1, $2) }, { GGMLRepack8x8.q4_K($0, $1, $2) })
         case (.q4_K, .repack8x8GEMM): ({ GGMLRepack8x8.q4_KGEMM($0, $1, $2) }, { GGMLRepack8x8.q4_KGEMM($0, $1, $2) })
         case (.q4_K, .tiled): ({ GGMLTiledKQuant.q4_K($0, $1, $2) }, { GGMLTiledKQuant.q4_K($0, $1, $2) })
+        case (.bf16, .tinyBLAS): ({ GGMLBF16.tinyBLAS($0, $1, $2) }, { GGMLBF16.tinyBLAS($0, $1, $2) })
         default: ({ GGMLTiledKQuant.q6_K($0, $1, $2) }, { GGMLTiledKQuant.q6_K($0, $1, $2) })
         #endif
         }

@@ -20,13 +20,33 @@ public enum DotScalar {
         return Float(sum)
     }
 
-    /// BF16 · BF16, summed in `Double`.
+    /// BF16 · BF16 in `ggml_vec_dot_bf16`'s AVX2 order, the `vec_dot` llama.cpp runs for one activation row (and
+    /// for batches tinyBLAS declines, see `GGMLBF16`): element j of each whole 32-element group is fused-multiply-
+    /// added into lane j % 8 of accumulator j / 8 % 4 (gcc contracts the source's `_mm256_add_ps(_mm256_mul_ps(…))`
+    /// into `vfmadd231ps`), the accumulators are combined as (c0 + c2) + (c1 + c3) and summed by `GGMLBF16.hsum`;
+    /// the remaining elements' F32 products are added in `Double` after that sum, as ggml's `ggml_float` tail does.
+    /// `DotAVX2.bf16` computes the same in registers.
     public static func bf16(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
-        var sum = 0.0
-        for j in 0..<count {
-            let a = BFloat16.toFloat(w.loadUnaligned(fromByteOffset: 2 * j, as: UInt16.self))
-            let b = BFloat16.toFloat(x.loadUnaligned(fromByteOffset: 2 * j, as: UInt16.self))
-            sum += Double(a) * Double(b)
+        func element(_ p: UnsafeRawPointer, _ j: Int) -> Float {
+            BFloat16.toFloat(p.loadUnaligned(fromByteOffset: 2 * j, as: UInt16.self))  // j < count
+        }
+        var c0 = SIMD8<Float>(), c1 = c0, c2 = c0, c3 = c0
+        let body = count & ~31
+        var j = 0
+        while j < body {  // elements j ..< j+32 are inside both rows
+            for l in 0..<8 {
+                c0[l] = c0[l].addingProduct(element(w, j + l), element(x, j + l))
+                c1[l] = c1[l].addingProduct(element(w, j + 8 + l), element(x, j + 8 + l))
+                c2[l] = c2[l].addingProduct(element(w, j + 16 + l), element(x, j + 16 + l))
+                c3[l] = c3[l].addingProduct(element(w, j + 24 + l), element(x, j + 24 + l))
+            }
+            j += 32
+        }
+        var sum = 0.0  // ggml adds the vector sum to a zeroed double, which turns a −0 into +0
+        sum += Double(GGMLBF16.hsum((c0 + c2) + (c1 + c3)))
+        while j < count {
+            sum += Double(element(w, j) * element(x, j))
+            j += 1
         }
         return Float(sum)
     }

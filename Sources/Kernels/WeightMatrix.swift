@@ -76,7 +76,7 @@ public struct WeightMatrix: @unchecked Sendable {
     @inline(__always)
     public func kernel(forRow t: Int, of count: Int) -> DotKernel {
         if let grouped = kernels.grouped, t < count - count % 4 { return grouped }
-        return count >= GGMLTiledKQuant.batchFloor ? kernels.batched ?? kernels.single : kernels.single
+        return count >= kernels.batchFloor ? kernels.batched ?? kernels.single : kernels.single
     }
 
     /// Start of row `r` (0 ≤ r < rows).

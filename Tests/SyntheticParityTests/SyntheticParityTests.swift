@@ -36,11 +36,11 @@ struct SyntheticParityTests {
     static let tieMargin: Float = 0.1
 
     /// Required cosine per type. The bar is 0.99999 at every position, as for the real SmolLM2 model. Measured
-    /// 1 − cosine (seed 20250601): ~1e-16 for Q8_0, Q4_1, Q5_0, Q4_0, Q4_K and Q6_K (our kernels follow ggml's
-    /// accumulation order — for Q4_0/Q4_K its repacked 8×8 kernels, for batched Q6_K its tiled kernel — so the
-    /// logits are bit-identical, max |Δ| 0, up to the cosine's own rounding); ~1e-13 for F32 (summation order only,
-    /// no activation quantization to amplify it); ~1e-7 for F16 and BF16 (activations rounded to 16 bits, different
-    /// summation order).
+    /// 1 − cosine (seed 20250601): ~1e-16 for BF16, Q8_0, Q4_1, Q5_0, Q4_0, Q4_K and Q6_K (our kernels follow
+    /// ggml's accumulation order — for Q4_0/Q4_K its repacked 8×8 kernels, for batched Q6_K its tiled kernel, for
+    /// batched BF16 llamafile's tinyBLAS — so the logits are bit-identical, max |Δ| 0, up to the cosine's own
+    /// rounding); ~1e-13 for F32 (summation order only, no activation quantization to amplify it); ~1e-7 for F16
+    /// (activations rounded to 16 bits, different summation order).
     static let cases: [SyntheticCase] = [
         SyntheticCase(type: .f32, tiedOutput: false),
         SyntheticCase(type: .f16, tiedOutput: true),
