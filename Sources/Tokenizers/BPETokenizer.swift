@@ -22,15 +22,22 @@ struct BPETokenizer: Sendable {
         var strings = vocab.texts
         var ranks: [UInt64: UInt64] = [:]
         ranks.reserveCapacity(vocab.merges.count)
+        var joined: [UInt8] = []  // left + right of the current merge, reused (no allocation per merge)
         for (rank, line) in vocab.merges.enumerated() {
-            let b = Array(line.utf8)
-            // The two sides split at the first space after the first byte (a side may itself start with a space).
-            guard b.count > 1, let space = b[1...].firstIndex(of: 0x20) else { continue }
-            let left = strings.intern(Array(b[..<space])).id
-            let right = strings.intern(Array(b[(space + 1)...])).id
-            let merged = strings.intern(Array(b[..<space]) + Array(b[(space + 1)...])).id
-            let key = UInt64(UInt32(bitPattern: left)) << 32 | UInt64(UInt32(bitPattern: right))
-            if ranks[key] == nil { ranks[key] = UInt64(rank) << 32 | UInt64(UInt32(bitPattern: merged)) }
+            var line = line
+            line.withUTF8 { b in
+                // The two sides split at the first space after the first byte (a side may itself start with a space).
+                guard b.count > 1, let space = b[1...].firstIndex(of: 0x20) else { return }
+                let leftBytes = UnsafeBufferPointer(rebasing: b[..<space])
+                let rightBytes = UnsafeBufferPointer(rebasing: b[(space + 1)...])
+                let left = strings.intern(leftBytes).id, right = strings.intern(rightBytes).id
+                joined.removeAll(keepingCapacity: true)
+                joined.append(contentsOf: leftBytes)
+                joined.append(contentsOf: rightBytes)
+                let merged = joined.withUnsafeBufferPointer { strings.intern($0).id }
+                let key = UInt64(UInt32(bitPattern: left)) << 32 | UInt64(UInt32(bitPattern: right))
+                if ranks[key] == nil { ranks[key] = UInt64(rank) << 32 | UInt64(UInt32(bitPattern: merged)) }
+            }
         }
         self.ranks = ranks
         self.strings = strings
