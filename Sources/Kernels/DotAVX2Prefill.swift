@@ -5,83 +5,78 @@ import _Builtin_intrinsics.intel
 /// layout, then every activation row of the batch streams past it.
 ///
 /// Why: in a batch, `q4_1Rows` decodes each weight block's nibbles and F16 scales again for every token, about a
-/// third of its instructions. The unpacked block holds (d, m) as F32 and the 32 quants as bytes in activation order,
-/// so the per-token work is only the products.
+/// third of its instructions. The unpacked layout interleaves 4 rows per block (scales pre-broadcast, quants as
+/// bytes in activation order), so the per-token work is only the products and one min-term FMA per 4 rows.
 ///
 /// Exactness: each output is the same integer products, the same block-order FMA chain, the same fused min term and
 /// the same horizontal sum as `q4_1` (the F16 → F32 scale conversion is exact), so `matmul` gives the same bits with
 /// or without this path (`DotRowsTests`, `MatmulTests`).
 extension DotAVX2 {
-    /// Bytes of one unpacked Q4_1 block: d and m as F32, then 32 quant bytes (low nibbles, then high nibbles).
-    static let q4_1UnpackedBlockBytes = 40
+    /// Bytes of one unpacked Q4_1 block per row: a group of 4 rows stores, per block, each row's d broadcast to 8
+    /// F32 lanes (4 × 32 bytes), the 4 rows' m as F32 (16 bytes), then each row's 32 quants in activation order
+    /// (4 × 32 bytes): 272 bytes per 4 rows.
+    static let q4_1UnpackedBlockBytes = 68
 
-    /// Unpacks `rows` Q4_1 rows of `count` columns (`stride` bytes apart) into `out`,
-    /// `count / 32 × q4_1UnpackedBlockBytes` bytes per row.
+    /// Unpacks `rows` Q4_1 rows of `count` columns (`stride` bytes apart) into `out` in groups of 4 rows, the last
+    /// group padded with zero rows; `count / 32 × q4_1UnpackedBlockBytes` bytes per row (4 × that per group).
     static func unpackQ4_1(
         _ w: UnsafeRawPointer, _ stride: Int, _ count: Int, _ rows: Int, into out: UnsafeMutableRawPointer
     ) {
-        let blocks = count / 32, bytes = q4_1UnpackedBlockBytes
-        for r in 0..<rows {
-            // Row r < rows of the caller's matrix; out holds rows × blocks × bytes.
-            let source = w + r * stride, target = out + r * blocks * bytes
+        let blocks = count / 32, groupBlockBytes = 4 * q4_1UnpackedBlockBytes
+        for g in 0..<(rows + 3) / 4 {
+            // Group g holds rows 4g..<4g+4 (those ≥ rows are zero); out holds ⌈rows/4⌉ × 4 rows.
+            let target = out + g * blocks * groupBlockBytes
             for b in 0..<blocks {
-                let wb = source + b * BlockLayout.q4_1Bytes, ob = target + b * bytes
-                let s = halfPair(wb, 0)
-                ob.storeBytes(of: SIMD2<Float>(s[0], s[1]), as: SIMD2<Float>.self)
-                ob.storeBytes(of: nibbles(wb, 4), toByteOffset: 8, as: __m256i.self)
+                let ob = target + b * groupBlockBytes
+                for i in 0..<4 {
+                    let r = 4 * g + i
+                    guard r < rows else {
+                        ob.storeBytes(of: _mm256_setzero_ps(), toByteOffset: 32 * i, as: __m256.self)
+                        ob.storeBytes(of: Float(0), toByteOffset: 128 + 4 * i, as: Float.self)
+                        ob.storeBytes(of: _mm256_setzero_si256(), toByteOffset: 144 + 32 * i, as: __m256i.self)
+                        continue
+                    }
+                    let wb = w + r * stride + b * BlockLayout.q4_1Bytes
+                    let scales = halfPair(wb, 0)  // (d, m)
+                    ob.storeBytes(of: _mm256_broadcastss_ps(scales), toByteOffset: 32 * i, as: __m256.self)
+                    ob.storeBytes(of: scales[1], toByteOffset: 128 + 4 * i, as: Float.self)
+                    ob.storeBytes(of: nibbles(wb, 4), toByteOffset: 144 + 32 * i, as: __m256i.self)
+                }
             }
         }
     }
 
-    /// (d, m) of an unpacked block in lanes 0 and 1 (`vmovq`: the upper lanes are zero).
-    @inline(__always) static func unpackedScales(_ ob: UnsafeRawPointer) -> SIMD4<Float> {
-        _mm_castsi128_ps(_mm_cvtsi64_si128(Int64(bitPattern: ob.loadUnaligned(as: UInt64.self))))
-    }
-
-    /// One unpacked Q4_1 block against the shared activation block: the arithmetic of `q4_1Block`.
-    @inline(__always)
-    static func q4_1UnpackedBlock(
-        _ ob: UnsafeRawPointer, _ xq: __m256i, _ xs: SIMD4<Float>, _ acc: inout __m256, _ mins: inout SIMD4<Float>
-    ) {
-        let ws = unpackedScales(ob)  // (d_w, m_w); xs = (d_x, s_x)
-        mins = _mm_fmadd_ps(ws, xs, mins)
-        acc = _mm256_fmadd_ps(broadcast0(_mm_mul_ps(ws, xs)), float(dotU8I8(load256(ob, 8), xq)), acc)
-    }
-
-    /// Q4_1 · Q8_1 over unpacked rows (`RowsDotFunction` contract with `stride` = unpacked row bytes).
+    /// Q4_1 · Q8_1 over unpacked rows (`RowsDotFunction` contract with `stride` = unpacked bytes per row; `w` is a
+    /// buffer from `unpackQ4_1`). Each row is `q4_1`'s arithmetic: per block `fma(d_w·d_x, Σ products, acc)` in
+    /// block order, then the horizontal sum plus the fused chain of `m_w·s_x` — here one FMA advances the min
+    /// chains of all 4 rows of a group (one lane each), and `d_w·d_x` is a lane-wise product of pre-broadcast
+    /// scales.
     public static func q4_1UnpackedRows(
         _ w: UnsafeRawPointer, _ stride: Int, _ x: UnsafeRawPointer, _ count: Int,
         _ out: UnsafeMutablePointer<Float>, _ rows: Int
     ) {
-        let blocks = count / 32, bytes = q4_1UnpackedBlockBytes, xBytes = BlockLayout.q8_1Bytes
-        var r = 0
-        while r + 4 <= rows {  // rows r..<r+4 exist
-            let w0 = w + r * stride, w1 = w0 + stride, w2 = w1 + stride, w3 = w2 + stride
+        let blocks = count / 32, groupBlockBytes = 4 * q4_1UnpackedBlockBytes, xBytes = BlockLayout.q8_1Bytes
+        for g in 0..<(rows + 3) / 4 {
+            let base = w + g * 4 * stride  // group g: blocks × groupBlockBytes bytes (4 rows, padded)
             var a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0
-            var m0 = SIMD4<Float>(), m1 = m0, m2 = m0, m3 = m0
+            var mins = SIMD4<Float>()
             for b in 0..<blocks {
-                let xb = x + b * xBytes, o = b * bytes
-                let xq = load256(xb, 4), xs = scales(xb)
-                q4_1UnpackedBlock(w0 + o, xq, xs, &a0, &m0)
-                q4_1UnpackedBlock(w1 + o, xq, xs, &a1, &m1)
-                q4_1UnpackedBlock(w2 + o, xq, xs, &a2, &m2)
-                q4_1UnpackedBlock(w3 + o, xq, xs, &a3, &m3)
+                let xb = x + b * xBytes, ob = base + b * groupBlockBytes
+                let xq = load256(xb, 4), xs = scales(xb)  // (d_x, s_x)
+                let dx = _mm256_broadcastss_ps(xs)
+                mins = _mm_fmadd_ps(ob.loadUnaligned(fromByteOffset: 128, as: SIMD4<Float>.self),
+                                    SIMD4(repeating: xs[1]), mins)
+                @inline(__always) func step(_ i: Int, _ acc: inout __m256) {
+                    let d = _mm256_mul_ps(ob.loadUnaligned(fromByteOffset: 32 * i, as: __m256.self), dx)
+                    acc = _mm256_fmadd_ps(d, float(dotU8I8(load256(ob, 144 + 32 * i), xq)), acc)
+                }
+                step(0, &a0)
+                step(1, &a1)
+                step(2, &a2)
+                step(3, &a3)
             }
-            out[r] = hsum(a0) + m0[1]
-            out[r + 1] = hsum(a1) + m1[1]
-            out[r + 2] = hsum(a2) + m2[1]
-            out[r + 3] = hsum(a3) + m3[1]
-            r += 4
-        }
-        while r < rows {
-            let wr = w + r * stride
-            var a = _mm256_setzero_ps(), m = SIMD4<Float>()
-            for b in 0..<blocks {
-                let xb = x + b * xBytes
-                q4_1UnpackedBlock(wr + b * bytes, load256(xb, 4), scales(xb), &a, &m)
-            }
-            out[r] = hsum(a) + m[1]
-            r += 1
+            let r = 4 * g, sums = SIMD4<Float>(hsum(a0), hsum(a1), hsum(a2), hsum(a3))
+            for i in 0..<min(4, rows - r) { out[r + i] = sums[i] + mins[i] }
         }
     }
 }
