@@ -81,3 +81,70 @@ extension DotAVX2 {
     }
 }
 #endif
+
+#if arch(x86_64)
+/// Prefill form of the Q8_0 kernel, built like Q4_1's: groups of 4 weight rows unpacked once per tile, each block
+/// holding the rows' d broadcast to 8 lanes (4 × 32 bytes), the quants' magnitudes (4 × 32) and the quants
+/// themselves for their signs (4 × 32): 384 bytes per 4 rows. Per token and row the work is the signed product
+/// (`dotI8I8` with the magnitude precomputed), `d_w·d_x` as one lane-wise product, and the FMA — the arithmetic of
+/// `q8_0`, so outputs keep their bits (`MatmulTests`).
+extension DotAVX2 {
+    /// Bytes of one unpacked Q8_0 block per row (384 per group of 4 rows).
+    static let q8_0UnpackedBlockBytes = 96
+
+    /// Unpacks `rows` Q8_0 rows (`stride` bytes apart) of `count` columns into groups of 4 (the last padded with
+    /// zero rows); `count / 32 × q8_0UnpackedBlockBytes` bytes per row.
+    static func unpackQ8_0(
+        _ w: UnsafeRawPointer, _ stride: Int, _ count: Int, _ rows: Int, into out: UnsafeMutableRawPointer
+    ) {
+        let blocks = count / 32, groupBlockBytes = 4 * q8_0UnpackedBlockBytes
+        for g in 0..<(rows + 3) / 4 {
+            let target = out + g * blocks * groupBlockBytes
+            for b in 0..<blocks {
+                let ob = target + b * groupBlockBytes
+                for i in 0..<4 {
+                    let r = 4 * g + i
+                    guard r < rows else {
+                        ob.storeBytes(of: _mm256_setzero_ps(), toByteOffset: 32 * i, as: __m256.self)
+                        ob.storeBytes(of: _mm256_setzero_si256(), toByteOffset: 128 + 32 * i, as: __m256i.self)
+                        ob.storeBytes(of: _mm256_setzero_si256(), toByteOffset: 256 + 32 * i, as: __m256i.self)
+                        continue
+                    }
+                    let wb = w + r * stride + b * BlockLayout.q8_0Bytes, q = load256(wb, 2)
+                    ob.storeBytes(of: _mm256_broadcastss_ps(scales(wb)), toByteOffset: 32 * i, as: __m256.self)
+                    ob.storeBytes(of: _mm256_sign_epi8(q, q), toByteOffset: 128 + 32 * i, as: __m256i.self)
+                    ob.storeBytes(of: q, toByteOffset: 256 + 32 * i, as: __m256i.self)
+                }
+            }
+        }
+    }
+
+    /// Q8_0 · Q8_0 over unpacked rows (`RowsDotFunction` contract with `stride` = unpacked bytes per row; `w` is a
+    /// buffer from `unpackQ8_0`): per block `fma(d_w·d_x, Σ products, acc)` in block order, then the horizontal sum.
+    public static func q8_0UnpackedRows(
+        _ w: UnsafeRawPointer, _ stride: Int, _ x: UnsafeRawPointer, _ count: Int,
+        _ out: UnsafeMutablePointer<Float>, _ rows: Int
+    ) {
+        let blocks = count / 32, groupBlockBytes = 4 * q8_0UnpackedBlockBytes, xBytes = BlockLayout.q8_0Bytes
+        for g in 0..<(rows + 3) / 4 {
+            let base = w + g * 4 * stride  // group g: blocks × groupBlockBytes bytes (4 rows, padded)
+            var a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0
+            for b in 0..<blocks {
+                let xb = x + b * xBytes, ob = base + b * groupBlockBytes
+                let xq = load256(xb, 2), dx = _mm256_broadcastss_ps(scales(xb))
+                @inline(__always) func step(_ i: Int, _ acc: inout __m256) {
+                    let d = _mm256_mul_ps(ob.loadUnaligned(fromByteOffset: 32 * i, as: __m256.self), dx)
+                    let products = dotU8I8(load256(ob, 128 + 32 * i), _mm256_sign_epi8(xq, load256(ob, 256 + 32 * i)))
+                    acc = _mm256_fmadd_ps(d, float(products), acc)
+                }
+                step(0, &a0)
+                step(1, &a1)
+                step(2, &a2)
+                step(3, &a3)
+            }
+            let r = 4 * g, sums = SIMD4<Float>(hsum(a0), hsum(a1), hsum(a2), hsum(a3))
+            for i in 0..<min(4, rows - r) { out[r + i] = sums[i] }
+        }
+    }
+}
+#endif

@@ -144,6 +144,10 @@ public struct DotKernel: Sendable {
             PrefillKernel(rowBytes: { $0 / 32 * DotAVX2.q4_1UnpackedBlockBytes },
                           unpack: { DotAVX2.unpackQ4_1($0, $1, $2, $3, into: $4) },
                           rows: { DotAVX2.q4_1UnpackedRows($0, $1, $2, $3, $4, $5) })
+        case .q8_0:
+            PrefillKernel(rowBytes: { $0 / 32 * DotAVX2.q8_0UnpackedBlockBytes },
+                          unpack: { DotAVX2.unpackQ8_0($0, $1, $2, $3, into: $4) },
+                          rows: { DotAVX2.q8_0UnpackedRows($0, $1, $2, $3, $4, $5) })
         default: nil
         }
     }
