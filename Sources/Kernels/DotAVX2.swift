@@ -123,10 +123,7 @@ public enum DotAVX2 {
     public static func q5_0(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
         sumBlocks(count / 32) { b in
             let wb = w + b * BlockLayout.q5_0Bytes, xb = x + b * BlockLayout.q8_0Bytes
-            let high = _mm256_and_si256(bytesFromBits(wb.loadUnaligned(fromByteOffset: 2, as: UInt32.self)),
-                                        _mm256_set1_epi8(0x10))
-            let q = _mm256_sub_epi8(_mm256_or_si256(nibbles(wb, 6), high), _mm256_set1_epi8(16))
-            return (scales(wb)[0] * scales(xb)[0], dotI8I8(q, load256(xb, 2)))
+            return (scales(wb)[0] * scales(xb)[0], dotI8I8(q5_0Values(wb), load256(xb, 2)))
         }
     }
 

@@ -97,6 +97,34 @@ extension DotAVX2 {
     static func unpackQ8_0(
         _ w: UnsafeRawPointer, _ stride: Int, _ count: Int, _ rows: Int, into out: UnsafeMutableRawPointer
     ) {
+        unpackSigned(w, stride, count, rows, into: out, blockBytes: BlockLayout.q8_0Bytes) { wb in
+            (scales(wb), load256(wb, 2))
+        }
+    }
+
+    /// Unpacks Q5_0 rows into the Q8_0 layout: a Q5_0 block is d and 32 signed values q − 16 in −16…15, whose dot
+    /// product `q5_0` forms exactly as `q8_0` does (`fma(d_w·d_x, Σ products, acc)`), so `q8_0UnpackedRows` serves.
+    static func unpackQ5_0(
+        _ w: UnsafeRawPointer, _ stride: Int, _ count: Int, _ rows: Int, into out: UnsafeMutableRawPointer
+    ) {
+        unpackSigned(w, stride, count, rows, into: out, blockBytes: BlockLayout.q5_0Bytes) { wb in
+            (scales(wb), q5_0Values(wb))
+        }
+    }
+
+    /// The 32 signed values of a Q5_0 block: low nibbles, high nibbles, plus bit 4 from `qh`, minus 16.
+    @inline(__always) static func q5_0Values(_ wb: UnsafeRawPointer) -> __m256i {
+        let high = _mm256_and_si256(bytesFromBits(wb.loadUnaligned(fromByteOffset: 2, as: UInt32.self)),
+                                    _mm256_set1_epi8(0x10))
+        return _mm256_sub_epi8(_mm256_or_si256(nibbles(wb, 6), high), _mm256_set1_epi8(16))
+    }
+
+    /// The shared unpacker: `decode(block)` gives (lane 0: d, 32 signed values).
+    @inline(__always)
+    static func unpackSigned(
+        _ w: UnsafeRawPointer, _ stride: Int, _ count: Int, _ rows: Int, into out: UnsafeMutableRawPointer,
+        blockBytes: Int, decode: (UnsafeRawPointer) -> (SIMD4<Float>, __m256i)
+    ) {
         let blocks = count / 32, groupBlockBytes = 4 * q8_0UnpackedBlockBytes
         for g in 0..<(rows + 3) / 4 {
             let target = out + g * blocks * groupBlockBytes
@@ -110,8 +138,8 @@ extension DotAVX2 {
                         ob.storeBytes(of: _mm256_setzero_si256(), toByteOffset: 256 + 32 * i, as: __m256i.self)
                         continue
                     }
-                    let wb = w + r * stride + b * BlockLayout.q8_0Bytes, q = load256(wb, 2)
-                    ob.storeBytes(of: _mm256_broadcastss_ps(scales(wb)), toByteOffset: 32 * i, as: __m256.self)
+                    let (d, q) = decode(w + r * stride + b * blockBytes)
+                    ob.storeBytes(of: _mm256_broadcastss_ps(d), toByteOffset: 32 * i, as: __m256.self)
                     ob.storeBytes(of: _mm256_sign_epi8(q, q), toByteOffset: 128 + 32 * i, as: __m256i.self)
                     ob.storeBytes(of: q, toByteOffset: 256 + 32 * i, as: __m256i.self)
                 }

@@ -126,5 +126,46 @@ extension DotAVX2 {
             r += 1
         }
     }
+
+    // MARK: Q5_0 · Q8_0
+
+    /// One Q5_0 block of one row against the shared activation block (the arithmetic of `q5_0`).
+    @inline(__always)
+    static func q5_0Block(_ wb: UnsafeRawPointer, _ xq: __m256i, _ xs: SIMD4<Float>, _ acc: inout __m256) {
+        let d = broadcast0(_mm_mul_ps(scales(wb), xs))
+        acc = _mm256_fmadd_ps(d, float(dotI8I8(q5_0Values(wb), xq)), acc)
+    }
+
+    /// Q5_0 · Q8_0 for `rows` rows (`RowsDotFunction` contract).
+    public static func q5_0Rows(
+        _ w: UnsafeRawPointer, _ stride: Int, _ x: UnsafeRawPointer, _ count: Int,
+        _ out: UnsafeMutablePointer<Float>, _ rows: Int
+    ) {
+        let blocks = count / 32, wBytes = BlockLayout.q5_0Bytes, xBytes = BlockLayout.q8_0Bytes
+        var r = 0
+        while r + 4 <= rows {  // rows r..<r+4 exist
+            let w0 = w + r * stride, w1 = w0 + stride, w2 = w1 + stride, w3 = w2 + stride
+            var a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0
+            let ahead = w0 + prefetchRows * stride
+            for b in 0..<blocks {
+                let o = b * wBytes, xb = x + b * xBytes
+                prefetch(ahead + 4 * o, lines: 3)  // this pass reads 4 × 22 bytes: at most 3 lines
+                let xq = load256(xb, 2), xs = scales(xb)
+                q5_0Block(w0 + o, xq, xs, &a0)
+                q5_0Block(w1 + o, xq, xs, &a1)
+                q5_0Block(w2 + o, xq, xs, &a2)
+                q5_0Block(w3 + o, xq, xs, &a3)
+            }
+            out[r] = hsum(a0)
+            out[r + 1] = hsum(a1)
+            out[r + 2] = hsum(a2)
+            out[r + 3] = hsum(a3)
+            r += 4
+        }
+        while r < rows {
+            out[r] = q5_0(w + r * stride, x, count)
+            r += 1
+        }
+    }
 }
 #endif

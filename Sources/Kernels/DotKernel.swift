@@ -131,6 +131,7 @@ public struct DotKernel: Sendable {
         switch type {
         case .q8_0: { DotAVX2.q8_0Rows($0, $1, $2, $3, $4, $5) }
         case .q4_1: { DotAVX2.q4_1Rows($0, $1, $2, $3, $4, $5) }
+        case .q5_0: { DotAVX2.q5_0Rows($0, $1, $2, $3, $4, $5) }
         case .f16: { DotAVX2.f16Rows($0, $1, $2, $3, $4, $5) }
         case .tq2_0: { DotAVX2.tq2_0Rows($0, $1, $2, $3, $4, $5) }
         case .i2_s: { DotAVX2.i2_sRows($0, $1, $2, $3, $4, $5) }
@@ -147,6 +148,10 @@ public struct DotKernel: Sendable {
         case .q8_0:
             PrefillKernel(rowBytes: { $0 / 32 * DotAVX2.q8_0UnpackedBlockBytes },
                           unpack: { DotAVX2.unpackQ8_0($0, $1, $2, $3, into: $4) },
+                          rows: { DotAVX2.q8_0UnpackedRows($0, $1, $2, $3, $4, $5) })
+        case .q5_0:
+            PrefillKernel(rowBytes: { $0 / 32 * DotAVX2.q8_0UnpackedBlockBytes },
+                          unpack: { DotAVX2.unpackQ5_0($0, $1, $2, $3, into: $4) },
                           rows: { DotAVX2.q8_0UnpackedRows($0, $1, $2, $3, $4, $5) })
         default: nil
         }
