@@ -29,7 +29,9 @@ extension DotAVX2 {
 
     /// `ggml_vec_dot_f16`'s leftover loop: `sum` plus the F32 products of elements `j ..< count`, in `Double`.
     @inline(__always)
-    static func f16Tail(_ sum: Float, _ w: UnsafeRawPointer, _ x: UnsafeRawPointer, from j: Int, _ count: Int) -> Float {
+    static func f16Tail(
+        _ sum: Float, _ w: UnsafeRawPointer, _ x: UnsafeRawPointer, from j: Int, _ count: Int
+    ) -> Float {
         var total = Double(sum)
         for i in j..<count { total += Double(half(w, 2 * i) * half(x, 2 * i)) }  // i < count
         return Float(total)

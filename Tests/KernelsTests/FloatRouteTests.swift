@@ -144,7 +144,7 @@ enum FloatGoldenInputs {
         }
         let w = (0..<cols * rows).map { _ in next() }
         let x = (0..<cols * count).map { _ in next() * 4 }
-        let bytes = type == .f16 ? w.map(HalfFloat.fromFloat).withUnsafeBytes { Array($0) } : w.withUnsafeBytes { Array($0) }
-        return (bytes, x)
+        if type == .f16 { return (w.map(HalfFloat.fromFloat).withUnsafeBytes { Array($0) }, x) }
+        return (w.withUnsafeBytes { Array($0) }, x)
     }
 }
