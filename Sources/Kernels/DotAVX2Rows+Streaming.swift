@@ -118,7 +118,7 @@ extension DotAVX2 {
     // MARK: F16 · F16
 
     /// F16 · F16 for `rows` rows (`RowsDotFunction` contract), two rows per pass; each row as `f16` (four 8-lane
-    /// accumulators over 32-element chunks, summed as (a0 + a1) + (a2 + a3), scalar tail).
+    /// accumulators over 32-element chunks, `GGMLMath.reduce`, then `f16Tail`).
     public static func f16Rows(
         _ w: UnsafeRawPointer, _ stride: Int, _ x: UnsafeRawPointer, _ count: Int,
         _ out: UnsafeMutablePointer<Float>, _ rows: Int
@@ -151,15 +151,8 @@ extension DotAVX2 {
                 b3 = _mm256_fmadd_ps(widen(w1, o + 48), xv, b3)
                 j += 32
             }
-            var s0 = hsum((a0 + a1) + (a2 + a3)), s1 = hsum((b0 + b1) + (b2 + b3))
-            while j < count {
-                let xj = half(x, 2 * j)
-                s0 += half(w0, 2 * j) * xj
-                s1 += half(w1, 2 * j) * xj
-                j += 1
-            }
-            out[r] = s0
-            out[r + 1] = s1
+            out[r] = f16Tail(GGMLMath.reduce(a0, a1, a2, a3), w0, x, from: j, count)
+            out[r + 1] = f16Tail(GGMLMath.reduce(b0, b1, b2, b3), w1, x, from: j, count)
             r += 2
         }
         if r < rows { out[r] = f16(w + r * stride, x, count) }

@@ -16,7 +16,7 @@ extension DotKernel {
         case repack8x8
         /// `CPU_REPACK` 8×8 gemm where its order differs from the gemv's (Q4_K): activation rows in groups of 4.
         case repack8x8GEMM = "repack8x8-gemm"
-        /// llamafile's `tinyBLAS` (BF16 batches, `GGMLBF16`).
+        /// llamafile's `tinyBLAS` (F32, F16 and BF16 batches, `GGMLFloat`, `GGMLBF16`).
         case tinyBLAS = "tinyblas"
     }
 
@@ -24,18 +24,19 @@ extension DotKernel {
     public struct GGMLKernels: Sendable {
         /// Every row of a matmul of fewer than `batchFloor` activation rows.
         public let single: DotKernel
-        /// Every row from `batchFloor` activation rows on, when that differs (tiled K-quants, BF16's tinyBLAS).
+        /// Every row from `batchFloor` activation rows on, when that differs (tiled K-quants, float tinyBLAS).
         public let batched: DotKernel?
         /// The rows of a matmul that fall in whole groups of 4 (all but the last `count % 4`), when that differs
         /// (repacked Q4_K's gemm).
         public let grouped: DotKernel?
-        /// The batch size from which `batched` applies (2 for BF16's tinyBLAS).
+        /// The batch size from which `batched` applies (2 for tinyBLAS).
         public var batchFloor = GGMLTiledKQuant.batchFloor
     }
 
     /// The (type, route) pairs that have kernels, in `DotKernel.all` order after the `vec_dot` kernels.
     static let routedTypes: [(GGMLType, Route)] = [(.q4_0, .repack8x8), (.q4_K, .repack8x8), (.q4_K, .repack8x8GEMM),
-                                                   (.q4_K, .tiled), (.q6_K, .tiled), (.bf16, .tinyBLAS)]
+                                                   (.q4_K, .tiled), (.q6_K, .tiled), (.bf16, .tinyBLAS),
+                                                   (.f32, .tinyBLAS), (.f16, .tinyBLAS)]
 
     /// The kernel reproducing `route` for `type`, or nil when that route does not exist for the type.
     public static func kernel(for type: GGMLType, route: Route, path: KernelPath = .simd) -> DotKernel? {
@@ -51,7 +52,7 @@ extension DotKernel {
             return GGMLKernels(single: gemv, batched: nil, grouped: gemm)
         }
         #if arch(x86_64)
-        if type == .bf16 {
+        if type == .bf16 || type == .f32 || type == .f16 {  // the same tinyBLAS::matmul rule for all three
             let tinyBLAS = GGMLBF16.tinyBLASTakes(rows: rows) ? kernel(for: type, route: .tinyBLAS, path: path) : nil
             return GGMLKernels(single: vecDot, batched: tinyBLAS, grouped: nil, batchFloor: GGMLBF16.tinyBLASBatchFloor)
         }
@@ -71,7 +72,7 @@ extension DotKernel {
             kernels.append(DotKernel(id: name + ".scalar", weightType: type, activation: activation, dot: scalar,
                                      rows: nil, index: start + kernels.count))
             kernels.append(DotKernel(id: name + "." + simdSuffix, weightType: type, activation: activation,
-                                     dot: simd, rows: route == .tinyBLAS ? GGMLBF16.tinyBLASRows : nil,
+                                     dot: simd, rows: route == .tinyBLAS ? tinyBLASRows(type) : nil,
                                      index: start + kernels.count))
         }
         return kernels
@@ -86,6 +87,8 @@ extension DotKernel {
             ({ GGMLRepack8x8.q4_KGEMM($0, $1, $2) }, { GGMLRepack8x8.q4_KGEMMAVX2($0, $1, $2) })
         case (.q4_K, .tiled): ({ GGMLTiledKQuant.q4_K($0, $1, $2) }, { GGMLTiledKQuant.q4_KAVX2($0, $1, $2) })
         case (.bf16, .tinyBLAS): ({ GGMLBF16.tinyBLAS($0, $1, $2) }, { GGMLBF16.tinyBLASAVX2($0, $1, $2) })
+        case (.f32, .tinyBLAS): ({ GGMLFloat.tinyBLASF32($0, $1, $2) }, { GGMLFloat.tinyBLASF32AVX2($0, $1, $2) })
+        case (.f16, .tinyBLAS): ({ GGMLFloat.tinyBLASF16($0, $1, $2) }, { GGMLFloat.tinyBLASF16AVX2($0, $1, $2) })
         default: ({ GGMLTiledKQuant.q6_K($0, $1, $2) }, { GGMLTiledKQuant.q6_KAVX2($0, $1, $2) })
         #else
         case (.q4_0, .repack8x8): ({ GGMLRepack8x8.q4_0($0, $1, $2) }, { GGMLRepack8x8.q4_0($0, $1, $2) })
@@ -93,8 +96,23 @@ extension DotKernel {
         case (.q4_K, .repack8x8GEMM): ({ GGMLRepack8x8.q4_KGEMM($0, $1, $2) }, { GGMLRepack8x8.q4_KGEMM($0, $1, $2) })
         case (.q4_K, .tiled): ({ GGMLTiledKQuant.q4_K($0, $1, $2) }, { GGMLTiledKQuant.q4_K($0, $1, $2) })
         case (.bf16, .tinyBLAS): ({ GGMLBF16.tinyBLAS($0, $1, $2) }, { GGMLBF16.tinyBLAS($0, $1, $2) })
+        case (.f32, .tinyBLAS): ({ GGMLFloat.tinyBLASF32($0, $1, $2) }, { GGMLFloat.tinyBLASF32($0, $1, $2) })
+        case (.f16, .tinyBLAS): ({ GGMLFloat.tinyBLASF16($0, $1, $2) }, { GGMLFloat.tinyBLASF16($0, $1, $2) })
         default: ({ GGMLTiledKQuant.q6_K($0, $1, $2) }, { GGMLTiledKQuant.q6_K($0, $1, $2) })
         #endif
         }
+    }
+
+    /// The multi-row form of a type's tinyBLAS kernel, nil where there is no SIMD path.
+    static func tinyBLASRows(_ type: GGMLType) -> RowsDotFunction? {
+        #if arch(x86_64)
+        switch type {
+        case .f32: GGMLFloat.tinyBLASF32Rows
+        case .f16: GGMLFloat.tinyBLASF16Rows
+        default: GGMLBF16.tinyBLASRows
+        }
+        #else
+        nil
+        #endif
     }
 }

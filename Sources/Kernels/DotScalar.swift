@@ -5,19 +5,54 @@
 /// elements, a multiple of the weight's block size, and both rows hold `count` elements in their formats —
 /// the matmul checks shapes once per call, so the bounds of every load below follow from `count`.
 public enum DotScalar {
-    /// F32 · F32, accumulated in `Double` as ggml's scalar fallback does.
+    /// F32 · F32 in `ggml_vec_dot_f32`'s AVX2 order, the `vec_dot` llama.cpp runs for one activation row (and for
+    /// batches tinyBLAS declines, see `GGMLFloat`): `ggmlBody` over whole 32-element groups, then the remaining
+    /// elements added in order in `Float` — products rounded first, except the last `count % 4`, which are fused (gcc
+    /// vectorises ggml's leftover loop in groups of 8 and 4 and contracts its scalar end). `DotAVX2.f32` (through
+    /// `GGMLMath.dotVec`) computes the same in registers.
     public static func f32(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
-        let a = w.assumingMemoryBound(to: Float.self), b = x.assumingMemoryBound(to: Float.self)
-        var sum = 0.0
-        for j in 0..<count { sum += Double(a[j]) * Double(b[j]) }
+        func element(_ p: UnsafeRawPointer, _ j: Int) -> Float {
+            p.loadUnaligned(fromByteOffset: 4 * j, as: Float.self)  // j < count
+        }
+        var sum = ggmlBody(w, x, count, element)
+        var j = count & ~31
+        while j < count - count % 4 {
+            sum += element(w, j) * element(x, j)
+            j += 1
+        }
+        while j < count {
+            sum = sum.addingProduct(element(w, j), element(x, j))
+            j += 1
+        }
+        return sum
+    }
+
+    /// F16 · F16 (activations already rounded to F16) in `ggml_vec_dot_f16`'s AVX2 order: `ggmlBody`, then the
+    /// remaining elements' F32 products added in `Double` (ggml's `ggml_float` tail). `DotAVX2.f16` computes the same.
+    public static func f16(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
+        func element(_ p: UnsafeRawPointer, _ j: Int) -> Float { p.f16(at: 2 * j) }  // j < count
+        var sum = Double(ggmlBody(w, x, count, element))
+        for j in count & ~31 ..< count { sum += Double(element(w, j) * element(x, j)) }
         return Float(sum)
     }
 
-    /// F16 · F16 (activations already rounded to F16), products of the widened values summed in `Double`.
-    public static func f16(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
-        var sum = 0.0
-        for j in 0..<count { sum += Double(w.f16(at: 2 * j)) * Double(x.f16(at: 2 * j)) }
-        return Float(sum)
+    /// The whole 32-element groups of ggml's F32/F16 `vec_dot` on AVX2 (`GGML_F32_VEC_FMA`, `GGML_F32x8_REDUCE`):
+    /// element j fused-multiply-added into lane j % 8 of accumulator j / 8 % 4, the accumulators reduced by
+    /// `GGMLMath.reduce`. `element(p, j)` widens element j of a row.
+    @inline(__always)
+    static func ggmlBody(
+        _ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int, _ element: (UnsafeRawPointer, Int) -> Float
+    ) -> Float {
+        var c0 = SIMD8<Float>(), c1 = c0, c2 = c0, c3 = c0
+        for j in stride(from: 0, to: count & ~31, by: 32) {  // elements j ..< j+32 are inside both rows
+            for l in 0..<8 {
+                c0[l] = c0[l].addingProduct(element(w, j + l), element(x, j + l))
+                c1[l] = c1[l].addingProduct(element(w, j + 8 + l), element(x, j + 8 + l))
+                c2[l] = c2[l].addingProduct(element(w, j + 16 + l), element(x, j + 16 + l))
+                c3[l] = c3[l].addingProduct(element(w, j + 24 + l), element(x, j + 24 + l))
+            }
+        }
+        return GGMLMath.reduce(c0, c1, c2, c3)
     }
 
     /// BF16 · BF16 in `ggml_vec_dot_bf16`'s AVX2 order, the `vec_dot` llama.cpp runs for one activation row (and

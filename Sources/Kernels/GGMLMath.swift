@@ -67,7 +67,9 @@ public enum GGMLMath {
     }
 
     /// `Σ x[i]·y[i]` as `ggml_vec_dot_f32` on AVX2 (llama.cpp's one-token F32 matmul): four 8-lane FMA accumulators
-    /// over whole 32-element steps, `reduce`, then the remainder added in order in `Double`.
+    /// over whole 32-element steps, `reduce`, then the remainder added in order in `Float`, as gcc compiled ggml's
+    /// leftover loop `sumf += x[i]*y[i]`: vectorised in groups of 8 and 4 (products rounded, then added one by one)
+    /// with the last `count % 4` elements in a scalar loop contracted to FMAs.
     @inline(__always)
     public static func dotVec(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int) -> Float {
         var a0 = SIMD8<Float>(), a1 = a0, a2 = a0, a3 = a0
@@ -81,9 +83,11 @@ public enum GGMLMath {
             a3 = fma(load(x + i + 24), load(y + i + 24), a3)
             i += 32
         }
-        var sum = Double(reduce(a0, a1, a2, a3))
-        while i < count { sum += Double(x[i] * y[i]); i += 1 }
-        return Float(sum)
+        var sum = reduce(a0, a1, a2, a3)
+        let rounded = count - count % 4
+        while i < rounded { sum += x[i] * y[i]; i += 1 }
+        while i < count { sum = sum.addingProduct(x[i], y[i]); i += 1 }
+        return sum
     }
 
     /// Softmax of a row of `count` scores as ggml-cpu's `soft_max` computes it after masking: `max`, then
