@@ -1,4 +1,4 @@
-// Interposes the allocation functions of the test binary to count calls made by threads that asked to be counted
+// Interposes the allocation functions of the test binary to count calls made by threads attached to a counter
 // (see AllocationCounter.h). Each wrapper forwards to glibc's internal entry points, which do not recurse into
 // these symbols.
 #include "AllocationCounter.h"
@@ -15,11 +15,13 @@ extern void *__libc_calloc(size_t, size_t);
 extern void *__libc_realloc(void *, size_t);
 extern void *__libc_memalign(size_t, size_t);
 
-static atomic_long total;
-static __thread int counting;
+struct allocation_counter { atomic_long calls; };
+
+static __thread allocation_counter *attached;
 
 static inline void count_call(void) {
-    if (counting) atomic_fetch_add_explicit(&total, 1, memory_order_relaxed);
+    allocation_counter *c = attached;
+    if (c) atomic_fetch_add_explicit(&c->calls, 1, memory_order_relaxed);
 }
 
 void *malloc(size_t size) { count_call(); return __libc_malloc(size); }
@@ -38,10 +40,23 @@ int posix_memalign(void **out, size_t alignment, size_t size) {
 }
 
 int allocation_counter_available(void) { return 1; }
-void allocation_counter_set_thread_counting(int on) { counting = on; }
-long allocation_counter_total(void) { return atomic_load(&total); }
+
+allocation_counter *allocation_counter_create(void) {
+    allocation_counter *c = __libc_malloc(sizeof *c);
+    if (c) atomic_init(&c->calls, 0);
+    return c;
+}
+
+void allocation_counter_destroy(allocation_counter *counter) { free(counter); }
+void allocation_counter_attach(allocation_counter *counter) { attached = counter; }
+long allocation_counter_read(const allocation_counter *counter) {
+    return counter ? atomic_load(&((allocation_counter *)counter)->calls) : 0;
+}
 #else
+struct allocation_counter { long calls; };
 int allocation_counter_available(void) { return 0; }
-void allocation_counter_set_thread_counting(int on) { (void)on; }
-long allocation_counter_total(void) { return 0; }
+allocation_counter *allocation_counter_create(void) { return calloc(1, sizeof(allocation_counter)); }
+void allocation_counter_destroy(allocation_counter *counter) { free(counter); }
+void allocation_counter_attach(allocation_counter *counter) { (void)counter; }
+long allocation_counter_read(const allocation_counter *counter) { return counter ? counter->calls : 0; }
 #endif

@@ -23,32 +23,34 @@ import Testing
         [GGMLType.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1, .q4_K, .q6_K].map { Case(architecture: .llama, type: $0, cache: .f16) }
         + [Case(architecture: .llama, type: .q4_1, cache: .f32), Case(architecture: .bitnet, type: .tq2_0, cache: .f16)]
 
-    /// Switches counting on for each pool thread: with `count == threadCount` every thread runs exactly one index.
-    struct SetCounting: ParallelWork {
-        let on: Int32
-        func run(_ range: Range<Int>, thread: Int) { allocation_counter_set_thread_counting(on) }
+    /// Attaches each pool thread to `counter` (nil detaches): with `count == threadCount` every thread runs
+    /// exactly one index.
+    struct Attach: ParallelWork {
+        let counter: OpaquePointer?
+        func run(_ range: Range<Int>, thread: Int) { allocation_counter_attach(counter) }
     }
 
-    /// Counts allocations made by `body` on this thread and `pool`'s threads.
-    static func allocations(pool: ThreadPool, _ body: () throws -> Void) rethrows -> Int {
-        pool.parallelFor(pool.threadCount, SetCounting(on: 1))
-        allocation_counter_set_thread_counting(1)
-        let before = allocation_counter_total()
+    /// Counts allocations made by `body` on this thread and `pool`'s threads (a counter of its own, so tests on
+    /// other threads do not add to it).
+    static func allocations(pool: ThreadPool, _ body: () throws -> Void) throws -> Int {
+        let counter = try #require(allocation_counter_create())
+        defer { allocation_counter_destroy(counter) }
+        pool.parallelFor(pool.threadCount, Attach(counter: counter))
+        allocation_counter_attach(counter)
         defer {
-            allocation_counter_set_thread_counting(0)
-            pool.parallelFor(pool.threadCount, SetCounting(on: 0))
+            allocation_counter_attach(nil)
+            pool.parallelFor(pool.threadCount, Attach(counter: nil))
         }
         try body()
-        return allocation_counter_total() - before
+        return allocation_counter_read(counter)
     }
 
     @Test func counterSeesAllocations() throws {
         try #require(allocation_counter_available() == 1, "the allocation counter needs glibc")
         let pool = ThreadPool(threadCount: 2)
-        let n = Self.allocations(pool: pool) {
-            let a = [Int](repeating: 1, count: 100 + Int.random(in: 0..<2))
-            #expect(a.count >= 100)
-        }
+        var kept: [Int] = []
+        let n = try Self.allocations(pool: pool) { kept = [Int](repeating: 1, count: 100 + Int.random(in: 0..<2)) }
+        #expect(kept.count >= 100)
         #expect(n >= 1, "an array allocation was not counted: the interposed malloc is not in effect")
     }
 
