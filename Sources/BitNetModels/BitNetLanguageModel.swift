@@ -155,17 +155,19 @@ public final class BitNetLanguageModel: LanguageModel, @unchecked Sendable {
             project(b.wo, attn, n, xn, ctx)
             TransformerOps.add(x, xn, n: n * d)
 
-            // Feed-forward: xn = norm(x); x += subNorm(act(xn·Wgateᵀ) ⊙ xn·Wupᵀ)·Wdownᵀ, act = silu or relu²
-            normRows(x, b.ffnNorm, n, d, xn)
-            project(b.wGate, xn, n, gate, ctx)
-            project(b.wUp, xn, n, up, ctx)
+            // Feed-forward: xn = norm(x); x += subNorm(act(xn·Wgateᵀ) ⊙ xn·Wupᵀ)·Wdownᵀ, act = silu or relu²,
+            // for rows f..<n (`ffnRows`)
+            let f = Self.ffnRows(layer: l, of: blocks.count, tokens: n, allLogits: allLogits), m = n - f, xf = x + f * d
+            normRows(xf, b.ffnNorm, m, d, xn)
+            project(b.wGate, xn, m, gate, ctx)
+            project(b.wUp, xn, m, up, ctx)
             switch variant.activation {
-            case .silu: GGMLMath.swiglu(gate: gate, up: up, into: gate, count: n * ff, width: ff)
-            case .reluSquared: VectorOps.reluSquaredGated(gate: gate, up: up, into: gate, count: n * ff)
+            case .silu: GGMLMath.swiglu(gate: gate, up: up, into: gate, count: m * ff, width: ff)
+            case .reluSquared: VectorOps.reluSquaredGated(gate: gate, up: up, into: gate, count: m * ff)
             }
-            normRows(gate, b.ffnSubNorm, n, ff, gate)
-            project(b.wDown, gate, n, xn, ctx)
-            TransformerOps.add(x, xn, n: n * d)
+            normRows(gate, b.ffnSubNorm, m, ff, gate)
+            project(b.wDown, gate, m, xn, ctx)
+            TransformerOps.add(xf, xn, n: m * d)
         }
         cache.advance(by: n)
 

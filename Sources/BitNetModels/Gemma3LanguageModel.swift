@@ -193,14 +193,16 @@ public final class Gemma3LanguageModel: LanguageModel, @unchecked Sendable {
             TransformerOps.add(x, xn, n: n * d)
 
             // Feed-forward: xn = norm(x); x += postNorm((gelu(xn·Wgateᵀ) ⊙ xn·Wupᵀ)·Wdownᵀ)
-            TransformerOps.rmsNormRows(x, weight: b.ffnNorm, eps: eps, into: xn, rows: n, width: d)
-            matmul(b.wGate, input: xn, count: n, output: gate, pool: pool, scratch: scratch)
-            matmul(b.wUp, input: xn, count: n, output: up, pool: pool, scratch: scratch)
-            VectorOps.gelu(gate, into: gate, count: n * ff)
-            for j in 0..<(n * ff) { gate[j] *= up[j] }
-            matmul(b.wDown, input: gate, count: n, output: xn, pool: pool, scratch: scratch)
-            TransformerOps.rmsNormRows(xn, weight: b.postFFNNorm, eps: eps, into: xn, rows: n, width: d)
-            TransformerOps.add(x, xn, n: n * d)
+            // (rows f..<n only: `ffnRows`)
+            let f = Self.ffnRows(layer: l, of: blocks.count, tokens: n, allLogits: allLogits), m = n - f, xf = x + f * d
+            TransformerOps.rmsNormRows(xf, weight: b.ffnNorm, eps: eps, into: xn, rows: m, width: d)
+            matmul(b.wGate, input: xn, count: m, output: gate, pool: pool, scratch: scratch)
+            matmul(b.wUp, input: xn, count: m, output: up, pool: pool, scratch: scratch)
+            VectorOps.gelu(gate, into: gate, count: m * ff)
+            for j in 0..<(m * ff) { gate[j] *= up[j] }
+            matmul(b.wDown, input: gate, count: m, output: xn, pool: pool, scratch: scratch)
+            TransformerOps.rmsNormRows(xn, weight: b.postFFNNorm, eps: eps, into: xn, rows: m, width: d)
+            TransformerOps.add(xf, xn, n: m * d)
         }
         cache.advance(by: n)
 

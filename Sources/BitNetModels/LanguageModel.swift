@@ -25,6 +25,15 @@ extension LanguageModel {
                        valueWidth: hp.headCountKV * hp.valueLength, type: type)
     }
 
+    /// The first row whose feed-forward layer `layer` (of `layers`) computes: 0, except in the last layer when
+    /// only the last position's logits are wanted, where it is `tokens − 1`. llama.cpp keeps only the output rows
+    /// there (`inp_out_ids`, after the attention), so its feed-forward matmuls take the one-row kernels; doing the
+    /// same keeps the logits identical for weights whose batched route sums differently (K-quants, F32/F16/BF16)
+    /// and skips work no output needs.
+    public static func ffnRows(layer: Int, of layers: Int, tokens: Int, allLogits: Bool) -> Int {
+        layer == layers - 1 && !allLogits ? tokens - 1 : 0
+    }
+
     /// Checks that `tokens` fit after the cached positions and are all inside the vocabulary.
     /// - Throws: `ModelError.contextOverflow` or `.tokenOutOfRange`.
     public func checkBatch(_ tokens: [Int32], cache: KVCache) throws(ModelError) {

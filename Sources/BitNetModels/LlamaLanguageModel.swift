@@ -95,13 +95,14 @@ public final class LlamaLanguageModel: LanguageModel, @unchecked Sendable {
             matmul(b.wo, input: attn, count: n, output: xn, pool: pool, scratch: scratch)
             TransformerOps.add(x, xn, n: n * d)
 
-            // Feed-forward: xn = norm(x); x += (silu(xn·Wgateᵀ) ⊙ xn·Wupᵀ)·Wdownᵀ
-            TransformerOps.rmsNormRows(x, weight: b.ffnNorm, eps: hp.rmsEpsilon, into: xn, rows: n, width: d)
-            matmul(b.wGate, input: xn, count: n, output: gate, pool: pool, scratch: scratch)
-            matmul(b.wUp, input: xn, count: n, output: up, pool: pool, scratch: scratch)
-            GGMLMath.swiglu(gate: gate, up: up, into: gate, count: n * ff, width: ff)
-            matmul(b.wDown, input: gate, count: n, output: xn, pool: pool, scratch: scratch)
-            TransformerOps.add(x, xn, n: n * d)
+            // Feed-forward: xn = norm(x); x += (silu(xn·Wgateᵀ) ⊙ xn·Wupᵀ)·Wdownᵀ, for rows f..<n (`ffnRows`)
+            let f = Self.ffnRows(layer: l, of: blocks.count, tokens: n, allLogits: allLogits), m = n - f, xf = x + f * d
+            TransformerOps.rmsNormRows(xf, weight: b.ffnNorm, eps: hp.rmsEpsilon, into: xn, rows: m, width: d)
+            matmul(b.wGate, input: xn, count: m, output: gate, pool: pool, scratch: scratch)
+            matmul(b.wUp, input: xn, count: m, output: up, pool: pool, scratch: scratch)
+            GGMLMath.swiglu(gate: gate, up: up, into: gate, count: m * ff, width: ff)
+            matmul(b.wDown, input: gate, count: m, output: xn, pool: pool, scratch: scratch)
+            TransformerOps.add(xf, xn, n: m * d)
         }
         cache.advance(by: n)
 
