@@ -73,9 +73,40 @@ extension DotKernel {
                                      rows: nil, index: start + kernels.count))
             kernels.append(DotKernel(id: name + "." + simdSuffix, weightType: type, activation: activation,
                                      dot: simd, rows: route == .tinyBLAS ? tinyBLASRows(type) : nil,
+                                     prefill: routedPrefill(type, route),
                                      index: start + kernels.count))
         }
         return kernels
+    }
+
+    /// The batch form of a routed SIMD kernel (`KQuantPrefill`): Q4_K's routes share one panel layout, so the
+    /// gemm and gemv rows of one matmul read the same decoded panels.
+    static func routedPrefill(_ type: GGMLType, _ route: Route) -> PrefillKernel? {
+        #if arch(x86_64)
+        let panelRows = KQuantPrefill.panelRows
+        switch (type, route) {
+        case (.q4_K, _):
+            let rows: RowsDotFunction
+            switch route {
+            case .tiled: rows = { KQuantPrefill.q4_KTiledPanel($0, $1, $2, $3, $4, $5) }
+            case .repack8x8: rows = { KQuantPrefill.q4_KGEMVPanel($0, $1, $2, $3, $4, $5) }
+            case .repack8x8GEMM: rows = { KQuantPrefill.q4_KGEMMPanel($0, $1, $2, $3, $4, $5) }
+            default: return nil
+            }
+            return PrefillKernel(rowBytes: { $0 / 256 * KQuantPrefill.q4_KPanelBlockBytes / panelRows },
+                                 unpack: { KQuantPrefill.unpackQ4_K($0, $1, $2, $3, into: $4) },
+                                 rows: rows, tileRows: panelRows)
+        case (.q6_K, .tiled):
+            return PrefillKernel(rowBytes: { $0 / 256 * KQuantPrefill.q6_KPanelBlockBytes / panelRows },
+                                 unpack: { KQuantPrefill.unpackQ6_K($0, $1, $2, $3, into: $4) },
+                                 rows: { KQuantPrefill.q6_KTiledPanel($0, $1, $2, $3, $4, $5) },
+                                 tileRows: panelRows)
+        default:
+            return nil
+        }
+        #else
+        return nil
+        #endif
     }
 
     static func routedDots(_ type: GGMLType, _ route: Route) -> (RowDotFunction, RowDotFunction) {

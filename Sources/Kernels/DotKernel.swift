@@ -18,6 +18,9 @@ public struct PrefillKernel: Sendable {
     public let rowBytes: @Sendable (Int) -> Int
     public let unpack: @Sendable (UnsafeRawPointer, Int, Int, Int, UnsafeMutableRawPointer) -> Void
     public let rows: RowsDotFunction
+    /// How many weight rows one decoded tile holds when the layout fixes it (the K-quant panels interleave 8 rows,
+    /// `KQuantPrefill`); nil lets `matmul` size tiles to L1.
+    public var tileRows: Int? = nil
 }
 
 /// Which implementation family to use.
@@ -40,7 +43,8 @@ public struct DotKernel: Sendable {
     public let dot: RowDotFunction
     /// The multi-row form, where one exists (Q4_1 and Q8_0 on AVX2); `matmul` loops over `dot` otherwise.
     public let rows: RowsDotFunction?
-    /// The batch form, where one exists (Q4_1 on AVX2); `matmul` uses it for two or more activation rows.
+    /// The batch form, where one exists (Q4_1 and the routed K-quant kernels on AVX2); `matmul` uses it for two
+    /// or more activation rows when every row's kernel has one.
     public var prefill: PrefillKernel? = nil
     /// Position in `DotKernel.all` (bit index in `KernelScratch`'s executed-kernel record).
     public let index: Int

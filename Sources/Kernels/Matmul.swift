@@ -26,28 +26,33 @@ public func matmul(
         activations = UnsafeRawPointer(buffer)
     }
     let weights = w.data, weightRowBytes = w.rowBytes
-    if count > 1, let prefill = kernel.prefill {
+    let first = w.kernel(forRow: 0, of: count)
+    if count > 1, let prefill = kernel.prefill, let firstRows = first.prefill?.rows {
         // Decode a tile of weight rows once (≤ 16 KB, L1-resident), then stream every activation row past it.
-        let unpackedRowBytes = prefill.rowBytes(cols)
-        let tile = max(4, min(16, 16_384 / max(1, unpackedRowBytes) / 4 * 4))
-        pool.parallelFor(rows) { range in
+        // Rows 0..<split run the first row's kernel, split..<count the last's: `kernel(forRow:of:)` changes at most
+        // once (repacked Q4_K: gemm for whole groups of 4, then gemv), and those routes share one decoded layout.
+        var split = 1
+        while split < count, w.kernel(forRow: split, of: count).index == first.index { split += 1 }
+        let lastRows = prefill.rows, unpackedRowBytes = prefill.rowBytes(cols)
+        let tile = prefill.tileRows ?? max(4, min(16, 16_384 / max(1, unpackedRowBytes) / 4 * 4))
+        pool.parallelFor((rows + tile - 1) / tile) { tiles in
             withUnsafeTemporaryAllocation(byteCount: tile * unpackedRowBytes, alignment: 64) { buffer in
                 let unpacked = buffer.baseAddress!
-                var start = range.lowerBound
-                while start < range.upperBound {
-                    let end = min(start + tile, range.upperBound)
+                for i in tiles {
+                    let start = i * tile, end = min(start + tile, rows)
                     // Rows start..<end (≤ tile) of w; the buffer holds tile decoded rows.
                     prefill.unpack(weights + start * weightRowBytes, weightRowBytes, cols, end - start, unpacked)
                     for t in 0..<count {
-                        prefill.rows(UnsafeRawPointer(unpacked), unpackedRowBytes, activations + t * activationRowBytes,
-                                     cols, y + t * rows + start, end - start)
+                        let rowsDot = t < split ? firstRows : lastRows
+                        rowsDot(UnsafeRawPointer(unpacked), unpackedRowBytes, activations + t * activationRowBytes,
+                                cols, y + t * rows + start, end - start)
                     }
-                    start = end
                 }
             }
         }
         if let scale = w.tensorScale { for i in 0..<count * rows { y[i] *= scale } }
         scratch.record(kernel)
+        scratch.record(first)
         return
     }
     // Row tiles keep a few weight rows in L1 while every activation row streams past them.
@@ -56,7 +61,7 @@ public func matmul(
     // I2_S rows carry no scale: the tensor's one scale multiplies every output (y holds count × rows floats).
     if let scale = w.tensorScale { for i in 0..<count * rows { y[i] *= scale } }
     scratch.record(kernel)
-    scratch.record(w.kernel(forRow: 0, of: count))
+    scratch.record(first)
 }
 
 /// Converts one F32 row of `cols` elements into `format` at `out` (`format.rowBytes(cols)` bytes).
