@@ -176,3 +176,46 @@ extension DotAVX2 {
     }
 }
 #endif
+
+#if arch(x86_64)
+extension DotAVX2 {
+    /// `q8_0UnpackedRows` for two activation rows at once (`RowPairsDotFunction` contract): each unpacked block's
+    /// scales, magnitudes and signs are loaded once for both rows; every output is the same FMA chain as in
+    /// `q8_0UnpackedRows`, so the bits are the same.
+    public static func q8_0UnpackedRowPairs(
+        _ w: UnsafeRawPointer, _ stride: Int, _ x0: UnsafeRawPointer, _ x1: UnsafeRawPointer, _ count: Int,
+        _ out0: UnsafeMutablePointer<Float>, _ out1: UnsafeMutablePointer<Float>, _ rows: Int
+    ) {
+        let blocks = count / 32, groupBlockBytes = 4 * q8_0UnpackedBlockBytes, xBytes = BlockLayout.q8_0Bytes
+        for g in 0..<(rows + 3) / 4 {
+            let base = w + g * 4 * stride  // group g: blocks × groupBlockBytes bytes (4 rows, padded)
+            var a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0  // activation row 0, weight rows 0…3
+            var b0 = a0, b1 = a0, b2 = a0, b3 = a0  // activation row 1
+            for b in 0..<blocks {
+                let xb0 = x0 + b * xBytes, xb1 = x1 + b * xBytes, ob = base + b * groupBlockBytes
+                let xq0 = load256(xb0, 2), dx0 = _mm256_broadcastss_ps(scales(xb0))
+                let xq1 = load256(xb1, 2), dx1 = _mm256_broadcastss_ps(scales(xb1))
+                @inline(__always) func step(_ i: Int, _ acc0: inout __m256, _ acc1: inout __m256) {
+                    let d = ob.loadUnaligned(fromByteOffset: 32 * i, as: __m256.self)
+                    let magnitude = load256(ob, 128 + 32 * i), signs = load256(ob, 256 + 32 * i)
+                    let p0 = dotU8I8(magnitude, _mm256_sign_epi8(xq0, signs))
+                    let p1 = dotU8I8(magnitude, _mm256_sign_epi8(xq1, signs))
+                    acc0 = _mm256_fmadd_ps(_mm256_mul_ps(d, dx0), float(p0), acc0)
+                    acc1 = _mm256_fmadd_ps(_mm256_mul_ps(d, dx1), float(p1), acc1)
+                }
+                step(0, &a0, &b0)
+                step(1, &a1, &b1)
+                step(2, &a2, &b2)
+                step(3, &a3, &b3)
+            }
+            let r = 4 * g
+            let sums0 = SIMD4<Float>(hsum(a0), hsum(a1), hsum(a2), hsum(a3))
+            let sums1 = SIMD4<Float>(hsum(b0), hsum(b1), hsum(b2), hsum(b3))
+            for i in 0..<min(4, rows - r) {
+                out0[r + i] = sums0[i]
+                out1[r + i] = sums1[i]
+            }
+        }
+    }
+}
+#endif

@@ -21,7 +21,16 @@ public struct PrefillKernel: Sendable {
     /// How many weight rows one decoded tile holds when the layout fixes it (the K-quant panels interleave 8 rows,
     /// `KQuantPrefill`); nil lets `matmul` size tiles to L1.
     public var tileRows: Int? = nil
+    /// `rows` for two activation rows at once (each decoded weight block loaded once for both), with the same
+    /// bits as two `rows` calls: `(w, stride, x0, x1, count, out0, out1, rows)`.
+    public var rowPairs: RowPairsDotFunction? = nil
 }
+
+/// Two activation rows `x0`, `x1` against `rows` decoded weight rows, into `out0[0..<rows]` and `out1[0..<rows]`.
+public typealias RowPairsDotFunction = @Sendable (
+    UnsafeRawPointer, Int, UnsafeRawPointer, UnsafeRawPointer, Int, UnsafeMutablePointer<Float>,
+    UnsafeMutablePointer<Float>, Int
+) -> Void
 
 /// Which implementation family to use.
 public enum KernelPath: String, Sendable {
@@ -152,11 +161,13 @@ public struct DotKernel: Sendable {
         case .q8_0:
             PrefillKernel(rowBytes: { $0 / 32 * DotAVX2.q8_0UnpackedBlockBytes },
                           unpack: { DotAVX2.unpackQ8_0($0, $1, $2, $3, into: $4) },
-                          rows: { DotAVX2.q8_0UnpackedRows($0, $1, $2, $3, $4, $5) })
+                          rows: { DotAVX2.q8_0UnpackedRows($0, $1, $2, $3, $4, $5) },
+                          rowPairs: { DotAVX2.q8_0UnpackedRowPairs($0, $1, $2, $3, $4, $5, $6, $7) })
         case .q5_0:
             PrefillKernel(rowBytes: { $0 / 32 * DotAVX2.q8_0UnpackedBlockBytes },
                           unpack: { DotAVX2.unpackQ5_0($0, $1, $2, $3, into: $4) },
-                          rows: { DotAVX2.q8_0UnpackedRows($0, $1, $2, $3, $4, $5) })
+                          rows: { DotAVX2.q8_0UnpackedRows($0, $1, $2, $3, $4, $5) },
+                          rowPairs: { DotAVX2.q8_0UnpackedRowPairs($0, $1, $2, $3, $4, $5, $6, $7) })
         default: nil
         }
     }

@@ -42,10 +42,19 @@ public func matmul(
                     let start = i * tile, end = min(start + tile, rows)
                     // Rows start..<end (≤ tile) of w; the buffer holds tile decoded rows.
                     prefill.unpack(weights + start * weightRowBytes, weightRowBytes, cols, end - start, unpacked)
-                    for t in 0..<count {
+                    var t = 0
+                    while t < count {
+                        let a = activations + t * activationRowBytes, out = y + t * rows + start
+                        // Two activation rows per pass where the kernel has that form (one route for all rows).
+                        if let pairs = prefill.rowPairs, split == count, t + 1 < count {
+                            pairs(UnsafeRawPointer(unpacked), unpackedRowBytes, a, a + activationRowBytes, cols, out,
+                                  out + rows, end - start)
+                            t += 2
+                            continue
+                        }
                         let rowsDot = t < split ? firstRows : lastRows
-                        rowsDot(UnsafeRawPointer(unpacked), unpackedRowBytes, activations + t * activationRowBytes,
-                                cols, y + t * rows + start, end - start)
+                        rowsDot(UnsafeRawPointer(unpacked), unpackedRowBytes, a, cols, out, end - start)
+                        t += 1
                     }
                 }
             }
