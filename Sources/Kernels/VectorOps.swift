@@ -27,12 +27,20 @@ public enum VectorOps {
     public static func gelu(
         _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int, f16Table: Bool = true
     ) {
-        for j in 0..<count {
-            let v = x[j]
-            if !f16Table { y[j] = geluTanh(v) }
-            else if v <= -10 { y[j] = 0 }
-            else if v >= 10 { y[j] = v }
-            else { y[j] = HalfFloat.round(geluTanh(HalfFloat.round(v))) }
+        guard f16Table else {
+            for j in 0..<count { y[j] = geluTanh(x[j]) }
+            return
+        }
+        geluTable.withUnsafeBufferPointer { table in
+            for j in 0..<count {
+                let v = x[j]
+                if v <= -10 { y[j] = 0 }
+                else if v >= 10 { y[j] = v }
+                else { y[j] = table[Int(HalfFloat.fromFloat(v))] }  // every UInt16 indexes the 65 536 entries
+            }
         }
     }
+
+    /// ggml's GELU table: entry h is the F16-rounded `geluTanh` of F16 value h (built once, 256 KB).
+    static let geluTable: [Float] = (0...UInt16.max).map { HalfFloat.round(geluTanh(HalfFloat.toFloat($0))) }
 }
