@@ -16,7 +16,7 @@ struct ConvertCommand: ParsableCommand {
             original's); one-dimensional tensors are copied. Used to make a Q8_0 copy of a model for benchmarks.
 
             --to tq1_0, tq2_0 or i2_s: \
-            Every TQ1_0/TQ2_0/I2_S tensor, and every F32/F16 BitNet projection (blk.N.attn_q/k/v/output.weight, \
+            every TQ1_0/TQ2_0/I2_S tensor, and every F32/F16 BitNet projection (blk.N.attn_q/k/v/output.weight, \
             blk.N.ffn_gate/up/down.weight), is written in --to with the same ternary codes and scales; everything \
             else is copied, and general.file_type is set to the target's. Refused (exit 1, no output written): \
             F32/F16 projections that are not 0/±s with one s per tensor; blocks with different scales into I2_S \
@@ -46,6 +46,9 @@ struct ConvertCommand: ParsableCommand {
 
     func run() throws {
         let log = global.bootstrapLogging()
+        guard ModelRequantizer.target(named: to) != nil || (try? TernaryModelConverter.target(named: to)) != nil else {
+            throw RequantizationError.unsupportedTarget(to)  // names every target, ternary or not
+        }
         if let target = ModelRequantizer.target(named: to) {
             guard arch == nil, !roundScales else {
                 throw ValidationError("--arch and --round-scales apply to ternary targets only, not \(to).")
