@@ -22,25 +22,31 @@ extension DotAVX2 {
     static func unpackQ4_1(
         _ w: UnsafeRawPointer, _ stride: Int, _ count: Int, _ rows: Int, into out: UnsafeMutableRawPointer
     ) {
-        let blocks = count / 32, groupBlockBytes = 4 * q4_1UnpackedBlockBytes
+        forEachUnpackedSlot(w, stride, count, rows, into: out, groupBlockBytes: 4 * q4_1UnpackedBlockBytes,
+                            blockBytes: BlockLayout.q4_1Bytes) { ob, i, wb in
+            let scales = halfPair(wb, 0)  // (d, m)
+            ob.storeBytes(of: _mm256_broadcastss_ps(scales), toByteOffset: 32 * i, as: __m256.self)
+            ob.storeBytes(of: scales[1], toByteOffset: 128 + 4 * i, as: Float.self)
+            ob.storeBytes(of: nibbles(wb, 4), toByteOffset: 144 + 32 * i, as: __m256i.self)
+        }
+    }
+
+    /// The walk shared by the unpackers: for each group of 4 rows and each 32-element block, `body(slot, i,
+    /// block)` writes row 4g + i's part of the group's block at `slot` (`groupBlockBytes` per group block) from
+    /// its packed block. A last, partial group is zero-filled first, so padded rows contribute zeros.
+    @inline(__always)
+    static func forEachUnpackedSlot(
+        _ w: UnsafeRawPointer, _ stride: Int, _ count: Int, _ rows: Int, into out: UnsafeMutableRawPointer,
+        groupBlockBytes: Int, blockBytes: Int, _ body: (UnsafeMutableRawPointer, Int, UnsafeRawPointer) -> Void
+    ) {
+        let blocks = count / 32
         for g in 0..<(rows + 3) / 4 {
             // Group g holds rows 4g..<4g+4 (those ≥ rows are zero); out holds ⌈rows/4⌉ × 4 rows.
             let target = out + g * blocks * groupBlockBytes
+            if 4 * g + 4 > rows { target.initializeMemory(as: UInt8.self, repeating: 0, count: blocks * groupBlockBytes) }
             for b in 0..<blocks {
-                let ob = target + b * groupBlockBytes
-                for i in 0..<4 {
-                    let r = 4 * g + i
-                    guard r < rows else {
-                        ob.storeBytes(of: _mm256_setzero_ps(), toByteOffset: 32 * i, as: __m256.self)
-                        ob.storeBytes(of: Float(0), toByteOffset: 128 + 4 * i, as: Float.self)
-                        ob.storeBytes(of: _mm256_setzero_si256(), toByteOffset: 144 + 32 * i, as: __m256i.self)
-                        continue
-                    }
-                    let wb = w + r * stride + b * BlockLayout.q4_1Bytes
-                    let scales = halfPair(wb, 0)  // (d, m)
-                    ob.storeBytes(of: _mm256_broadcastss_ps(scales), toByteOffset: 32 * i, as: __m256.self)
-                    ob.storeBytes(of: scales[1], toByteOffset: 128 + 4 * i, as: Float.self)
-                    ob.storeBytes(of: nibbles(wb, 4), toByteOffset: 144 + 32 * i, as: __m256i.self)
+                for i in 0..<min(4, rows - 4 * g) {
+                    body(target + b * groupBlockBytes, i, w + (4 * g + i) * stride + b * blockBytes)
                 }
             }
         }
@@ -125,25 +131,12 @@ extension DotAVX2 {
         _ w: UnsafeRawPointer, _ stride: Int, _ count: Int, _ rows: Int, into out: UnsafeMutableRawPointer,
         blockBytes: Int, decode: (UnsafeRawPointer) -> (SIMD4<Float>, __m256i)
     ) {
-        let blocks = count / 32, groupBlockBytes = 4 * q8_0UnpackedBlockBytes
-        for g in 0..<(rows + 3) / 4 {
-            let target = out + g * blocks * groupBlockBytes
-            for b in 0..<blocks {
-                let ob = target + b * groupBlockBytes
-                for i in 0..<4 {
-                    let r = 4 * g + i
-                    guard r < rows else {
-                        ob.storeBytes(of: _mm256_setzero_ps(), toByteOffset: 32 * i, as: __m256.self)
-                        ob.storeBytes(of: _mm256_setzero_si256(), toByteOffset: 128 + 32 * i, as: __m256i.self)
-                        ob.storeBytes(of: _mm256_setzero_si256(), toByteOffset: 256 + 32 * i, as: __m256i.self)
-                        continue
-                    }
-                    let (d, q) = decode(w + r * stride + b * blockBytes)
-                    ob.storeBytes(of: _mm256_broadcastss_ps(d), toByteOffset: 32 * i, as: __m256.self)
-                    ob.storeBytes(of: _mm256_sign_epi8(q, q), toByteOffset: 128 + 32 * i, as: __m256i.self)
-                    ob.storeBytes(of: q, toByteOffset: 256 + 32 * i, as: __m256i.self)
-                }
-            }
+        forEachUnpackedSlot(w, stride, count, rows, into: out, groupBlockBytes: 4 * q8_0UnpackedBlockBytes,
+                            blockBytes: blockBytes) { ob, i, wb in
+            let (d, q) = decode(wb)
+            ob.storeBytes(of: _mm256_broadcastss_ps(d), toByteOffset: 32 * i, as: __m256.self)
+            ob.storeBytes(of: _mm256_sign_epi8(q, q), toByteOffset: 128 + 32 * i, as: __m256i.self)
+            ob.storeBytes(of: q, toByteOffset: 256 + 32 * i, as: __m256i.self)
         }
     }
 

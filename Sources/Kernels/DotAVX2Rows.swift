@@ -88,52 +88,13 @@ extension DotAVX2 {
 
     // MARK: Q8_0 · Q8_0
 
-    /// One Q8_0 block of one row against the shared activation block (quants `xq`, scale lane 0 of `xs`).
-    @inline(__always)
-    static func q8_0Block(_ wb: UnsafeRawPointer, _ xq: __m256i, _ xs: SIMD4<Float>, _ acc: inout __m256) {
-        let d = broadcast0(_mm_mul_ps(scales(wb), xs))
-        acc = _mm256_fmadd_ps(d, float(dotI8I8(load256(wb, 2), xq)), acc)
-    }
-
     /// Q8_0 · Q8_0 for `rows` rows (`RowsDotFunction` contract).
     public static func q8_0Rows(
         _ w: UnsafeRawPointer, _ stride: Int, _ x: UnsafeRawPointer, _ count: Int,
         _ out: UnsafeMutablePointer<Float>, _ rows: Int
     ) {
-        let blocks = count / 32, bytes = BlockLayout.q8_0Bytes
-        var r = 0
-        while r + 4 <= rows {  // rows r..<r+4 exist
-            let w0 = w + r * stride, w1 = w0 + stride, w2 = w1 + stride, w3 = w2 + stride
-            var a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0
-            let ahead = w0 + prefetchRows * stride
-            for b in 0..<blocks {
-                let o = b * bytes, xb = x + o
-                prefetch(ahead + 4 * o, lines: 3)  // this pass reads 4 × 34 bytes: at most 3 lines
-                let xq = load256(xb, 2), xs = scales(xb)
-                q8_0Block(w0 + o, xq, xs, &a0)
-                q8_0Block(w1 + o, xq, xs, &a1)
-                q8_0Block(w2 + o, xq, xs, &a2)
-                q8_0Block(w3 + o, xq, xs, &a3)
-            }
-            out[r] = hsum(a0)
-            out[r + 1] = hsum(a1)
-            out[r + 2] = hsum(a2)
-            out[r + 3] = hsum(a3)
-            r += 4
-        }
-        while r < rows {
-            out[r] = q8_0(w + r * stride, x, count)
-            r += 1
-        }
-    }
-
-    // MARK: Q5_0 · Q8_0
-
-    /// One Q5_0 block of one row against the shared activation block (the arithmetic of `q5_0`).
-    @inline(__always)
-    static func q5_0Block(_ wb: UnsafeRawPointer, _ xq: __m256i, _ xs: SIMD4<Float>, _ acc: inout __m256) {
-        let d = broadcast0(_mm_mul_ps(scales(wb), xs))
-        acc = _mm256_fmadd_ps(d, float(dotI8I8(q5_0Values(wb), xq)), acc)
+        signedBlockRows(w, stride, x, count, out, rows, blockBytes: BlockLayout.q8_0Bytes,
+                        values: { load256($0, 2) }, single: { q8_0($0, x, count) })
     }
 
     /// Q5_0 · Q8_0 for `rows` rows (`RowsDotFunction` contract).
@@ -141,20 +102,36 @@ extension DotAVX2 {
         _ w: UnsafeRawPointer, _ stride: Int, _ x: UnsafeRawPointer, _ count: Int,
         _ out: UnsafeMutablePointer<Float>, _ rows: Int
     ) {
-        let blocks = count / 32, wBytes = BlockLayout.q5_0Bytes, xBytes = BlockLayout.q8_0Bytes
+        signedBlockRows(w, stride, x, count, out, rows, blockBytes: BlockLayout.q5_0Bytes,
+                        values: { q5_0Values($0) }, single: { q5_0($0, x, count) })
+    }
+
+    /// The 4-row pass shared by the 32-element formats whose block is an F16 d and 32 signed values
+    /// (`values(block)`) dotted with a Q8_0 activation block: per block `fma(d_w·d_x, Σ products, acc)`, one chain
+    /// per row, then `hsum` — the arithmetic of `q8_0` / `q5_0`. Leftover rows take `single(row)`.
+    @inline(__always)
+    static func signedBlockRows(
+        _ w: UnsafeRawPointer, _ stride: Int, _ x: UnsafeRawPointer, _ count: Int,
+        _ out: UnsafeMutablePointer<Float>, _ rows: Int, blockBytes: Int,
+        values: (UnsafeRawPointer) -> __m256i, single: (UnsafeRawPointer) -> Float
+    ) {
+        let blocks = count / 32, xBytes = BlockLayout.q8_0Bytes
+        @inline(__always) func step(_ wb: UnsafeRawPointer, _ xq: __m256i, _ xs: SIMD4<Float>, _ acc: inout __m256) {
+            acc = _mm256_fmadd_ps(broadcast0(_mm_mul_ps(scales(wb), xs)), float(dotI8I8(values(wb), xq)), acc)
+        }
         var r = 0
         while r + 4 <= rows {  // rows r..<r+4 exist
             let w0 = w + r * stride, w1 = w0 + stride, w2 = w1 + stride, w3 = w2 + stride
             var a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0
             let ahead = w0 + prefetchRows * stride
             for b in 0..<blocks {
-                let o = b * wBytes, xb = x + b * xBytes
-                prefetch(ahead + 4 * o, lines: 3)  // this pass reads 4 × 22 bytes: at most 3 lines
+                let o = b * blockBytes, xb = x + b * xBytes
+                prefetch(ahead + 4 * o, lines: 3)  // this pass reads 4 × ≤ 34 bytes: at most 3 lines
                 let xq = load256(xb, 2), xs = scales(xb)
-                q5_0Block(w0 + o, xq, xs, &a0)
-                q5_0Block(w1 + o, xq, xs, &a1)
-                q5_0Block(w2 + o, xq, xs, &a2)
-                q5_0Block(w3 + o, xq, xs, &a3)
+                step(w0 + o, xq, xs, &a0)
+                step(w1 + o, xq, xs, &a1)
+                step(w2 + o, xq, xs, &a2)
+                step(w3 + o, xq, xs, &a3)
             }
             out[r] = hsum(a0)
             out[r + 1] = hsum(a1)
@@ -163,7 +140,7 @@ extension DotAVX2 {
             r += 4
         }
         while r < rows {
-            out[r] = q5_0(w + r * stride, x, count)
+            out[r] = single(w + r * stride)
             r += 1
         }
     }
