@@ -78,6 +78,24 @@ public enum ActivationQuantizer {
         }
     }
 
+    /// Quantizes into the Q8_0-split layout (`ActivationFormat.q8_0Split`): block b's 32 quants at `32·b`, its scale
+    /// at `count + 4·b` as the F32 value of the F16 that `quantizeQ8_0` stores — the same quants and scales,
+    /// rearranged so a prefill kernel loads aligned quants and broadcasts the scale without converting it.
+    public static func quantizeQ8_0Split(
+        _ x: UnsafePointer<Float>, into y: UnsafeMutableRawPointer, count: Int, rounding: Q8Rounding = .ggmlCPU
+    ) {
+        precondition(count % 32 == 0, "Q8_0 rows are whole 32-element blocks")
+        let blocks = count / 32, scales = y + count
+        for b in 0..<blocks {
+            // The F16 scale goes into the first half of its 4-byte slot, then is widened in place.
+            let slot = scales + 4 * b
+            _ = quantizeBlockSIMD(x + b * 32, into: y + b * 32, scaleAt: slot, rounding)
+            slot.storeBytes(of: HalfFloat.toFloat(slot.load(as: UInt16.self)), as: Float.self)
+        }
+        let padded = ActivationFormat.q8_0Split.rowBytes(count) - count
+        (scales + 4 * blocks).initializeMemory(as: UInt8.self, repeating: 0, count: padded - 4 * blocks)
+    }
+
     /// Quantizes into Q8_1 with `SIMD8<Float>` arithmetic; bit-identical to `quantizeQ8_1Scalar`.
     public static func quantizeQ8_1(
         _ x: UnsafePointer<Float>, into y: UnsafeMutableRawPointer, count: Int, rounding: Q8Rounding = .ggmlCPU

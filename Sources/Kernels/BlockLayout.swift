@@ -44,12 +44,16 @@ public enum ActivationFormat: String, Sendable, CaseIterable {
     /// One int8 per element for the whole row, then its F32 multiplier and Int32 Σq (I2_S weights; see
     /// `ActivationQuantizer.quantizeI8`). Rows are whole 128-element I2_S blocks.
     case i8
+    /// Q8_0 re-laid for the prefill kernels (`PrefillKernel.activation`): a row's int8 quants first, 32 bytes per
+    /// block (so each block's load is 32-byte aligned), then each block's scale widened to F32 (the same F16 value,
+    /// so the same products), padded to a multiple of 32 bytes. See `ActivationQuantizer.quantizeQ8_0Split`.
+    case q8_0Split
 
     /// Elements per block.
     public var blockSize: Int {
         switch self {
         case .f32, .f16, .bf16: 1
-        case .q8_0, .q8_1: BlockLayout.smallBlock
+        case .q8_0, .q8_1, .q8_0Split: BlockLayout.smallBlock
         case .q8_K: BlockLayout.superBlock
         case .i8: 128
         }
@@ -61,6 +65,7 @@ public enum ActivationFormat: String, Sendable, CaseIterable {
         case .f32: 4
         case .f16, .bf16: 2
         case .q8_0: BlockLayout.q8_0Bytes
+        case .q8_0Split: 36  // 32 quants + one F32 scale, before the row's padding
         case .q8_1: BlockLayout.q8_1Bytes
         case .q8_K: BlockLayout.q8_KBytes
         case .i8: 128
@@ -68,8 +73,14 @@ public enum ActivationFormat: String, Sendable, CaseIterable {
     }
 
     /// Bytes one row of `count` elements occupies (`count` must be a multiple of `blockSize`); an I8 row adds its
-    /// 8-byte trailer.
-    public func rowBytes(_ count: Int) -> Int { count / blockSize * blockBytes + (self == .i8 ? 8 : 0) }
+    /// 8-byte trailer, a Q8_0-split row pads its scales to 32 bytes (so consecutive rows stay 32-byte aligned).
+    public func rowBytes(_ count: Int) -> Int {
+        switch self {
+        case .i8: count / blockSize * blockBytes + 8
+        case .q8_0Split: count + (count / 32 * 4 + 31) / 32 * 32
+        default: count / blockSize * blockBytes
+        }
+    }
 }
 
 /// Unaligned little-endian loads and stores used by every block kernel.

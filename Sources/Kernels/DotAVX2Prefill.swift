@@ -146,13 +146,14 @@ extension DotAVX2 {
         _ w: UnsafeRawPointer, _ stride: Int, _ x: UnsafeRawPointer, _ count: Int,
         _ out: UnsafeMutablePointer<Float>, _ rows: Int
     ) {
-        let blocks = count / 32, groupBlockBytes = 4 * q8_0UnpackedBlockBytes, xBytes = BlockLayout.q8_0Bytes
+        let blocks = count / 32, groupBlockBytes = 4 * q8_0UnpackedBlockBytes
+        let xScales = (x + count).assumingMemoryBound(to: Float.self)
         for g in 0..<(rows + 3) / 4 {
             let base = w + g * 4 * stride  // group g: blocks × groupBlockBytes bytes (4 rows, padded)
             var a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0
             for b in 0..<blocks {
-                let xb = x + b * xBytes, ob = base + b * groupBlockBytes
-                let xq = load256(xb, 2), dx = _mm256_broadcastss_ps(scales(xb))
+                let ob = base + b * groupBlockBytes
+                let xq = load256(x, 32 * b), dx = _mm256_broadcast_ss(xScales + b)
                 @inline(__always) func step(_ i: Int, _ acc: inout __m256) {
                     let d = _mm256_mul_ps(ob.loadUnaligned(fromByteOffset: 32 * i, as: __m256.self), dx)
                     let products = dotU8I8(load256(ob, 128 + 32 * i), _mm256_sign_epi8(xq, load256(ob, 256 + 32 * i)))
@@ -179,15 +180,17 @@ extension DotAVX2 {
         _ w: UnsafeRawPointer, _ stride: Int, _ x0: UnsafeRawPointer, _ x1: UnsafeRawPointer, _ count: Int,
         _ out0: UnsafeMutablePointer<Float>, _ out1: UnsafeMutablePointer<Float>, _ rows: Int
     ) {
-        let blocks = count / 32, groupBlockBytes = 4 * q8_0UnpackedBlockBytes, xBytes = BlockLayout.q8_0Bytes
+        let blocks = count / 32, groupBlockBytes = 4 * q8_0UnpackedBlockBytes
+        let xScales0 = (x0 + count).assumingMemoryBound(to: Float.self)
+        let xScales1 = (x1 + count).assumingMemoryBound(to: Float.self)
         for g in 0..<(rows + 3) / 4 {
             let base = w + g * 4 * stride  // group g: blocks × groupBlockBytes bytes (4 rows, padded)
             var a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0  // activation row 0, weight rows 0…3
             var b0 = a0, b1 = a0, b2 = a0, b3 = a0  // activation row 1
             for b in 0..<blocks {
-                let xb0 = x0 + b * xBytes, xb1 = x1 + b * xBytes, ob = base + b * groupBlockBytes
-                let xq0 = load256(xb0, 2), dx0 = _mm256_broadcastss_ps(scales(xb0))
-                let xq1 = load256(xb1, 2), dx1 = _mm256_broadcastss_ps(scales(xb1))
+                let ob = base + b * groupBlockBytes
+                let xq0 = load256(x0, 32 * b), dx0 = _mm256_broadcast_ss(xScales0 + b)
+                let xq1 = load256(x1, 32 * b), dx1 = _mm256_broadcast_ss(xScales1 + b)
                 @inline(__always) func step(_ i: Int, _ acc0: inout __m256, _ acc1: inout __m256) {
                     let d = ob.loadUnaligned(fromByteOffset: 32 * i, as: __m256.self)
                     let magnitude = load256(ob, 128 + 32 * i), signs = load256(ob, 256 + 32 * i)

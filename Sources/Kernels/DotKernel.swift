@@ -24,6 +24,9 @@ public struct PrefillKernel: Sendable {
     /// `rows` for two activation rows at once (each decoded weight block loaded once for both), with the same
     /// bits as two `rows` calls: `(w, stride, x0, x1, count, out0, out1, rows)`.
     public var rowPairs: RowPairsDotFunction? = nil
+    /// The activation layout `rows` and `rowPairs` read, when it is not the decode kernel's (`DotKernel.activation`):
+    /// Q8_0 and Q5_0 read `.q8_0Split` (aligned quants, F32 scales) — the same values in another arrangement.
+    public var activation: ActivationFormat? = nil
 }
 
 /// Two activation rows `x0`, `x1` against `rows` decoded weight rows, into `out0[0..<rows]` and `out1[0..<rows]`.
@@ -162,12 +165,14 @@ public struct DotKernel: Sendable {
             PrefillKernel(rowBytes: { $0 / 32 * DotAVX2.q8_0UnpackedBlockBytes },
                           unpack: { DotAVX2.unpackQ8_0($0, $1, $2, $3, into: $4) },
                           rows: { DotAVX2.q8_0UnpackedRows($0, $1, $2, $3, $4, $5) },
-                          rowPairs: { DotAVX2.q8_0UnpackedRowPairs($0, $1, $2, $3, $4, $5, $6, $7) })
+                          rowPairs: { DotAVX2.q8_0UnpackedRowPairs($0, $1, $2, $3, $4, $5, $6, $7) },
+                          activation: .q8_0Split)
         case .q5_0:
             PrefillKernel(rowBytes: { $0 / 32 * DotAVX2.q8_0UnpackedBlockBytes },
                           unpack: { DotAVX2.unpackQ5_0($0, $1, $2, $3, into: $4) },
                           rows: { DotAVX2.q8_0UnpackedRows($0, $1, $2, $3, $4, $5) },
-                          rowPairs: { DotAVX2.q8_0UnpackedRowPairs($0, $1, $2, $3, $4, $5, $6, $7) })
+                          rowPairs: { DotAVX2.q8_0UnpackedRowPairs($0, $1, $2, $3, $4, $5, $6, $7) },
+                          activation: .q8_0Split)
         default: nil
         }
     }

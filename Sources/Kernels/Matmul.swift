@@ -12,22 +12,26 @@ public func matmul(
 ) {
     precondition(count > 0, "matmul needs at least one activation row")
     let kernel = w.kernel(forRow: count - 1, of: count), cols = w.cols, rows = w.rows  // every row's format
-    let activationRowBytes = kernel.activation.rowBytes(cols)
+    let first = w.kernel(forRow: 0, of: count)
+    // The batch path: both ends' kernels have a prefill form (they then share one decoded layout and activation
+    // layout, which may differ from the decode kernel's).
+    let prefill = count > 1 && first.prefill != nil ? kernel.prefill : nil
+    let format = prefill?.activation ?? kernel.activation
+    let activationRowBytes = format.rowBytes(cols)
     let activations: UnsafeRawPointer
-    if kernel.activation == .f32 {
+    if format == .f32 {
         activations = UnsafeRawPointer(x)
     } else {
         let buffer = scratch.bytes(count * activationRowBytes)  // count rows of activationRowBytes each
         // A local function, not a closure value: a stored closure's captures would be boxed on the heap per call.
         func convert(_ t: Int) {
-            quantizeActivationRow(x + t * cols, into: buffer + t * activationRowBytes, cols, kernel.activation)
+            quantizeActivationRow(x + t * cols, into: buffer + t * activationRowBytes, cols, format)
         }
         if count == 1 { convert(0) } else { pool.parallelFor(count) { tokens in for t in tokens { convert(t) } } }
         activations = UnsafeRawPointer(buffer)
     }
     let weights = w.data, weightRowBytes = w.rowBytes
-    let first = w.kernel(forRow: 0, of: count)
-    if count > 1, let prefill = kernel.prefill, let firstRows = first.prefill?.rows {
+    if let prefill, let firstRows = first.prefill?.rows {
         // Decode a tile of weight rows once (≤ 16 KB, L1-resident), then stream every activation row past it.
         // Rows 0..<split run the first row's kernel, split..<count the last's: `kernel(forRow:of:)` changes at most
         // once (repacked Q4_K: gemm for whole groups of 4, then gemv), and those routes share one decoded layout.
@@ -83,6 +87,7 @@ func quantizeActivationRow(
     case .f16: ActivationQuantizer.roundToF16(x, into: out.assumingMemoryBound(to: UInt16.self), count: cols)
     case .bf16: ActivationQuantizer.roundToBF16(x, into: out.assumingMemoryBound(to: UInt16.self), count: cols)
     case .q8_0: ActivationQuantizer.quantizeQ8_0(x, into: out, count: cols)
+    case .q8_0Split: ActivationQuantizer.quantizeQ8_0Split(x, into: out, count: cols)
     case .q8_1: ActivationQuantizer.quantizeQ8_1(x, into: out, count: cols)
     case .q8_K: ActivationQuantizer.quantizeQ8_K(x, into: out, count: cols)
     case .i8: ActivationQuantizer.quantizeI8(x, into: out, count: cols)

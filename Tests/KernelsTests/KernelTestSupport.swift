@@ -104,6 +104,7 @@ extension ActivationFormat {
         case .q8_1: .q8_1
         case .q8_K: .q8_K
         case .i8: .i8
+        case .q8_0Split: preconditionFailure("q8_0Split is the prefill kernels' own layout, not a GGML type")
         }
     }
 }

@@ -21,6 +21,27 @@ import Testing
         #expect(simd == expected)
     }
 
+    /// The prefill layout holds `quantizeQ8_0`'s quants and scales, rearranged: quants 32 bytes per block, then each
+    /// block's F16 scale widened to F32, zero padding to a multiple of 32 bytes.
+    @Test func q8_0SplitHoldsTheSameQuantsAndScales() throws {
+        let x = try Fixture.floats("source.f32.bin")
+        for count in [x.count / 32 * 32, 288, 96] {  // 512 elements: 16 blocks; 9 and 3 blocks pad their scales
+            let row = Array(x[0..<count]), blocks = count / 32
+            let q8 = quantize(row, bytes: blocks * 34) { ActivationQuantizer.quantizeQ8_0($0, into: $1, count: $2) }
+            let split = quantize(row, bytes: ActivationFormat.q8_0Split.rowBytes(count)) {
+                ActivationQuantizer.quantizeQ8_0Split($0, into: $1, count: $2)
+            }
+            #expect(split.count % 32 == 0)
+            for b in 0..<blocks {
+                #expect(split[32 * b ..< 32 * b + 32].elementsEqual(q8[34 * b + 2 ..< 34 * b + 34]))
+                let half = UInt16(q8[34 * b]) | UInt16(q8[34 * b + 1]) << 8
+                let scale = split.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: count + 4 * b, as: Float.self) }
+                #expect(scale.bitPattern == HalfFloat.toFloat(half).bitPattern)
+            }
+            #expect(split[(count + 4 * blocks)...].allSatisfy { $0 == 0 })
+        }
+    }
+
     @Test func q8_1ReferenceMatchesScriptBitForBit() throws {
         let x = try Fixture.floats("source.f32.bin")
         let expected = try Fixture.bytes("q8_1.quant.bin")
