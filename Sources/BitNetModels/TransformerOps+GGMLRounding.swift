@@ -75,7 +75,9 @@ extension TransformerOps {
         let tile = 64, qWidth = heads * keyLength, oWidth = heads * valueLength
         let queryTiles = (tokens + tile - 1) / tile
         let capacity = keyLength * tile + tile * valueLength + tile + tile * valueLength + 2 * tile
-        pool.parallelFor(heads * queryTiles) { items in
+        // Claimed one (head, query tile) at a time: later tiles attend to more positions, and threads may run at
+        // different speeds.
+        pool.parallelFor(heads * queryTiles, chunk: 1) { items in
             withUnsafeTemporaryAllocation(of: Float.self, capacity: capacity) { buffer in
                 // keysT [keyLength × 64] (transposed), values [64 × valueLength], scores [64],
                 // sums [64 rows × valueLength], maxima [64], weightSums [64].

@@ -39,7 +39,9 @@ public func matmul(
         while split < count, w.kernel(forRow: split, of: count).index == first.index { split += 1 }
         let lastRows = prefill.rows, unpackedRowBytes = prefill.rowBytes(cols)
         let tile = prefill.tileRows ?? max(4, min(16, 16_384 / max(1, unpackedRowBytes) / 4 * 4))
-        pool.parallelFor((rows + tile - 1) / tile) { tiles in
+        // One tile per claim: a tile is tens of microseconds of work, so the threads share out the tiles as they
+        // finish them and neither waits long for the other when one runs slower.
+        pool.parallelFor((rows + tile - 1) / tile, chunk: 1) { tiles in
             withUnsafeTemporaryAllocation(byteCount: tile * unpackedRowBytes, alignment: 64) { buffer in
                 let unpacked = buffer.baseAddress!
                 for i in tiles {

@@ -75,6 +75,29 @@ public final class ThreadPool: @unchecked Sendable {
         withoutActuallyEscaping(body) { body in parallelFor(count, ClosureWork(body: body)) }
     }
 
+    /// Runs `body` over `0..<count` in chunks of `chunk` indices handed to whichever thread asks next (an atomic
+    /// counter), and returns when all have finished: for work whose pieces are many and whose threads may run at
+    /// different speeds (another process on a core, or its SMT sibling, slows one thread; a static split then waits
+    /// for the slowest). A thread may run several chunks, one after another; a one-thread pool, or a count of at
+    /// most `chunk`, runs `0..<count` as one call. `body` must not call `parallelFor` on the same pool.
+    public func parallelFor(_ count: Int, chunk: Int, _ body: (Range<Int>) -> Void) {
+        guard count > 0 else { return }
+        guard threadCount > 1, count > chunk else { return body(0..<count) }
+        withoutActuallyEscaping(body) { body in parallelFor(count, chunk: chunk, ClosureWork(body: body)) }
+    }
+
+    /// `parallelFor(_:chunk:_:)` for a `ParallelWork` value (no allocation).
+    @inlinable
+    public func parallelFor<Work: ParallelWork>(_ count: Int, chunk: Int, _ work: Work) {
+        guard count > 0 else { return }
+        guard threadCount > 1, count > chunk else { return work.run(0..<count, thread: 0) }
+        withUnsafePointer(to: work) { pointer in
+            dispatch(count, chunk: max(1, chunk), UnsafeRawPointer(pointer)) { context, range, thread in
+                context.assumingMemoryBound(to: Work.self).pointee.run(range, thread: thread)
+            }
+        }
+    }
+
     /// A closure as `ParallelWork` (a struct field keeps the closure's own representation, where storing it as a
     /// generic value would wrap it in a reabstraction thunk, a second allocation).
     struct ClosureWork: ParallelWork {
@@ -96,12 +119,14 @@ public final class ThreadPool: @unchecked Sendable {
         }
     }
 
-    /// Publishes one job: `invoke(context, range)` for each thread's range of `0..<count`; returns when all ran.
-    /// `context` must stay valid until then (the callers pass a pointer to their stack).
+    /// Publishes one job: `invoke(context, range)` for each thread's range of `0..<count` (with `chunk` > 0: for
+    /// chunks of `chunk` indices, taken in turn by whichever thread is free); returns when all ran. `context` must
+    /// stay valid until then (the callers pass a pointer to their stack).
     @usableFromInline
-    func dispatch(_ count: Int, _ context: UnsafeRawPointer, _ invoke: @escaping Invoke) {
+    func dispatch(_ count: Int, chunk: Int = 0, _ context: UnsafeRawPointer, _ invoke: @escaping Invoke) {
         guard #available(macOS 15, *), let shared else { return invoke(context, 0..<count, 0) }
-        unsafeDowncast(shared, to: Shared.self).run(count: count, threads: threadCount, context: context, invoke)
+        unsafeDowncast(shared, to: Shared.self).run(count: count, threads: threadCount, chunk: chunk,
+                                                    context: context, invoke)
     }
 
     /// A job's entry point: the caller's context pointer, one thread's range and that thread's index.
@@ -127,11 +152,13 @@ private final class Shared: @unchecked Sendable {
     let generation = Atomic<Int>(0)
     let pending = Atomic<Int>(0)
     let stopping = Atomic<Bool>(false)
+    /// The next unclaimed index of a chunked job.
+    let next = Atomic<Int>(0)
     let condition = NSCondition()
     var sleepers = 0
     var job: ThreadPool.Invoke?
     var jobContext: UnsafeRawPointer?
-    var jobCount = 0, jobThreads = 1
+    var jobCount = 0, jobThreads = 1, jobChunk = 0
     let workers: Int
 
     /// Spin iterations before a worker sleeps: long enough to bridge the gap between two matmuls of a token.
@@ -139,12 +166,15 @@ private final class Shared: @unchecked Sendable {
 
     init(workers: Int) { self.workers = workers }
 
-    /// Runs `work` on `threads` contiguous slices of `0..<count`: slice 0 on the caller, slice i on worker i.
-    func run(count: Int, threads: Int, context: UnsafeRawPointer, _ work: @escaping ThreadPool.Invoke) {
+    /// Runs `work` on `threads` contiguous slices of `0..<count` (slice 0 on the caller, slice i on worker i), or
+    /// with `chunk` > 0 on chunks claimed from `next` by every thread until none is left.
+    func run(count: Int, threads: Int, chunk: Int, context: UnsafeRawPointer, _ work: @escaping ThreadPool.Invoke) {
         job = work
         jobContext = context
         jobCount = count
         jobThreads = threads
+        jobChunk = chunk
+        next.store(0, ordering: .relaxed)  // published by the releasing bump of `generation` below
         pending.store(workers, ordering: .relaxed)
         generation.add(1, ordering: .releasing)
         condition.lock()
@@ -182,10 +212,20 @@ private final class Shared: @unchecked Sendable {
         }
     }
 
-    /// Slice `index` of the current job (written before `generation` was bumped, read after observing it).
+    /// Slice `index` of the current job, or chunks of it until none is left (the job's fields are written before
+    /// `generation` was bumped, read after observing it).
     @inline(__always) func perform(_ index: Int) {
-        let range = ThreadPool.range(index, of: jobThreads, count: jobCount)
-        if !range.isEmpty, let job, let jobContext { job(jobContext, range, index) }
+        guard let job, let jobContext else { return }
+        if jobChunk == 0 {
+            let range = ThreadPool.range(index, of: jobThreads, count: jobCount)
+            if !range.isEmpty { job(jobContext, range, index) }
+            return
+        }
+        while true {
+            let start = next.add(jobChunk, ordering: .relaxed).oldValue
+            if start >= jobCount { return }
+            job(jobContext, start..<min(start + jobChunk, jobCount), index)
+        }
     }
 
     func stop() {

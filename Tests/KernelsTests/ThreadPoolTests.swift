@@ -36,6 +36,35 @@ import Testing
         #expect(hits == expected)
     }
 
+    /// Chunked calls hand out ranges of at most `chunk` indices (a one-thread pool runs the whole range at once),
+    /// each index exactly once, with plain and chunked jobs alternating on one pool (the claim counter is reset per
+    /// job).
+    @Test(arguments: [1, 2, 3])
+    func chunkedCallsRunEveryIndexExactlyOnce(threads: Int) {
+        let pool = ThreadPool(threadCount: threads)
+        var hits = [Int](repeating: 0, count: 1000)
+        let oversized = Atomic<Int>(0)
+        hits.withUnsafeMutableBufferPointer { buffer in
+            let base = buffer.baseAddress!
+            for call in 0..<600 {
+                let count = 1 + call % 1000, chunk = 1 + call % 7
+                if call % 3 == 2 {
+                    pool.parallelFor(count, Increment(base: base))
+                } else if call % 2 == 0 {
+                    pool.parallelFor(count, chunk: chunk, Increment(base: base))
+                } else {
+                    pool.parallelFor(count, chunk: chunk) { range in
+                        if range.count > chunk && threads > 1 { oversized.add(1, ordering: .relaxed) }
+                        for i in range { base[i] += 1 }
+                    }
+                }
+            }
+        }
+        let expected = (0..<1000).map { i in (0..<600).filter { 1 + $0 % 1000 > i }.count }
+        #expect(hits == expected)
+        #expect(oversized.load(ordering: .relaxed) == 0)
+    }
+
     @Test func rangesPartitionTheCount() {
         for threads in 1...4 {
             for count in [0, 1, 5, 576, 1537] {
