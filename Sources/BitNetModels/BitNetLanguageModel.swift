@@ -118,8 +118,9 @@ public final class BitNetLanguageModel: LanguageModel, @unchecked Sendable {
 
     /// RMSNorm of each of `n` rows of `width` in `x` into `y` with `weight`.
     private func normRows(_ x: UnsafePointer<Float>, _ weight: [Float], _ n: Int, _ width: Int,
-                          _ y: UnsafeMutablePointer<Float>) {
-        TransformerOps.rmsNormRows(x, weight: weight, eps: hyperParameters.rmsEpsilon, into: y, rows: n, width: width)
+                          _ y: UnsafeMutablePointer<Float>, _ pool: ThreadPool? = nil) {
+        TransformerOps.rmsNormRows(x, weight: weight, eps: hyperParameters.rmsEpsilon, into: y, rows: n, width: width,
+                                   pool: pool)
     }
 
     public func forward(_ tokens: [Int32], cache: KVCache, context ctx: ComputeContext,
@@ -141,33 +142,37 @@ public final class BitNetLanguageModel: LanguageModel, @unchecked Sendable {
 
         for (l, b) in blocks.enumerated() {
             // Attention: xn = norm(x); q,k,v = xn·Wᵀ; NeoX-rotate q,k; cache k,v; x += subNorm(attn(q))·Woᵀ
-            normRows(x, b.attnNorm, n, d, xn)
+            normRows(x, b.attnNorm, n, d, xn, ctx.pool)
             project(b.wq, xn, n, q, ctx)
             project(b.wk, xn, n, k, ctx)
             project(b.wv, xn, n, v, ctx)
             TransformerOps.rotateAndCache(q: q, k: k, v: v, tokens: n, start: start, layer: l, cache: cache, hp: hp,
-                                          base: hp.ropeFreqBase, style: .neox)
+                                          base: hp.ropeFreqBase, style: .neox, pool: ctx.pool)
             TransformerOps.attentionGGMLRounding(q: q, out: attn, tokens: n, start: start, layer: l, cache: cache,
                                                  heads: hp.headCount, group: hp.groupSize, keyLength: hp.keyLength,
                                                  valueLength: hp.valueLength, scale: 1 / Float(hp.keyLength).squareRoot(),
                                                  pool: ctx.pool, scratch: ctx.scratch)
-            normRows(attn, b.attnSubNorm, n, oW, attn)
+            normRows(attn, b.attnSubNorm, n, oW, attn, ctx.pool)
             project(b.wo, attn, n, xn, ctx)
-            TransformerOps.add(x, xn, n: n * d)
+            TransformerOps.add(x, xn, n: n * d, pool: ctx.pool)
 
             // Feed-forward: xn = norm(x); x += subNorm(act(xn·Wgateᵀ) ⊙ xn·Wupᵀ)·Wdownᵀ, act = silu or relu²,
             // for rows f..<n (`ffnRows`)
             let f = Self.ffnRows(layer: l, of: blocks.count, tokens: n, allLogits: allLogits), m = n - f, xf = x + f * d
-            normRows(xf, b.ffnNorm, m, d, xn)
+            normRows(xf, b.ffnNorm, m, d, xn, ctx.pool)
             project(b.wGate, xn, m, gate, ctx)
             project(b.wUp, xn, m, up, ctx)
             switch variant.activation {
-            case .silu: GGMLMath.swiglu(gate: gate, up: up, into: gate, count: m * ff, width: ff)
-            case .reluSquared: VectorOps.reluSquaredGated(gate: gate, up: up, into: gate, count: m * ff)
+            case .silu: TransformerOps.swiglu(gate: gate, up: up, rows: m, width: ff, pool: ctx.pool)
+            case .reluSquared:
+                TransformerOps.forRows(m, pool: ctx.pool) { r in
+                    let o = r.lowerBound * ff
+                    VectorOps.reluSquaredGated(gate: gate + o, up: up + o, into: gate + o, count: r.count * ff)
+                }
             }
-            normRows(gate, b.ffnSubNorm, m, ff, gate)
+            normRows(gate, b.ffnSubNorm, m, ff, gate, ctx.pool)
             project(b.wDown, gate, m, xn, ctx)
-            TransformerOps.add(xf, xn, n: m * d)
+            TransformerOps.add(xf, xn, n: m * d, pool: ctx.pool)
         }
         cache.advance(by: n)
 

@@ -169,18 +169,20 @@ public final class Gemma3LanguageModel: LanguageModel, @unchecked Sendable {
             let sliding = gemma.isSliding[l]
             // Attention: xn = norm(x); q,k,v = xn·Wqᵀ, xn·Wkᵀ, xn·Wvᵀ; q,k = rope(headNorm(q,k));
             // x += postNorm(attn(q·scale)·Woᵀ)
-            TransformerOps.rmsNormRows(x, weight: b.attnNorm, eps: eps, into: xn, rows: n, width: d)
+            TransformerOps.rmsNormRows(x, weight: b.attnNorm, eps: eps, into: xn, rows: n, width: d, pool: pool)
             matmul(b.wq, input: xn, count: n, output: q, pool: pool, scratch: scratch)
             matmul(b.wk, input: xn, count: n, output: k, pool: pool, scratch: scratch)
             matmul(b.wv, input: xn, count: n, output: v, pool: pool, scratch: scratch)
             // One norm per head: q [n·heads, keyLength], k [n·headsKV, keyLength].
-            TransformerOps.rmsNormRows(q, weight: b.qNorm, eps: eps, into: q, rows: n * hp.headCount, width: hp.keyLength)
-            TransformerOps.rmsNormRows(k, weight: b.kNorm, eps: eps, into: k, rows: n * hp.headCountKV, width: hp.keyLength)
+            TransformerOps.rmsNormRows(q, weight: b.qNorm, eps: eps, into: q, rows: n * hp.headCount, width: hp.keyLength,
+                                       pool: pool)
+            TransformerOps.rmsNormRows(k, weight: b.kNorm, eps: eps, into: k, rows: n * hp.headCountKV,
+                                       width: hp.keyLength, pool: pool)
             // RoPE and attention round as llama.cpp's CPU kernels do (F16 query and value sums, iterated angles):
             // gemma3's large norm weights turn the F32 alternatives into visible logit drift.
             let ropeBase = sliding ? gemma.localRopeFreqBase : hp.ropeFreqBase
             TransformerOps.rotateAndCache(q: q, k: k, v: v, tokens: n, start: start, layer: l, cache: cache, hp: hp,
-                                          base: ropeBase, style: .neox)
+                                          base: ropeBase, style: .neox, pool: pool)
             // Gemma scales the rotated query (in F32, before the attention rounds it to F16) and attends with scale 1.
             let scale = gemma.attentionScale
             for i in 0..<(n * hp.headCount * hp.keyLength) { q[i] *= scale }
@@ -189,20 +191,23 @@ public final class Gemma3LanguageModel: LanguageModel, @unchecked Sendable {
                                                  valueLength: hp.valueLength, scale: 1,
                                                  window: sliding ? gemma.slidingWindow : nil, pool: pool, scratch: scratch)
             matmul(b.wo, input: attn, count: n, output: xn, pool: pool, scratch: scratch)
-            TransformerOps.rmsNormRows(xn, weight: b.postAttnNorm, eps: eps, into: xn, rows: n, width: d)
-            TransformerOps.add(x, xn, n: n * d)
+            TransformerOps.rmsNormRows(xn, weight: b.postAttnNorm, eps: eps, into: xn, rows: n, width: d, pool: pool)
+            TransformerOps.add(x, xn, n: n * d, pool: pool)
 
             // Feed-forward: xn = norm(x); x += postNorm((gelu(xn·Wgateᵀ) ⊙ xn·Wupᵀ)·Wdownᵀ)
             // (rows f..<n only: `ffnRows`)
             let f = Self.ffnRows(layer: l, of: blocks.count, tokens: n, allLogits: allLogits), m = n - f, xf = x + f * d
-            TransformerOps.rmsNormRows(xf, weight: b.ffnNorm, eps: eps, into: xn, rows: m, width: d)
+            TransformerOps.rmsNormRows(xf, weight: b.ffnNorm, eps: eps, into: xn, rows: m, width: d, pool: pool)
             matmul(b.wGate, input: xn, count: m, output: gate, pool: pool, scratch: scratch)
             matmul(b.wUp, input: xn, count: m, output: up, pool: pool, scratch: scratch)
-            VectorOps.gelu(gate, into: gate, count: m * ff)
-            for j in 0..<(m * ff) { gate[j] *= up[j] }
+            TransformerOps.forRows(m, pool: pool) { r in
+                let o = r.lowerBound * ff
+                VectorOps.gelu(gate + o, into: gate + o, count: r.count * ff)
+                for j in o..<(o + r.count * ff) { gate[j] *= up[j] }
+            }
             matmul(b.wDown, input: gate, count: m, output: xn, pool: pool, scratch: scratch)
-            TransformerOps.rmsNormRows(xn, weight: b.postFFNNorm, eps: eps, into: xn, rows: m, width: d)
-            TransformerOps.add(xf, xn, n: m * d)
+            TransformerOps.rmsNormRows(xn, weight: b.postFFNNorm, eps: eps, into: xn, rows: m, width: d, pool: pool)
+            TransformerOps.add(xf, xn, n: m * d, pool: pool)
         }
         cache.advance(by: n)
 

@@ -68,8 +68,8 @@ public final class KVCache: @unchecked Sendable {
             (values.assumingMemoryBound(to: Float.self) + vOff).update(from: value, count: valueWidth)
         case .f16:
             let k = keys.assumingMemoryBound(to: UInt16.self) + kOff, v = values.assumingMemoryBound(to: UInt16.self) + vOff
-            for i in 0..<keyWidth { k[i] = HalfFloat.fromFloat(key[i]) }
-            for i in 0..<valueWidth { v[i] = HalfFloat.fromFloat(value[i]) }
+            HalfVectorOps.narrow(key, into: k, count: keyWidth)
+            HalfVectorOps.narrow(value, into: v, count: valueWidth)
         }
     }
 

@@ -82,27 +82,29 @@ public final class LlamaLanguageModel: LanguageModel, @unchecked Sendable {
 
         for (l, b) in blocks.enumerated() {
             // Attention: xn = norm(x); q,k,v = xn·Wqᵀ, xn·Wkᵀ, xn·Wvᵀ; rotate q,k; cache k,v; x += attn(q)·Woᵀ
-            TransformerOps.rmsNormRows(x, weight: b.attnNorm, eps: hp.rmsEpsilon, into: xn, rows: n, width: d)
+            TransformerOps.rmsNormRows(x, weight: b.attnNorm, eps: hp.rmsEpsilon, into: xn, rows: n, width: d,
+                                       pool: pool)
             matmul(b.wq, input: xn, count: n, output: q, pool: pool, scratch: scratch)
             matmul(b.wk, input: xn, count: n, output: k, pool: pool, scratch: scratch)
             matmul(b.wv, input: xn, count: n, output: v, pool: pool, scratch: scratch)
             TransformerOps.rotateAndCache(q: q, k: k, v: v, tokens: n, start: start, layer: l, cache: cache, hp: hp,
-                                          base: hp.ropeFreqBase, style: .interleaved)
+                                          base: hp.ropeFreqBase, style: .interleaved, pool: pool)
             TransformerOps.attentionGGMLRounding(q: q, out: attn, tokens: n, start: start, layer: l, cache: cache,
                                                  heads: hp.headCount, group: hp.groupSize, keyLength: hp.keyLength,
                                                  valueLength: hp.valueLength, scale: 1 / Float(hp.keyLength).squareRoot(),
                                                  pool: pool, scratch: scratch)
             matmul(b.wo, input: attn, count: n, output: xn, pool: pool, scratch: scratch)
-            TransformerOps.add(x, xn, n: n * d)
+            TransformerOps.add(x, xn, n: n * d, pool: pool)
 
             // Feed-forward: xn = norm(x); x += (silu(xn·Wgateᵀ) ⊙ xn·Wupᵀ)·Wdownᵀ, for rows f..<n (`ffnRows`)
             let f = Self.ffnRows(layer: l, of: blocks.count, tokens: n, allLogits: allLogits), m = n - f, xf = x + f * d
-            TransformerOps.rmsNormRows(xf, weight: b.ffnNorm, eps: hp.rmsEpsilon, into: xn, rows: m, width: d)
+            TransformerOps.rmsNormRows(xf, weight: b.ffnNorm, eps: hp.rmsEpsilon, into: xn, rows: m, width: d,
+                                       pool: pool)
             matmul(b.wGate, input: xn, count: m, output: gate, pool: pool, scratch: scratch)
             matmul(b.wUp, input: xn, count: m, output: up, pool: pool, scratch: scratch)
-            GGMLMath.swiglu(gate: gate, up: up, into: gate, count: m * ff, width: ff)
+            TransformerOps.swiglu(gate: gate, up: up, rows: m, width: ff, pool: pool)
             matmul(b.wDown, input: gate, count: m, output: xn, pool: pool, scratch: scratch)
-            TransformerOps.add(xf, xn, n: m * d)
+            TransformerOps.add(xf, xn, n: m * d, pool: pool)
         }
         cache.advance(by: n)
 

@@ -10,12 +10,36 @@ enum TransformerOps {
         for i in 0..<n { y[i] *= weight[i] }
     }
 
-    /// RMSNorm of each of `rows` contiguous rows of `width` floats in `x` into `y` (which may alias `x`).
+    /// Runs `body` over `0..<rows`: in chunks on `pool` when there are enough rows to share (a prompt's), inline
+    /// otherwise (a decode step's single row, which must not allocate). For the row-wise operations between the
+    /// matmuls, so the other thread does not sit idle through them during prefill.
+    @inline(__always)
+    static func forRows(_ rows: Int, pool: ThreadPool?, _ body: (Range<Int>) -> Void) {
+        if let pool, pool.threadCount > 1, rows >= 8 {
+            pool.parallelFor(rows, chunk: max(2, rows / (4 * pool.threadCount)), body)
+        } else {
+            body(0..<rows)
+        }
+    }
+
+    /// RMSNorm of each of `rows` contiguous rows of `width` floats in `x` into `y` (which may alias `x`), shared
+    /// out on `pool` when given.
     static func rmsNormRows(_ x: UnsafePointer<Float>, weight: [Float], eps: Float, into y: UnsafeMutablePointer<Float>,
-                            rows: Int, width: Int) {
+                            rows: Int, width: Int, pool: ThreadPool? = nil) {
         weight.withUnsafeBufferPointer { w in
             // w holds `width` floats (checked by WeightLoader); rows are contiguous in both buffers.
-            for r in 0..<rows { rmsNorm(x + r * width, weight: w.baseAddress!, eps: eps, into: y + r * width, n: width) }
+            forRows(rows, pool: pool) { range in
+                for r in range { rmsNorm(x + r * width, weight: w.baseAddress!, eps: eps, into: y + r * width, n: width) }
+            }
+        }
+    }
+
+    /// `y = silu(gate) ⊙ up` over `rows` rows of `width` (`GGMLMath.swiglu`), shared out on `pool` when given.
+    static func swiglu(gate: UnsafeMutablePointer<Float>, up: UnsafePointer<Float>, rows: Int, width: Int,
+                       pool: ThreadPool?) {
+        forRows(rows, pool: pool) { r in
+            let o = r.lowerBound * width
+            GGMLMath.swiglu(gate: gate + o, up: up + o, into: gate + o, count: r.count * width, width: width)
         }
     }
 
@@ -23,14 +47,17 @@ enum TransformerOps {
     /// k `[tokens, headCountKV × keyLength]` with RoPE of base `base`, then stores k and v in `cache` for `layer`.
     static func rotateAndCache(q: UnsafeMutablePointer<Float>, k: UnsafeMutablePointer<Float>, v: UnsafePointer<Float>,
                                tokens: Int, start: Int, layer: Int, cache: KVCache, hp: HyperParameters, base: Float,
-                               style: RopeStyle) {
+                               style: RopeStyle, pool: ThreadPool? = nil) {
         let qW = hp.headCount * hp.keyLength, kW = hp.headCountKV * hp.keyLength, vW = hp.headCountKV * hp.valueLength
-        for i in 0..<tokens {
-            ropeIteratedAngles(q + i * qW, heads: hp.headCount, headLength: hp.keyLength, dims: hp.ropeDimensionCount,
-                               position: start + i, base: base, style: style)
-            ropeIteratedAngles(k + i * kW, heads: hp.headCountKV, headLength: hp.keyLength, dims: hp.ropeDimensionCount,
-                               position: start + i, base: base, style: style)
-            cache.store(layer: layer, position: start + i, key: k + i * kW, value: v + i * vW)
+        // Tokens are independent: each rotates its own rows and fills its own cache position.
+        forRows(tokens, pool: pool) { range in
+            for i in range {
+                ropeIteratedAngles(q + i * qW, heads: hp.headCount, headLength: hp.keyLength,
+                                   dims: hp.ropeDimensionCount, position: start + i, base: base, style: style)
+                ropeIteratedAngles(k + i * kW, heads: hp.headCountKV, headLength: hp.keyLength,
+                                   dims: hp.ropeDimensionCount, position: start + i, base: base, style: style)
+                cache.store(layer: layer, position: start + i, key: k + i * kW, value: v + i * vW)
+            }
         }
     }
 
@@ -42,8 +69,11 @@ enum TransformerOps {
         case neox
     }
 
-    /// `x += y` over `n`.
-    static func add(_ x: UnsafeMutablePointer<Float>, _ y: UnsafePointer<Float>, n: Int) {
-        for i in 0..<n { x[i] += y[i] }
+    /// `x += y` over `n`, shared out on `pool` when given and `n` is large (in 4096-element pieces).
+    static func add(_ x: UnsafeMutablePointer<Float>, _ y: UnsafePointer<Float>, n: Int, pool: ThreadPool? = nil) {
+        let piece = 4096
+        forRows((n + piece - 1) / piece, pool: pool) { r in
+            for i in r.lowerBound * piece ..< min(n, r.upperBound * piece) { x[i] += y[i] }
+        }
     }
 }

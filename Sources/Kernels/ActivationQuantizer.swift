@@ -213,7 +213,7 @@ public enum ActivationQuantizer {
 
     /// Rounds `count` floats to F16 bit patterns (ties to even), as ggml-cpu converts activations for F16 weights.
     public static func roundToF16(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<UInt16>, count: Int) {
-        for j in 0..<count { y[j] = HalfFloat.fromFloat(x[j]) }  // both buffers hold `count` elements
+        HalfVectorOps.narrow(x, into: y, count: count)  // both buffers hold `count` elements
     }
 
     /// Rounds `count` floats to BF16 bit patterns, as ggml-cpu converts activations for BF16 weights.

@@ -78,6 +78,21 @@ public enum HalfVectorOps {
         while i < count { x[i] = HalfFloat.round(x[i]); i += 1 }
     }
 
+    /// Narrows `count` floats to F16 bit patterns (ties to even, as `HalfFloat.fromFloat`), 8 lanes at a time.
+    @inline(__always)
+    public static func narrow(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<UInt16>, count: Int) {
+        var i = 0
+        #if arch(x86_64)
+        // Float → Float16 on 8 lanes compiles to vcvtps2ph (round to nearest even) with F16C.
+        while i + 8 <= count {
+            let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(y + i).storeBytes(of: SIMD8<Float16>(v), as: SIMD8<Float16>.self)
+            i += 8
+        }
+        #endif
+        while i < count { y[i] = HalfFloat.fromFloat(x[i]); i += 1 }
+    }
+
     #if arch(x86_64)
     @inline(__always) static func halfs(_ p: UnsafePointer<UInt16>) -> __m256 {
         _mm256_cvtph_ps(UnsafeRawPointer(p).loadUnaligned(as: __m128i.self))

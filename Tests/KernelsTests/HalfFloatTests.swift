@@ -22,6 +22,21 @@ import Testing
         }
     }
 
+    /// The 8-lane narrowing (F16C on x86-64) gives `fromFloat`'s bits: every F16 value, the midpoints between
+    /// neighbours (ties to even), their neighbours one ulp away, overflow, subnormals, signed zeros, infinities.
+    @Test func vectorNarrowMatchesScalar() {
+        var inputs: [Float] = [0, -0, .infinity, -.infinity, 65504, 65519.99, 65520, 1e9, -1e9, 0x1p-25, 0x1p-26, 1e-30]
+        for bits in UInt16.min...0x7BFF {
+            let a = HalfFloat.toFloat(bits), b = HalfFloat.toFloat(bits + 1), mid = (a + b) / 2
+            inputs += [a, -a, mid, -mid, mid.nextUp, mid.nextDown]
+        }
+        var vector = [UInt16](repeating: 0, count: inputs.count)
+        inputs.withUnsafeBufferPointer { x in
+            vector.withUnsafeMutableBufferPointer { HalfVectorOps.narrow(x.baseAddress!, into: $0.baseAddress!, count: x.count) }
+        }
+        #expect(vector == inputs.map(HalfFloat.fromFloat))
+    }
+
     @Test func bf16RoundsToNearestEven() {
         #expect(BFloat16.fromFloat(1) == 0x3F80)
         #expect(BFloat16.fromFloat(Float(bitPattern: 0x3F80_8000)) == 0x3F80)
