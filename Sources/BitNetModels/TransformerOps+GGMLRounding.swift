@@ -109,9 +109,12 @@ extension TransformerOps {
                             guard first <= last else { continue }  // nothing visible in this tile for this row
                             let qh = q + (t0 + r) * qWidth + h * keyLength
                             GGMLMath.tileScores(qh, keysT: keysT, keyLength: keyLength, scale: scale, into: scores)
-                            for j in 0..<tile where base + j < first || base + j > last { scores[j] = -.infinity }
-                            var tileMax = -Float.infinity
-                            for j in 0..<tile { tileMax = max(tileMax, scores[j]) }
+                            // Mask the positions before `first` and after `last` (none on a full interior tile).
+                            for j in 0..<(first - base) { scores[j] = -.infinity }
+                            for j in (last - base + 1)..<tile { scores[j] = -.infinity }
+                            // The maximum does not depend on the order it is taken in (a NaN score, from a NaN query
+                            // or key, makes the row NaN through its weight either way).
+                            let tileMax = GGMLMath.maximum(scores, count: tile)
                             let sumRow = sums + r * valueLength
                             let old = maxima[r], new = max(old, tileMax)
                             if new > old {

@@ -2,6 +2,14 @@
 /// with this module's AVX2/FMA flags and run as whole loops: called from another module, `GGMLMath.fma` is a
 /// function call per 8 lanes (it was a quarter of SmolLM2's prefill time).
 extension GGMLMath {
+    /// The largest of `count` floats (a multiple of 8), taken 8 lanes at a time (`vmaxps`). For non-NaN values the
+    /// result does not depend on the order, so it equals a scalar running maximum.
+    public static func maximum(_ x: UnsafePointer<Float>, count: Int) -> Float {
+        var lanes = SIMD8<Float>(repeating: -.infinity)
+        for g in stride(from: 0, to: count, by: 8) { lanes = ActivationQuantizer.maxLanes(lanes, load(x + g)) }
+        return ActivationQuantizer.maxLane(lanes)
+    }
+
     /// `scores[j] = (Σ_k q[k] · keysT[k][j]) · scale` for the 64 positions of a tile, each sum one FMA chain in `k`
     /// order starting from 0 (ggml's `simd_gemm`), 8 positions per vector. `keysT` is `[keyLength × 64]`.
     public static func tileScores(_ q: UnsafePointer<Float>, keysT: UnsafePointer<Float>, keyLength: Int,
