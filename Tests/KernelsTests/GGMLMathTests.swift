@@ -5,6 +5,20 @@ import Testing
 /// `GGMLMath` (the SIMD paths) against scalar references written lane by lane from the same formulas, bit for bit,
 /// plus sanity bounds against libm so a wrong constant cannot hide behind a matching reference.
 @Suite struct GGMLMathTests {
+    /// The 8-lane maximum equals a scalar running maximum, with masked (−∞) positions anywhere, all masked, and
+    /// the largest value in every lane position.
+    @Test func maximumMatchesScalarRunningMaximum() {
+        var rng = SystemRandomNumberGenerator()
+        for trial in 0..<200 {
+            var x = (0..<64).map { _ in Float.random(in: -50...50, using: &rng) }
+            for j in 0..<64 where (j + trial) % 5 == 0 { x[j] = -.infinity }
+            if trial == 0 { x = [Float](repeating: -.infinity, count: 64) }
+            if trial < 64 { x[trial] = 1000 }
+            let expected = x.reduce(-Float.infinity) { $0 > $1 ? $0 : $1 }
+            #expect(x.withUnsafeBufferPointer { GGMLMath.maximum($0.baseAddress!, count: 64) } == expected)
+        }
+    }
+
     /// One lane of ggml's vector exp, in scalar code.
     static func scalarExp(_ x: Float) -> Float {
         let r: Float = 0x1.8p23
