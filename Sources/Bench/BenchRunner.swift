@@ -46,10 +46,8 @@ public struct BenchRunner {
               c.promptTokens + c.generateTokens > 0 else {
             throw .invalidConfiguration("need -r ≥ 1, --threads ≥ 1, and -p or -n above 0")
         }
-        let loadStart = DispatchTime.now().uptimeNanoseconds
         let engine: Engine
         do { engine = try Engine(path: c.modelPath) } catch { throw .model(error.description) }
-        let loadSeconds = Self.seconds(since: loadStart)
         var options = SessionOptions()
         options.threads = c.threads
         options.batchSize = max(512, c.promptTokens)  // one batch, as llama-bench's pp (n_ubatch 512 for pp512)
@@ -89,7 +87,10 @@ public struct BenchRunner {
         }
         // Before the bandwidth buffer and llama.cpp's own mapping of the file raise the high-water mark.
         let peakResident = ProcessMemory.peakResidentBytes()
-        // The file's pages are in the page cache for both loads by now (our tests read every weight).
+        // Both load times are taken here, one right after the other, when the file's pages are in the page cache
+        // for both (our tests read every weight): the first load above may have read the file from disk, which
+        // would time the disk, not the loader, and only ours.
+        let loadSeconds = try Self.loadSeconds(c.modelPath)
         let referenceLoadSeconds = c.referenceBinary == nil ? nil : try Self.referenceLoadSeconds(referenceModel)
         var bandwidth: MemoryBandwidth?
         if c.measureBandwidth, c.generateTokens > 0 {
@@ -115,6 +116,13 @@ public struct BenchRunner {
         report.kvCacheBytes = session.contextLength * traffic.kvBytesPerPosition
         if reference != nil, referenceModel != c.modelPath { report.referenceModelPath = referenceModel }
         return report
+    }
+
+    /// Our model load time: `Engine(path:)` on a warm page cache; the engine is released right after.
+    static func loadSeconds(_ path: String) throws(BenchError) -> Double {
+        let start = DispatchTime.now().uptimeNanoseconds
+        do { _ = try Engine(path: path) } catch { throw .model(error.description) }
+        return Self.seconds(since: start)
     }
 
     /// llama.cpp's model load time through the in-process bridge: `llama_model_load_from_file` (the shim library is
