@@ -3,9 +3,10 @@
 /// Shapes (row-major): `x` is `[count, w.cols]` F32, `y` is `[count, w.rows]` F32; `y[t][r] = Σ_c W[r][c]·x[t][c]`.
 /// `count == 1` is decode (matrix × vector); larger counts are prompt prefill (matrix × matrix).
 ///
-/// Activations are converted once per call to the weight's `ActivationFormat` (as ggml-cpu does; rows converted
-/// in parallel when there are several), then the weight rows are split across `pool`'s threads. Results do not
-/// depend on the thread count: each output element is one dot product computed by one thread.
+/// Activations are converted once per call to the weight's `ActivationFormat` (for batches, the prefill kernel's
+/// layout where it has its own; rows converted in parallel when there are several), then the weight rows are split
+/// across `pool`'s threads (for batches, tiles of rows claimed one at a time). Results do not depend on the thread
+/// count: each output element is one dot product computed by one thread.
 public func matmul(
     _ w: WeightMatrix, input x: UnsafePointer<Float>, count: Int, output y: UnsafeMutablePointer<Float>,
     pool: ThreadPool, scratch: KernelScratch

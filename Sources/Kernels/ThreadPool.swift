@@ -1,7 +1,8 @@
 import Foundation
 import Synchronization
 
-/// Persistent worker threads that run a parallel-for over `0..<count`, split into one contiguous range per thread.
+/// Persistent worker threads that run a parallel-for over `0..<count`, split into one contiguous range per thread,
+/// or (`parallelFor(_:chunk:_:)`) handed out in chunks to whichever thread is free.
 ///
 /// Built for the decode loop, which calls it a few hundred times per token: the caller publishes a job by bumping
 /// an atomic generation counter, workers that are spinning pick it up within nanoseconds, workers that have been
