@@ -161,20 +161,21 @@ public struct DotKernel: Sendable {
             PrefillKernel(rowBytes: { $0 / 32 * DotAVX2.q4_1UnpackedBlockBytes },
                           unpack: { DotAVX2.unpackQ4_1($0, $1, $2, $3, into: $4) },
                           rows: { DotAVX2.q4_1UnpackedRows($0, $1, $2, $3, $4, $5) })
-        case .q8_0:
-            PrefillKernel(rowBytes: { $0 / 32 * DotAVX2.q8_0UnpackedBlockBytes },
-                          unpack: { DotAVX2.unpackQ8_0($0, $1, $2, $3, into: $4) },
-                          rows: { DotAVX2.q8_0UnpackedRows($0, $1, $2, $3, $4, $5) },
-                          rowPairs: { DotAVX2.q8_0UnpackedRowPairs($0, $1, $2, $3, $4, $5, $6, $7) },
-                          activation: .q8_0Split)
-        case .q5_0:
-            PrefillKernel(rowBytes: { $0 / 32 * DotAVX2.q8_0UnpackedBlockBytes },
-                          unpack: { DotAVX2.unpackQ5_0($0, $1, $2, $3, into: $4) },
-                          rows: { DotAVX2.q8_0UnpackedRows($0, $1, $2, $3, $4, $5) },
-                          rowPairs: { DotAVX2.q8_0UnpackedRowPairs($0, $1, $2, $3, $4, $5, $6, $7) },
-                          activation: .q8_0Split)
+        case .q8_0: signedBlockPrefill { DotAVX2.unpackQ8_0($0, $1, $2, $3, into: $4) }
+        case .q5_0: signedBlockPrefill { DotAVX2.unpackQ5_0($0, $1, $2, $3, into: $4) }
         default: nil
         }
+    }
+
+    /// Q8_0 and Q5_0 share the unpacked signed layout, its kernels and the split activations; only the unpacker
+    /// differs.
+    static func signedBlockPrefill(
+        _ unpack: @escaping @Sendable (UnsafeRawPointer, Int, Int, Int, UnsafeMutableRawPointer) -> Void
+    ) -> PrefillKernel {
+        PrefillKernel(rowBytes: { $0 / 32 * DotAVX2.q8_0UnpackedBlockBytes }, unpack: unpack,
+                      rows: { DotAVX2.q8_0UnpackedRows($0, $1, $2, $3, $4, $5) },
+                      rowPairs: { DotAVX2.q8_0UnpackedRowPairs($0, $1, $2, $3, $4, $5, $6, $7) },
+                      activation: .q8_0Split)
     }
     #else
     static func simdPrefill(_ type: GGMLType) -> PrefillKernel? { nil }
