@@ -88,7 +88,7 @@ let package = Package(
         .testTarget(name: "TokenizerParityTests", dependencies: ["Tokenizers", "GGUF", "LlamaReference", "TestSupport"]),
         .testTarget(name: "BitNetCTests", dependencies: ["BitNetRuntime", "Tokenizers", "TestSupport"]),
         .testTarget(name: "BitNetServerTests", dependencies: ["BitNetServer", "BitNetRuntime", "Tokenizers", "TestSupport"]),
-        .testTarget(name: "CrossValTests", dependencies: ["CrossVal", "BitNetRuntime", "GGUF", "LlamaReference", "ModelMaker", "TestSupport"]),
+        .testTarget(name: "CrossValTests", dependencies: ["CrossVal", "Bench", "BitNetRuntime", "GGUF", "LlamaReference", "ModelMaker", "TestSupport"]),
     ]
 )
 

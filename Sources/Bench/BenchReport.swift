@@ -22,6 +22,9 @@ public struct BenchReport: Sendable, Codable {
     /// Peak resident set size of this process after the tests (before the bandwidth buffer is allocated, and
     /// before llama.cpp's load through the bridge, whose mapping would count too).
     public let peakResidentBytes: Int
+    /// Peak resident set size of llama.cpp's `llama-bench` on the same file and tests (the largest of its runs, each
+    /// a child process with a KV cache for its own test), when the reference ran.
+    public var referencePeakResidentBytes: Int? = nil
     /// Bytes of the model file and of our session's KV cache (its capacity × bytes per position): the issue's
     /// RSS budget is their sum + 10 %.
     public var fileBytes = 0, kvCacheBytes = 0

@@ -58,6 +58,7 @@ public struct BenchRunner {
         let vocab = session.vocabSize
         var tests: [BenchTestResult] = []
         var referenceIdentity: BenchReport.ReferenceIdentity?
+        var referencePeakResident: Int?  // the largest of llama-bench's runs
         for (prompt, generate) in [(c.promptTokens, 0), (0, c.generateTokens)] where prompt + generate > 0 {
             let name = prompt > 0 ? "pp\(prompt)" : "tg\(generate)"
             let tokens = Self.tokens(count: max(prompt, generate), vocab: vocab)
@@ -72,6 +73,7 @@ public struct BenchRunner {
                 if let reference {
                     let run = try reference.run(promptTokens: prompt, generateTokens: generate)
                     theirs.append(run.nanoseconds)
+                    if let bytes = run.peakResidentBytes { referencePeakResident = max(referencePeakResident ?? 0, bytes) }
                     referenceIdentity = .init(binary: reference.binary, commit: run.commit,
                                               buildNumber: run.buildNumber, modelType: run.modelType)
                 }
@@ -115,6 +117,7 @@ public struct BenchRunner {
         report.fileBytes = (try? FileManager.default.attributesOfItem(atPath: c.modelPath)[.size] as? Int) ?? 0
         report.kvCacheBytes = session.contextLength * traffic.kvBytesPerPosition
         if reference != nil, referenceModel != c.modelPath { report.referenceModelPath = referenceModel }
+        if let referencePeakResident, referencePeakResident > 0 { report.referencePeakResidentBytes = referencePeakResident }
         return report
     }
 

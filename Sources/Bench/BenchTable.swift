@@ -45,6 +45,9 @@ public enum BenchTable {
         lines.append(String(format: "load: %.3f s", report.loadSeconds)
             + (report.referenceLoadSeconds.map { String(format: " (llama.cpp %.3f s)", $0) } ?? "")
             + String(format: "; peak RSS: %.1f MiB", Double(report.peakResidentBytes) / 1_048_576)
+            + (report.referencePeakResidentBytes.map {
+                String(format: " (llama-bench %.1f MiB)", Double($0) / 1_048_576)
+            } ?? "")
             + String(format: "; file + KV cache + 10 %%: %.1f MiB",
                      Double(report.fileBytes + report.kvCacheBytes) * 1.1 / 1_048_576))
         if let b = report.bandwidth {

@@ -19,6 +19,9 @@ struct ReferenceBench {
         /// e.g. `0c1e570` and 11312.
         let commit: String
         let buildNumber: Int
+        /// The run's peak resident set size (the last `VmHWM` read while it ran, sampled every 20 ms); nil when
+        /// no sample was read.
+        let peakResidentBytes: Int?
     }
 
     /// The pinned `llama-bench` (`<cache>/reference/<commit>/bin/llama-bench`), whether or not it exists.
@@ -41,8 +44,20 @@ struct ReferenceBench {
         do { try process.run() } catch {
             throw .referenceFailed(command: command, status: -1, output: "\(error)")
         }
+        // The child's own high-water mark, read from /proc while it runs (it is gone once it has exited).
+        let pid = process.processIdentifier
+        let peak = PeakSampler()
+        let sampler = Thread {
+            while process.isRunning {
+                if let bytes = ProcessMemory.peakResidentBytes(ofProcess: pid) { peak.record(bytes) }
+                Thread.sleep(forTimeInterval: 0.02)
+            }
+            peak.finish()
+        }
+        sampler.start()
         let data = stdout.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        peak.waitUntilFinished()
         let text = String(decoding: data, as: UTF8.self)
         guard process.terminationStatus == 0 else {
             throw .referenceFailed(command: command, status: process.terminationStatus, output: text)
@@ -58,6 +73,34 @@ struct ReferenceBench {
             throw .referenceFailed(command: command, status: 0, output: "unreadable JSON: " + text)
         }
         return Run(nanoseconds: nanoseconds, modelType: entry.model_type, commit: entry.build_commit,
-                   buildNumber: entry.build_number)
+                   buildNumber: entry.build_number, peakResidentBytes: peak.bytes)
+    }
+}
+
+/// The largest `VmHWM` sample of a child process, written by the sampling thread and read once it has finished.
+private final class PeakSampler: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var largest: Int?
+    private var finished = false
+
+    func record(_ bytes: Int) {
+        condition.lock(); defer { condition.unlock() }
+        largest = max(largest ?? 0, bytes)
+    }
+
+    func finish() {
+        condition.lock(); defer { condition.unlock() }
+        finished = true
+        condition.broadcast()
+    }
+
+    func waitUntilFinished() {
+        condition.lock(); defer { condition.unlock() }
+        while !finished { condition.wait() }
+    }
+
+    var bytes: Int? {
+        condition.lock(); defer { condition.unlock() }
+        return largest
     }
 }

@@ -108,6 +108,8 @@ public struct BenchReceipt: Codable, Sendable, Equatable, DigestCarrying {
         public var referenceLoadSeconds: Double?
         /// Peak resident set size of the bench process (getrusage `ru_maxrss`) after the tests.
         public var peakRssBytes: Int
+        /// Peak resident set size of llama.cpp's `llama-bench` runs (the largest), when the reference ran.
+        public var referencePeakRssBytes: Int?
         /// Our session's KV cache capacity in bytes (positions × bytes per position).
         public var kvCacheBytes: Int?
         /// Weight bytes read per decoded token (the tied embedding once, as the output matrix).
@@ -122,8 +124,10 @@ public struct BenchReceipt: Codable, Sendable, Equatable, DigestCarrying {
 
         public init(loadSeconds: Double, peakRssBytes: Int, weightBytesPerToken: Int, kvBytesPerPosition: Int,
                     readBandwidthGbPerS: Double?, bandwidthThreads: Int?, bandwidthBufferBytes: Int?,
-                    bandwidthPasses: Int?, referenceLoadSeconds: Double? = nil, kvCacheBytes: Int? = nil) {
+                    bandwidthPasses: Int?, referenceLoadSeconds: Double? = nil, kvCacheBytes: Int? = nil,
+                    referencePeakRssBytes: Int? = nil) {
             self.kvCacheBytes = kvCacheBytes
+            self.referencePeakRssBytes = referencePeakRssBytes
             self.loadSeconds = loadSeconds
             self.referenceLoadSeconds = referenceLoadSeconds
             self.peakRssBytes = peakRssBytes

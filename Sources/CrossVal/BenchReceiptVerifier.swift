@@ -78,6 +78,9 @@ public struct BenchReceiptVerifier: ReceiptKindVerifier {
             p.append("memory.reference_load_seconds \(r) is not positive and finite")
         }
         if m.peakRssBytes <= 0 { p.append("memory.peak_rss_bytes \(m.peakRssBytes) is not positive") }
+        if let r = m.referencePeakRssBytes, r <= 0 {
+            p.append("memory.reference_peak_rss_bytes \(r) is not positive")
+        }
         if let k = m.kvCacheBytes, k < 0 { p.append("memory.kv_cache_bytes \(k) is negative") }
         if m.weightBytesPerToken <= 0 || m.kvBytesPerPosition < 0 { p.append("memory byte counts are not positive") }
         if let b = m.readBandwidthGbPerS {

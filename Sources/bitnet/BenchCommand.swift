@@ -151,7 +151,8 @@ extension BenchReceipt {
                           readBandwidthGbPerS: b?.gigabytesPerSecond, bandwidthThreads: b?.threads,
                           bandwidthBufferBytes: b?.bufferBytes, bandwidthPasses: b?.passes,
                           referenceLoadSeconds: report.referenceLoadSeconds,
-                          kvCacheBytes: report.kvCacheBytes),
+                          kvCacheBytes: report.kvCacheBytes,
+                          referencePeakRssBytes: report.referencePeakResidentBytes),
             tests: tests,
             reference: report.reference.map {
                 .init(name: "llama.cpp", commit: $0.commit, buildNumber: $0.buildNumber, binary: $0.binary,

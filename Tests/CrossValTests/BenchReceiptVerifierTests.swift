@@ -31,7 +31,8 @@ struct BenchReceiptVerifierTests {
             settings: .init(promptTokens: 64, generateTokens: 16, repetitions: 2, threads: 2),
             memory: .init(loadSeconds: 0.05, peakRssBytes: 150_000_000, weightBytesPerToken: weightBytes,
                           kvBytesPerPosition: kvPerPosition, readBandwidthGbPerS: bandwidth, bandwidthThreads: 2,
-                          bandwidthBufferBytes: 268_435_456, bandwidthPasses: 5),
+                          bandwidthBufferBytes: 268_435_456, bandwidthPasses: 5,
+                          referencePeakRssBytes: 154_000_000),
             tests: [
                 .init(test: "pp64", promptTokens: 64, generateTokens: 0, ours: pp.ours, reference: pp.theirs,
                       ratio: pp.ours.mean / pp.theirs.mean, bytesPerToken: nil, gbPerS: nil, percentOfBound: nil),
@@ -86,6 +87,8 @@ struct BenchReceiptVerifierTests {
         Self.expectRejected(try Self.verdict { $0.tests[0].ours.rates[1] = .nan }, mentioning: "NaN")
         Self.expectRejected(try Self.verdict { $0.memory.loadSeconds = .infinity }, mentioning: "load_seconds")
         Self.expectRejected(try Self.verdict { $0.memory.referenceLoadSeconds = -1 }, mentioning: "reference_load_seconds")
+        Self.expectRejected(try Self.verdict { $0.memory.referencePeakRssBytes = 0 }, mentioning: "reference_peak_rss_bytes")
+        Self.expectRejected(try Self.verdict { $0.memory.peakRssBytes = -1 }, mentioning: "peak_rss_bytes")
         Self.expectRejected(try Self.verdict { $0.tests[1].ours.runNs[0] = 0 }, mentioning: "not positive")
     }
 
