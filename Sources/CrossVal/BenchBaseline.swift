@@ -135,6 +135,40 @@ public struct BenchBaseline: Codable, Sendable, Equatable {
     }
 }
 
+extension BenchBaseline {
+    /// Reruns a check to tell a regression from a noisy run: `run(k)` measures and compares (k = 1, 2, …), and a
+    /// test counts as regressed only when it fell below its floor in every run so far. Stops as soon as no test has
+    /// (passed), when a stored test was not run (failed: that is not noise), or after `attempts` runs (failed, with
+    /// the tests that regressed every time). Single runs of the same build swing by more than 10 % on a shared host;
+    /// a real slowdown is in every run.
+    public static func confirm(
+        attempts: Int, _ run: (Int) throws -> BaselineComparison
+    ) rethrows -> BaselineConfirmation {
+        var runs: [BaselineComparison] = []
+        var suspects: [String]? = nil
+        for k in 1...max(1, attempts) {
+            let comparison = try run(k)
+            runs.append(comparison)
+            if comparison.rows.contains(where: { $0.verdict == .missing }) {
+                return .init(passed: false, runs: runs, regressed: comparison.rows.filter { $0.verdict != .ok }.map(\.test))
+            }
+            let regressed = comparison.rows.filter { $0.verdict == .regressed }.map(\.test)
+            let still = suspects.map { previous in regressed.filter { previous.contains($0) } } ?? regressed
+            suspects = still
+            if still.isEmpty { return .init(passed: true, runs: runs, regressed: []) }
+        }
+        return .init(passed: false, runs: runs, regressed: suspects ?? [])
+    }
+}
+
+/// What `BenchBaseline.confirm` decided, and every comparison it made.
+public struct BaselineConfirmation: Sendable, Equatable {
+    public var passed: Bool
+    public var runs: [BaselineComparison]
+    /// The tests below their floor in every run (or missing), when it failed.
+    public var regressed: [String]
+}
+
 /// The result of `BenchBaseline.compare`.
 public struct BaselineComparison: Sendable, Equatable {
     public enum Verdict: String, Sendable { case ok, regressed, missing }

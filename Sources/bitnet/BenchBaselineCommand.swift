@@ -73,6 +73,9 @@ struct BenchBaselineCommand: ParsableCommand {
         @Option(help: "Allowed drop below the stored ratio, as 10% or 0.1.")
         var tolerance = "10%"
 
+        @Option(help: "Bench runs a drop must persist through: after a run with a ratio below its floor, rerun (up to this many runs in all); a test fails only if it is below its floor in every run.")
+        var attempts = 2
+
         @OptionGroup var global: GlobalOptions
 
         func run() throws {
@@ -82,21 +85,28 @@ struct BenchBaselineCommand: ParsableCommand {
             let path = try baseline ?? BenchBaseline.newest(in: dir, cpuSlug: slug)
             let stored = try BenchBaseline.read(path: path)
             print("baseline: \(path) (\(stored.cpuModel), \(stored.createdAt), llama.cpp \(stored.referenceBuild))")
-            let report = try benchWithReference(options, defaults: stored.settings)
-            let receipt = try BenchReceipt(report)
-            guard receipt.model.sha256 == stored.modelSha256 else {
-                throw ValidationError("the baseline was measured on model sha256 \(stored.modelSha256) "
-                    + "(\(stored.modelLabel)) but \(receipt.model.path) is \(receipt.model.sha256); pass that model "
-                    + "with --model, or write a new baseline")
+            guard attempts >= 1 else { throw ValidationError("--attempts must be at least 1 (got \(attempts))") }
+            let result = try BenchBaseline.confirm(attempts: attempts) { k in
+                if k > 1 { print("run \(k) of at most \(attempts): a ratio was below its floor; measuring again\n") }
+                let report = try benchWithReference(options, defaults: stored.settings)
+                let receipt = try BenchReceipt(report)
+                guard receipt.model.sha256 == stored.modelSha256 else {
+                    throw ValidationError("the baseline was measured on model sha256 \(stored.modelSha256) "
+                        + "(\(stored.modelLabel)) but \(receipt.model.path) is \(receipt.model.sha256); pass that "
+                        + "model with --model, or write a new baseline")
+                }
+                let comparison = BenchBaseline.compare(stored: stored.tests,
+                                                       current: try BenchBaseline.entries(receipt), tolerance: fraction)
+                for line in comparison.lines { print(line) }
+                return comparison
             }
-            let comparison = BenchBaseline.compare(stored: stored.tests, current: try BenchBaseline.entries(receipt),
-                                                   tolerance: fraction)
-            for line in comparison.lines { print(line) }
-            guard comparison.passed else {
-                print(String(format: "FAILED: a ratio fell more than %.1f %% below the baseline", fraction * 100))
+            guard result.passed else {
+                print(String(format: "FAILED: %@ fell more than %.1f %% below the baseline in every one of %d run(s)",
+                             result.regressed.joined(separator: ", "), fraction * 100, result.runs.count))
                 throw ExitCode(1)
             }
-            print(String(format: "ok: every ratio is within %.1f %% of the baseline", fraction * 100))
+            print(String(format: "ok: every ratio is within %.1f %% of the baseline", fraction * 100)
+                + (result.runs.count > 1 ? " (in run \(result.runs.count); no test was below its floor in every run)" : ""))
         }
     }
 }

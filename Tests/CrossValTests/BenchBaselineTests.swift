@@ -47,6 +47,39 @@ struct BenchBaselineTests {
         #expect(BenchBaseline.compare(stored: Self.stored, current: nan, tolerance: 0.1).rows[0].verdict == .regressed)
     }
 
+    /// `bench-baseline check --attempts`: a test fails only when it is below its floor in every run.
+    @Test func regressionMustRepeatInEveryRun() {
+        let ok = [Self.entry("pp512", ours: 200, theirs: 250), Self.entry("tg128", ours: 160, theirs: 125)]
+        let ppLow = [Self.entry("pp512", ours: 150, theirs: 250), Self.entry("tg128", ours: 160, theirs: 125)]
+        let tgLow = [Self.entry("pp512", ours: 200, theirs: 250), Self.entry("tg128", ours: 100, theirs: 125)]
+        func check(_ runs: [[BenchBaseline.Entry]], attempts: Int) -> (BaselineConfirmation, Int) {
+            var calls = 0
+            let result = BenchBaseline.confirm(attempts: attempts) { k in
+                calls += 1
+                return BenchBaseline.compare(stored: Self.stored, current: runs[k - 1], tolerance: 0.10)
+            }
+            return (result, calls)
+        }
+        // A clean first run needs no second.
+        let (clean, cleanCalls) = check([ok], attempts: 2)
+        #expect(clean.passed && cleanCalls == 1)
+        // A dip that does not repeat passes on the rerun.
+        let (dip, dipCalls) = check([ppLow, ok], attempts: 2)
+        #expect(dip.passed && dipCalls == 2 && dip.runs.count == 2)
+        // A drop in every run fails and names the test.
+        let (real, realCalls) = check([ppLow, ppLow, ppLow], attempts: 3)
+        #expect(!real.passed && realCalls == 3 && real.regressed == ["pp512"])
+        // Different tests low in different runs: neither was low every time.
+        let (alternating, _) = check([ppLow, tgLow], attempts: 2)
+        #expect(alternating.passed)
+        // One attempt is the plain check.
+        let (single, singleCalls) = check([ppLow, ok], attempts: 1)
+        #expect(!single.passed && singleCalls == 1 && single.regressed == ["pp512"])
+        // A missing test fails at once: rerunning cannot make it appear.
+        let (missing, missingCalls) = check([[Self.entry("pp512", ours: 200, theirs: 250)], ok], attempts: 2)
+        #expect(!missing.passed && missingCalls == 1 && missing.regressed == ["tg128"])
+    }
+
     @Test func toleranceParsing() throws {
         #expect(try BenchBaseline.parseTolerance("10%") == 0.10)
         #expect(try BenchBaseline.parseTolerance(" 2.5 % ") == 0.025)
