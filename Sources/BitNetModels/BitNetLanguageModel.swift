@@ -113,6 +113,22 @@ public final class BitNetLanguageModel: LanguageModel, @unchecked Sendable {
     private func project(_ p: Projection, _ x: UnsafePointer<Float>, _ n: Int, _ y: UnsafeMutablePointer<Float>,
                          _ ctx: ComputeContext) {
         matmul(p.matrix, input: x, count: n, output: y, pool: ctx.pool, scratch: ctx.scratch)
+        Self.applyScale(p, y, n)
+    }
+
+    /// `project` for two or three projections of the same input (one dispatch per decode step; see `matmul`).
+    private func project(_ a: (Projection, UnsafeMutablePointer<Float>), _ b: (Projection, UnsafeMutablePointer<Float>),
+                         _ c: (Projection, UnsafeMutablePointer<Float>)? = nil, _ x: UnsafePointer<Float>, _ n: Int,
+                         _ ctx: ComputeContext) {
+        matmul((a.0.matrix, a.1), (b.0.matrix, b.1), c.map { ($0.0.matrix, $0.1) }, input: x, count: n,
+               pool: ctx.pool, scratch: ctx.scratch)
+        Self.applyScale(a.0, a.1, n)
+        Self.applyScale(b.0, b.1, n)
+        if let c { Self.applyScale(c.0, c.1, n) }
+    }
+
+    /// Multiplies `n` rows of `p`'s outputs by its `.scale` tensor, when it has one.
+    private static func applyScale(_ p: Projection, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
         if let s = p.scale { for i in 0..<n * p.matrix.rows { y[i] *= s } }  // y holds n × rows floats
     }
 
@@ -143,9 +159,7 @@ public final class BitNetLanguageModel: LanguageModel, @unchecked Sendable {
         for (l, b) in blocks.enumerated() {
             // Attention: xn = norm(x); q,k,v = xn·Wᵀ; NeoX-rotate q,k; cache k,v; x += subNorm(attn(q))·Woᵀ
             normRows(x, b.attnNorm, n, d, xn, ctx.pool)
-            project(b.wq, xn, n, q, ctx)
-            project(b.wk, xn, n, k, ctx)
-            project(b.wv, xn, n, v, ctx)
+            project((b.wq, q), (b.wk, k), (b.wv, v), xn, n, ctx)
             TransformerOps.rotateAndCache(q: q, k: k, v: v, tokens: n, start: start, layer: l, cache: cache, hp: hp,
                                           base: hp.ropeFreqBase, style: .neox, pool: ctx.pool)
             TransformerOps.attentionGGMLRounding(q: q, out: attn, tokens: n, start: start, layer: l, cache: cache,
@@ -160,8 +174,7 @@ public final class BitNetLanguageModel: LanguageModel, @unchecked Sendable {
             // for rows f..<n (`ffnRows`)
             let f = Self.ffnRows(layer: l, of: blocks.count, tokens: n, allLogits: allLogits), m = n - f, xf = x + f * d
             normRows(xf, b.ffnNorm, m, d, xn, ctx.pool)
-            project(b.wGate, xn, m, gate, ctx)
-            project(b.wUp, xn, m, up, ctx)
+            project((b.wGate, gate), (b.wUp, up), nil, xn, m, ctx)
             switch variant.activation {
             case .silu: TransformerOps.swiglu(gate: gate, up: up, rows: m, width: ff, pool: ctx.pool)
             case .reluSquared:

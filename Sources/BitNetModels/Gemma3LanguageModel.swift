@@ -170,9 +170,7 @@ public final class Gemma3LanguageModel: LanguageModel, @unchecked Sendable {
             // Attention: xn = norm(x); q,k,v = xn·Wqᵀ, xn·Wkᵀ, xn·Wvᵀ; q,k = rope(headNorm(q,k));
             // x += postNorm(attn(q·scale)·Woᵀ)
             TransformerOps.rmsNormRows(x, weight: b.attnNorm, eps: eps, into: xn, rows: n, width: d, pool: pool)
-            matmul(b.wq, input: xn, count: n, output: q, pool: pool, scratch: scratch)
-            matmul(b.wk, input: xn, count: n, output: k, pool: pool, scratch: scratch)
-            matmul(b.wv, input: xn, count: n, output: v, pool: pool, scratch: scratch)
+            matmul((b.wq, q), (b.wk, k), (b.wv, v), input: xn, count: n, pool: pool, scratch: scratch)
             // One norm per head: q [n·heads, keyLength], k [n·headsKV, keyLength].
             TransformerOps.rmsNormRows(q, weight: b.qNorm, eps: eps, into: q, rows: n * hp.headCount, width: hp.keyLength,
                                        pool: pool)
@@ -198,8 +196,7 @@ public final class Gemma3LanguageModel: LanguageModel, @unchecked Sendable {
             // (rows f..<n only: `ffnRows`)
             let f = Self.ffnRows(layer: l, of: blocks.count, tokens: n, allLogits: allLogits), m = n - f, xf = x + f * d
             TransformerOps.rmsNormRows(xf, weight: b.ffnNorm, eps: eps, into: xn, rows: m, width: d, pool: pool)
-            matmul(b.wGate, input: xn, count: m, output: gate, pool: pool, scratch: scratch)
-            matmul(b.wUp, input: xn, count: m, output: up, pool: pool, scratch: scratch)
+            matmul((b.wGate, gate), (b.wUp, up), input: xn, count: m, pool: pool, scratch: scratch)
             TransformerOps.forRows(m, pool: pool) { r in
                 let o = r.lowerBound * ff
                 VectorOps.gelu(gate + o, into: gate + o, count: r.count * ff)

@@ -84,9 +84,7 @@ public final class LlamaLanguageModel: LanguageModel, @unchecked Sendable {
             // Attention: xn = norm(x); q,k,v = xn·Wqᵀ, xn·Wkᵀ, xn·Wvᵀ; rotate q,k; cache k,v; x += attn(q)·Woᵀ
             TransformerOps.rmsNormRows(x, weight: b.attnNorm, eps: hp.rmsEpsilon, into: xn, rows: n, width: d,
                                        pool: pool)
-            matmul(b.wq, input: xn, count: n, output: q, pool: pool, scratch: scratch)
-            matmul(b.wk, input: xn, count: n, output: k, pool: pool, scratch: scratch)
-            matmul(b.wv, input: xn, count: n, output: v, pool: pool, scratch: scratch)
+            matmul((b.wq, q), (b.wk, k), (b.wv, v), input: xn, count: n, pool: pool, scratch: scratch)
             TransformerOps.rotateAndCache(q: q, k: k, v: v, tokens: n, start: start, layer: l, cache: cache, hp: hp,
                                           base: hp.ropeFreqBase, style: .interleaved, pool: pool)
             TransformerOps.attentionGGMLRounding(q: q, out: attn, tokens: n, start: start, layer: l, cache: cache,
@@ -100,8 +98,7 @@ public final class LlamaLanguageModel: LanguageModel, @unchecked Sendable {
             let f = Self.ffnRows(layer: l, of: blocks.count, tokens: n, allLogits: allLogits), m = n - f, xf = x + f * d
             TransformerOps.rmsNormRows(xf, weight: b.ffnNorm, eps: hp.rmsEpsilon, into: xn, rows: m, width: d,
                                        pool: pool)
-            matmul(b.wGate, input: xn, count: m, output: gate, pool: pool, scratch: scratch)
-            matmul(b.wUp, input: xn, count: m, output: up, pool: pool, scratch: scratch)
+            matmul((b.wGate, gate), (b.wUp, up), input: xn, count: m, pool: pool, scratch: scratch)
             TransformerOps.swiglu(gate: gate, up: up, rows: m, width: ff, pool: pool)
             matmul(b.wDown, input: gate, count: m, output: xn, pool: pool, scratch: scratch)
             TransformerOps.add(xf, xn, n: m * d, pool: pool)

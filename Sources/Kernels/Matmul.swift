@@ -80,6 +80,69 @@ public func matmul(
     scratch.record(first)
 }
 
+/// `matmul` for two or three matrices that read the same input (a layer's Q, K and V projections; gate and up):
+/// `y_i = x · W_iᵀ`, each output exactly as `matmul(W_i, …)` computes it.
+///
+/// For one activation row (decode), when the matrices take the same activation format and row length, the row is
+/// converted once and the rows of all of them are split across the threads as one range: one dispatch instead of
+/// one per matrix (with a step's few hundred dispatches, their handoffs are a measurable part of a small model's
+/// decode time), and no repeated conversion. Otherwise (batches, or differing formats) each is a plain `matmul`.
+public func matmul(
+    _ a: (WeightMatrix, UnsafeMutablePointer<Float>), _ b: (WeightMatrix, UnsafeMutablePointer<Float>),
+    _ c: (WeightMatrix, UnsafeMutablePointer<Float>)? = nil,
+    input x: UnsafePointer<Float>, count: Int, pool: ThreadPool, scratch: KernelScratch
+) {
+    let format = a.0.kernel(forRow: 0, of: 1).activation, cols = a.0.cols
+    func joins(_ m: (WeightMatrix, UnsafeMutablePointer<Float>)) -> Bool {
+        m.0.cols == cols && m.0.kernel(forRow: 0, of: 1).activation == format
+    }
+    guard count == 1, joins(b), c.map(joins) ?? true else {
+        matmul(a.0, input: x, count: count, output: a.1, pool: pool, scratch: scratch)
+        matmul(b.0, input: x, count: count, output: b.1, pool: pool, scratch: scratch)
+        if let c { matmul(c.0, input: x, count: count, output: c.1, pool: pool, scratch: scratch) }
+        return
+    }
+    let activations: UnsafeRawPointer
+    if format == .f32 {
+        activations = UnsafeRawPointer(x)
+    } else {
+        let buffer = scratch.bytes(format.rowBytes(cols))
+        quantizeActivationRow(x, into: buffer, cols, format)
+        activations = UnsafeRawPointer(buffer)
+    }
+    let rowBytes = format.rowBytes(cols)
+    func tiles(_ m: (WeightMatrix, UnsafeMutablePointer<Float>)) -> RowTiles {
+        RowTiles(w: m.0, activations: activations, activationRowBytes: rowBytes, count: 1, y: m.1, tile: m.0.rows)
+    }
+    let work = StackedRowTiles(a: tiles(a), b: tiles(b), c: c.map(tiles))
+    pool.parallelFor(work.rows, work)
+    func finish(_ m: (WeightMatrix, UnsafeMutablePointer<Float>)) {
+        if let scale = m.0.tensorScale { for i in 0..<m.0.rows { m.1[i] *= scale } }
+        scratch.record(m.0.kernel(forRow: 0, of: 1))
+    }
+    finish(a)
+    finish(b)
+    if let c { finish(c) }
+}
+
+/// The rows of two or three matrices stacked into one index range (`a`'s rows first, then `b`'s, then `c`'s); a
+/// thread's range is cut at the matrix boundaries and each piece handed to that matrix's `RowTiles`.
+struct StackedRowTiles: ParallelWork {
+    let a: RowTiles, b: RowTiles, c: RowTiles?
+    var rows: Int { a.w.rows + b.w.rows + (c?.w.rows ?? 0) }
+
+    func run(_ range: Range<Int>, thread: Int) {
+        /// Runs the part of `range` that falls in `m`'s rows, which start at `offset` in the stacked range.
+        func piece(_ m: RowTiles, at offset: Int) {
+            let lower = max(range.lowerBound, offset), upper = min(range.upperBound, offset + m.w.rows)
+            if lower < upper { m.run((lower - offset)..<(upper - offset), thread: thread) }
+        }
+        piece(a, at: 0)
+        piece(b, at: a.w.rows)
+        if let c { piece(c, at: a.w.rows + b.w.rows) }
+    }
+}
+
 /// Converts one F32 row of `cols` elements into `format` at `out` (`format.rowBytes(cols)` bytes).
 @inline(__always)
 func quantizeActivationRow(
