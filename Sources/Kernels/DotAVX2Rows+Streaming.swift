@@ -58,6 +58,54 @@ extension DotAVX2 {
         }
     }
 
+    /// TQ2_0 · Q8_K for two activation rows at once (`RowPairsDotFunction` contract, prefill): two weight rows per
+    /// pass, each 2-bit code vector extracted once and multiplied with both activations. Every (row, activation)
+    /// pair runs `tq2_0Rows`'s arithmetic in its order, so the bits are the same; an odd last row goes to it.
+    public static func tq2_0RowPairs(
+        _ w: UnsafeRawPointer, _ stride: Int, _ x0: UnsafeRawPointer, _ x1: UnsafeRawPointer, _ count: Int,
+        _ out0: UnsafeMutablePointer<Float>, _ out1: UnsafeMutablePointer<Float>, _ rows: Int
+    ) {
+        let blocks = count / 256, wBytes = BlockLayout.tq2_0Bytes, xBytes = BlockLayout.q8_KBytes
+        let mask = _mm256_set1_epi8(3), ones = _mm256_set1_epi16(1)
+        var r = 0
+        while r + 2 <= rows {  // rows r, r+1 exist
+            let w0 = w + r * stride, w1 = w0 + stride
+            var a00 = _mm256_setzero_ps(), a01 = a00, a10 = a00, a11 = a00  // a<row><activation>
+            for b in 0..<blocks {
+                let o = b * wBytes, xb0 = x0 + b * xBytes, xb1 = x1 + b * xBytes
+                var s00 = _mm256_setzero_si256(), s01 = s00, s10 = s00, s11 = s00
+                for half in 0..<2 {  // the layout of `tq2_0Rows`
+                    let c = 32 * half, xq0 = xb0 + 4 + 128 * half, xq1 = xb1 + 4 + 128 * half
+                    let r0 = load256(w0 + o, c), r1 = load256(w1 + o, c)
+                    for l in 0..<4 {
+                        let shift = Int32(2 * l), c0 = codes(r0, shift, mask), c1 = codes(r1, shift, mask)
+                        let xv0 = load256(xq0, 32 * l), xv1 = load256(xq1, 32 * l)
+                        s00 = _mm256_add_epi16(s00, _mm256_maddubs_epi16(c0, xv0))
+                        s01 = _mm256_add_epi16(s01, _mm256_maddubs_epi16(c0, xv1))
+                        s10 = _mm256_add_epi16(s10, _mm256_maddubs_epi16(c1, xv0))
+                        s11 = _mm256_add_epi16(s11, _mm256_maddubs_epi16(c1, xv1))
+                    }
+                }
+                let bsums0 = load256(xb0, 260), dx0 = xb0.loadUnaligned(as: Float.self)
+                let bsums1 = load256(xb1, 260), dx1 = xb1.loadUnaligned(as: Float.self)
+                let d0 = half(w0 + o, 64), d1 = half(w1 + o, 64)
+                a00 = ternaryStep(a00, s00, bsums0, ones, dx0 * d0)
+                a01 = ternaryStep(a01, s01, bsums1, ones, dx1 * d0)
+                a10 = ternaryStep(a10, s10, bsums0, ones, dx0 * d1)
+                a11 = ternaryStep(a11, s11, bsums1, ones, dx1 * d1)
+            }
+            out0[r] = hsum(a00)
+            out1[r] = hsum(a01)
+            out0[r + 1] = hsum(a10)
+            out1[r + 1] = hsum(a11)
+            r += 2
+        }
+        if r < rows {
+            tq2_0Rows(w + r * stride, stride, x0, count, out0 + r, rows - r)
+            tq2_0Rows(w + r * stride, stride, x1, count, out1 + r, rows - r)
+        }
+    }
+
     /// The 2-bit codes at bit `shift` of every byte of `raw`.
     @inline(__always) static func codes(_ raw: __m256i, _ shift: Int32, _ mask: __m256i) -> __m256i {
         _mm256_and_si256(_mm256_srl_epi16(raw, _mm_cvtsi32_si128(shift)), mask)
@@ -112,6 +160,54 @@ extension DotAVX2 {
         while r < rows {
             out[r] = i2_s(w + r * stride, x, count)
             r += 1
+        }
+    }
+
+    /// I2_S · I8 for two activation rows at once (`RowPairsDotFunction` contract, prefill): two weight rows per
+    /// pass, codes extracted once for both activations; exact integer sums as `i2_sRows`, then each activation's own
+    /// offset and divisor. An odd last row goes to `i2_sRows`.
+    public static func i2_sRowPairs(
+        _ w: UnsafeRawPointer, _ stride: Int, _ x0: UnsafeRawPointer, _ x1: UnsafeRawPointer, _ count: Int,
+        _ out0: UnsafeMutablePointer<Float>, _ out1: UnsafeMutablePointer<Float>, _ rows: Int
+    ) {
+        let mask = _mm256_set1_epi8(3), ones = _mm256_set1_epi16(1)
+        let qsum0 = Int(x0.loadUnaligned(fromByteOffset: count + 4, as: Int32.self))
+        let qsum1 = Int(x1.loadUnaligned(fromByteOffset: count + 4, as: Int32.self))
+        let multiplier0 = x0.loadUnaligned(fromByteOffset: count, as: Float.self)
+        let multiplier1 = x1.loadUnaligned(fromByteOffset: count, as: Float.self)
+        var r = 0
+        while r + 2 <= rows {  // rows r, r+1 exist
+            let w0 = w + r * stride, w1 = w0 + stride
+            var a00 = _mm256_setzero_si256(), a01 = a00, a10 = a00, a11 = a00  // a<row><activation>
+            for b in 0..<count / 128 {  // the layout of `i2_sRows`
+                let o = 32 * b, xq0 = x0 + 128 * b, xq1 = x1 + 128 * b
+                let r0 = load256(w0, o), r1 = load256(w1, o)
+                var s00 = _mm256_setzero_si256(), s01 = s00, s10 = s00, s11 = s00
+                for l in 0..<4 {
+                    let shift = Int32(6 - 2 * l), c0 = codes(r0, shift, mask), c1 = codes(r1, shift, mask)
+                    let xv0 = load256(xq0, 32 * l), xv1 = load256(xq1, 32 * l)
+                    s00 = _mm256_add_epi16(s00, _mm256_maddubs_epi16(c0, xv0))
+                    s01 = _mm256_add_epi16(s01, _mm256_maddubs_epi16(c0, xv1))
+                    s10 = _mm256_add_epi16(s10, _mm256_maddubs_epi16(c1, xv0))
+                    s11 = _mm256_add_epi16(s11, _mm256_maddubs_epi16(c1, xv1))
+                }
+                a00 = _mm256_add_epi32(a00, _mm256_madd_epi16(s00, ones))
+                a01 = _mm256_add_epi32(a01, _mm256_madd_epi16(s01, ones))
+                a10 = _mm256_add_epi32(a10, _mm256_madd_epi16(s10, ones))
+                a11 = _mm256_add_epi32(a11, _mm256_madd_epi16(s11, ones))
+            }
+            @inline(__always) func finish(_ a: __m256i, _ qsum: Int, _ multiplier: Float) -> Float {
+                Float(Int(unsafeBitCast(a, to: SIMD8<Int32>.self).wrappedSum()) - qsum) / multiplier
+            }
+            out0[r] = finish(a00, qsum0, multiplier0)
+            out1[r] = finish(a01, qsum1, multiplier1)
+            out0[r + 1] = finish(a10, qsum0, multiplier0)
+            out1[r + 1] = finish(a11, qsum1, multiplier1)
+            r += 2
+        }
+        if r < rows {
+            i2_sRows(w + r * stride, stride, x0, count, out0 + r, rows - r)
+            i2_sRows(w + r * stride, stride, x1, count, out1 + r, rows - r)
         }
     }
 

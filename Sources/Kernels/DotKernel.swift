@@ -27,6 +27,9 @@ public struct PrefillKernel: Sendable {
     /// The activation layout `rows` and `rowPairs` read, when it is not the decode kernel's (`DotKernel.activation`):
     /// Q8_0 and Q5_0 read `.q8_0Split` (aligned quants, F32 scales) — the same values in another arrangement.
     public var activation: ActivationFormat? = nil
+    /// True when the decoded layout is the stored one (the ternary formats): `matmul` then runs `rows` and
+    /// `rowPairs` on the weight rows where they lie instead of copying each tile through `unpack`.
+    public var inPlace = false
 }
 
 /// Two activation rows `x0`, `x1` against `rows` decoded weight rows, into `out0[0..<rows]` and `out1[0..<rows]`.
@@ -53,10 +56,11 @@ public struct DotKernel: Sendable {
     public let activation: ActivationFormat
     /// The row dot product.
     public let dot: RowDotFunction
-    /// The multi-row form, where one exists (Q4_1 and Q8_0 on AVX2); `matmul` loops over `dot` otherwise.
+    /// The multi-row form, where one exists (on AVX2: Q8_0, Q4_1, Q5_0, F16, TQ2_0, I2_S); `matmul` loops over `dot`
+    /// otherwise.
     public let rows: RowsDotFunction?
-    /// The batch form, where one exists (Q4_1 and the routed K-quant kernels on AVX2); `matmul` uses it for two
-    /// or more activation rows when every row's kernel has one.
+    /// The batch form, where one exists (on AVX2: Q4_1, Q8_0, Q5_0, TQ2_0, I2_S and the routed K-quant kernels);
+    /// `matmul` uses it for two or more activation rows when every row's kernel has one.
     public var prefill: PrefillKernel? = nil
     /// Position in `DotKernel.all` (bit index in `KernelScratch`'s executed-kernel record).
     public let index: Int
@@ -163,8 +167,29 @@ public struct DotKernel: Sendable {
                           rows: { DotAVX2.q4_1UnpackedRows($0, $1, $2, $3, $4, $5) })
         case .q8_0: signedBlockPrefill { DotAVX2.unpackQ8_0($0, $1, $2, $3, into: $4) }
         case .q5_0: signedBlockPrefill { DotAVX2.unpackQ5_0($0, $1, $2, $3, into: $4) }
+        case .tq2_0:
+            inPlaceRowsPrefill(rowBytes: { $0 / 256 * BlockLayout.tq2_0Bytes },
+                              rows: { DotAVX2.tq2_0Rows($0, $1, $2, $3, $4, $5) },
+                              rowPairs: { DotAVX2.tq2_0RowPairs($0, $1, $2, $3, $4, $5, $6, $7) })
+        case .i2_s:
+            inPlaceRowsPrefill(rowBytes: { $0 / 4 }, rows: { DotAVX2.i2_sRows($0, $1, $2, $3, $4, $5) },
+                              rowPairs: { DotAVX2.i2_sRowPairs($0, $1, $2, $3, $4, $5, $6, $7) })
         default: nil
         }
+    }
+
+    /// The ternary formats' batch form: the stored rows are already what the kernels read (`inPlace`; `unpack` is
+    /// a plain copy), and two activation rows share each pass (`rowPairs`) — the decode kernels' arithmetic, so the
+    /// same bits.
+    static func inPlaceRowsPrefill(
+        rowBytes: @escaping @Sendable (Int) -> Int, rows: RowsDotFunction, rowPairs: @escaping RowPairsDotFunction
+    ) -> PrefillKernel {
+        PrefillKernel(rowBytes: rowBytes,
+                      unpack: { w, stride, count, n, out in
+                          let bytes = rowBytes(count)
+                          for r in 0..<n { (out + r * bytes).copyMemory(from: w + r * stride, byteCount: bytes) }
+                      },
+                      rows: rows, rowPairs: rowPairs, inPlace: true)
     }
 
     /// Q8_0 and Q5_0 share the unpacked signed layout, its kernels and the split activations; only the unpacker

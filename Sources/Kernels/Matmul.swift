@@ -39,6 +39,7 @@ public func matmul(
         var split = 1
         while split < count, w.kernel(forRow: split, of: count).index == first.index { split += 1 }
         let lastRows = prefill.rows, unpackedRowBytes = prefill.rowBytes(cols)
+        let tileStride = prefill.inPlace ? weightRowBytes : unpackedRowBytes  // bytes between the rows a tile reads
         let tile = prefill.tileRows ?? max(4, min(16, 16_384 / max(1, unpackedRowBytes) / 4 * 4))
         // One tile per claim: a tile is tens of microseconds of work, so the threads share out the tiles as they
         // finish them and neither waits long for the other when one runs slower.
@@ -47,20 +48,26 @@ public func matmul(
                 let unpacked = buffer.baseAddress!
                 for i in tiles {
                     let start = i * tile, end = min(start + tile, rows)
-                    // Rows start..<end (≤ tile) of w; the buffer holds tile decoded rows.
-                    prefill.unpack(weights + start * weightRowBytes, weightRowBytes, cols, end - start, unpacked)
+                    // Rows start..<end (≤ tile) of w; the buffer holds tile decoded rows (or the rows are read
+                    // where they are, when the decoded layout is the stored one).
+                    let tileRows: UnsafeRawPointer
+                    if prefill.inPlace {
+                        tileRows = weights + start * weightRowBytes
+                    } else {
+                        prefill.unpack(weights + start * weightRowBytes, weightRowBytes, cols, end - start, unpacked)
+                        tileRows = UnsafeRawPointer(unpacked)
+                    }
                     var t = 0
                     while t < count {
                         let a = activations + t * activationRowBytes, out = y + t * rows + start
                         // Two activation rows per pass where the kernel has that form (one route for all rows).
                         if let pairs = prefill.rowPairs, split == count, t + 1 < count {
-                            pairs(UnsafeRawPointer(unpacked), unpackedRowBytes, a, a + activationRowBytes, cols, out,
-                                  out + rows, end - start)
+                            pairs(tileRows, tileStride, a, a + activationRowBytes, cols, out, out + rows, end - start)
                             t += 2
                             continue
                         }
                         let rowsDot = t < split ? firstRows : lastRows
-                        rowsDot(UnsafeRawPointer(unpacked), unpackedRowBytes, a, cols, out, end - start)
+                        rowsDot(tileRows, tileStride, a, cols, out, end - start)
                         t += 1
                     }
                 }

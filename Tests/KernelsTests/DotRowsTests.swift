@@ -36,6 +36,41 @@ import TestSupport
     }
 
     #if arch(x86_64)
+    /// The ternary pair kernels (prefill: two activation rows per pass) against the multi-row decode kernels, for
+    /// 1…7 rows (the 2-row passes and the odd last row), bit for bit.
+    @Test(arguments: [GGMLType.tq2_0, .i2_s])
+    func ternaryRowPairsEqualRowsKernelBitForBit(type: GGMLType) throws {
+        let kernel = try #require(DotKernel.kernel(for: type)), rowsDot = try #require(kernel.rows)
+        let pairs = try #require(kernel.prefill?.rowPairs)
+        var rng = SeededRNG(seed: 0x9A1 + UInt64(type.rawValue))
+        for cols in [256, 2560] {
+            for rows in 1...7 {
+                // I2_S: codes 0…2 and the 32-byte tensor trailer after rows of cols / 4 bytes.
+                let w = type == .i2_s ? I2SKernelTests.tensor(rows: rows, cols: cols, scale: 1, &rng)
+                    : RandomRows.weights(type, cols: cols, rows: rows, &rng)
+                let stride = type == .i2_s ? cols / 4 : w.count / rows
+                let x0 = RandomRows.activations(RandomRows.floats(cols, &rng, scale: 4), kernel.activation)
+                let x1 = RandomRows.activations(RandomRows.floats(cols, &rng, scale: 0.5), kernel.activation)
+                var p0 = [Float](repeating: .nan, count: rows), p1 = p0, e0 = p0, e1 = p0
+                w.withUnsafeBytes { wp in
+                    x0.withUnsafeBytes { xp0 in
+                        x1.withUnsafeBytes { xp1 in
+                            let w0 = wp.baseAddress!, a = xp0.baseAddress!, b = xp1.baseAddress!
+                            p0.withUnsafeMutableBufferPointer { o0 in
+                                p1.withUnsafeMutableBufferPointer { o1 in
+                                    pairs(w0, stride, a, b, cols, o0.baseAddress!, o1.baseAddress!, rows)
+                                }
+                            }
+                            e0.withUnsafeMutableBufferPointer { rowsDot(w0, stride, a, cols, $0.baseAddress!, rows) }
+                            e1.withUnsafeMutableBufferPointer { rowsDot(w0, stride, b, cols, $0.baseAddress!, rows) }
+                        }
+                    }
+                }
+                #expect(sameBits(p0, e0) && sameBits(p1, e1), "\(kernel.id) cols \(cols) rows \(rows)")
+            }
+        }
+    }
+
     /// `DotAVX2.q8_0` / `.q4_1` / `.q4_0` equal `GGMLOrder.dot` (an independent scalar model of the order) exactly.
     @Test(arguments: [GGMLType.q8_0, .q4_1, .q4_0])
     func avx2KernelsFollowGGMLOrderBitForBit(type: GGMLType) {
