@@ -58,51 +58,37 @@ extension DotAVX2 {
         }
     }
 
-    /// TQ2_0 · Q8_K for two activation rows at once (`RowPairsDotFunction` contract, prefill): two weight rows per
-    /// pass, each 2-bit code vector extracted once and multiplied with both activations. Every (row, activation)
-    /// pair runs `tq2_0Rows`'s arithmetic in its order, so the bits are the same; an odd last row goes to it.
+    /// TQ2_0 · Q8_K for two activation rows at once (`RowPairsDotFunction` contract, prefill): each 2-bit code
+    /// vector of a weight row is extracted once and multiplied with both activations (one row per pass: with two,
+    /// the accumulators no longer fit the 16 vector registers and spill). Every (row, activation) pair runs
+    /// `tq2_0Rows`'s arithmetic in its order, so the bits are the same.
     public static func tq2_0RowPairs(
         _ w: UnsafeRawPointer, _ stride: Int, _ x0: UnsafeRawPointer, _ x1: UnsafeRawPointer, _ count: Int,
         _ out0: UnsafeMutablePointer<Float>, _ out1: UnsafeMutablePointer<Float>, _ rows: Int
     ) {
         let blocks = count / 256, wBytes = BlockLayout.tq2_0Bytes, xBytes = BlockLayout.q8_KBytes
         let mask = _mm256_set1_epi8(3), ones = _mm256_set1_epi16(1)
-        var r = 0
-        while r + 2 <= rows {  // rows r, r+1 exist
-            let w0 = w + r * stride, w1 = w0 + stride
-            var a00 = _mm256_setzero_ps(), a01 = a00, a10 = a00, a11 = a00  // a<row><activation>
+        for r in 0..<rows {
+            let wr = w + r * stride
+            var a0 = _mm256_setzero_ps(), a1 = a0  // activation 0, 1
             for b in 0..<blocks {
                 let o = b * wBytes, xb0 = x0 + b * xBytes, xb1 = x1 + b * xBytes
-                var s00 = _mm256_setzero_si256(), s01 = s00, s10 = s00, s11 = s00
+                var s0 = _mm256_setzero_si256(), s1 = s0
                 for half in 0..<2 {  // the layout of `tq2_0Rows`
-                    let c = 32 * half, xq0 = xb0 + 4 + 128 * half, xq1 = xb1 + 4 + 128 * half
-                    let r0 = load256(w0 + o, c), r1 = load256(w1 + o, c)
+                    let xq0 = xb0 + 4 + 128 * half, xq1 = xb1 + 4 + 128 * half
+                    let raw = load256(wr + o, 32 * half)
                     for l in 0..<4 {
-                        let shift = Int32(2 * l), c0 = codes(r0, shift, mask), c1 = codes(r1, shift, mask)
-                        let xv0 = load256(xq0, 32 * l), xv1 = load256(xq1, 32 * l)
-                        s00 = _mm256_add_epi16(s00, _mm256_maddubs_epi16(c0, xv0))
-                        s01 = _mm256_add_epi16(s01, _mm256_maddubs_epi16(c0, xv1))
-                        s10 = _mm256_add_epi16(s10, _mm256_maddubs_epi16(c1, xv0))
-                        s11 = _mm256_add_epi16(s11, _mm256_maddubs_epi16(c1, xv1))
+                        let c = codes(raw, Int32(2 * l), mask)
+                        s0 = _mm256_add_epi16(s0, _mm256_maddubs_epi16(c, load256(xq0, 32 * l)))
+                        s1 = _mm256_add_epi16(s1, _mm256_maddubs_epi16(c, load256(xq1, 32 * l)))
                     }
                 }
-                let bsums0 = load256(xb0, 260), dx0 = xb0.loadUnaligned(as: Float.self)
-                let bsums1 = load256(xb1, 260), dx1 = xb1.loadUnaligned(as: Float.self)
-                let d0 = half(w0 + o, 64), d1 = half(w1 + o, 64)
-                a00 = ternaryStep(a00, s00, bsums0, ones, dx0 * d0)
-                a01 = ternaryStep(a01, s01, bsums1, ones, dx1 * d0)
-                a10 = ternaryStep(a10, s10, bsums0, ones, dx0 * d1)
-                a11 = ternaryStep(a11, s11, bsums1, ones, dx1 * d1)
+                let d = half(wr + o, 64)
+                a0 = ternaryStep(a0, s0, load256(xb0, 260), ones, xb0.loadUnaligned(as: Float.self) * d)
+                a1 = ternaryStep(a1, s1, load256(xb1, 260), ones, xb1.loadUnaligned(as: Float.self) * d)
             }
-            out0[r] = hsum(a00)
-            out1[r] = hsum(a01)
-            out0[r + 1] = hsum(a10)
-            out1[r + 1] = hsum(a11)
-            r += 2
-        }
-        if r < rows {
-            tq2_0Rows(w + r * stride, stride, x0, count, out0 + r, rows - r)
-            tq2_0Rows(w + r * stride, stride, x1, count, out1 + r, rows - r)
+            out0[r] = hsum(a0)
+            out1[r] = hsum(a1)
         }
     }
 
