@@ -109,15 +109,15 @@ public func matmul(
         if let c { matmul(c.0, input: x, count: count, output: c.1, pool: pool, scratch: scratch) }
         return
     }
+    let rowBytes = format.rowBytes(cols)
     let activations: UnsafeRawPointer
     if format == .f32 {
         activations = UnsafeRawPointer(x)
     } else {
-        let buffer = scratch.bytes(format.rowBytes(cols))
+        let buffer = scratch.bytes(rowBytes)
         quantizeActivationRow(x, into: buffer, cols, format)
         activations = UnsafeRawPointer(buffer)
     }
-    let rowBytes = format.rowBytes(cols)
     func tiles(_ m: (WeightMatrix, UnsafeMutablePointer<Float>)) -> RowTiles {
         RowTiles(w: m.0, activations: activations, activationRowBytes: rowBytes, count: 1, y: m.1, tile: m.0.rows)
     }
