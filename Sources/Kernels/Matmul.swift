@@ -19,18 +19,7 @@ public func matmul(
     let prefill = count > 1 && first.prefill != nil ? kernel.prefill : nil
     let format = prefill?.activation ?? kernel.activation
     let activationRowBytes = format.rowBytes(cols)
-    let activations: UnsafeRawPointer
-    if format == .f32 {
-        activations = UnsafeRawPointer(x)
-    } else {
-        let buffer = scratch.bytes(count * activationRowBytes)  // count rows of activationRowBytes each
-        // A local function, not a closure value: a stored closure's captures would be boxed on the heap per call.
-        func convert(_ t: Int) {
-            quantizeActivationRow(x + t * cols, into: buffer + t * activationRowBytes, cols, format)
-        }
-        if count == 1 { convert(0) } else { pool.parallelFor(count) { tokens in for t in tokens { convert(t) } } }
-        activations = UnsafeRawPointer(buffer)
-    }
+    let activations = convertActivations(x, count: count, cols: cols, format, pool: pool, scratch: scratch)
     let weights = w.data, weightRowBytes = w.rowBytes
     if let prefill, let firstRows = first.prefill?.rows {
         // Decode a tile of weight rows once (≤ 16 KB, L1-resident), then stream every activation row past it.
@@ -73,7 +62,7 @@ public func matmul(
                 }
             }
         }
-        if let scale = w.tensorScale { for i in 0..<count * rows { y[i] *= scale } }
+        scaleOutputs(w, y, count: count)
         scratch.record(kernel)
         scratch.record(first)
         return
@@ -81,8 +70,7 @@ public func matmul(
     // Row tiles keep a few weight rows in L1 while every activation row streams past them.
     pool.parallelFor(rows, RowTiles(w: w, activations: activations, activationRowBytes: activationRowBytes,
                                     count: count, y: y, tile: count == 1 ? rows : 16))
-    // I2_S rows carry no scale: the tensor's one scale multiplies every output (y holds count × rows floats).
-    if let scale = w.tensorScale { for i in 0..<count * rows { y[i] *= scale } }
+    scaleOutputs(w, y, count: count)
     scratch.record(kernel)
     scratch.record(first)
 }
@@ -110,21 +98,14 @@ public func matmul(
         return
     }
     let rowBytes = format.rowBytes(cols)
-    let activations: UnsafeRawPointer
-    if format == .f32 {
-        activations = UnsafeRawPointer(x)
-    } else {
-        let buffer = scratch.bytes(rowBytes)
-        quantizeActivationRow(x, into: buffer, cols, format)
-        activations = UnsafeRawPointer(buffer)
-    }
+    let activations = convertActivations(x, count: 1, cols: cols, format, pool: pool, scratch: scratch)
     func tiles(_ m: (WeightMatrix, UnsafeMutablePointer<Float>)) -> RowTiles {
         RowTiles(w: m.0, activations: activations, activationRowBytes: rowBytes, count: 1, y: m.1, tile: m.0.rows)
     }
     let work = StackedRowTiles(a: tiles(a), b: tiles(b), c: c.map(tiles))
     pool.parallelFor(work.rows, work)
     func finish(_ m: (WeightMatrix, UnsafeMutablePointer<Float>)) {
-        if let scale = m.0.tensorScale { for i in 0..<m.0.rows { m.1[i] *= scale } }
+        scaleOutputs(m.0, m.1, count: 1)
         scratch.record(m.0.kernel(forRow: 0, of: 1))
     }
     finish(a)
@@ -148,6 +129,28 @@ struct StackedRowTiles: ParallelWork {
         piece(b, at: a.w.rows)
         if let c { piece(c, at: a.w.rows + b.w.rows) }
     }
+}
+
+/// `count` F32 rows of `cols` elements in `format`, the layout the kernels read: `x` itself for F32, otherwise
+/// converted into `scratch` (rows converted in parallel when there are several).
+@inline(__always)
+func convertActivations(
+    _ x: UnsafePointer<Float>, count: Int, cols: Int, _ format: ActivationFormat, pool: ThreadPool,
+    scratch: KernelScratch
+) -> UnsafeRawPointer {
+    if format == .f32 { return UnsafeRawPointer(x) }
+    let rowBytes = format.rowBytes(cols)
+    let buffer = scratch.bytes(count * rowBytes)  // count rows of rowBytes each
+    // A local function, not a closure value: a stored closure's captures would be boxed on the heap per call.
+    func convert(_ t: Int) { quantizeActivationRow(x + t * cols, into: buffer + t * rowBytes, cols, format) }
+    if count == 1 { convert(0) } else { pool.parallelFor(count) { tokens in for t in tokens { convert(t) } } }
+    return UnsafeRawPointer(buffer)
+}
+
+/// I2_S rows carry no scale: the tensor's one scale multiplies every output (`y` holds `count × w.rows` floats).
+@inline(__always)
+func scaleOutputs(_ w: WeightMatrix, _ y: UnsafeMutablePointer<Float>, count: Int) {
+    if let scale = w.tensorScale { for i in 0..<count * w.rows { y[i] *= scale } }
 }
 
 /// Converts one F32 row of `cols` elements into `format` at `out` (`format.rowBytes(cols)` bytes).
