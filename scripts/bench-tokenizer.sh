@@ -8,7 +8,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 CACHE="${BITNET_CACHE_DIR:-$HOME/.cache/bitnet-swift}"
-MODEL="${1:-${BITNET_TEST_MODEL:-$CACHE/models/b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53/model.gguf}}"
+swift build -c release --product bitnet >/dev/null
+bitnet=.build/release/bitnet
+source scripts/lib/paths.sh
+MODEL="${1:-${BITNET_TEST_MODEL:-$(model_path smollm2-135m-instruct)}}"
 [[ -f "$MODEL" ]] || { echo "model not found: $MODEL (run scripts/fetch-test-models.sh smollm2)" >&2; exit 1; }
 TEXT="$CACHE/bench/tokenizer-mixed-1mb.txt"
 mkdir -p "$(dirname "$TEXT")"
@@ -41,9 +44,8 @@ PY
 printf 'x' > "$TEXT.tiny"
 echo "text: $TEXT ($(wc -c < "$TEXT") bytes)"
 
-swift build -c release --product bitnet >/dev/null
 echo "bitnet tokenize --bench (release):"
-OURS_LINE="$(.build/release/bitnet tokenize --model "$MODEL" --file "$TEXT" --bench --no-bos --repeat 5)"
+OURS_LINE="$("$bitnet" tokenize --model "$MODEL" --file "$TEXT" --bench --no-bos --repeat 5)"
 echo "  $OURS_LINE"
 OURS_MS="$(sed -n 's/.*runs \([0-9.]*\) ms.*/\1/p' <<<"$OURS_LINE")"
 

@@ -29,8 +29,13 @@ for i, (arch, types) in enumerate([("llama", [T.F32]), ("bitnet", [T.F16, T.F32]
         w.add_tensor(f"t{j}", np.arange(64, dtype=np.float32 if t == T.F32 else np.float16).reshape(2, 32))
     w.write_header_to_file(); w.write_kv_data_to_file(); w.write_tensors_to_file(); w.close()
 PY
-    model="${BITNET_MODEL_CACHE_DIR:-${BITNET_CACHE_DIR:-$HOME/.cache/bitnet-swift}/models}/b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53/model.gguf"
-    [[ -f "$model" ]] && head -c 200000 "$model" > "$out/corpus/smollm2-head.gguf"
+    model=""
+    if [[ -x .build/release/bitnet ]]; then
+        bitnet=.build/release/bitnet
+        source scripts/lib/paths.sh
+        model=$(model_path smollm2-135m-instruct --no-fetch 2>/dev/null || true)
+    fi
+    [[ -n "$model" && -f "$model" ]] && head -c 200000 "$model" > "$out/corpus/smollm2-head.gguf"
 fi
 
 echo "[fuzz-gguf] fuzzing for ${seconds}s" >&2

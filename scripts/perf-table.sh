@@ -36,15 +36,14 @@ mkdir -p "$work"
 [[ -z "$keep" ]] && trap 'rm -rf "$work"' EXIT
 reps=${PERF_REPS:-3}
 
-models="${BITNET_MODEL_CACHE_DIR:-$cache/models}"
-smol="$models/b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53/model.gguf"
-[[ -f "$smol" ]] || "$bitnet" fetch-models --name smollm2-135m-instruct >&2
+source scripts/lib/paths.sh
+smol=$(model_path smollm2-135m-instruct)
 smol_q8="$derived/smollm2-135m-instruct-b179c952-q8_0.gguf"
 [[ -f "$smol_q8" ]] || "$bitnet" convert --to q8_0 "$smol" "$smol_q8" >&2
-tq2=$("$bitnet" make-model --arch bitnet --shape bitnet-2b --quant tq2_0 --seed 1 | awk '{print $NF}')
+tq2=$(synthetic_path --arch bitnet --shape bitnet-2b --quant tq2_0 --seed 1)
 i2s="$derived/$(basename "${tq2%.gguf}")-i2_s.gguf"
 [[ -f "$i2s" ]] || "$bitnet" convert --to i2_s "$tq2" "$i2s" >&2
-gemma="$models/a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818/model.gguf"
+gemma=$(model_path gemma3-270m || true)
 
 run() {  # run LABEL MODEL [bench flags...]
     local label=$1 model=$2
@@ -57,7 +56,7 @@ run "SmolLM2-135M Q4_1" "$smol" -p 512 -n 128 --reference
 run "SmolLM2-135M Q8_0 copy" "$smol_q8" -p 512 -n 128 --reference
 run "bitnet-2b TQ2_0" "$tq2" -p 32 -n 32 --reference
 run "bitnet-2b I2_S (vs llama.cpp TQ2_0)" "$i2s" -p 32 -n 32 --reference-model "$tq2"
-[[ -f "$gemma" ]] && run "Gemma-3-270M Q4_K_M" "$gemma" -p 64 -n 32 --reference
+[[ -n "$gemma" && -f "$gemma" ]] && run "Gemma-3-270M Q4_K_M" "$gemma" -p 64 -n 32 --reference
 
 table=$(python3 - "$work" "$(git rev-parse --short HEAD)" "$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo ?)" <<'PY'
 import glob, json, os, sys

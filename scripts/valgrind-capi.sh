@@ -13,7 +13,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 tokens="${1:-4}"
 
-model="${BITNET_TEST_MODEL:-${BITNET_MODEL_CACHE_DIR:-${BITNET_CACHE_DIR:-$HOME/.cache/bitnet-swift}/models}/b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53/model.gguf}"
+swift build -c release --product bitnet >&2
+bitnet=.build/release/bitnet
+source scripts/lib/paths.sh
+model="${BITNET_TEST_MODEL:-$(model_path smollm2-135m-instruct --no-fetch || true)}"
 [[ -f "$model" ]] || { echo "SmolLM2 not found at $model; run scripts/fetch-test-models.sh first" >&2; exit 1; }
 
 swift build -c release --product BitNetC >&2

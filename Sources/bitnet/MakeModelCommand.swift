@@ -47,6 +47,9 @@ struct MakeModelCommand: ParsableCommand {
     @Option(help: "Where to write the .gguf (written atomically); default: the synthetic-model cache.")
     var out: String?
 
+    @Flag(help: "Print one JSON object (path, cached, architecture, shape, weight_type, seed, size_bytes) instead of text.")
+    var json = false
+
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
@@ -67,7 +70,7 @@ struct MakeModelCommand: ParsableCommand {
             tiedOutput: outputHead.map { $0 == "tied" }, vocabularyPath: vocab)
         let out = self.out ?? model.cachePath
         if self.out == nil && FileManager.default.fileExists(atPath: out) {
-            print("cached \(out)")
+            if json { try report(model, path: out, cached: true) } else { print("cached \(out)") }
             return
         }
         if self.out == nil {
@@ -75,8 +78,23 @@ struct MakeModelCommand: ParsableCommand {
         }
         log.debug("making \(model.shape.name) \(model.weightType.name) seed \(seed) with \(model.vocabularyPath)")
         try model.write(to: out)
+        if json { return try report(model, path: out, cached: false) }
         let size = (try? FileManager.default.attributesOfItem(atPath: out)[.size] as? Int) ?? 0
         print("wrote \(out): \(model.architecture.rawValue) \(model.shape.name) \(model.weightType.name), seed \(seed), "
             + "\(model.tiedOutput ? "tied" : "separate") output, \(size) bytes")
+    }
+
+    /// The `--json` line: what scripts read the model's path from.
+    private func report(_ model: SyntheticModel, path: String, cached: Bool) throws {
+        struct Made: Encodable {
+            var path: String, cached: Bool, architecture: String, shape: String, weight_type: String
+            var seed: UInt64, size_bytes: Int
+        }
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let made = Made(path: path, cached: cached, architecture: model.architecture.rawValue, shape: model.shape.name,
+                        weight_type: model.weightType.name, seed: UInt64(seed), size_bytes: size)
+        print(String(decoding: try encoder.encode(made), as: UTF8.self))
     }
 }
