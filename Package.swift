@@ -54,7 +54,7 @@ let package = Package(
         // Deterministic synthetic models (random weights of any type, tokenizer from a vocab GGUF).
         .target(name: "ModelMaker", dependencies: ["GGUF", "Kernels"]),
         // Benchmark runner, receipts, baselines.
-        .target(name: "Bench", dependencies: ["BitNetRuntime", "GGUF", "LlamaReference"]),
+        .target(name: "Bench", dependencies: ["BitNetRuntime", "GGUF", "Kernels", "LlamaReference"]),
         // OpenAI-compatible HTTP server (Hummingbird 2): slots, bounded queue, SSE streaming.
         .target(
             name: "BitNetServer",
@@ -69,13 +69,13 @@ let package = Package(
             name: "bitnet",
             dependencies: [
                 "GGUF", "BitNetRuntime", "LlamaReference", "CrossVal", "ModelFetcher", "Bench", "Tokenizers", "ModelMaker",
-                "BitNetServer",
+                "BitNetServer", "Kernels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Fixture lookup shared by the test targets (not shipped).
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Kernels", "LlamaReference"], path: "Tests/TestSupport"),
         // Counts heap allocations per thread by interposing malloc in the test binary (not shipped).
         .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),
         .testTarget(name: "EngineParityTests", dependencies: ["BitNetModels", "BitNetRuntime", "GGUF", "LlamaReference", "TestSupport"]),

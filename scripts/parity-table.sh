@@ -10,22 +10,13 @@ cd "$(dirname "$0")/.."
 
 swift build -c release -Xswiftc -enable-testing --product bitnet >&2   # the test command's flags: no rebuild
 bitnet=.build/release/bitnet
-cache="${BITNET_CACHE_DIR:-$HOME/.cache/bitnet-swift}"
-models="${BITNET_MODEL_CACHE_DIR:-$cache/models}"
+source scripts/lib/paths.sh
 work=$(mktemp -d "${TMPDIR:-/tmp}/parity-table.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-prompts() {  # prompts FILE REPEATS
-    python3 - "$1" "$2" <<'PY'
-import json, sys
-sentence = "The history of the city began with a small settlement on the river, where traders exchanged grain, salt and cloth."
-json.dump(["The capital of France is", " ".join([sentence] * int(sys.argv[2])),
-           "Le château de Versailles est situé à l'ouest de Paris. 東京は日本の首都です。 Москва — столица России."],
-          open(sys.argv[1], "w"), ensure_ascii=False)
-PY
-}
-prompts "$work/tiny.json" 18   # tiny: n_ctx 512, 469 tokens + 16 steps
-prompts "$work/real.json" 10   # real models: --ctx 256
+source scripts/lib/prompts.sh
+parity_prompts "$work/tiny.json" 18   # tiny: n_ctx 512, 469 tokens + 16 steps
+parity_prompts "$work/real.json" 10   # real models: --ctx 256
 
 run() {  # run LABEL MODEL PROMPTS [extra crossval flags...]
     local label=$1 model=$2 file=$3
@@ -35,12 +26,13 @@ run() {  # run LABEL MODEL PROMPTS [extra crossval flags...]
 }
 
 for q in f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q4_k q6_k; do
-    "$bitnet" make-model --quant "$q" --seed 20250601 --out "$work/tiny-$q.gguf" >/dev/null
-    run "synthetic tiny $q" "$work/tiny-$q.gguf" "$work/tiny.json"
+    tiny=$(synthetic_path --quant "$q" --seed 20250601 --out "$work/tiny-$q.gguf")
+    run "synthetic tiny $q" "$tiny" "$work/tiny.json"
 done
-run "SmolLM2-135M-Instruct" "$models/b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53/model.gguf" "$work/real.json" --ctx 256
-gemma="$models/a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818/model.gguf"
-[[ -f "$gemma" ]] && run "Gemma-3-270M Q4_K_M" "$gemma" "$work/real.json" --ctx 256
+smol=$(model_path smollm2-135m-instruct)
+run "SmolLM2-135M-Instruct" "$smol" "$work/real.json" --ctx 256
+gemma=$(model_path gemma3-270m || true)
+[[ -n "$gemma" && -f "$gemma" ]] && run "Gemma-3-270M Q4_K_M" "$gemma" "$work/real.json" --ctx 256
 
 table=$(python3 - "$work" <<'PY'
 import glob, json, os, sys

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The test command: sets up everything the tests need, then runs the whole suite in release mode.
-#   1. Debian cmake + ninja-build and the pinned llama.cpp reference build (cached under ~/.cache/bitnet-swift)
+#   1. Debian cmake + ninja-build and the pinned llama.cpp reference builds, x86-64-v3 and native (cached under
+#      ~/.cache/bitnet-swift)
 #   2. the release build of the package and its tests
 #   3. the real test models (`bitnet fetch-models`, models.lock.json) and llama.cpp's tokenizer vectors (cached,
 #      verified by SHA-256)
 #   4. swift test in release (model-level tests are 10-100x slower in debug)
+#   5. scripts/parity-levels.sh --check: the engine against both reference levels (the tolerance tier)
 # Environment: BITNET_CACHE_DIR moves the cache; BITNET_SKIP_REFERENCE_TESTS=1 skips (with a printed reason) the
 # tests that need llama.cpp, for machines that cannot build it. Extra arguments go to `swift test`.
 set -euo pipefail
@@ -14,8 +16,8 @@ step() { printf '\n== %s ==\n' "$*" >&2; }
 started=$(date +%s)
 
 if [[ "${BITNET_SKIP_REFERENCE_TESTS:-0}" != "1" ]]; then
-    step "reference: llama.cpp (pinned) + shim"
-    scripts/setup-reference.sh
+    step "reference: llama.cpp (pinned) + shim, levels x86-64-v3 and native"
+    scripts/setup-reference.sh --level all
 fi
 
 step "build (release, with tests)"
@@ -30,5 +32,10 @@ scripts/fetch-vocab-suite.sh
 
 step "swift test (release)"
 swift test -c release -Xswiftc -enable-testing --skip-build "$@"
+
+if [[ "${BITNET_SKIP_REFERENCE_TESTS:-0}" != "1" ]]; then
+    step "tolerance tier: engine vs llama.cpp x86-64-v3 and native (docs/parity.md)"
+    scripts/parity-levels.sh --check
+fi
 
 printf '\n[test.sh] finished in %ss\n' "$(( $(date +%s) - started ))" >&2

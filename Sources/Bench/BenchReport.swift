@@ -30,6 +30,9 @@ public struct BenchReport: Sendable, Codable {
     public var fileBytes = 0, kvCacheBytes = 0
     /// The file llama.cpp ran when it was not `modelPath` (`bitnet bench --reference-model`).
     public var referenceModelPath: String? = nil
+    /// The ISA level of the `llama-bench` that ran (`x86-64-v3`, `native`, "unknown"), and ggml's feature report.
+    public var referenceLevel: String? = nil
+    public var referenceSystemInfo: String? = nil
     /// What a decode step reads (the basis of the `GB/s` column).
     public let traffic: DecodeTraffic
     /// The read bandwidth measured in the same run at the same thread count (the basis of `% of bound`).

@@ -17,6 +17,9 @@ public struct BenchConfiguration: Sendable {
     public var threads = 1
     /// The pinned `llama-bench` to interleave with our runs, or nil to measure only ours.
     public var referenceBinary: String?
+    /// The reference build the ratio is taken against, for its in-process load time and the receipt: `native`
+    /// (what a llama.cpp user builds on this machine) unless chosen.
+    public var referenceLevel: ReferenceLevel = .native
     /// The file the reference runs, when not `modelPath` (e.g. llama.cpp's TQ2_0 next to our I2_S copy of the same
     /// weights, a format llama.cpp cannot load).
     public var referenceModelPath: String?
@@ -25,9 +28,11 @@ public struct BenchConfiguration: Sendable {
 
     public init(modelPath: String) { self.modelPath = modelPath }
 
-    /// The pinned `llama-bench` in the reference cache (`<cache>/reference/<commit>/bin/llama-bench`, the directory
-    /// `bitnet setup-reference` installs to), whether or not it exists yet.
-    public static var pinnedReferenceBinary: String { ReferenceBench.defaultBinary() }
+    /// The pinned `llama-bench` of `level` in the reference cache (`<cache>/reference/<commit>-<level>/bin/`, where
+    /// `bitnet setup-reference` installs it), whether or not it exists yet.
+    public static func pinnedReferenceBinary(level: ReferenceLevel = .native) -> String {
+        ReferenceBench.defaultBinary(level: level)
+    }
 }
 
 /// Runs the prefill and decode tests on our engine, and — interleaved, one reference run after each of ours — on
@@ -93,7 +98,8 @@ public struct BenchRunner {
         // for both (our tests read every weight): the first load above may have read the file from disk, which
         // would time the disk, not the loader, and only ours.
         let loadSeconds = try Self.loadSeconds(c.modelPath)
-        let referenceLoadSeconds = c.referenceBinary == nil ? nil : try Self.referenceLoadSeconds(referenceModel)
+        let referenceLoad = c.referenceBinary == nil ? nil : try Self.referenceLoad(referenceModel, level: c.referenceLevel)
+        let referenceLoadSeconds = referenceLoad?.seconds
         var bandwidth: MemoryBandwidth?
         if c.measureBandwidth, c.generateTokens > 0 {
             progress("memory: measuring read bandwidth with \(c.threads) thread(s)")
@@ -117,6 +123,13 @@ public struct BenchRunner {
         report.fileBytes = (try? FileManager.default.attributesOfItem(atPath: c.modelPath)[.size] as? Int) ?? 0
         report.kvCacheBytes = session.contextLength * traffic.kvBytesPerPosition
         if reference != nil, referenceModel != c.modelPath { report.referenceModelPath = referenceModel }
+        if let binary = c.referenceBinary {
+            // The level of the llama-bench that ran (its install's reference.json), which an explicit
+            // --reference-bench may make differ from the level loaded in process for the load time.
+            let record = ReferenceInstallRecord.forShim(at: binary)
+            report.referenceLevel = record?.level ?? "unknown"
+            report.referenceSystemInfo = record?.systemInfo ?? referenceLoad?.library.systemInfo
+        }
         if let referencePeakResident, referencePeakResident > 0 { report.referencePeakResidentBytes = referencePeakResident }
         return report
     }
@@ -130,14 +143,16 @@ public struct BenchRunner {
 
     /// llama.cpp's model load time through the in-process bridge: `llama_model_load_from_file` (the shim library is
     /// loaded first and not timed), then the model is freed.
-    static func referenceLoadSeconds(_ path: String) throws(BenchError) -> Double {
+    static func referenceLoad(
+        _ path: String, level: ReferenceLevel
+    ) throws(BenchError) -> (seconds: Double, library: ReferenceLibrary) {
         do {
-            let library = try ReferenceLibrary.load()
+            let library = try ReferenceLibrary.load(level: level)
             let start = DispatchTime.now().uptimeNanoseconds
             let model = try LlamaReference.LlamaModel(path: path, library: library)
             let seconds = Self.seconds(since: start)
             try model.close()
-            return seconds
+            return (seconds, library)
         } catch {
             throw .referenceFailed(command: "llama_model_load_from_file \(path) (through the reference bridge)",
                                    status: -1, output: "\(error)")

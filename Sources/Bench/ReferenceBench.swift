@@ -24,9 +24,10 @@ struct ReferenceBench {
         let peakResidentBytes: Int?
     }
 
-    /// The pinned `llama-bench` (`<cache>/reference/<commit>/bin/llama-bench`), whether or not it exists.
-    static func defaultBinary(locator: ReferenceLocator = ReferenceLocator()) -> String {
-        locator.pinnedInstallDirectory + "/bin/llama-bench"
+    /// The pinned `llama-bench` of `level` (`<cache>/reference/<commit>-<level>/bin/llama-bench`), whether or not
+    /// it exists.
+    static func defaultBinary(level: ReferenceLevel, locator: ReferenceLocator = ReferenceLocator()) -> String {
+        locator.pinnedInstallDirectory(level: level) + "/bin/llama-bench"
     }
 
     /// Runs `llama-bench` once for a prefill (`promptTokens` > 0) or decode test, with its own warm-up.

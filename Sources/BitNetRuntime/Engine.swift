@@ -1,5 +1,6 @@
 import BitNetModels
 import GGUF
+import Kernels
 import Tokenizers
 
 /// A loaded model file: the network, its tokenizer and its chat template, ready to open sessions.
@@ -30,6 +31,10 @@ public final class Engine: Sendable {
             chatTemplate = .failure(.unsupportedChatTemplate("the model file has no tokenizer.chat_template"))
         }
     }
+
+    /// The instruction-set level every kernel of this engine runs at on this host (named in receipts, `inspect
+    /// --json` and `preflight`, and used to pick the llama.cpp build a bit-exact comparison needs).
+    public var kernelLevel: KernelLevel { .active }
 
     /// A new session (its own KV cache and threads).
     public func makeSession(_ options: SessionOptions = SessionOptions()) -> InferenceSession {

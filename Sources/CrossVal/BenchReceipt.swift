@@ -1,5 +1,6 @@
 import Foundation
 import GGUF
+import Kernels
 
 /// The record of one `bitnet bench` run: the model (hashed), the machine, the engine and the kernels that actually
 /// executed, every repetition's raw wall time for our engine and (when `--reference` ran) for llama.cpp, and the
@@ -8,7 +9,9 @@ import GGUF
 /// times. Schema: docs/receipts.md.
 public struct BenchReceipt: Codable, Sendable, Equatable, DigestCarrying {
     /// The schema this type writes.
-    public static let currentSchemaVersion = "1.0.0"
+    public static let currentSchemaVersion = "1.1.0"
+    /// Versions the verifier still reads: 1.0.0 (the committed baselines) lacks the kernel and reference levels.
+    public static let readableSchemaVersions = ["1.0.0", "1.1.0"]
     /// The `kind` of a bench receipt.
     public static let receiptKind = "bench"
 
@@ -75,8 +78,12 @@ public struct BenchReceipt: Codable, Sendable, Equatable, DigestCarrying {
         public var threads: Int
         /// KV cache element type (`f16` or `f32`).
         public var kvCache: String
+        /// The instruction-set level our kernels ran at (`KernelLevel`); absent in schema 1.0.0.
+        public var kernelLevel: String?
 
-        public init(name: String, version: String, kernels: [String], threads: Int, kvCache: String) {
+        public init(name: String, version: String, kernels: [String], threads: Int, kvCache: String,
+                    kernelLevel: String? = KernelLevel.active.rawValue) {
+            self.kernelLevel = kernelLevel
             self.name = name
             self.version = version
             self.kernels = kernels
@@ -198,9 +205,14 @@ public struct BenchReceipt: Codable, Sendable, Equatable, DigestCarrying {
         public var threads: Int
         /// The file the reference ran, when it was not the receipt's model (hashed like it).
         public var model: ModelIdentity?
+        /// The ISA level of the build (`x86-64-v3`, `native`, "unknown") and ggml's feature report; absent in 1.0.0.
+        public var level: String?
+        public var systemInfo: String?
 
         public init(name: String, commit: String, buildNumber: Int, binary: String, threads: Int,
-                    model: ModelIdentity? = nil) {
+                    model: ModelIdentity? = nil, level: String? = nil, systemInfo: String? = nil) {
+            self.level = level
+            self.systemInfo = systemInfo
             self.model = model
             self.name = name
             self.commit = commit

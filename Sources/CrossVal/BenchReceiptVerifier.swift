@@ -15,8 +15,8 @@ public struct BenchReceiptVerifier: ReceiptKindVerifier {
 
     public func problems(in data: Data, document: JSONValue) -> [String] {
         guard case .string(let version)? = document["schema_version"] else { return ["schema: no `schema_version`"] }
-        guard version == BenchReceipt.currentSchemaVersion else {
-            return ["schema: version \(version) is not \(BenchReceipt.currentSchemaVersion)"]
+        guard BenchReceipt.readableSchemaVersions.contains(version) else {
+            return ["schema: version \(version) is not one of \(BenchReceipt.readableSchemaVersions.joined(separator: ", "))"]
         }
         let receipt: BenchReceipt
         do { receipt = try ReceiptCodec.decode(BenchReceipt.self, from: data) } catch {
@@ -48,6 +48,14 @@ public struct BenchReceiptVerifier: ReceiptKindVerifier {
         let known = Set(DotKernel.all.map(\.id))
         for id in r.engine.kernels where !known.contains(id) {
             p.append("engine kernel \"\(id)\" is not a kernel this engine has (known: \(known.sorted().joined(separator: ", ")))")
+        }
+        if r.schemaVersion != "1.0.0" {
+            if r.engine.kernelLevel.flatMap(KernelLevel.init(rawValue:)) == nil {
+                p.append("engine.kernel_level \"\(r.engine.kernelLevel ?? "")\" is missing or not a kernel level")
+            }
+            if let reference = r.reference, reference.level == nil || reference.level!.isEmpty {
+                p.append("reference.level is missing (x86-64-v3, native or unknown)")
+            }
         }
         if !["f16", "f32"].contains(r.engine.kvCache) { p.append("engine.kv_cache \"\(r.engine.kvCache)\" is not f16 or f32") }
         let hex = Set("0123456789abcdef")

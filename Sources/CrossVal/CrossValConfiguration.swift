@@ -1,3 +1,5 @@
+import LlamaReference
+
 /// What one cross-validation run compares and how.
 public struct CrossValConfiguration: Sendable {
     /// The GGUF model file.
@@ -21,8 +23,10 @@ public struct CrossValConfiguration: Sendable {
     public var tieMargin = ThresholdPolicy.tieMargin
     /// Limit for each reference call (load, tokenize, context creation, eval).
     public var referenceTimeout: Duration = .seconds(300)
-    /// The reference shim to load (file or directory); nil searches as `ReferenceLocator` does.
+    /// The reference shim to load (file or directory); nil searches the cache for `referenceLevel`.
     public var referenceLibraryPath: String?
+    /// The reference build to compare with; nil means the level matching the engine's kernels (the exact tier).
+    public var referenceLevel: ReferenceLevel?
     /// Our engine's version, written into the receipt.
     public var engineVersion: String
 

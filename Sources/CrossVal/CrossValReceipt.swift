@@ -3,11 +3,11 @@
 /// `CrossValReceiptVerifier`; the schema is documented in docs/receipts.md.
 public struct CrossValReceipt: Codable, Sendable, Equatable {
     /// The schema this type writes.
-    public static let currentSchemaVersion = "1.0.0"
+    public static let currentSchemaVersion = "1.1.0"
     /// The `kind` of a cross-validation receipt (bench receipts carry another kind).
     public static let receiptKind = "crossval"
 
-    /// `"1.0.0"` for this type.
+    /// `"1.1.0"` for this type (1.1.0 added the kernel and reference levels and the tier).
     public var schemaVersion: String
     /// `"crossval"`.
     public var kind: String
@@ -23,6 +23,9 @@ public struct CrossValReceipt: Codable, Sendable, Equatable {
     public var reference: ReferenceIdentity
     /// The machine it ran on.
     public var host: HostIdentity
+    /// `exact` when the reference build takes the routes of the engine's kernel level (`ReferenceLevel.exactMatch`),
+    /// so any difference is a defect; `tolerance` when the two follow different ISA routes.
+    public var tier: Tier
     /// The bounds every row was judged by.
     public var thresholds: Thresholds
     /// Steps and context length.
@@ -40,6 +43,14 @@ public struct CrossValReceipt: Codable, Sendable, Equatable {
 
     /// Pass or fail, for the whole run and for each prompt.
     public enum Verdict: String, Codable, Sendable { case pass, fail }
+
+    /// Which comparison a receipt records (see `tier`).
+    public enum Tier: String, Codable, Sendable {
+        /// Same ISA routes on both sides.
+        case exact
+        /// Different ISA routes (e.g. our AVX2 kernels against an AVX-512 `native` llama.cpp build).
+        case tolerance
+    }
 
     /// The source commit of the engine that ran.
     public struct GitIdentity: Codable, Sendable, Equatable {
@@ -77,6 +88,8 @@ public struct CrossValReceipt: Codable, Sendable, Equatable {
         public var version: String
         /// Kernel ids that executed during the run (empty only if no prompt reached the prefill rung).
         public var kernels: [String]
+        /// The instruction-set level our kernels ran at (`KernelLevel`: `avx2`, `scalar`).
+        public var kernelLevel: String
         /// KV cache type of the session compared against the precise reference (prefill rung).
         public var prefillKvCache: String
         /// KV cache type of the session compared against the default reference (decode rung).
@@ -94,6 +107,11 @@ public struct CrossValReceipt: Codable, Sendable, Equatable {
         public var libraryPath: String
         /// llama.cpp's own CPU feature line.
         public var systemInfo: String
+        /// The reference build's ISA level from its `reference.json` (`x86-64-v3`, `native`), "unknown" when the
+        /// install records none.
+        public var level: String
+        /// The `-m` flags ggml-cpu was compiled with (from `reference.json`; empty when unknown).
+        public var compileFlags: [String]
         public var threads: Int
         /// Context configuration for the prefill rung (precise) and the decode rung (default).
         public var prefill: ReferenceConfiguration

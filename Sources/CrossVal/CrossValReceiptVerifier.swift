@@ -1,4 +1,6 @@
 import Foundation
+import Kernels
+import LlamaReference
 
 /// The checks on a `crossval` receipt beyond its digest: schema, that the reference was present and produced data,
 /// no NaN or infinity, no empty or mock identities, and that every status, count and summary agrees with the rows
@@ -68,6 +70,18 @@ public struct CrossValReceiptVerifier: ReceiptKindVerifier {
             p.append("reference precisions must be precise (prefill) and default (decode)")
         }
         if r.reference.threads <= 0 || r.engine.threads <= 0 { p.append("thread counts must be positive") }
+        if KernelLevel(rawValue: r.engine.kernelLevel) == nil {
+            p.append("engine.kernel_level \"\(r.engine.kernelLevel)\" is not a kernel level")
+        }
+        let matching = ReferenceLevel.exactMatch(forKernelLevel: r.engine.kernelLevel)
+        if r.tier == .exact, matching == nil || matching?.rawValue != r.reference.level {
+            p.append("an exact-tier receipt compares engine kernels \(r.engine.kernelLevel) with llama.cpp level "
+                + "\(r.reference.level), whose routes differ (the exact tier needs \(matching?.rawValue ?? "a matching build"))")
+        }
+        if r.tier == .tolerance, matching != nil, matching?.rawValue == r.reference.level {
+            p.append("a tolerance-tier receipt whose levels match (\(r.engine.kernelLevel) and \(r.reference.level)) "
+                + "must be exact")
+        }
         let hex = Set("0123456789abcdef")
         if r.model.sha256.count != 64 || !r.model.sha256.allSatisfy(hex.contains) {
             p.append("model sha256 \"\(r.model.sha256)\" is not 64 lower-case hex digits")

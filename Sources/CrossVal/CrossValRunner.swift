@@ -2,6 +2,7 @@ import BitNetModels
 import BitNetRuntime
 import Foundation
 import GGUF
+import Kernels
 import LlamaReference
 import Tokenizers
 
@@ -27,9 +28,23 @@ public enum CrossValRunner {
         let timeout = configuration.referenceTimeout
 
         let library: ReferenceLibrary
-        do { library = try ReferenceLibrary.load(explicitPath: configuration.referenceLibraryPath) } catch {
+        let kernelLevel = KernelLevel.active
+        do {
+            if let path = configuration.referenceLibraryPath {
+                library = try ReferenceLibrary.load(explicitPath: path)
+            } else if let level = configuration.referenceLevel ?? ReferenceLevel.exactMatch(forKernelLevel: kernelLevel.rawValue) {
+                library = try ReferenceLibrary.load(level: level)
+            } else {
+                library = try ReferenceLibrary.load()
+            }
+        } catch {
             throw .referenceUnavailable(error)
         }
+        let tier: CrossValReceipt.Tier =
+            library.level != nil && library.level == ReferenceLevel.exactMatch(forKernelLevel: kernelLevel.rawValue)
+            ? .exact : .tolerance
+        progress("engine kernels \(kernelLevel), llama.cpp \(library.level?.rawValue ?? "of unknown level") "
+            + "(\(library.path)): \(tier.rawValue) tier")
 
         var t = clock.now
         let engine: Engine
@@ -123,14 +138,16 @@ public enum CrossValRunner {
             schemaVersion: CrossValReceipt.currentSchemaVersion, kind: CrossValReceipt.receiptKind,
             createdAt: createdAt, git: RunIdentity.git(), model: model,
             engine: .init(name: "bitnet-swift", version: configuration.engineVersion, kernels: kernels,
-                          prefillKvCache: "f32", decodeKvCache: "f16", threads: configuration.engineThreads),
+                          kernelLevel: kernelLevel.rawValue, prefillKvCache: "f32", decodeKvCache: "f16",
+                          threads: configuration.engineThreads),
             reference: .init(
                 name: "llama.cpp", commit: library.commit, buildNumber: library.buildNumber,
                 shimAbi: Int(library.abiVersion), libraryPath: library.path, systemInfo: library.systemInfo,
+                level: library.level?.rawValue ?? "unknown", compileFlags: library.installRecord?.compileFlags ?? [],
                 threads: threads,
                 prefill: .init(precision: ReferencePrecision.precise.rawValue, flashAttention: "off", kvCache: "f32"),
                 decode: .init(precision: ReferencePrecision.default.rawValue, flashAttention: "auto", kvCache: "f16")),
-            host: RunIdentity.host(), thresholds: thresholds,
+            host: RunIdentity.host(), tier: tier, thresholds: thresholds,
             settings: .init(steps: configuration.steps, contextLength: contextLength), prompts: prompts,
             timings: .init(engine: ourTimes, reference: refTimes, totalSeconds: (clock.now - started).seconds),
             summary: summary, status: summary.firstFailure == nil ? .pass : .fail, digest: nil)

@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 
 /// Facts about the run's surroundings, read at run time: the source commit, the CPU, the clock.
 enum RunIdentity {
@@ -16,23 +17,11 @@ enum RunIdentity {
         return .init(commit: "unknown", dirty: nil)
     }
 
-    /// The CPU model name and its SIMD-relevant flags.
+    /// The CPU model name, its SIMD-relevant flags and the level our kernels run at.
     static func host() -> CrossValReceipt.HostIdentity {
-        let interesting = ["sse4_2", "avx", "avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512vl",
-                           "avx512_vnni", "avx_vnni", "avx512_bf16", "neon", "asimd", "asimddp"]
-        var model = "unknown", flags: Set<String> = []
-        #if os(Linux)
-        if let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) {
-            for line in text.split(separator: "\n") {
-                let parts = line.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-                guard parts.count == 2 else { continue }
-                if parts[0] == "model name", model == "unknown" { model = parts[1] }
-                if parts[0] == "flags" || parts[0] == "Features" { flags.formUnion(parts[1].split(separator: " ").map(String.init)) }
-            }
-        }
-        #endif
+        let cpu = HostCPU.current
         let os = ProcessInfo.processInfo.operatingSystemVersionString
-        return .init(cpuModel: model, cpuFeatures: interesting.filter(flags.contains),
+        return .init(cpuModel: cpu.model, cpuFeatures: cpu.simdFlags,
                      logicalCores: ProcessInfo.processInfo.activeProcessorCount, os: os)
     }
 

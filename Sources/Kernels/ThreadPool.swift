@@ -21,19 +21,7 @@ public final class ThreadPool: @unchecked Sendable {
     /// Physical cores of this machine (distinct core ids in /proc/cpuinfo on Linux), or the logical processor
     /// count where that is unavailable.
     public static var physicalCoreCount: Int {
-        #if os(Linux)
-        if let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) {
-            var cores = Set<String>(), package = ""
-            for line in text.split(separator: "\n") {
-                let parts = line.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-                guard parts.count == 2 else { continue }
-                if parts[0] == "physical id" { package = parts[1] }
-                if parts[0] == "core id" { cores.insert(package + "/" + parts[1]) }
-            }
-            if !cores.isEmpty { return cores.count }
-        }
-        #endif
-        return ProcessInfo.processInfo.activeProcessorCount
+        HostCPU.current.physicalCores ?? ProcessInfo.processInfo.activeProcessorCount
     }
 
     /// Starts `threadCount − 1` worker threads (values below 1 mean 1). Default: physical cores.

@@ -41,6 +41,14 @@ public enum ReferenceError: Error, Equatable, CustomStringConvertible {
     case handleClosed(handle: String)
     /// The shim or llama.cpp could not allocate memory.
     case outOfMemory(reason: String)
+    /// A reference level was spelled wrongly (in an argument or an environment variable).
+    case invalidLevel(String, variable: String)
+    /// A second reference install was asked for in a process that already loaded another. Both ship libraries with
+    /// the same sonames (libllama.so, libggml-cpu.so), so the dynamic loader would silently bind the second shim to
+    /// the first install's kernels.
+    case conflictingInstall(loaded: String, requested: String)
+    /// The loaded install is not of the level the caller needs (or records none).
+    case levelMismatch(wanted: ReferenceLevel, found: String, library: String)
 
     /// The command that builds and installs the reference.
     public static let setupCommand = "scripts/setup-reference.sh (or: swift run bitnet setup-reference)"
@@ -88,6 +96,15 @@ public enum ReferenceError: Error, Equatable, CustomStringConvertible {
             return "the \(handle) was already closed; create a new one."
         case .outOfMemory(let reason):
             return "out of memory: \(reason). Free other models or use a smaller context."
+        case .invalidLevel(let spelled, let variable):
+            return "\(variable) is \"\(spelled)\", which names no reference level. Use v3 (x86-64-v3) or native."
+        case .conflictingInstall(let loaded, let requested):
+            return "this process already loaded the reference \(loaded) and cannot also load \(requested): both "
+                + "installs' libraries share sonames, so the second would run the first's kernels. Compare levels in "
+                + "separate processes (as scripts/parity-levels.sh does)."
+        case .levelMismatch(let wanted, let found, let library):
+            return "the reference \(library) is of level \(found), not \(wanted). Build that level with "
+                + "scripts/setup-reference.sh --level \(wanted == .x86_64_v3 ? "v3" : wanted.rawValue)."
         }
     }
 }

@@ -26,6 +26,11 @@ public final class ReferenceLibrary: @unchecked Sendable {
     public let buildNumber: Int
     /// The shim's ABI version (equal to the one this module speaks, or loading would have failed).
     public let abiVersion: Int32
+    /// The install's `reference.json` (level, flags, ggml's feature report, build host), when it has one.
+    public let installRecord: ReferenceInstallRecord?
+    /// The ISA level the install was built for, from `reference.json`; nil when it records none (a shim named by
+    /// path outside our cache layout).
+    public var level: ReferenceLevel? { installRecord?.referenceLevel }
 
     let symbols: ShimSymbols
     private let handle: UnsafeMutableRawPointer
@@ -39,16 +44,21 @@ public final class ReferenceLibrary: @unchecked Sendable {
         self.abiVersion = symbols.abiVersion()
         self.commit = symbols.commit().map { String(cString: $0) } ?? "unknown"
         self.buildNumber = Int(symbols.buildNumber())
+        self.installRecord = ReferenceInstallRecord.forShim(at: path)
     }
 
     /// Loads the shim from the first existing candidate of `locator` (see `ReferenceLocator` for the order),
     /// resolves every symbol, checks the ABI version and initialises the llama.cpp backend.
     ///
+    /// One process holds at most one install: a second one's libraries carry the same sonames and would bind to
+    /// the first's, so asking for another throws `conflictingInstall` instead of comparing the wrong kernels.
+    ///
     /// - Throws: `libraryNotFound` listing the searched paths, `libraryLoadFailed`, `symbolNotFound`,
-    ///   `abiMismatch`.
+    ///   `abiMismatch`, `invalidLevel` (a misspelt `BITNET_REFERENCE_LEVEL`), `conflictingInstall`.
     public static func load(
         explicitPath: String? = nil, locator: ReferenceLocator = ReferenceLocator()
     ) throws(ReferenceError) -> ReferenceLibrary {
+        if explicitPath == nil { _ = try locator.level() }
         let searched = locator.candidates(explicitPath: explicitPath)
         guard let path = searched.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
             throw .libraryNotFound(searched: searched)
@@ -56,11 +66,33 @@ public final class ReferenceLibrary: @unchecked Sendable {
         let canonical = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
         return try loaded.withLock { (cache) throws(ReferenceError) -> ReferenceLibrary in
             if let existing = cache[canonical] { return existing }
+            if let other = cache.values.first {
+                throw .conflictingInstall(loaded: other.path, requested: canonical)
+            }
             let library = try open(path: canonical)
             cache[canonical] = library
             return library
         }
     }
+
+    /// Loads the cached install of `level` (see `ReferenceLocator`) and checks its `reference.json` names that
+    /// level, so a caller that needs a level never silently runs another.
+    ///
+    /// - Throws: as `load(explicitPath:locator:)`, and `levelMismatch` when the install found is of another level
+    ///   or records none.
+    public static func load(
+        level: ReferenceLevel, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(ReferenceError) -> ReferenceLibrary {
+        let library = try load(locator: ReferenceLocator(environment: environment, level: level))
+        guard library.level == level else {
+            throw .levelMismatch(wanted: level, found: library.level?.rawValue ?? "unknown (its reference.json names none)",
+                                 library: library.path)
+        }
+        return library
+    }
+
+    /// The install this process has loaded, if any.
+    public static var loadedLibrary: ReferenceLibrary? { loaded.withLock { $0.values.first } }
 
     private static func open(path: String) throws(ReferenceError) -> ReferenceLibrary {
         guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {

@@ -1,11 +1,13 @@
 import Foundation
 
-/// Where the reference shim is looked for, in order:
+/// Where the reference shim of one ISA level (`level`) is looked for, in order:
 /// 1. an explicit path given by the caller (a file, or a directory holding the shim) — and nothing else;
 /// 2. `BITNET_REFERENCE_LIB` (file or directory);
-/// 3. `$BITNET_CACHE_DIR/reference/<pinned commit>/lib/` when `BITNET_CACHE_DIR` is set;
-/// 4. `~/.cache/bitnet-swift/reference/<pinned commit>/lib/`;
-/// 5. other completed installs under those cache roots (built from a `BITNET_CPP_DIR` checkout), newest name last.
+/// 3. `$BITNET_CACHE_DIR/reference/<pinned commit>-<level>/lib/` when `BITNET_CACHE_DIR` is set;
+/// 4. `~/.cache/bitnet-swift/reference/<pinned commit>-<level>/lib/`;
+/// 5. other completed installs of that level under those cache roots (built from a `BITNET_CPP_DIR` checkout),
+///    newest name last.
+/// An explicit path or `BITNET_REFERENCE_LIB` may be of any level: `ReferenceLibrary.level` says which it is.
 public struct ReferenceLocator: Sendable {
     /// The llama.cpp commit vendored by the pinned `llama-cpp-python==0.3.36` sdist.
     public static let pinnedCommit = "0c1e570"
@@ -24,9 +26,32 @@ public struct ReferenceLocator: Sendable {
     /// The environment the search reads (`BITNET_REFERENCE_LIB`, `BITNET_CACHE_DIR`, `HOME`).
     public var environment: [String: String]
 
-    /// Creates a locator that reads `environment` (the process environment by default).
-    public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+    /// The level searched for; nil means `ReferenceLevel.defaultLevel(environment:)`.
+    public var requestedLevel: ReferenceLevel?
+
+    /// Creates a locator that reads `environment` (the process environment by default) and looks for `level`
+    /// (nil: `BITNET_REFERENCE_LEVEL`, else the exact-tier level of this CPU architecture).
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment, level: ReferenceLevel? = nil) {
         self.environment = environment
+        self.requestedLevel = level
+    }
+
+    /// The level searched for.
+    ///
+    /// - Throws: `invalidLevel` when no level was given and `BITNET_REFERENCE_LEVEL` names none.
+    public func level() throws(ReferenceError) -> ReferenceLevel {
+        if let requestedLevel { return requestedLevel }
+        return try ReferenceLevel.defaultLevel(environment: environment)
+    }
+
+    /// `level()`, with an unparsable `BITNET_REFERENCE_LEVEL` read as the architecture's default (`load` reports it).
+    var searchLevel: ReferenceLevel {
+        if let requestedLevel { return requestedLevel }
+        #if arch(x86_64)
+        return (try? level()) ?? .x86_64_v3
+        #else
+        return (try? level()) ?? .native
+        #endif
     }
 
     /// The default cache root, `~/.cache/bitnet-swift`.
@@ -43,9 +68,23 @@ public struct ReferenceLocator: Sendable {
         return roots
     }
 
-    /// The install directory `scripts/setup-reference.sh` uses for the pinned commit.
-    public var pinnedInstallDirectory: String {
-        "\(cacheRoots[0])/reference/\(Self.pinnedCommit)"
+    /// The install directory `scripts/setup-reference.sh` uses for the pinned commit at `level`.
+    public func pinnedInstallDirectory(level: ReferenceLevel) -> String {
+        "\(cacheRoots[0])/reference/\(level.installName(commit: Self.pinnedCommit))"
+    }
+
+    /// Every completed install under the cache roots, of any level: (directory, level parsed from its name).
+    public func completedInstallsOfEveryLevel() -> [(directory: String, level: ReferenceLevel)] {
+        var found: [(String, ReferenceLevel)] = []
+        var seen = Set<String>()
+        for root in cacheRoots {
+            for name in Self.completedInstalls(under: "\(root)/reference") {
+                guard let level = ReferenceLevel.allCases.first(where: { name.hasSuffix("-\($0.rawValue)") }) else { continue }
+                let directory = "\(root)/reference/\(name)"
+                if seen.insert(directory).inserted { found.append((directory, level)) }
+            }
+        }
+        return found
     }
 
     /// Shim paths to try, in order, without duplicates.
@@ -55,11 +94,14 @@ public struct ReferenceLocator: Sendable {
         if let fromEnvironment = environment["BITNET_REFERENCE_LIB"], !fromEnvironment.isEmpty {
             paths.append(Self.shimPath(for: fromEnvironment))
         }
+        let level = searchLevel
+        let pinned = level.installName(commit: Self.pinnedCommit)
         for root in cacheRoots {
-            paths.append("\(root)/reference/\(Self.pinnedCommit)/lib/\(Self.shimFileName)")
+            paths.append("\(root)/reference/\(pinned)/lib/\(Self.shimFileName)")
         }
         for root in cacheRoots {
-            for install in Self.completedInstalls(under: "\(root)/reference") where install != Self.pinnedCommit {
+            for install in Self.completedInstalls(under: "\(root)/reference")
+            where install != pinned && install.hasSuffix("-\(level.rawValue)") {
                 paths.append("\(root)/reference/\(install)/lib/\(Self.shimFileName)")
             }
         }
@@ -81,9 +123,14 @@ public struct ReferenceLocator: Sendable {
         return path
     }
 
-    /// Names of install directories under `referenceRoot` whose build completed (they hold `.complete`).
+    /// Names of install directories under `referenceRoot` whose build completed (they hold `.complete`); the
+    /// symlink a migrated old-layout install leaves behind is not one.
     static func completedInstalls(under referenceRoot: String) -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: referenceRoot)) ?? []
-        return names.sorted().filter { FileManager.default.fileExists(atPath: "\(referenceRoot)/\($0)/.complete") }
+        return names.sorted().filter {
+            let path = "\(referenceRoot)/\($0)"
+            let isLink = (try? FileManager.default.destinationOfSymbolicLink(atPath: path)) != nil
+            return !isLink && FileManager.default.fileExists(atPath: "\(path)/.complete")
+        }
     }
 }

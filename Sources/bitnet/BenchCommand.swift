@@ -3,6 +3,7 @@ import Bench
 import BitNetRuntime
 import CrossVal
 import Foundation
+import LlamaReference
 
 /// `bitnet bench`: prefill and decode tokens per second in llama-bench's table shape, optionally side by side with
 /// the pinned llama.cpp measured in the same run; `--receipt` writes a verifiable bench receipt; `--memory` only
@@ -92,8 +93,12 @@ struct BenchOptions: ParsableArguments {
     @Flag(help: "Also run the pinned llama.cpp's llama-bench, interleaved with our runs.")
     var reference = false
 
-    @Option(name: .customLong("reference-bench"), help: "The llama-bench binary (default: the pinned reference build in the cache).")
+    @Option(name: .customLong("reference-bench"), help: "The llama-bench binary (default: the pinned reference build of --reference-level in the cache).")
     var referenceBench: String?
+
+    @Option(name: .customLong("reference-level"),
+            help: "The llama.cpp build to compare with: native (default; what a llama.cpp user builds on this machine) or v3 (x86-64-v3, our AVX2 kernels' routes).")
+    var referenceLevel: ReferenceLevel = .native
 
     @Option(name: .customLong("reference-model"),
             help: "Run llama.cpp on this file (path or lockfile name) instead of --model, e.g. the TQ2_0 file an I2_S copy was converted from; implies --reference.")
@@ -114,7 +119,8 @@ struct BenchOptions: ParsableArguments {
         c.repetitions = repetitions ?? defaults?.repetitions ?? 5
         if let stored = defaults?.threads, threads == nil { c.threads = stored } else { c.threads = try resolvedThreads() }
         if reference || referenceBench != nil || referenceModel != nil || forceReference {
-            c.referenceBinary = referenceBench ?? BenchConfiguration.pinnedReferenceBinary
+            c.referenceBinary = referenceBench ?? BenchConfiguration.pinnedReferenceBinary(level: referenceLevel)
+            c.referenceLevel = referenceLevel
         }
         if let referenceModel { c.referenceModelPath = try ModelOptions.resolveModel(referenceModel) }
         return c
@@ -156,7 +162,8 @@ extension BenchReceipt {
             tests: tests,
             reference: report.reference.map {
                 .init(name: "llama.cpp", commit: $0.commit, buildNumber: $0.buildNumber, binary: $0.binary,
-                      threads: report.threads, model: referenceModel)
+                      threads: report.threads, model: referenceModel, level: report.referenceLevel ?? "unknown",
+                      systemInfo: report.referenceSystemInfo)
             })
     }
 }

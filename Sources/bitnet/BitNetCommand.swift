@@ -16,6 +16,8 @@ struct BitNetCommand: AsyncParsableCommand {
             FetchModelsCommand.self,
             ModelsCommand.self,
             PreflightCommand.self,
+            LogitsCommand.self,
+            LogitDistanceCommand.self,
             SetupReferenceCommand.self,
             TokenizeCommand.self,
             CrossvalCommand.self,

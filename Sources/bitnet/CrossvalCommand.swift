@@ -59,6 +59,10 @@ struct CrossvalCommand: ParsableCommand {
     @Option(help: "Use this reference shim (file, or directory holding it) instead of searching.")
     var library: String?
 
+    @Option(name: .customLong("reference"),
+            help: "The llama.cpp build to compare with: v3 (x86-64-v3) or native. Default: the level whose kernel routes the engine takes on this host (the exact tier; x86-64-v3 for the AVX2 kernels). The receipt records both levels and the tier.")
+    var referenceLevel: ReferenceLevel?
+
     @Option(help: "Time limit in seconds for each llama.cpp call.")
     var timeout: Double = 300
 
@@ -88,6 +92,7 @@ struct CrossvalCommand: ParsableCommand {
         configuration.tieMargin = tieMargin
         configuration.contextLength = ctx
         configuration.referenceLibraryPath = library
+        configuration.referenceLevel = referenceLevel
         configuration.referenceTimeout = .milliseconds(Int(timeout * 1000))
 
         let result: CrossValReceipt

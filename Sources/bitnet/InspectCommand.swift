@@ -2,6 +2,7 @@ import ArgumentParser
 import BitNetModels
 import Foundation
 import GGUF
+import Kernels
 
 /// `bitnet inspect`: what a GGUF file holds, and whether this engine can run it.
 struct InspectCommand: ParsableCommand {
@@ -39,6 +40,7 @@ struct InspectCommand: ParsableCommand {
             print(try obj.encoded())
         } else {
             print(summary.text(tensors: tensors ? gguf.tensors : nil))
+            print("kernels: \(KernelLevel.active) on \(HostCPU.current.model)")
             if let report { print(report.text) }
         }
         if let report, !report.runnable { throw ExitCode(3) }

@@ -1,6 +1,7 @@
 import BitNetModels
 import Foundation
 import GGUF
+import Kernels
 
 /// The `inspect --json` document. Keys: architecture, tensor_count, metadata, tensors[] and summary fields.
 struct InspectJSON: Encodable {
@@ -16,6 +17,7 @@ struct InspectJSON: Encodable {
     enum CodingKeys: String, CodingKey {
         case architecture, name, tensor_count, parameter_count, file_size, gguf_version, alignment, data_offset
         case context_length, vocab_size, tokenizer_model, tokenizer_pre, type_histogram, metadata, tensors, compat
+        case kernel_level, host_cpu, host_cpu_features
     }
 
     func encode(to encoder: Encoder) throws {
@@ -42,6 +44,10 @@ struct InspectJSON: Encodable {
             Tensor(name: $0.name, type: $0.type.name, shape: $0.shape, offset: $0.offset, bytes: $0.byteCount)
         }, forKey: .tensors)
         try c.encodeIfPresent(compat, forKey: .compat)
+        // What would run this file here: the engine's kernel level and the CPU it was chosen for.
+        try c.encode(KernelLevel.active.rawValue, forKey: .kernel_level)
+        try c.encode(HostCPU.current.model, forKey: .host_cpu)
+        try c.encode(HostCPU.current.simdFlags, forKey: .host_cpu_features)
     }
 
     func encoded() throws -> String {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Kernels
 import LlamaReference
 
 /// `bitnet preflight`: is this machine ready to validate against llama.cpp?
@@ -8,8 +9,10 @@ struct PreflightCommand: ParsableCommand {
         commandName: "preflight",
         abstract: "Check the llama.cpp reference install, its symbols, the CPU features and the test models.",
         discussion: """
-            Looks for the reference shim (explicit --library, BITNET_REFERENCE_LIB, BITNET_CACHE_DIR, \
-            ~/.cache/bitnet-swift) and reports what it found. Exit codes: 0 ready; 1 not ready (the fix is printed).
+            Looks for the reference shim of the level the engine's kernels match (explicit --library, \
+            BITNET_REFERENCE_LIB, BITNET_CACHE_DIR, ~/.cache/bitnet-swift; BITNET_REFERENCE_LEVEL picks another) and \
+            reports what it found, the engine's kernel level, and every reference level built (with ggml's feature \
+            report). Exit codes: 0 ready; 1 not ready (the fix is printed).
             """
     )
 
@@ -61,8 +64,26 @@ struct PreflightReport: Codable {
         let required: Bool
     }
 
+    /// One reference level's install in the cache (from its `reference.json`; never loaded, since one process can
+    /// hold only one install).
+    struct LevelInstall: Codable {
+        let level: String
+        let directory: String
+        let systemInfo: String?
+        let compileFlags: [String]?
+        let builtOn: String?
+    }
+
     var ready: Bool
+    /// The instruction-set level the engine's kernels run at here, and the reference level a bit-exact comparison
+    /// pairs it with (nil: none).
+    var kernelLevel: String
+    var exactReferenceLevel: String?
     var reference: ReferenceProbe
+    /// Every built reference level.
+    var levels: [LevelInstall]
+    var cpuModel: String
+    var cpuFlags: [String]
     var cpu: [CPUFeature]
     var testModels: [TestModel]
     var smokeTest: String?
@@ -76,9 +97,21 @@ struct PreflightReport: Codable {
         if models.contains(where: { $0.required && !$0.present }) {
             fixes.append("Fetch the test models: scripts/fetch-test-models.sh.")
         }
+        let levels = ReferenceLocator().completedInstallsOfEveryLevel().map { install in
+            let record = ReferenceInstallRecord.forShim(at: install.directory + "/lib/" + ReferenceLocator.shimFileName)
+            return LevelInstall(level: install.level.rawValue, directory: install.directory,
+                                systemInfo: record?.systemInfo, compileFlags: record?.compileFlags, builtOn: record?.hostCpu)
+        }
+        let exact = ReferenceLevel.exactMatch(forKernelLevel: KernelLevel.active.rawValue)
+        let missing = ReferenceLevel.buildable.filter { level in !levels.contains { $0.level == level.rawValue } }
+        if probe.ready, !missing.isEmpty {
+            fixes.append("Build the missing reference level(s) \(missing.map(\.rawValue).joined(separator: ", ")) "
+                + "(bench --reference and the tolerance tier use native): scripts/setup-reference.sh --level all.")
+        }
         return PreflightReport(
-            ready: fixes.isEmpty, reference: probe, cpu: cpuFeatures(), testModels: models, smokeTest: nil,
-            fixes: fixes)
+            ready: fixes.isEmpty, kernelLevel: KernelLevel.active.rawValue, exactReferenceLevel: exact?.rawValue,
+            reference: probe, levels: levels, cpuModel: HostCPU.current.model, cpuFlags: HostCPU.current.simdFlags,
+            cpu: cpuFeatures(), testModels: models, smokeTest: nil, fixes: fixes)
     }
 
     /// Loads the first present test model through the reference and decodes four tokens.
@@ -105,13 +138,12 @@ struct PreflightReport: Codable {
         }
     }
 
-    /// AVX2, FMA, F16C and AVX-512F from the first `flags` line of /proc/cpuinfo.
+    /// AVX2, FMA, F16C, AVX-512F, AVX-512 VNNI and AVX-VNNI, from `HostCPU` (nil each when the flags are unknown).
     static func cpuFeatures() -> [CPUFeature] {
-        let wanted = [("AVX2", "avx2"), ("FMA", "fma"), ("F16C", "f16c"), ("AVX-512", "avx512f")]
-        let cpuinfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)
-        let flagsLine = cpuinfo?.split(separator: "\n").first { $0.hasPrefix("flags") }
-        let flags = Set(flagsLine?.split(separator: ":").last?.split(separator: " ").map(String.init) ?? [])
-        return wanted.map { CPUFeature(name: $0.0, present: flagsLine == nil ? nil : flags.contains($0.1)) }
+        let wanted = [("AVX2", "avx2"), ("FMA", "fma"), ("F16C", "f16c"), ("AVX-512", "avx512f"),
+                      ("AVX-512 VNNI", "avx512_vnni"), ("AVX-VNNI", "avx_vnni")]
+        let flags = HostCPU.current.flags
+        return wanted.map { CPUFeature(name: $0.0, present: flags.isEmpty ? nil : flags.contains($0.1)) }
     }
 
     /// The models the test suite uses, at `${BITNET_MODEL_CACHE_DIR:-<cache>/models}/<sha256>/model.gguf`.
@@ -141,7 +173,8 @@ struct PreflightReport: Codable {
 
     func text(diagnostics: Bool) -> String {
         func mark(_ ok: Bool?) -> String { ok.map { $0 ? "✓" : "✗" } ?? "?" }
-        var lines = ["llama.cpp reference"]
+        var lines = ["engine kernels: \(kernelLevel) (bit-exact against llama.cpp \(exactReferenceLevel ?? "— no matching build"))",
+                     "llama.cpp reference"]
         for key in ReferenceProbe.environmentKeys where diagnostics || !(reference.environment[key] ?? "").isEmpty {
             let value = reference.environment[key] ?? ""
             lines.append("  \(key) = \(value.isEmpty ? "(unset)" : value)")
@@ -174,6 +207,17 @@ struct PreflightReport: Codable {
                 lines += record.split(separator: "\n").map { "    \($0)" }
             }
         }
+        lines.append("reference levels built:" + (levels.isEmpty ? " none" : ""))
+        for install in levels {
+            lines.append("  \(install.level): \(install.directory)")
+            if diagnostics {
+                lines.append("    ggml: \(install.systemInfo ?? "(not recorded)")")
+                lines.append("    compiled with: \(install.compileFlags?.joined(separator: " ") ?? "(not recorded)")")
+                if let builtOn = install.builtOn { lines.append("    built on: \(builtOn)") }
+            }
+        }
+        lines.append("cpu: \(cpuModel)")
+        if diagnostics { lines.append("  flags: \(cpuFlags.joined(separator: " "))") }
         lines.append("cpu: " + cpu.map { "\($0.name) \(mark($0.present))" }.joined(separator: "  "))
         lines.append("test models:")
         for model in testModels {

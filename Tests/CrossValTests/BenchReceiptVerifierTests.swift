@@ -41,7 +41,8 @@ struct BenchReceiptVerifierTests {
                       percentOfBound: 100 * gbPerS / bandwidth),
             ],
             reference: .init(name: "llama.cpp", commit: "0c1e570", buildNumber: 11312,
-                             binary: "/cache/reference/0c1e570/bin/llama-bench", threads: 2))
+                             binary: "/cache/reference/0c1e570-native/bin/llama-bench", threads: 2, level: "native",
+                             systemInfo: "CPU : SSE3 = 1 | AVX = 1 | AVX2 = 1 | F16C = 1 | FMA = 1 |"))
     }
 
     /// The verdict on `receipt` after `edit`, written (and digested) by the codec like a real run.
@@ -103,6 +104,19 @@ struct BenchReceiptVerifierTests {
         Self.expectRejected(try Self.verdict { $0.tests[1].reference = nil }, mentioning: "no reference times")
         Self.expectRejected(try Self.verdict { $0.tests.removeLast() }, mentioning: "settings ask for")
         Self.expectRejected(try Self.verdict { $0.settings.repetitions = 3 }, mentioning: "for 3 repetitions")
+    }
+
+    @Test func levelsAreRequiredFromSchema110() throws {
+        Self.expectRejected(try Self.verdict { $0.reference!.level = nil }, mentioning: "reference.level is missing")
+        Self.expectRejected(try Self.verdict { $0.engine.kernelLevel = nil }, mentioning: "kernel")
+        // A 1.0.0 receipt (older baselines) has no levels and still verifies.
+        let old = try Self.verdict {
+            $0.schemaVersion = "1.0.0"
+            $0.reference!.level = nil
+            $0.reference!.systemInfo = nil
+            $0.engine.kernelLevel = nil
+        }
+        #expect(old.problems == [])
     }
 
     @Test func handEditAfterWritingBreaksTheDigest() throws {

@@ -40,7 +40,7 @@ import TestSupport
     func referenceRunReportsItsPeak() throws {
         let model = try TestModels.smolLM2()
         let fileBytes = try #require(try FileManager.default.attributesOfItem(atPath: model)[.size] as? Int)
-        let run = try ReferenceBench(binary: ReferenceBench.defaultBinary(), modelPath: model, threads: 2)
+        let run = try ReferenceBench(binary: ReferenceBench.defaultBinary(level: .native), modelPath: model, threads: 2)
             .run(promptTokens: 16, generateTokens: 0)
         let peak = try #require(run.peakResidentBytes)
         #expect(peak >= fileBytes / 2, "pp16 reads every weight of the mapped file (\(fileBytes) bytes)")

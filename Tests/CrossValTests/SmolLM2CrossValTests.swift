@@ -14,6 +14,10 @@ struct SmolLM2CrossValTests {
         #expect(run.receipt.prompts[0].prefill.rows.count == 5 && run.receipt.prompts[0].decode.rows.count == 32)
         #expect(run.receipt.model.sha256 == TestModels.smolLM2SHA256)
         #expect(run.receipt.reference.commit == ReferenceLocator.pinnedCommit)
+        // The default comparison is the exact tier: the reference build of the engine's own kernel routes.
+        let pairing = try ExactReference.pairing()
+        #expect(run.receipt.tier == .exact && run.receipt.engine.kernelLevel == pairing.kernelLevel.rawValue
+                && run.receipt.reference.level == pairing.referenceLevel.rawValue, "\(run.receipt.tier)")
         let verdict = ReceiptVerifier.standard.verify(run.data)
         #expect(verdict.isValid, "\(verdict.problems); receipt \(run.path)")
         print(CrossValReport.text(run.receipt))
@@ -52,6 +56,8 @@ struct SmolLM2CrossValTests {
             ("mock engine", { $0.engine.name = "mock-engine" }, "mock"),
             ("empty engine version", { $0.engine.version = "" }, "mock"),
             ("no reference", { $0.reference.commit = "" }, "commit"),
+            ("exact tier across levels", { $0.reference.level = "native" }, "exact-tier receipt compares"),
+            ("tolerance tier with matching levels", { $0.tier = .tolerance }, "must be exact"),
         ]
         for (name, breakIt, expected) in breaks {
             var broken = run.receipt

@@ -21,7 +21,7 @@ struct Gemma3ParityTests {
     /// Q6_K for batches of ≥ 8 tokens, `vec_dot` below): measured max |Δ| 0 on all 6 positions.
     @Test func gemma3PrefillLogitsMatchPreciseLlamaCpp() throws {
         let path = try TestModels.cachedModel(sha256: Self.gemma3SHA256, name: "Gemma-3-270M Q4_K_M")
-        let library = try ReferenceLibrary.load()
+        let library = try ExactReference.library()
         let refModel = try LlamaReference.LlamaModel(path: path, library: library)
         let ref = try LlamaContext(model: refModel, contextLength: 256, threads: 1, precision: .precise)
         let prompt = try refModel.tokenize("The capital of France is", addSpecial: true)
@@ -42,7 +42,7 @@ struct Gemma3ParityTests {
 
     @Test func gemma3PrefillLogitsAndGreedyMatchLlamaCpp() throws {
         let path = try TestModels.cachedModel(sha256: Self.gemma3SHA256, name: "Gemma-3-270M Q4_K_M")
-        let library = try ReferenceLibrary.load()
+        let library = try ExactReference.library()
         let refModel = try LlamaReference.LlamaModel(path: path, library: library)
         let refContext = try LlamaContext(model: refModel, contextLength: 256, threads: 2)
         let prompt = try refModel.tokenize("The capital of France is", addSpecial: true)
@@ -103,7 +103,7 @@ struct Gemma3ParityTests {
     /// one-query kernel for each decode step; the greedy continuation is compared token for token.
     @Test func gemma3LongPromptGreedyMatchesLlamaCpp() throws {
         let path = try TestModels.cachedModel(sha256: Self.gemma3SHA256, name: "Gemma-3-270M Q4_K_M")
-        let library = try ReferenceLibrary.load()
+        let library = try ExactReference.library()
         let refModel = try LlamaReference.LlamaModel(path: path, library: library)
         let refContext = try LlamaContext(model: refModel, contextLength: 256, threads: 2)
         let text = "The history of Paris begins with a Celtic tribe, the Parisii, who settled on an island in the Seine "

@@ -21,7 +21,7 @@ struct LlamaParityTests {
 
     @Test func prefillLogitsMatchPreciseLlamaCpp() throws {
         let path = try TestModels.smolLM2()
-        let library = try ReferenceLibrary.load()
+        let library = try ExactReference.library()
         let refModel = try LlamaReference.LlamaModel(path: path, library: library)
         let ref = try LlamaContext(model: refModel, contextLength: 256, threads: 1, precision: .precise)
         let prompt = try refModel.tokenize(Self.prompt, addSpecial: true)
@@ -45,7 +45,7 @@ struct LlamaParityTests {
     /// path, default options: F16 cache, physical-core threads) equals llama.cpp's own free-running greedy ids.
     @Test func runGreedyEqualsLlamaCppGreedy() throws {
         let path = try TestModels.smolLM2()
-        let library = try ReferenceLibrary.load()
+        let library = try ExactReference.library()
         let refModel = try LlamaReference.LlamaModel(path: path, library: library)
         let ref = try LlamaContext(model: refModel, contextLength: 256, threads: 1)
         let engine = try Engine(path: path)
@@ -62,7 +62,7 @@ struct LlamaParityTests {
 
     @Test func greedyDecodeMatchesLlamaCppStepByStep() throws {
         let path = try TestModels.smolLM2()
-        let library = try ReferenceLibrary.load()
+        let library = try ExactReference.library()
         let refModel = try LlamaReference.LlamaModel(path: path, library: library)
         let ref = try LlamaContext(model: refModel, contextLength: 256, threads: 1)
         let prompt = try refModel.tokenize(Self.prompt, addSpecial: true)

@@ -15,7 +15,7 @@ import Testing
 struct LongPromptParityTests {
     @Test func longPromptAgainstBatchedAndTokenByTokenReference() throws {
         let path = try TestModels.smolLM2()
-        let library = try ReferenceLibrary.load()
+        let library = try ExactReference.library()
         let refModel = try LlamaReference.LlamaModel(path: path, library: library)
         let text = String(repeating: "The history of Paris begins with a Celtic tribe, the Parisii, who settled on an island. ",
                           count: 4)
@@ -51,7 +51,7 @@ struct LongPromptParityTests {
     /// cache: 81 queries take ggml's tiled flash-attention kernel (≥ 64), then 16 greedy steps its one-query kernel.
     @Test func longPromptDefaultConfigurationAndGreedy() throws {
         let path = try TestModels.smolLM2()
-        let library = try ReferenceLibrary.load()
+        let library = try ExactReference.library()
         let refModel = try LlamaReference.LlamaModel(path: path, library: library)
         let text = String(repeating: "The history of Paris begins with a Celtic tribe, the Parisii, who settled on an island. ",
                           count: 4)

@@ -232,18 +232,54 @@ struct LlamaReferenceLocatorTests {
         #expect(message.contains("scripts/setup-reference.sh"))
     }
 
-    @Test("the search order is explicit path, BITNET_REFERENCE_LIB, BITNET_CACHE_DIR, default cache")
+    @Test("the search order is explicit path, BITNET_REFERENCE_LIB, BITNET_CACHE_DIR, default cache, per level")
     func searchOrder() {
-        let locator = ReferenceLocator(environment: [
-            "HOME": "/home/u", "BITNET_REFERENCE_LIB": "/opt/shim.so", "BITNET_CACHE_DIR": "/c",
-        ])
+        let environment = ["HOME": "/home/u", "BITNET_REFERENCE_LIB": "/opt/shim.so", "BITNET_CACHE_DIR": "/c"]
         let commit = ReferenceLocator.pinnedCommit
         let name = ReferenceLocator.shimFileName
-        #expect(Array(locator.candidates().prefix(3)) == [
-            "/opt/shim.so", "/c/reference/\(commit)/lib/\(name)",
-            "/home/u/.cache/bitnet-swift/reference/\(commit)/lib/\(name)",
-        ])
-        #expect(locator.candidates(explicitPath: "/x/lib.so") == ["/x/lib.so"])
+        for level in ReferenceLevel.allCases {
+            let locator = ReferenceLocator(environment: environment, level: level)
+            #expect(Array(locator.candidates().prefix(3)) == [
+                "/opt/shim.so", "/c/reference/\(commit)-\(level.rawValue)/lib/\(name)",
+                "/home/u/.cache/bitnet-swift/reference/\(commit)-\(level.rawValue)/lib/\(name)",
+            ])
+            #expect(locator.candidates(explicitPath: "/x/lib.so") == ["/x/lib.so"])
+        }
+    }
+
+    @Test("levels: spellings, the default, BITNET_REFERENCE_LEVEL, and the exact pairing of kernel levels")
+    func levels() throws {
+        #expect(ReferenceLevel(argument: "v3") == .x86_64_v3 && ReferenceLevel(argument: "x86-64-v3") == .x86_64_v3)
+        #expect(ReferenceLevel(argument: "native") == .native && ReferenceLevel(argument: "avx512") == nil)
+        #expect(try ReferenceLevel.defaultLevel(environment: ["BITNET_REFERENCE_LEVEL": "native"]) == .native)
+        #expect(throws: ReferenceError.invalidLevel("v4", variable: "BITNET_REFERENCE_LEVEL")) {
+            try ReferenceLevel.defaultLevel(environment: ["BITNET_REFERENCE_LEVEL": "v4"])
+        }
+        #if arch(x86_64)
+        #expect(try ReferenceLevel.defaultLevel(environment: [:]) == .x86_64_v3)
+        #endif
+        #expect(ReferenceLevel.exactMatch(forKernelLevel: "avx2") == .x86_64_v3)
+        #expect(ReferenceLevel.exactMatch(forKernelLevel: "scalar") == nil)
+        #expect(ReferenceLevel.x86_64_v3.installName(commit: "0c1e570") == "0c1e570-x86-64-v3")
+    }
+
+    @Test("an install's reference.json gives its level; the migrated old layout's symlink is not an install")
+    func installRecordAndMigratedLayout() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("ref-layout-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let commit = ReferenceLocator.pinnedCommit
+        let native = root.appendingPathComponent("reference/\(commit)-native")
+        try FileManager.default.createDirectory(at: native.appendingPathComponent("lib"), withIntermediateDirectories: true)
+        try Data("x".utf8).write(to: native.appendingPathComponent(".complete"))
+        let record = #"{"level": "native", "llama_cpp_commit": "0c1e570", "llama_cpp_build_number": 11312, "system_info": "CPU : AVX2 = 1 | "}"#
+        try Data(record.utf8).write(to: native.appendingPathComponent("reference.json"))
+        try FileManager.default.createSymbolicLink(
+            atPath: root.appendingPathComponent("reference/\(commit)").path, withDestinationPath: "\(commit)-native")
+        let locator = ReferenceLocator(environment: ["HOME": "/nonexistent", "BITNET_CACHE_DIR": root.path])
+        let installs = locator.completedInstallsOfEveryLevel()
+        #expect(installs.map(\.level) == [.native] && installs.first?.directory.hasSuffix("\(commit)-native") == true)
+        let parsed = ReferenceInstallRecord.forShim(at: native.appendingPathComponent("lib/\(ReferenceLocator.shimFileName)").path)
+        #expect(parsed?.referenceLevel == .native && parsed?.systemInfo == "CPU : AVX2 = 1 | ")
     }
 
     @Test("the timeout wrapper returns results and errors from its worker")

@@ -1,5 +1,6 @@
 import Foundation
 import LlamaReference
+import TestSupport
 
 /// Shared setup for the reference tests.
 ///
@@ -13,7 +14,7 @@ enum ReferenceFixture {
 
     /// The installed shim; throws `libraryNotFound` (whose message names the setup command) when missing.
     static func library() throws -> ReferenceLibrary {
-        try ReferenceLibrary.load()
+        try ExactReference.library()
     }
 
     /// SHA-256 of SmolLM2-135M-Instruct.Q4_1.gguf, the key of its model-cache directory.

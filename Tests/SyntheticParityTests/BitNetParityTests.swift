@@ -51,7 +51,7 @@ struct BitNetParityTests {
 
     /// Prefill cosine against `precise` and teacher-forced greedy against `default`, as the llama synthetic tests.
     func compareWithLlamaCpp(path: String, label: String) throws {
-        let library = try ReferenceLibrary.load()
+        let library = try ExactReference.library()
         let refModel = try LlamaReference.LlamaModel(path: path, library: library)
         let prompt = try refModel.tokenize(SyntheticParityTests.prompt, addSpecial: true)
         let model = try ModelRegistry.load(try GGUFFile(path: path))

@@ -60,7 +60,7 @@ struct SyntheticParityTests {
         let path = dir + "/model.gguf"
         try SyntheticModel(shape: .tiny, weightType: c.type, seed: Self.seed, tiedOutput: c.tiedOutput).write(to: path)
 
-        let library = try ReferenceLibrary.load()
+        let library = try ExactReference.library()
         let refModel = try LlamaReference.LlamaModel(path: path, library: library)
         let prompt = try refModel.tokenize(Self.prompt, addSpecial: true)
         let model = try ModelRegistry.load(try GGUFFile(path: path))

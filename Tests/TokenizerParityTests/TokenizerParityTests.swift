@@ -40,7 +40,7 @@ struct TokenizerParityTests {
     }
 
     private func compare(modelPath: String, label: String, seed: UInt64) throws {
-        let library = try ReferenceLibrary.load()
+        let library = try ExactReference.library()
         library.setLogLevel(.error)
         let reference = try LlamaModel(path: modelPath, library: library)
         let ours = try Tokenizer(gguf: GGUFFile(path: modelPath))
