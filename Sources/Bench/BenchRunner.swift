@@ -126,7 +126,7 @@ public struct BenchRunner {
         if let binary = c.referenceBinary {
             // The level of the llama-bench that ran (its install's reference.json), which an explicit
             // --reference-bench may make differ from the level loaded in process for the load time.
-            let record = ReferenceInstallRecord.forShim(at: binary)
+            let record = ReferenceInstallRecord.forInstalledFile(at: binary)
             report.referenceLevel = record?.level ?? "unknown"
             report.referenceSystemInfo = record?.systemInfo ?? referenceLoad?.library.systemInfo
         }

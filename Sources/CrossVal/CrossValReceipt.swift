@@ -1,3 +1,5 @@
+import LlamaReference
+
 /// The record of one `bitnet crossval` run: what was compared, with what, under which thresholds, and every
 /// per-position and per-step number. Written as JSON (snake_case keys) by `ReceiptCodec`, checked by
 /// `CrossValReceiptVerifier`; the schema is documented in docs/receipts.md.
@@ -50,6 +52,14 @@ public struct CrossValReceipt: Codable, Sendable, Equatable {
         case exact
         /// Different ISA routes (e.g. our AVX2 kernels against an AVX-512 `native` llama.cpp build).
         case tolerance
+
+        /// The tier of comparing engine kernels of `kernelLevel` with a llama.cpp build of `referenceLevel` (its
+        /// raw value; nil or unknown when the install records none): exact only when that build takes the kernels'
+        /// routes (`ReferenceLevel.exactMatch`).
+        public init(kernelLevel: String, referenceLevel: String?) {
+            let matching = ReferenceLevel.exactMatch(forKernelLevel: kernelLevel)
+            self = matching != nil && matching?.rawValue == referenceLevel ? .exact : .tolerance
+        }
     }
 
     /// The source commit of the engine that ran.

@@ -74,11 +74,12 @@ public struct CrossValReceiptVerifier: ReceiptKindVerifier {
             p.append("engine.kernel_level \"\(r.engine.kernelLevel)\" is not a kernel level")
         }
         let matching = ReferenceLevel.exactMatch(forKernelLevel: r.engine.kernelLevel)
-        if r.tier == .exact, matching == nil || matching?.rawValue != r.reference.level {
+        let tier = CrossValReceipt.Tier(kernelLevel: r.engine.kernelLevel, referenceLevel: r.reference.level)
+        if r.tier == .exact, tier != .exact {
             p.append("an exact-tier receipt compares engine kernels \(r.engine.kernelLevel) with llama.cpp level "
                 + "\(r.reference.level), whose routes differ (the exact tier needs \(matching?.rawValue ?? "a matching build"))")
         }
-        if r.tier == .tolerance, matching != nil, matching?.rawValue == r.reference.level {
+        if r.tier == .tolerance, tier == .exact {
             p.append("a tolerance-tier receipt whose levels match (\(r.engine.kernelLevel) and \(r.reference.level)) "
                 + "must be exact")
         }

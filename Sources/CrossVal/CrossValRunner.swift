@@ -40,9 +40,7 @@ public enum CrossValRunner {
         } catch {
             throw .referenceUnavailable(error)
         }
-        let tier: CrossValReceipt.Tier =
-            library.level != nil && library.level == ReferenceLevel.exactMatch(forKernelLevel: kernelLevel.rawValue)
-            ? .exact : .tolerance
+        let tier = CrossValReceipt.Tier(kernelLevel: kernelLevel.rawValue, referenceLevel: library.level?.rawValue)
         progress("engine kernels \(kernelLevel), llama.cpp \(library.level?.rawValue ?? "of unknown level") "
             + "(\(library.path)): \(tier.rawValue) tier")
 

@@ -54,11 +54,14 @@ public struct LogitDistance: Codable, Sendable, Equatable {
                     for p in 0..<positions {
                         let ra = fa[(pa.offset + p * vocab)..<(pa.offset + (p + 1) * vocab)]
                         let rb = fb[(pb.offset + p * vocab)..<(pb.offset + (p + 1) * vocab)]
-                        let m = Self.rowDistance(ra, rb)
+                        // Bit-identical rows count as cosine 1 and |Δ| 0 exactly (a computed cosine of a row with
+                        // itself can round below 1); the others are measured as crossval measures them.
+                        if zip(ra, rb).allSatisfy({ $0.bitPattern == $1.bitPattern }) { continue }
+                        identical = false
+                        let m = LogitMetrics(ours: ArraySlice(ra), reference: ArraySlice(rb))
                         minCos = min(minCos, m.cosine)
                         maxAbs = max(maxAbs, m.maxAbsDiff)
-                        if m.maxAbsDiff != 0 { identical = false }
-                        if Self.argmax(ra) != Self.argmax(rb) { disagreements += 1 }
+                        if m.ourTop1 != m.referenceTop1 { disagreements += 1 }
                     }
                     let prefix = zip(pa.greedy, pb.greedy).prefix { $0 == $1 }.count
                     prompts.append(PromptDistance(
@@ -76,32 +79,5 @@ public struct LogitDistance: Codable, Sendable, Equatable {
             steps: prompts.reduce(0) { $0 + $1.steps },
             greedyTokensLost: prompts.reduce(0) { $0 + $1.steps - $1.greedyPrefix },
             identical: prompts.allSatisfy { $0.identicalRows && $0.tokensEqual && $0.greedyPrefix == $0.steps })
-    }
-
-    /// The index of the largest value (the lowest on ties, as llama.cpp's greedy sampler).
-    static func argmax<Row: Collection<Float>>(_ row: Row) -> Int {
-        var best = -Float.infinity, id = -1
-        for (i, x) in row.enumerated() where x > best || id < 0 {
-            best = x
-            id = i
-        }
-        return id
-    }
-
-    /// Cosine (in Double) and the largest absolute difference of two rows; identical rows give exactly 1 and 0.
-    static func rowDistance(_ a: Slice<UnsafeBufferPointer<Float>>, _ b: Slice<UnsafeBufferPointer<Float>>)
-        -> (cosine: Double, maxAbsDiff: Double)
-    {
-        var dot = 0.0, na = 0.0, nb = 0.0, maxAbs = 0.0, same = true
-        for (x, y) in zip(a, b) {
-            if x.bitPattern != y.bitPattern { same = false }
-            let dx = Double(x), dy = Double(y)
-            dot += dx * dy
-            na += dx * dx
-            nb += dy * dy
-            maxAbs = max(maxAbs, abs(dx - dy))
-        }
-        if same { return (1, 0) }
-        return (dot / (na.squareRoot() * nb.squareRoot()), maxAbs)
     }
 }

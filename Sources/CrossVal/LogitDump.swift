@@ -76,7 +76,7 @@ public struct LogitDump: Codable, Sendable, Equatable {
         }
         var entries: [Prompt] = []
         var offset = 0
-        do {
+        do throws(CrossValError) {
             defer { try? out.close() }
             for (index, tokens) in tokenized.enumerated() {
                 let rows = try producer.prefill(tokens)
@@ -86,6 +86,9 @@ public struct LogitDump: Codable, Sendable, Equatable {
                 offset += rows.count
                 progress("prompt \(index): \(tokens.count) positions, \(greedy.count) greedy steps")
             }
+        } catch {
+            try? FileManager.default.removeItem(atPath: temporaryRows)  // no half dump
+            throw error
         }
         let dump = LogitDump(
             source: producer.source, level: producer.level, systemInfo: producer.systemInfo, modelPath: modelPath,

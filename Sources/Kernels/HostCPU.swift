@@ -46,14 +46,6 @@ public struct HostCPU: Sendable, Equatable {
     /// The SIMD-relevant flags present, in `simdFlagNames` order.
     public var simdFlags: [String] { Self.simdFlagNames.filter(flags.contains) }
 
-    /// Whether the CPU runs this level's instructions (false when the flags are unknown, except for `scalar`).
-    public func supports(_ level: KernelLevel) -> Bool {
-        switch level {
-        case .scalar: true
-        case .avx2: ["avx2", "fma", "f16c"].allSatisfy(flags.contains)
-        }
-    }
-
     private static func readCPUInfo() -> String? {
         #if os(Linux)
         try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)

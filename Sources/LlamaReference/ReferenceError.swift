@@ -104,7 +104,7 @@ public enum ReferenceError: Error, Equatable, CustomStringConvertible {
                 + "separate processes (as scripts/parity-levels.sh does)."
         case .levelMismatch(let wanted, let found, let library):
             return "the reference \(library) is of level \(found), not \(wanted). Build that level with "
-                + "scripts/setup-reference.sh --level \(wanted == .x86_64_v3 ? "v3" : wanted.rawValue)."
+                + "scripts/setup-reference.sh --level \(wanted.argument)."
         }
     }
 }

@@ -24,6 +24,14 @@ public enum ReferenceLevel: String, Sendable, Codable, CaseIterable, CustomStrin
 
     public var description: String { rawValue }
 
+    /// The short spelling `scripts/setup-reference.sh --level` and the CLI take: `v3` or `native`.
+    public var argument: String {
+        switch self {
+        case .x86_64_v3: "v3"
+        case .native: "native"
+        }
+    }
+
     /// The install directory name of this level for a llama.cpp commit: `<commit>-<level>`.
     public func installName(commit: String) -> String { "\(commit)-\(rawValue)" }
 
@@ -51,10 +59,15 @@ public enum ReferenceLevel: String, Sendable, Codable, CaseIterable, CustomStrin
             }
             return level
         }
+        return architectureDefault
+    }
+
+    /// The exact-tier level of this CPU architecture's kernels: `x86-64-v3` on x86-64, else `native`.
+    public static var architectureDefault: ReferenceLevel {
         #if arch(x86_64)
-        return .x86_64_v3
+        .x86_64_v3
         #else
-        return .native
+        .native
         #endif
     }
 
@@ -99,13 +112,18 @@ public struct ReferenceInstallRecord: Sendable, Codable, Equatable {
         case builtAt = "built_at"
     }
 
-    /// Reads `<install>/reference.json` for a shim at `<install>/lib/<shim>`; nil when absent or unreadable.
-    public static func forShim(at shimPath: String) -> ReferenceInstallRecord? {
-        let install = URL(fileURLWithPath: shimPath).resolvingSymlinksInPath().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        guard let data = FileManager.default.contents(atPath: install.appendingPathComponent("reference.json").path)
-        else { return nil }
+    /// Reads `<installDirectory>/reference.json`; nil when absent or unreadable.
+    public static func read(installDirectory: String) -> ReferenceInstallRecord? {
+        guard let data = FileManager.default.contents(atPath: installDirectory + "/reference.json") else { return nil }
         return try? JSONDecoder().decode(ReferenceInstallRecord.self, from: data)
+    }
+
+    /// The record of the install holding `path`, a file one directory down in it (`<install>/lib/<shim>`,
+    /// `<install>/bin/llama-bench`); nil when absent or unreadable.
+    public static func forInstalledFile(at path: String) -> ReferenceInstallRecord? {
+        let install = URL(fileURLWithPath: path).resolvingSymlinksInPath().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        return read(installDirectory: install.path)
     }
 
     /// The recorded level, when it names one.

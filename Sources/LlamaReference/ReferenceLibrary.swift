@@ -44,7 +44,7 @@ public final class ReferenceLibrary: @unchecked Sendable {
         self.abiVersion = symbols.abiVersion()
         self.commit = symbols.commit().map { String(cString: $0) } ?? "unknown"
         self.buildNumber = Int(symbols.buildNumber())
-        self.installRecord = ReferenceInstallRecord.forShim(at: path)
+        self.installRecord = ReferenceInstallRecord.forInstalledFile(at: path)
     }
 
     /// Loads the shim from the first existing candidate of `locator` (see `ReferenceLocator` for the order),
@@ -90,9 +90,6 @@ public final class ReferenceLibrary: @unchecked Sendable {
         }
         return library
     }
-
-    /// The install this process has loaded, if any.
-    public static var loadedLibrary: ReferenceLibrary? { loaded.withLock { $0.values.first } }
 
     private static func open(path: String) throws(ReferenceError) -> ReferenceLibrary {
         guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {

@@ -45,14 +45,7 @@ public struct ReferenceLocator: Sendable {
     }
 
     /// `level()`, with an unparsable `BITNET_REFERENCE_LEVEL` read as the architecture's default (`load` reports it).
-    var searchLevel: ReferenceLevel {
-        if let requestedLevel { return requestedLevel }
-        #if arch(x86_64)
-        return (try? level()) ?? .x86_64_v3
-        #else
-        return (try? level()) ?? .native
-        #endif
-    }
+    var searchLevel: ReferenceLevel { (try? level()) ?? ReferenceLevel.architectureDefault }
 
     /// The default cache root, `~/.cache/bitnet-swift`.
     public var defaultCacheRoot: String {

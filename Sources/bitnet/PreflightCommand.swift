@@ -98,7 +98,7 @@ struct PreflightReport: Codable {
             fixes.append("Fetch the test models: scripts/fetch-test-models.sh.")
         }
         let levels = ReferenceLocator().completedInstallsOfEveryLevel().map { install in
-            let record = ReferenceInstallRecord.forShim(at: install.directory + "/lib/" + ReferenceLocator.shimFileName)
+            let record = ReferenceInstallRecord.read(installDirectory: install.directory)
             return LevelInstall(level: install.level.rawValue, directory: install.directory,
                                 systemInfo: record?.systemInfo, compileFlags: record?.compileFlags, builtOn: record?.hostCpu)
         }

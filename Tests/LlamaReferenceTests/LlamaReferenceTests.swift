@@ -278,7 +278,7 @@ struct LlamaReferenceLocatorTests {
         let locator = ReferenceLocator(environment: ["HOME": "/nonexistent", "BITNET_CACHE_DIR": root.path])
         let installs = locator.completedInstallsOfEveryLevel()
         #expect(installs.map(\.level) == [.native] && installs.first?.directory.hasSuffix("\(commit)-native") == true)
-        let parsed = ReferenceInstallRecord.forShim(at: native.appendingPathComponent("lib/\(ReferenceLocator.shimFileName)").path)
+        let parsed = ReferenceInstallRecord.forInstalledFile(at: native.appendingPathComponent("lib/\(ReferenceLocator.shimFileName)").path)
         #expect(parsed?.referenceLevel == .native && parsed?.systemInfo == "CPU : AVX2 = 1 | ")
     }
 
