@@ -24,16 +24,18 @@ let package = Package(
     targets: [
         // Lowest layer: the GGUF container format (mmap reader, writer, metadata, tensor directory).
         .target(name: "GGUF", dependencies: [.product(name: "Logging", package: "swift-log")]),
-        // Block formats, dot products, matmul, thread pool.
-        .target(name: "Kernels", dependencies: ["GGUF", "KernelsCSupport"], swiftSettings: kernelsSIMDSettings),
-        // What Swift cannot spell: a prefetch hint (header-only static inline C, inlined into the kernels).
+        // Block formats, scalar references, dispatch, matmul, thread pool. No ISA flags: the level-specific kernels
+        // are in the C targets below and are chosen at run time (`KernelLevel.active`).
+        .target(name: "Kernels", dependencies: ["GGUF", "KernelsCSupport", "KernelsAVX2"]),
+        // What Swift cannot spell: a prefetch hint, and CPUID feature detection for the run-time level.
         .target(name: "KernelsCSupport"),
+        // The AVX2 kernels (x86-64-v3), in C so that they alone are compiled for AVX2: each file enables it for its
+        // own functions (`#pragma clang attribute ... target`), so the package needs no compiler flags.
+        .target(name: "KernelsAVX2"),
         // SPM and BPE tokenizers built from GGUF metadata.
         .target(name: "Tokenizers", dependencies: ["GGUF"]),
         // One file per architecture.
-        // Same SIMD flags as Kernels: the attention loops inline Kernels' AVX2/FMA helpers (`GGMLMath.fma`), which
-        // a module built without them calls out of line, once per 8 lanes.
-        .target(name: "BitNetModels", dependencies: ["GGUF", "Kernels"], swiftSettings: kernelsSIMDSettings),
+        .target(name: "BitNetModels", dependencies: ["GGUF", "Kernels"]),
         // Engine: KV cache, samplers, generation, chat templates.
         .target(name: "BitNetRuntime", dependencies: ["BitNetModels", "Tokenizers", "Kernels", "GGUF"]),
         // dlopen'd bridge to llama.cpp through our C shim (no link-time dependency).
@@ -91,15 +93,3 @@ let package = Package(
         .testTarget(name: "CrossValTests", dependencies: ["CrossVal", "Bench", "BitNetRuntime", "GGUF", "LlamaReference", "ModelMaker", "TestSupport"]),
     ]
 )
-
-// Kernels' AVX2 code calls x86 intrinsics, which only compile (and only inline into ymm instructions) when the
-// Clang importer targets AVX2+FMA+F16C. The manifest is compiled for the build host, so this guard applies the
-// flags on x86-64 hosts only; other CPUs build the portable paths.
-// (Computed, because top-level `let`s below `package` would still be uninitialized when it is built.)
-var kernelsSIMDSettings: [SwiftSetting] {
-    #if arch(x86_64)
-    [.unsafeFlags(["-Xcc", "-mavx2", "-Xcc", "-mfma", "-Xcc", "-mf16c"])]
-    #else
-    []
-    #endif
-}

@@ -98,15 +98,7 @@ public final class KVCache: @unchecked Sendable {
             let k = keys.assumingMemoryBound(to: Float.self) + base
             for i in 0..<count { out[i * step] = k[i] }
         case .f16:
-            let k = keys.assumingMemoryBound(to: UInt16.self) + base
-            var i = 0
-            // 8 at a time through F16C where available; i + 8 ≤ count keeps the loads inside the row.
-            while i + 8 <= count {
-                let v = HalfVectorOps.widen8(k + i)
-                for l in 0..<8 { out[(i + l) * step] = v[l] }
-                i += 8
-            }
-            while i < count { out[i * step] = HalfFloat.toFloat(k[i]); i += 1 }
+            HalfVectorOps.widen(keys.assumingMemoryBound(to: UInt16.self) + base, into: out, count: count, step: step)
         }
     }
 
@@ -117,13 +109,7 @@ public final class KVCache: @unchecked Sendable {
         case .f32:
             out.update(from: values.assumingMemoryBound(to: Float.self) + base, count: count)
         case .f16:
-            let v = values.assumingMemoryBound(to: UInt16.self) + base
-            var i = 0
-            while i + 8 <= count {  // loads inside the row, stores inside out[0..<count]
-                UnsafeMutableRawPointer(out + i).storeBytes(of: HalfVectorOps.widen8(v + i), as: SIMD8<Float>.self)
-                i += 8
-            }
-            while i < count { out[i] = HalfFloat.toFloat(v[i]); i += 1 }
+            HalfVectorOps.widen(values + 2 * base, into: out, count: count)
         }
     }
 

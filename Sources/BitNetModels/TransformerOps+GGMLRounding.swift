@@ -123,13 +123,7 @@ extension TransformerOps {
                                 weightSums[r] *= ms
                             }
                             maxima[r] = new
-                            var total = 0.0
-                            for g in stride(from: 0, to: tile, by: 8) {
-                                let e = GGMLMath.exp(UnsafeRawPointer(scores + g).loadUnaligned(as: SIMD8<Float>.self)
-                                    - SIMD8(repeating: new))
-                                UnsafeMutableRawPointer(scores + g).storeBytes(of: e, as: SIMD8<Float>.self)
-                                total += Double(GGMLMath.sumLanes(e))
-                            }
+                            let total = GGMLMath.expShiftedSum(scores, count: tile, shift: new)
                             weightSums[r] = Float(Double(weightSums[r]) + total)
                             GGMLMath.accumulateWeightedRows(values, rowLength: valueLength, weights: scores,
                                                             positions: (first - base)...(last - base), into: sumRow)

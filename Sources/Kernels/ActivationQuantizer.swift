@@ -1,7 +1,3 @@
-#if arch(x86_64)
-import _Builtin_intrinsics.intel
-#endif
-
 /// Converts F32 activation rows into the formats dot products consume (see `ActivationFormat`).
 ///
 /// Q8_0 and Q8_1 come in two roundings, because llama.cpp itself has two: its reference quantizer
@@ -72,6 +68,12 @@ public enum ActivationQuantizer {
     public static func quantizeQ8_0(
         _ x: UnsafePointer<Float>, into y: UnsafeMutableRawPointer, count: Int, rounding: Q8Rounding = .ggmlCPU
     ) {
+        RowKernels.active.quantizeQ8_0(x, y, count, rounding.code)
+    }
+
+    static func quantizeQ8_0Portable(
+        _ x: UnsafePointer<Float>, into y: UnsafeMutableRawPointer, count: Int, rounding: Q8Rounding
+    ) {
         precondition(count % 32 == 0, "Q8_0 rows are whole 32-element blocks")
         for b in 0..<count / 32 {
             _ = quantizeBlockSIMD(x + b * 32, into: y + b * BlockLayout.q8_0Bytes + 2, scaleAt: y + b * 34, rounding)
@@ -83,6 +85,12 @@ public enum ActivationQuantizer {
     /// rearranged so a prefill kernel loads aligned quants and broadcasts the scale without converting it.
     public static func quantizeQ8_0Split(
         _ x: UnsafePointer<Float>, into y: UnsafeMutableRawPointer, count: Int, rounding: Q8Rounding = .ggmlCPU
+    ) {
+        RowKernels.active.quantizeQ8_0Split(x, y, count, rounding.code)
+    }
+
+    static func quantizeQ8_0SplitPortable(
+        _ x: UnsafePointer<Float>, into y: UnsafeMutableRawPointer, count: Int, rounding: Q8Rounding
     ) {
         precondition(count % 32 == 0, "Q8_0 rows are whole 32-element blocks")
         let blocks = count / 32, scales = y + count
@@ -99,6 +107,12 @@ public enum ActivationQuantizer {
     /// Quantizes into Q8_1 with `SIMD8<Float>` arithmetic; bit-identical to `quantizeQ8_1Scalar`.
     public static func quantizeQ8_1(
         _ x: UnsafePointer<Float>, into y: UnsafeMutableRawPointer, count: Int, rounding: Q8Rounding = .ggmlCPU
+    ) {
+        RowKernels.active.quantizeQ8_1(x, y, count, rounding.code)
+    }
+
+    static func quantizeQ8_1Portable(
+        _ x: UnsafePointer<Float>, into y: UnsafeMutableRawPointer, count: Int, rounding: Q8Rounding
     ) {
         precondition(count % 32 == 0, "Q8_1 rows are whole 32-element blocks")
         for b in 0..<count / 32 {
@@ -141,36 +155,14 @@ public enum ActivationQuantizer {
         return (d, Int(total.wrappedSum()))
     }
 
-    /// Lanes of `r` (already integral) as Int32. The generic `SIMD8<Int32>(_:)` converts lane by lane; on x86-64
-    /// one `vcvtps2dq` does it (exact here because every lane is already a whole number).
-    @inline(__always) static func integers(_ r: SIMD8<Float>) -> SIMD8<Int32> {
-        #if arch(x86_64)
-        return unsafeBitCast(_mm256_cvtps_epi32(r), to: SIMD8<Int32>.self)
-        #else
-        return SIMD8<Int32>(r)
-        #endif
-    }
+    /// Lanes of `r` (already integral) as Int32 (exact: every lane is a whole number of magnitude ≤ 127).
+    @inline(__always) static func integers(_ r: SIMD8<Float>) -> SIMD8<Int32> { SIMD8<Int32>(r) }
 
-    /// Lane-wise maximum (`vmaxps` on x86-64; the generic `pointwiseMax` was a measurable share of prefill).
-    /// Inputs are magnitudes of finite activations, so NaN handling does not matter here.
-    @inline(__always) static func maxLanes(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
-        #if arch(x86_64)
-        return _mm256_max_ps(a, b)
-        #else
-        return pointwiseMax(a, b)
-        #endif
-    }
+    /// Lane-wise maximum. Inputs are magnitudes of finite activations, so NaN handling does not matter here.
+    @inline(__always) static func maxLanes(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> { pointwiseMax(a, b) }
 
     /// The largest lane.
-    @inline(__always) static func maxLane(_ v: SIMD8<Float>) -> Float {
-        #if arch(x86_64)
-        let quad = _mm_max_ps(v.lowHalf, v.highHalf)
-        let pair = _mm_max_ps(quad, _mm_movehl_ps(quad, quad))
-        return max(pair[0], pair[1])
-        #else
-        return v.max()
-        #endif
-    }
+    @inline(__always) static func maxLane(_ v: SIMD8<Float>) -> Float { v.max() }
 
     @inline(__always) static func abs8(_ v: SIMD8<Float>) -> SIMD8<Float> {
         unsafeBitCast(unsafeBitCast(v, to: SIMD8<UInt32>.self) & 0x7FFF_FFFF, to: SIMD8<Float>.self)

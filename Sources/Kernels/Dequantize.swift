@@ -1,10 +1,7 @@
 import GGUF
-#if arch(x86_64)
-import _Builtin_intrinsics.intel
-#endif
 
-/// Dequantizes rows with Swift SIMD vectors (portable; F16 uses F16C on x86-64). Each function performs the same
-/// float operations per element as `DequantizeScalar`, so results are bit-identical to it.
+/// Dequantizes rows with Swift SIMD vectors (F16 widens through the active level, `HalfVectorOps.widen`). Each
+/// function performs the same float operations per element as `DequantizeScalar`, so results are bit-identical to it.
 ///
 /// Bounds: every function reads `count / blockSize` whole blocks from `src` and writes `count` floats to `dst`;
 /// callers guarantee both buffers are that large.
@@ -50,15 +47,7 @@ public enum Dequantize {
     }
 
     static func f16(_ src: UnsafeRawPointer, _ dst: UnsafeMutablePointer<Float>, _ count: Int) {
-        var j = 0
-        #if arch(x86_64)
-        while j + 8 <= count {  // elements j ..< j+8
-            let v = _mm256_cvtph_ps(src.loadUnaligned(fromByteOffset: 2 * j, as: __m128i.self))
-            UnsafeMutableRawPointer(dst + j).storeBytes(of: v, as: SIMD8<Float>.self)
-            j += 8
-        }
-        #endif
-        while j < count { dst[j] = src.f16(at: 2 * j); j += 1 }
+        HalfVectorOps.widen(src, into: dst, count: count)
     }
 
     static func bf16(_ src: UnsafeRawPointer, _ dst: UnsafeMutablePointer<Float>, _ count: Int) {

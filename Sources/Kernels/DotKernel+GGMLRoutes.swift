@@ -62,88 +62,45 @@ extension DotKernel {
         #endif
     }
 
-    /// The routed kernels appended to `all`, indices from `start`: scalar then SIMD per (type, route).
+    /// The routed kernels appended to `all`, indices from `start`: scalar then the active level's per (type, route).
     static func routedKernels(startingAt start: Int) -> [DotKernel] {
         var kernels: [DotKernel] = []
         for (type, route) in routedTypes {
             let activation = activationFormat(for: type)
             let name = "\(type.name)×\(activation.rawValue).\(route.rawValue)"
-            let (scalar, simd) = routedDots(type, route)
+            let scalar = routedScalarDot(type, route), level = levelKernels(type, route)
             kernels.append(DotKernel(id: name + ".scalar", weightType: type, activation: activation, dot: scalar,
                                      rows: nil, index: start + kernels.count))
             kernels.append(DotKernel(id: name + "." + simdSuffix, weightType: type, activation: activation,
-                                     dot: simd, rows: route == .tinyBLAS ? tinyBLASRows(type) : nil,
-                                     prefill: routedPrefill(type, route),
+                                     dot: level.dot, rows: level.rows, prefill: level.prefill,
                                      index: start + kernels.count))
         }
         return kernels
     }
 
-    /// The batch form of a routed SIMD kernel (`KQuantPrefill`): Q4_K's routes share one panel layout, so the
-    /// gemm and gemv rows of one matmul read the same decoded panels.
-    static func routedPrefill(_ type: GGMLType, _ route: Route) -> PrefillKernel? {
+    /// The active level's row for a routed kernel (the scalar kernel alone at `.scalar`).
+    static func levelKernels(_ type: GGMLType, _ route: Route) -> LevelKernels {
+        switch KernelLevel.active {
+        case .scalar: LevelKernels(dot: routedScalarDot(type, route))
         #if arch(x86_64)
-        let panelRows = KQuantPrefill.panelRows
-        switch (type, route) {
-        case (.q4_K, _):
-            let rows: RowsDotFunction
-            switch route {
-            case .tiled: rows = { KQuantPrefill.q4_KTiledPanel($0, $1, $2, $3, $4, $5) }
-            case .repack8x8: rows = { KQuantPrefill.q4_KGEMVPanel($0, $1, $2, $3, $4, $5) }
-            case .repack8x8GEMM: rows = { KQuantPrefill.q4_KGEMMPanel($0, $1, $2, $3, $4, $5) }
-            default: return nil
-            }
-            return PrefillKernel(rowBytes: { $0 / 256 * KQuantPrefill.q4_KPanelBlockBytes / panelRows },
-                                 unpack: { KQuantPrefill.unpackQ4_K($0, $1, $2, $3, into: $4) },
-                                 rows: rows, tileRows: panelRows)
-        case (.q6_K, .tiled):
-            return PrefillKernel(rowBytes: { $0 / 256 * KQuantPrefill.q6_KPanelBlockBytes / panelRows },
-                                 unpack: { KQuantPrefill.unpackQ6_K($0, $1, $2, $3, into: $4) },
-                                 rows: { KQuantPrefill.q6_KTiledPanel($0, $1, $2, $3, $4, $5) },
-                                 tileRows: panelRows)
-        default:
-            return nil
-        }
+        case .avx2: AVX2Kernels.kernels(for: type, route: route)
         #else
-        return nil
-        #endif
-    }
-
-    static func routedDots(_ type: GGMLType, _ route: Route) -> (RowDotFunction, RowDotFunction) {
-        switch (type, route) {
-        #if arch(x86_64)
-        case (.q4_0, .repack8x8): ({ GGMLRepack8x8.q4_0($0, $1, $2) }, { GGMLRepack8x8.q4_0AVX2($0, $1, $2) })
-        case (.q4_K, .repack8x8): ({ GGMLRepack8x8.q4_K($0, $1, $2) }, { GGMLRepack8x8.q4_KAVX2($0, $1, $2) })
-        case (.q4_K, .repack8x8GEMM):
-            ({ GGMLRepack8x8.q4_KGEMM($0, $1, $2) }, { GGMLRepack8x8.q4_KGEMMAVX2($0, $1, $2) })
-        case (.q4_K, .tiled): ({ GGMLTiledKQuant.q4_K($0, $1, $2) }, { GGMLTiledKQuant.q4_KAVX2($0, $1, $2) })
-        case (.bf16, .tinyBLAS): ({ GGMLBF16.tinyBLAS($0, $1, $2) }, { GGMLBF16.tinyBLASAVX2($0, $1, $2) })
-        case (.f32, .tinyBLAS): ({ GGMLFloat.tinyBLASF32($0, $1, $2) }, { GGMLFloat.tinyBLASF32AVX2($0, $1, $2) })
-        case (.f16, .tinyBLAS): ({ GGMLFloat.tinyBLASF16($0, $1, $2) }, { GGMLFloat.tinyBLASF16AVX2($0, $1, $2) })
-        default: ({ GGMLTiledKQuant.q6_K($0, $1, $2) }, { GGMLTiledKQuant.q6_KAVX2($0, $1, $2) })
-        #else
-        case (.q4_0, .repack8x8): ({ GGMLRepack8x8.q4_0($0, $1, $2) }, { GGMLRepack8x8.q4_0($0, $1, $2) })
-        case (.q4_K, .repack8x8): ({ GGMLRepack8x8.q4_K($0, $1, $2) }, { GGMLRepack8x8.q4_K($0, $1, $2) })
-        case (.q4_K, .repack8x8GEMM): ({ GGMLRepack8x8.q4_KGEMM($0, $1, $2) }, { GGMLRepack8x8.q4_KGEMM($0, $1, $2) })
-        case (.q4_K, .tiled): ({ GGMLTiledKQuant.q4_K($0, $1, $2) }, { GGMLTiledKQuant.q4_K($0, $1, $2) })
-        case (.bf16, .tinyBLAS): ({ GGMLBF16.tinyBLAS($0, $1, $2) }, { GGMLBF16.tinyBLAS($0, $1, $2) })
-        case (.f32, .tinyBLAS): ({ GGMLFloat.tinyBLASF32($0, $1, $2) }, { GGMLFloat.tinyBLASF32($0, $1, $2) })
-        case (.f16, .tinyBLAS): ({ GGMLFloat.tinyBLASF16($0, $1, $2) }, { GGMLFloat.tinyBLASF16($0, $1, $2) })
-        default: ({ GGMLTiledKQuant.q6_K($0, $1, $2) }, { GGMLTiledKQuant.q6_K($0, $1, $2) })
+        case .avx2: LevelKernels(dot: routedScalarDot(type, route))  // never active off x86-64
         #endif
         }
     }
 
-    /// The multi-row form of a type's tinyBLAS kernel, nil where there is no SIMD path.
-    static func tinyBLASRows(_ type: GGMLType) -> RowsDotFunction? {
-        #if arch(x86_64)
-        switch type {
-        case .f32: GGMLFloat.tinyBLASF32Rows
-        case .f16: GGMLFloat.tinyBLASF16Rows
-        default: GGMLBF16.tinyBLASRows
+    /// The scalar reference of a routed kernel.
+    static func routedScalarDot(_ type: GGMLType, _ route: Route) -> RowDotFunction {
+        switch (type, route) {
+        case (.q4_0, .repack8x8): { GGMLRepack8x8.q4_0($0, $1, $2) }
+        case (.q4_K, .repack8x8): { GGMLRepack8x8.q4_K($0, $1, $2) }
+        case (.q4_K, .repack8x8GEMM): { GGMLRepack8x8.q4_KGEMM($0, $1, $2) }
+        case (.q4_K, .tiled): { GGMLTiledKQuant.q4_K($0, $1, $2) }
+        case (.bf16, .tinyBLAS): { GGMLBF16.tinyBLAS($0, $1, $2) }
+        case (.f32, .tinyBLAS): { GGMLFloat.tinyBLASF32($0, $1, $2) }
+        case (.f16, .tinyBLAS): { GGMLFloat.tinyBLASF16($0, $1, $2) }
+        default: { GGMLTiledKQuant.q6_K($0, $1, $2) }
         }
-        #else
-        nil
-        #endif
     }
 }

@@ -38,11 +38,19 @@ public typealias RowPairsDotFunction = @Sendable (
     UnsafeMutablePointer<Float>, Int
 ) -> Void
 
+/// One kernel level's implementations for one weight type or route: a row of that level's table.
+struct LevelKernels {
+    var dot: RowDotFunction
+    var rows: RowsDotFunction? = nil
+    var prefill: PrefillKernel? = nil
+}
+
 /// Which implementation family to use.
 public enum KernelPath: String, Sendable {
     /// `DotScalar`: the readable reference.
     case scalar
-    /// The fastest path this build has (`DotAVX2` on x86-64; scalar elsewhere until a NEON/SIMD path exists).
+    /// The active kernel level's (`KernelLevel.active`: AVX2 where the CPU has it; scalar otherwise, until a NEON
+    /// level exists).
     case simd
 }
 
@@ -91,9 +99,9 @@ public struct DotKernel: Sendable {
             let name = "\(type.name)×\(activation.rawValue)"
             kernels.append(DotKernel(id: name + ".scalar", weightType: type, activation: activation,
                                      dot: scalarDot(type), rows: nil, index: kernels.count))
+            let level = levelKernels(type)
             kernels.append(DotKernel(id: name + "." + simdSuffix, weightType: type, activation: activation,
-                                     dot: simdDot(type), rows: simdRows(type), prefill: simdPrefill(type),
-                                     index: kernels.count))
+                                     dot: level.dot, rows: level.rows, prefill: level.prefill, index: kernels.count))
         }
         return kernels + routedKernels(startingAt: kernels.count)
     }()
@@ -128,84 +136,20 @@ public struct DotKernel: Sendable {
         }
     }
 
-    #if arch(x86_64)
-    static let simdSuffix = "avx2"
-    static func simdDot(_ type: GGMLType) -> RowDotFunction {
-        switch type {
-        case .f16: { DotAVX2.f16($0, $1, $2) }
-        case .bf16: { DotAVX2.bf16($0, $1, $2) }
-        case .q8_0: { DotAVX2.q8_0($0, $1, $2) }
-        case .q4_0: { DotAVX2.q4_0($0, $1, $2) }
-        case .q4_1: { DotAVX2.q4_1($0, $1, $2) }
-        case .q5_0: { DotAVX2.q5_0($0, $1, $2) }
-        case .q4_K: { DotAVX2.q4_K($0, $1, $2) }
-        case .q6_K: { DotAVX2.q6_K($0, $1, $2) }
-        case .tq1_0: { DotAVX2.tq1_0($0, $1, $2) }
-        case .tq2_0: { DotAVX2.tq2_0($0, $1, $2) }
-        case .i2_s: { DotAVX2.i2_s($0, $1, $2) }
-        default: { DotAVX2.f32($0, $1, $2) }
+    /// The id suffix of the `.simd` kernels: the active level, or `scalar-fallback` when that is `scalar` (the
+    /// `.simd` slots then hold the scalar kernels).
+    static var simdSuffix: String { KernelLevel.active == .scalar ? "scalar-fallback" : KernelLevel.active.rawValue }
+
+    /// The active level's row for `type` (the scalar kernel alone at `.scalar`).
+    static func levelKernels(_ type: GGMLType) -> LevelKernels {
+        switch KernelLevel.active {
+        case .scalar: LevelKernels(dot: scalarDot(type))
+        #if arch(x86_64)
+        case .avx2: AVX2Kernels.kernels(for: type)
+        #else
+        case .avx2: LevelKernels(dot: scalarDot(type))  // never active off x86-64
+        #endif
         }
     }
 
-    static func simdRows(_ type: GGMLType) -> RowsDotFunction? {
-        switch type {
-        case .q8_0: { DotAVX2.q8_0Rows($0, $1, $2, $3, $4, $5) }
-        case .q4_1: { DotAVX2.q4_1Rows($0, $1, $2, $3, $4, $5) }
-        case .q5_0: { DotAVX2.q5_0Rows($0, $1, $2, $3, $4, $5) }
-        case .f16: { DotAVX2.f16Rows($0, $1, $2, $3, $4, $5) }
-        case .tq2_0: { DotAVX2.tq2_0Rows($0, $1, $2, $3, $4, $5) }
-        case .i2_s: { DotAVX2.i2_sRows($0, $1, $2, $3, $4, $5) }
-        default: nil
-        }
-    }
-
-    static func simdPrefill(_ type: GGMLType) -> PrefillKernel? {
-        switch type {
-        case .q4_1:
-            PrefillKernel(rowBytes: { $0 / 32 * DotAVX2.q4_1UnpackedBlockBytes },
-                          unpack: { DotAVX2.unpackQ4_1($0, $1, $2, $3, into: $4) },
-                          rows: { DotAVX2.q4_1UnpackedRows($0, $1, $2, $3, $4, $5) })
-        case .q8_0: signedBlockPrefill { DotAVX2.unpackQ8_0($0, $1, $2, $3, into: $4) }
-        case .q5_0: signedBlockPrefill { DotAVX2.unpackQ5_0($0, $1, $2, $3, into: $4) }
-        case .tq2_0:
-            inPlaceRowsPrefill(rowBytes: { $0 / 256 * BlockLayout.tq2_0Bytes },
-                              rows: { DotAVX2.tq2_0Rows($0, $1, $2, $3, $4, $5) },
-                              rowPairs: { DotAVX2.tq2_0RowPairs($0, $1, $2, $3, $4, $5, $6, $7) })
-        case .i2_s:
-            inPlaceRowsPrefill(rowBytes: { $0 / 4 }, rows: { DotAVX2.i2_sRows($0, $1, $2, $3, $4, $5) },
-                              rowPairs: { DotAVX2.i2_sRowPairs($0, $1, $2, $3, $4, $5, $6, $7) })
-        default: nil
-        }
-    }
-
-    /// The ternary formats' batch form: the stored rows are already what the kernels read (`inPlace`; `unpack` is
-    /// a plain copy), and two activation rows share each pass (`rowPairs`) — the decode kernels' arithmetic, so the
-    /// same bits.
-    static func inPlaceRowsPrefill(
-        rowBytes: @escaping @Sendable (Int) -> Int, rows: RowsDotFunction, rowPairs: @escaping RowPairsDotFunction
-    ) -> PrefillKernel {
-        PrefillKernel(rowBytes: rowBytes,
-                      unpack: { w, stride, count, n, out in
-                          let bytes = rowBytes(count)
-                          for r in 0..<n { (out + r * bytes).copyMemory(from: w + r * stride, byteCount: bytes) }
-                      },
-                      rows: rows, rowPairs: rowPairs, inPlace: true)
-    }
-
-    /// Q8_0 and Q5_0 share the unpacked signed layout, its kernels and the split activations; only the unpacker
-    /// differs.
-    static func signedBlockPrefill(
-        _ unpack: @escaping @Sendable (UnsafeRawPointer, Int, Int, Int, UnsafeMutableRawPointer) -> Void
-    ) -> PrefillKernel {
-        PrefillKernel(rowBytes: { $0 / 32 * DotAVX2.q8_0UnpackedBlockBytes }, unpack: unpack,
-                      rows: { DotAVX2.q8_0UnpackedRows($0, $1, $2, $3, $4, $5) },
-                      rowPairs: { DotAVX2.q8_0UnpackedRowPairs($0, $1, $2, $3, $4, $5, $6, $7) },
-                      activation: .q8_0Split)
-    }
-    #else
-    static func simdPrefill(_ type: GGMLType) -> PrefillKernel? { nil }
-    static let simdSuffix = "scalar-fallback"
-    static func simdDot(_ type: GGMLType) -> RowDotFunction { scalarDot(type) }
-    static func simdRows(_ type: GGMLType) -> RowsDotFunction? { nil }
-    #endif
 }

@@ -1,6 +1,3 @@
-#if arch(x86_64)
-import _Builtin_intrinsics.intel
-#endif
 
 /// The two orders in which llama.cpp's CPU backend sums a BF16 weight row against BF16-rounded activations on AVX2
 /// (no AVX512BF16), and which matmuls take which.
@@ -47,55 +44,4 @@ public enum GGMLBF16 {
         }
         return hsum(lanes)
     }
-
-    #if arch(x86_64)
-    /// The multi-row form of `tinyBLASAVX2` for `matmul` (`DotKernel.rows`), nil where there is no SIMD path.
-    static let tinyBLASRows: RowsDotFunction? = { tinyBLASRowsAVX2($0, $1, $2, $3, $4, $5) }
-
-    /// BF16 · BF16 in tinyBLAS's order with one 8-lane FMA chain (same bits as `tinyBLAS`).
-    public static func tinyBLASAVX2(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
-        guard count % 8 == 0 else { return DotAVX2.bf16(w, x, count) }
-        var acc = _mm256_setzero_ps()
-        var o = 0
-        while o < 2 * count {  // bytes o ..< o+16 (8 elements) are inside both rows
-            acc = _mm256_fmadd_ps(DotAVX2.bf16x8(w, o), DotAVX2.bf16x8(x, o), acc)
-            o += 16
-        }
-        return hsum(acc)
-    }
-
-    /// `out[r] = tinyBLASAVX2(w + r · stride, x, count)` for `r < rows`, four weight rows at a time: each output is
-    /// still its own FMA chain (the bits do not change), but four independent chains hide the FMA latency that
-    /// one chain waits on, as tinyBLAS's own RM×RN tiles do.
-    static func tinyBLASRowsAVX2(
-        _ w: UnsafeRawPointer, _ stride: Int, _ x: UnsafeRawPointer, _ count: Int, _ out: UnsafeMutablePointer<Float>,
-        _ rows: Int
-    ) {
-        var r = 0
-        while count % 8 == 0 && r + 4 <= rows {  // rows r ..< r+4 are inside the caller's rows × stride bytes
-            let w0 = w + r * stride, w1 = w0 + stride, w2 = w1 + stride, w3 = w2 + stride
-            var a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0
-            var o = 0
-            while o < 2 * count {  // bytes o ..< o+16 are inside every row and x
-                let xv = DotAVX2.bf16x8(x, o)
-                a0 = _mm256_fmadd_ps(DotAVX2.bf16x8(w0, o), xv, a0)
-                a1 = _mm256_fmadd_ps(DotAVX2.bf16x8(w1, o), xv, a1)
-                a2 = _mm256_fmadd_ps(DotAVX2.bf16x8(w2, o), xv, a2)
-                a3 = _mm256_fmadd_ps(DotAVX2.bf16x8(w3, o), xv, a3)
-                o += 16
-            }
-            out[r] = hsum(a0)
-            out[r + 1] = hsum(a1)
-            out[r + 2] = hsum(a2)
-            out[r + 3] = hsum(a3)
-            r += 4
-        }
-        while r < rows {
-            out[r] = tinyBLASAVX2(w + r * stride, x, count)
-            r += 1
-        }
-    }
-    #else
-    static let tinyBLASRows: RowsDotFunction? = nil
-    #endif
 }

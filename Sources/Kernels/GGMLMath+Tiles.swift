@@ -1,10 +1,13 @@
-/// The inner loops of ggml's tiled flash attention (`attentionGGMLTiled` in BitNetModels), here so they compile
-/// with this module's AVX2/FMA flags and run as whole loops: called from another module, `GGMLMath.fma` is a
-/// function call per 8 lanes (it was a quarter of SmolLM2's prefill time).
+/// The inner loops of ggml's tiled flash attention (`attentionGGMLTiled` in BitNetModels), as whole loops so one
+/// call covers a tile (the active level's form, `RowKernels`; the `…Portable` forms are the scalar level's).
 extension GGMLMath {
     /// The largest of `count` floats (a multiple of 8), taken 8 lanes at a time (`vmaxps`). For non-NaN values the
     /// result does not depend on the order, so it equals a scalar running maximum.
     public static func maximum(_ x: UnsafePointer<Float>, count: Int) -> Float {
+        RowKernels.active.maximum(x, count)
+    }
+
+    static func maximumPortable(_ x: UnsafePointer<Float>, count: Int) -> Float {
         var lanes = SIMD8<Float>(repeating: -.infinity)
         for g in stride(from: 0, to: count, by: 8) { lanes = ActivationQuantizer.maxLanes(lanes, load(x + g)) }
         return ActivationQuantizer.maxLane(lanes)
@@ -14,6 +17,11 @@ extension GGMLMath {
     /// order starting from 0 (ggml's `simd_gemm`), 8 positions per vector. `keysT` is `[keyLength × 64]`.
     public static func tileScores(_ q: UnsafePointer<Float>, keysT: UnsafePointer<Float>, keyLength: Int,
                                   scale: Float, into scores: UnsafeMutablePointer<Float>) {
+        RowKernels.active.tileScores(q, keysT, keyLength, scale, scores)
+    }
+
+    static func tileScoresPortable(_ q: UnsafePointer<Float>, keysT: UnsafePointer<Float>, keyLength: Int,
+                                   scale: Float, into scores: UnsafeMutablePointer<Float>) {
         var a0 = SIMD8<Float>(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0
         for k in 0..<keyLength {
             let row = UnsafeRawPointer(keysT + k * 64), p = SIMD8<Float>(repeating: q[k])
@@ -43,6 +51,13 @@ extension GGMLMath {
     public static func accumulateWeightedRows(_ values: UnsafePointer<Float>, rowLength: Int,
                                               weights: UnsafePointer<Float>, positions: ClosedRange<Int>,
                                               into sum: UnsafeMutablePointer<Float>) {
+        RowKernels.active.accumulateWeightedRows(values, rowLength, weights, positions.lowerBound, positions.upperBound,
+                                                 sum)
+    }
+
+    static func accumulateWeightedRowsPortable(_ values: UnsafePointer<Float>, rowLength: Int,
+                                               weights: UnsafePointer<Float>, positions: ClosedRange<Int>,
+                                               into sum: UnsafeMutablePointer<Float>) {
         var d = 0
         while d + 32 <= rowLength {  // sum[d ..< d+32] and values[j][d ..< d+32] lie inside their rows
             let out = UnsafeMutableRawPointer(sum + d)

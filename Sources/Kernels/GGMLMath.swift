@@ -1,21 +1,16 @@
-#if arch(x86_64)
-import _Builtin_intrinsics.intel
-#endif
 import Foundation
 
 /// Row operations in the exact arithmetic ggml-cpu uses on x86-64 with AVX2 + FMA (the pinned llama.cpp build),
 /// so that our logits can equal llama.cpp's bit for bit: its vectorised `exp` (a polynomial, not libm's `expf`),
-/// the softmax and SwiGLU built on it, and the summation orders of its F32 dot products. On other CPUs the same
-/// arithmetic runs through Swift's portable SIMD types (fused multiply-adds included), so results are identical.
+/// the softmax and SwiGLU built on it, and the summation orders of its F32 dot products. The public row functions
+/// run the active level's form (`RowKernels`: the AVX2 C kernels, or at `.scalar` the `…Portable` Swift forms
+/// here, which do the same arithmetic through Swift's SIMD types, fused multiply-adds included, so results are
+/// identical).
 public enum GGMLMath {
     /// `a·b + c` with one rounding.
     @inline(__always)
     public static func fma(_ a: SIMD8<Float>, _ b: SIMD8<Float>, _ c: SIMD8<Float>) -> SIMD8<Float> {
-        #if arch(x86_64)
-        return _mm256_fmadd_ps(a, b, c)
-        #else
-        return c.addingProduct(a, b)
-        #endif
+        c.addingProduct(a, b)
     }
 
     @inline(__always)
@@ -70,8 +65,13 @@ public enum GGMLMath {
     /// over whole 32-element steps, `reduce`, then the remainder added in order in `Float`, as gcc compiled ggml's
     /// leftover loop `sumf += x[i]*y[i]`: vectorised in groups of 8 and 4 (products rounded, then added one by one)
     /// with the last `count % 4` elements in a scalar loop contracted to FMAs.
-    @inline(__always)
     public static func dotVec(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int) -> Float {
+        RowKernels.active.dotVec(x, y, count)
+    }
+
+    /// `dotVec` in portable Swift (the scalar level's form and `DotScalar.f32`'s).
+    @inline(__always)
+    static func dotVecPortable(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int) -> Float {
         var a0 = SIMD8<Float>(), a1 = a0, a2 = a0, a3 = a0
         let whole = count / 32 * 32
         var i = 0
@@ -95,6 +95,10 @@ public enum GGMLMath {
     /// each group's `sumLanes` in `Double`, and every `e` multiplied by `Float(1 / sum)`. Masked scores are −∞
     /// (→ 0). In place.
     public static func softmax(_ x: UnsafeMutablePointer<Float>, count: Int) {
+        RowKernels.active.softmax(x, count)
+    }
+
+    static func softmaxPortable(_ x: UnsafeMutablePointer<Float>, count: Int) {
         guard count > 0 else { return }
         var maximum = -Float.infinity
         for j in 0..<count { maximum = max(maximum, x[j]) }
@@ -122,6 +126,11 @@ public enum GGMLMath {
     /// `expf`. `y` may alias `gate` or `up`; `count` is a multiple of `width`.
     public static func swiglu(gate: UnsafePointer<Float>, up: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>,
                               count: Int, width: Int) {
+        RowKernels.active.swiglu(gate, up, y, count, width)
+    }
+
+    static func swigluPortable(gate: UnsafePointer<Float>, up: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>,
+                               count: Int, width: Int) {
         guard width > 0 else { return }
         var row = 0
         while row < count {
@@ -140,6 +149,22 @@ public enum GGMLMath {
             }
             row = end
         }
+    }
+
+    /// For each 8-lane group of `x` (`count` a multiple of 8): `e = exp(x − shift)` stored back, and the sum of every
+    /// group's `sumLanes(e)` in `Double` returned — the weights of one flash-attention tile and their sum.
+    public static func expShiftedSum(_ x: UnsafeMutablePointer<Float>, count: Int, shift: Float) -> Double {
+        RowKernels.active.expShiftedSum(x, count, shift)
+    }
+
+    static func expShiftedSumPortable(_ x: UnsafeMutablePointer<Float>, count: Int, shift: Float) -> Double {
+        var total = 0.0
+        for g in stride(from: 0, to: count, by: 8) {  // x[g ..< g+8] is inside `count`
+            let e = exp(load(x + g) - splat(shift))
+            UnsafeMutableRawPointer(x + g).storeBytes(of: e, as: SIMD8<Float>.self)
+            total += Double(sumLanes(e))
+        }
+        return total
     }
 
     @inline(__always)

@@ -1,7 +1,4 @@
-#if arch(x86_64)
 import GGUF
-import _Builtin_intrinsics.intel
-#endif
 
 /// ggml-cpu's repacked 8×8 kernels (`CPU_REPACK`), which llama.cpp uses on AVX2 for every matmul — decode and
 /// prefill — whose weight is Q4_0 or Q4_K with a row count that is a multiple of 8
@@ -71,53 +68,4 @@ public enum GGMLRepack8x8 {
         }
         return acc - accMin
     }
-
-    #if arch(x86_64)
-    /// Q4_0 · Q8_0 in the repacked kernels' order.
-    public static func q4_0AVX2(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
-        var acc: Float = 0
-        for b in 0..<count / 32 {
-            let wb = w + b * BlockLayout.q4_0Bytes, xb = x + b * BlockLayout.q8_0Bytes
-            let q = _mm256_sub_epi8(DotAVX2.nibbles(wb, 2), _mm256_set1_epi8(8))
-            let s = DotAVX2.wrappedSum(DotAVX2.dotI8I8(q, DotAVX2.load256(xb, 2)))
-            acc = acc.addingProduct(Float(s), DotAVX2.half(wb, 0) * DotAVX2.half(xb, 0))
-        }
-        return acc
-    }
-
-    /// Q4_K · Q8_K in the repacked kernels' order.
-    public static func q4_KAVX2(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
-        var acc: Float = 0, accMin: Float = 0
-        for b in 0..<count / 256 {
-            let wb = w + b * BlockLayout.q4_KBytes, xb = x + b * BlockLayout.q8_KBytes
-            let (products, mins) = DotAVX2.q4_KBlockProducts(wb, xb)
-            let dx = xb.loadUnaligned(as: Float.self)
-            acc = acc.addingProduct(Float(DotAVX2.wrappedSum(products)), DotAVX2.half(wb, 0) * dx)
-            accMin = accMin.addingProduct(Float(DotAVX2.wrappedSum(mins)), DotAVX2.half(wb, 2) * dx)
-        }
-        return acc - accMin
-    }
-
-    /// Q4_K · Q8_K in the repacked gemm's order.
-    public static func q4_KGEMMAVX2(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
-        var acc: Float = 0, accMin: Float = 0
-        for b in 0..<count / 256 {
-            let wb = w + b * BlockLayout.q4_KBytes, xb = x + b * BlockLayout.q8_KBytes
-            let dx = xb.loadUnaligned(as: Float.self)
-            let d = DotAVX2.half(wb, 0) * dx, dmin = DotAVX2.half(wb, 2) * dx
-            let (scales, mins) = DotAVX2.q4_KScalesMins(wb)
-            let sums = DotAVX2.wrappedSums(
-                DotAVX2.q4_KChunkProducts(wb, xb, 0, scales), DotAVX2.q4_KChunkProducts(wb, xb, 1, scales),
-                DotAVX2.q4_KChunkProducts(wb, xb, 2, scales), DotAVX2.q4_KChunkProducts(wb, xb, 3, scales))
-            // Lanes 0, 1 (128-bit half 0) and 4, 5 (half 1) of the pairwise sums are the 4 pairs' min terms.
-            let minPairs = unsafeBitCast(_mm256_hadd_epi32(DotAVX2.q4_KMinProducts(xb, mins), _mm256_setzero_si256()),
-                                         to: SIMD8<Int32>.self)
-            for pair in 0..<4 {
-                acc = acc.addingProduct(Float(sums[pair]), d)
-                accMin = accMin.addingProduct(Float(minPairs[pair < 2 ? pair : pair + 2]), dmin)
-            }
-        }
-        return acc - accMin
-    }
-    #endif
 }

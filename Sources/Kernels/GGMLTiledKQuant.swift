@@ -1,6 +1,3 @@
-#if arch(x86_64)
-import _Builtin_intrinsics.intel
-#endif
 
 /// ggml-cpu's tiled K-quant matmul (`ggml-cpu/tiled/`), which llama.cpp runs instead of `vec_dot` for a Q4_K or
 /// Q6_K weight that is not repacked once a matmul has at least `batchFloor` activation rows (prompt prefill).
@@ -53,29 +50,4 @@ public enum GGMLTiledKQuant {
     static func q6_KStep(_ acc: Float, _ s: Int32, _ d: Float, _ dx: Float) -> Float {
         acc.addingProduct(d * Float(s), dx)
     }
-
-    #if arch(x86_64)
-    /// Q4_K · Q8_K in the tiled kernel's order: the integer sums from `DotAVX2`'s block kernel, reduced per block.
-    public static func q4_KAVX2(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
-        var acc: Float = 0
-        for b in 0..<count / 256 {
-            let wb = w + b * BlockLayout.q4_KBytes, xb = x + b * BlockLayout.q8_KBytes
-            let (products, mins) = DotAVX2.q4_KBlockProducts(wb, xb)
-            acc = q4_KStep(acc, DotAVX2.wrappedSum(products), DotAVX2.wrappedSum(mins),
-                           DotAVX2.half(wb, 0), DotAVX2.half(wb, 2), xb.loadUnaligned(as: Float.self))
-        }
-        return acc
-    }
-
-    /// Q6_K · Q8_K in the tiled kernel's order.
-    public static func q6_KAVX2(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
-        var acc: Float = 0
-        for b in 0..<count / 256 {
-            let wb = w + b * BlockLayout.q6_KBytes, xb = x + b * BlockLayout.q8_KBytes
-            acc = q6_KStep(acc, DotAVX2.wrappedSum(DotAVX2.q6_KBlockProducts(wb, xb)), DotAVX2.half(wb, 208),
-                           xb.loadUnaligned(as: Float.self))
-        }
-        return acc
-    }
-    #endif
 }

@@ -8,4 +8,27 @@ static inline __attribute__((always_inline)) void bitnet_prefetch(const void *ad
     __builtin_prefetch(address, 0, 3);
 }
 
+/// CPU features that decide which kernel level may run, as bits of `bitnet_cpu_features()`. A bit is set only
+/// when the CPU has the instructions *and* the operating system saves the registers they use (XCR0), so code of
+/// that level can run. Bits for other architectures stay clear.
+enum {
+    BITNET_CPU_SSE42 = 1 << 0,
+    BITNET_CPU_AVX = 1 << 1,
+    BITNET_CPU_AVX2 = 1 << 2,
+    BITNET_CPU_FMA = 1 << 3,
+    BITNET_CPU_F16C = 1 << 4,
+    BITNET_CPU_BMI2 = 1 << 5,
+    BITNET_CPU_AVX512F = 1 << 6,
+    BITNET_CPU_AVX512BW = 1 << 7,
+    BITNET_CPU_AVX512VL = 1 << 8,
+    BITNET_CPU_AVX512DQ = 1 << 9,
+    BITNET_CPU_AVX512VNNI = 1 << 10,
+    BITNET_CPU_AVX512BF16 = 1 << 11,
+    BITNET_CPU_AVXVNNI = 1 << 12,
+};
+
+/// This CPU's `BITNET_CPU_*` bits, read with CPUID and XGETBV (x86-64; 0 elsewhere). Plain C with no ISA flags,
+/// so it runs on any x86-64 CPU before any wider code does.
+unsigned int bitnet_cpu_features(void);
+
 #endif

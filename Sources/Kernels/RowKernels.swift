@@ -1,0 +1,125 @@
+#if arch(x86_64)
+import KernelsAVX2
+#endif
+
+/// The level-specific entry points of the row operations outside `DotKernel`'s table — attention's softmax, tiles
+/// and F16 cache rows, SwiGLU, the activation quantizers, F16 widening — chosen once from `KernelLevel.active`.
+///
+/// At `.scalar` each entry is the portable Swift form, which for these operations computes the same bits as the
+/// AVX2 one (the same FMAs in the same order, through Swift's SIMD types), only slower.
+struct RowKernels: Sendable {
+    typealias Softmax = @convention(c) (UnsafeMutablePointer<Float>, Int) -> Void
+    typealias SwiGLU = @convention(c) (UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int, Int)
+        -> Void
+    typealias DotVec = @convention(c) (UnsafePointer<Float>, UnsafePointer<Float>, Int) -> Float
+    typealias ExpShiftedSum = @convention(c) (UnsafeMutablePointer<Float>, Int, Float) -> Double
+    typealias Maximum = @convention(c) (UnsafePointer<Float>, Int) -> Float
+    typealias TileScores = @convention(c) (UnsafePointer<Float>, UnsafePointer<Float>, Int, Float,
+                                           UnsafeMutablePointer<Float>) -> Void
+    typealias WeightedRows = @convention(c) (UnsafePointer<Float>, Int, UnsafePointer<Float>, Int, Int,
+                                             UnsafeMutablePointer<Float>) -> Void
+    typealias HalfDot = @convention(c) (UnsafePointer<Float>, UnsafePointer<UInt16>, Int) -> Float
+    typealias HalfMultiplyAdd = @convention(c) (UnsafePointer<UInt16>, Float, UnsafeMutablePointer<Float>, Int) -> Void
+    typealias RoundToHalf = @convention(c) (UnsafeMutablePointer<Float>, Int) -> Void
+    typealias NarrowToHalf = @convention(c) (UnsafePointer<Float>, UnsafeMutablePointer<UInt16>, Int) -> Void
+    typealias Widen = @convention(c) (UnsafeRawPointer, UnsafeMutablePointer<Float>, Int) -> Void
+    typealias WidenStrided = @convention(c) (UnsafePointer<UInt16>, UnsafeMutablePointer<Float>, Int, Int) -> Void
+    /// `(x, y, count, rounding)`; rounding 0 = `.reference`, 1 = `.ggmlCPU`.
+    typealias Quantize = @convention(c) (UnsafePointer<Float>, UnsafeMutableRawPointer, Int, Int32) -> Void
+
+    var softmax: Softmax
+    var swiglu: SwiGLU
+    var dotVec: DotVec
+    var expShiftedSum: ExpShiftedSum
+    var maximum: Maximum
+    var tileScores: TileScores
+    var accumulateWeightedRows: WeightedRows
+    var halfDot: HalfDot
+    var halfMultiplyAdd: HalfMultiplyAdd
+    var roundToHalf: RoundToHalf
+    var narrowToHalf: NarrowToHalf
+    var widenHalf: Widen
+    var widenHalfStrided: WidenStrided
+    var quantizeQ8_0: Quantize
+    var quantizeQ8_0Split: Quantize
+    var quantizeQ8_1: Quantize
+
+    /// The active level's entries, fixed on first use.
+    static let active = RowKernels(level: KernelLevel.active)
+
+    init(level: KernelLevel) {
+        switch level {
+        case .scalar: self = .portable
+        #if arch(x86_64)
+        case .avx2: self = .avx2
+        #else
+        case .avx2: self = .portable  // never active off x86-64
+        #endif
+        }
+    }
+
+    private init(softmax: Softmax, swiglu: SwiGLU, dotVec: DotVec, expShiftedSum: ExpShiftedSum, maximum: Maximum,
+                 tileScores: TileScores, accumulateWeightedRows: WeightedRows, halfDot: HalfDot,
+                 halfMultiplyAdd: HalfMultiplyAdd, roundToHalf: RoundToHalf, narrowToHalf: NarrowToHalf,
+                 widenHalf: Widen, widenHalfStrided: WidenStrided, quantizeQ8_0: Quantize,
+                 quantizeQ8_0Split: Quantize, quantizeQ8_1: Quantize) {
+        self.softmax = softmax
+        self.swiglu = swiglu
+        self.dotVec = dotVec
+        self.expShiftedSum = expShiftedSum
+        self.maximum = maximum
+        self.tileScores = tileScores
+        self.accumulateWeightedRows = accumulateWeightedRows
+        self.halfDot = halfDot
+        self.halfMultiplyAdd = halfMultiplyAdd
+        self.roundToHalf = roundToHalf
+        self.narrowToHalf = narrowToHalf
+        self.widenHalf = widenHalf
+        self.widenHalfStrided = widenHalfStrided
+        self.quantizeQ8_0 = quantizeQ8_0
+        self.quantizeQ8_0Split = quantizeQ8_0Split
+        self.quantizeQ8_1 = quantizeQ8_1
+    }
+
+    /// The portable Swift forms.
+    static let portable = RowKernels(
+        softmax: { GGMLMath.softmaxPortable($0, count: $1) },
+        swiglu: { GGMLMath.swigluPortable(gate: $0, up: $1, into: $2, count: $3, width: $4) },
+        dotVec: { GGMLMath.dotVecPortable($0, $1, count: $2) },
+        expShiftedSum: { GGMLMath.expShiftedSumPortable($0, count: $1, shift: $2) },
+        maximum: { GGMLMath.maximumPortable($0, count: $1) },
+        tileScores: { GGMLMath.tileScoresPortable($0, keysT: $1, keyLength: $2, scale: $3, into: $4) },
+        accumulateWeightedRows: {
+            GGMLMath.accumulateWeightedRowsPortable($0, rowLength: $1, weights: $2, positions: $3...$4, into: $5)
+        },
+        halfDot: { HalfVectorOps.dotPortable($0, $1, count: $2) },
+        halfMultiplyAdd: { HalfVectorOps.multiplyAddPortable($0, $1, into: $2, count: $3) },
+        roundToHalf: { HalfVectorOps.roundToHalfPortable($0, count: $1) },
+        narrowToHalf: { HalfVectorOps.narrowPortable($0, into: $1, count: $2) },
+        widenHalf: { HalfVectorOps.widenPortable($0, into: $1, count: $2) },
+        widenHalfStrided: { HalfVectorOps.widenPortable($0, into: $1, count: $2, step: $3) },
+        quantizeQ8_0: { ActivationQuantizer.quantizeQ8_0Portable($0, into: $1, count: $2, rounding: Q8Rounding($3)) },
+        quantizeQ8_0Split: {
+            ActivationQuantizer.quantizeQ8_0SplitPortable($0, into: $1, count: $2, rounding: Q8Rounding($3))
+        },
+        quantizeQ8_1: { ActivationQuantizer.quantizeQ8_1Portable($0, into: $1, count: $2, rounding: Q8Rounding($3)) })
+
+    #if arch(x86_64)
+    /// The AVX2 forms (`KernelsAVX2`).
+    static let avx2 = RowKernels(
+        softmax: bitnet_avx2_softmax, swiglu: bitnet_avx2_swiglu, dotVec: bitnet_avx2_dot_vec,
+        expShiftedSum: bitnet_avx2_exp_shifted_sum, maximum: bitnet_avx2_maximum, tileScores: bitnet_avx2_tile_scores,
+        accumulateWeightedRows: bitnet_avx2_accumulate_weighted_rows, halfDot: bitnet_avx2_half_dot,
+        halfMultiplyAdd: bitnet_avx2_half_multiply_add, roundToHalf: bitnet_avx2_round_to_half,
+        narrowToHalf: bitnet_avx2_narrow_to_half, widenHalf: bitnet_avx2_f16_to_f32,
+        widenHalfStrided: bitnet_avx2_f16_to_f32_strided, quantizeQ8_0: bitnet_avx2_quantize_q8_0,
+        quantizeQ8_0Split: bitnet_avx2_quantize_q8_0_split, quantizeQ8_1: bitnet_avx2_quantize_q8_1)
+    #endif
+}
+
+extension Q8Rounding {
+    /// The C kernels' code for a rounding: 0 = `.reference`, 1 = `.ggmlCPU`.
+    var code: Int32 { self == .reference ? 0 : 1 }
+
+    init(_ code: Int32) { self = code == 0 ? .reference : .ggmlCPU }
+}
