@@ -7,6 +7,7 @@
 #      verified by SHA-256)
 #   4. swift test in release (model-level tests are 10-100x slower in debug)
 #   5. scripts/parity-levels.sh --check: the engine against both reference levels (the tolerance tier)
+#   6. scripts/check-consumer.sh: a throwaway package depending on this one by version builds and generates
 # Environment: BITNET_CACHE_DIR moves the cache; BITNET_SKIP_REFERENCE_TESTS=1 skips (with a printed reason) the
 # tests that need llama.cpp, for machines that cannot build it. Extra arguments go to `swift test`.
 set -euo pipefail
@@ -37,5 +38,8 @@ if [[ "${BITNET_SKIP_REFERENCE_TESTS:-0}" != "1" ]]; then
     step "tolerance tier: engine vs llama.cpp x86-64-v3 and native (docs/parity.md)"
     scripts/parity-levels.sh --check
 fi
+
+step "versioned dependency: a consumer package builds with no SwiftPM diagnostics and runs"
+scripts/check-consumer.sh
 
 printf '\n[test.sh] finished in %ss\n' "$(( $(date +%s) - started ))" >&2

@@ -1,0 +1,36 @@
+import KernelsCSupport
+import Testing
+@testable import Kernels
+
+/// The run-time level choice: CPUID features → supported levels, and the `BITNET_ISA` override rules.
+@Suite struct KernelLevelTests {
+    @Test func activeLevelIsSupportedAndPrinted() {
+        print("kernel level \(KernelLevel.active) (host supports \(KernelLevel.hostSupported.map(\.rawValue))); "
+              + "host \(HostCPU.current.model) [\(HostCPU.current.simdFlags.joined(separator: " "))]")
+        #expect(KernelLevel.hostSupported.contains(KernelLevel.active))
+        #expect(KernelLevel.hostSupported.first == .scalar)
+    }
+
+    @Test func cpuidAgreesWithTheKernelsFlags() {
+        // /proc/cpuinfo's flags come from the same CPUID bits (and the OS's XCR0 support), so the two must agree.
+        guard !HostCPU.current.flags.isEmpty else { return print("skipped: no /proc/cpuinfo flags on this OS") }
+        let cpuinfo = ["avx2", "fma", "f16c", "bmi2"].allSatisfy(HostCPU.current.flags.contains)
+        #expect(KernelLevel.hostSupported.contains(.avx2) == cpuinfo)
+    }
+
+    @Test func avx2NeedsAllFourFeatures() {
+        let all = UInt32(BITNET_CPU_AVX2 | BITNET_CPU_FMA | BITNET_CPU_F16C | BITNET_CPU_BMI2)
+        #expect(KernelLevel.supported(features: all) == [.scalar, .avx2])
+        #expect(KernelLevel.supported(features: all & ~UInt32(BITNET_CPU_F16C)) == [.scalar])
+        #expect(KernelLevel.supported(features: 0) == [.scalar])
+    }
+
+    @Test func overrideLowersButNeverRaises() {
+        #expect(KernelLevel.resolve(requested: nil, supported: [.scalar, .avx2]) == .success(.avx2))
+        #expect(KernelLevel.resolve(requested: " ", supported: [.scalar, .avx2]) == .success(.avx2))
+        #expect(KernelLevel.resolve(requested: "SCALAR", supported: [.scalar, .avx2]) == .success(.scalar))
+        #expect(KernelLevel.resolve(requested: "avx2", supported: [.scalar])
+                == .failure(.unsupported(.avx2, supported: [.scalar])))
+        #expect(KernelLevel.resolve(requested: "avx512", supported: [.scalar, .avx2]) == .failure(.unknown("avx512")))
+    }
+}
