@@ -35,10 +35,9 @@ import TestSupport
         }
     }
 
-    #if arch(x86_64)
     /// The ternary pair kernels (prefill: two activation rows per pass) against the multi-row decode kernels, for
     /// 1…7 rows (the 2-row passes and the odd last row), bit for bit.
-    @Test(arguments: [GGMLType.tq2_0, .i2_s])
+    @Test(.enabled(if: KernelLevel.active == .avx2, "needs the avx2 kernel level (this process runs \(KernelLevel.active))"), arguments: [GGMLType.tq2_0, .i2_s])
     func ternaryRowPairsEqualRowsKernelBitForBit(type: GGMLType) throws {
         let kernel = try #require(DotKernel.kernel(for: type)), rowsDot = try #require(kernel.rows)
         let pairs = try #require(kernel.prefill?.rowPairs)
@@ -72,7 +71,7 @@ import TestSupport
     }
 
     /// `DotAVX2.q8_0` / `.q4_1` / `.q4_0` equal `GGMLOrder.dot` (an independent scalar model of the order) exactly.
-    @Test(arguments: [GGMLType.q8_0, .q4_1, .q4_0])
+    @Test(.enabled(if: KernelLevel.active == .avx2, "needs the avx2 kernel level (this process runs \(KernelLevel.active))"), arguments: [GGMLType.q8_0, .q4_1, .q4_0])
     func avx2KernelsFollowGGMLOrderBitForBit(type: GGMLType) {
         var rng = SeededRNG(seed: 0x66D1 + UInt64(type.rawValue))
         let kernel = DotKernel.kernel(for: type)!
@@ -86,7 +85,6 @@ import TestSupport
             }
         }
     }
-    #endif
 }
 
 /// Scalar model of ggml-cpu's AVX2 32-block dot products: per block, 8 int32 lanes each summing 4 consecutive

@@ -57,7 +57,7 @@ import Testing
                 return [(0, 1), (6, 7), (7, 8), (8, 9), (0, 9)].map { w.kernel(forRow: $0.0, of: $0.1).id }
             }
         }
-        #if arch(x86_64)
+        if KernelLevel.active == .avx2 {
         let gemv = "q4_K×q8_K.repack8x8.avx2", gemm = "q4_K×q8_K.repack8x8-gemm.avx2"
         #expect(try ids(.q4_K, rows: 640) == [gemv, gemv, gemm, gemv, gemm])
         #expect(try ids(.q4_0, rows: 8) == Array(repeating: "q4_0×q8_0.repack8x8.avx2", count: 5))
@@ -67,7 +67,9 @@ import Testing
         let q6 = "q6_K×q8_K.avx2", q6Tiled = "q6_K×q8_K.tiled.avx2"
         #expect(try ids(.q6_K, rows: 640) == [q6, q6, q6Tiled, q6Tiled, q6Tiled])
         #expect(try ids(.q8_0, rows: 640) == Array(repeating: "q8_0×q8_0.avx2", count: 5))
-        #endif
+        } else {
+            print("[GGMLRouteTests] avx2 route ids not checked: this process runs the \(KernelLevel.active) level")
+        }
     }
 
     /// `matmul` of batches around the floors equals each row's kernel's dots, on 1 and 2 threads.
