@@ -3,8 +3,9 @@ import GGUF
 import KernelsAVX2
 
 /// The AVX2 level's table: one row per weight type and per routed kernel, each entry a C function of the
-/// `KernelsAVX2` target (compiled for AVX2 + FMA + F16C + BMI2 there, and only called when `KernelLevel.active` is
-/// `.avx2`). The kernels follow the routes llama.cpp's `x86-64-v3` build takes, bit for bit.
+/// `KernelsAVX2` target (compiled for AVX2 + FMA + F16C + BMI2 there). The engine calls them when
+/// `KernelLevel.active` is `.avx2`; tests call them only when `KernelLevel.hostSupported` holds `.avx2`. The kernels
+/// follow the routes llama.cpp's `x86-64-v3` build takes, bit for bit.
 enum AVX2Kernels {
     /// The `vec_dot` kernel of `type` with its multi-row and batch forms, where they exist.
     static func kernels(for type: GGMLType) -> LevelKernels {

@@ -78,9 +78,9 @@ extension DotKernel {
         return kernels
     }
 
-    /// The active level's row for a routed kernel (the scalar kernel alone at `.scalar`).
-    static func levelKernels(_ type: GGMLType, _ route: Route) -> LevelKernels {
-        switch KernelLevel.active {
+    /// `level`'s row for a routed kernel (the scalar kernel alone at `.scalar`).
+    static func levelKernels(_ type: GGMLType, _ route: Route, level: KernelLevel = .active) -> LevelKernels {
+        switch level {
         case .scalar: LevelKernels(dot: routedScalarDot(type, route))
         #if arch(x86_64)
         case .avx2: AVX2Kernels.kernels(for: type, route: route)

@@ -140,9 +140,10 @@ public struct DotKernel: Sendable {
     /// `.simd` slots then hold the scalar kernels).
     static var simdSuffix: String { KernelLevel.active == .scalar ? "scalar-fallback" : KernelLevel.active.rawValue }
 
-    /// The active level's row for `type` (the scalar kernel alone at `.scalar`).
-    static func levelKernels(_ type: GGMLType) -> LevelKernels {
-        switch KernelLevel.active {
+    /// `level`'s row for `type` (the scalar kernel alone at `.scalar`). `all` holds the active level's rows; tests
+    /// build the other supported levels' rows with this to check each against the scalar reference in one process.
+    static func levelKernels(_ type: GGMLType, level: KernelLevel = .active) -> LevelKernels {
+        switch level {
         case .scalar: LevelKernels(dot: scalarDot(type))
         #if arch(x86_64)
         case .avx2: AVX2Kernels.kernels(for: type)
