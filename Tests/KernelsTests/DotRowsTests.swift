@@ -37,7 +37,7 @@ import TestSupport
 
     /// The ternary pair kernels (prefill: two activation rows per pass) against the multi-row decode kernels, for
     /// 1…7 rows (the 2-row passes and the odd last row), bit for bit.
-    @Test(.enabled(if: KernelLevel.active == .avx2, "needs the avx2 kernel level (this process runs \(KernelLevel.active))"), arguments: [GGMLType.tq2_0, .i2_s])
+    @Test(.needsAVX2Level, arguments: [GGMLType.tq2_0, .i2_s])
     func ternaryRowPairsEqualRowsKernelBitForBit(type: GGMLType) throws {
         let kernel = try #require(DotKernel.kernel(for: type)), rowsDot = try #require(kernel.rows)
         let pairs = try #require(kernel.prefill?.rowPairs)
@@ -71,7 +71,7 @@ import TestSupport
     }
 
     /// `DotAVX2.q8_0` / `.q4_1` / `.q4_0` equal `GGMLOrder.dot` (an independent scalar model of the order) exactly.
-    @Test(.enabled(if: KernelLevel.active == .avx2, "needs the avx2 kernel level (this process runs \(KernelLevel.active))"), arguments: [GGMLType.q8_0, .q4_1, .q4_0])
+    @Test(.needsAVX2Level, arguments: [GGMLType.q8_0, .q4_1, .q4_0])
     func avx2KernelsFollowGGMLOrderBitForBit(type: GGMLType) {
         var rng = SeededRNG(seed: 0x66D1 + UInt64(type.rawValue))
         let kernel = DotKernel.kernel(for: type)!

@@ -58,15 +58,15 @@ import Testing
             }
         }
         if KernelLevel.active == .avx2 {
-        let gemv = "q4_K×q8_K.repack8x8.avx2", gemm = "q4_K×q8_K.repack8x8-gemm.avx2"
-        #expect(try ids(.q4_K, rows: 640) == [gemv, gemv, gemm, gemv, gemm])
-        #expect(try ids(.q4_0, rows: 8) == Array(repeating: "q4_0×q8_0.repack8x8.avx2", count: 5))
-        #expect(try ids(.q4_0, rows: 12) == Array(repeating: "q4_0×q8_0.avx2", count: 5))
-        let q4 = "q4_K×q8_K.avx2", q4Tiled = "q4_K×q8_K.tiled.avx2"
-        #expect(try ids(.q4_K, rows: 12) == [q4, q4, q4Tiled, q4Tiled, q4Tiled])
-        let q6 = "q6_K×q8_K.avx2", q6Tiled = "q6_K×q8_K.tiled.avx2"
-        #expect(try ids(.q6_K, rows: 640) == [q6, q6, q6Tiled, q6Tiled, q6Tiled])
-        #expect(try ids(.q8_0, rows: 640) == Array(repeating: "q8_0×q8_0.avx2", count: 5))
+            let gemv = "q4_K×q8_K.repack8x8.avx2", gemm = "q4_K×q8_K.repack8x8-gemm.avx2"
+            #expect(try ids(.q4_K, rows: 640) == [gemv, gemv, gemm, gemv, gemm])
+            #expect(try ids(.q4_0, rows: 8) == Array(repeating: "q4_0×q8_0.repack8x8.avx2", count: 5))
+            #expect(try ids(.q4_0, rows: 12) == Array(repeating: "q4_0×q8_0.avx2", count: 5))
+            let q4 = "q4_K×q8_K.avx2", q4Tiled = "q4_K×q8_K.tiled.avx2"
+            #expect(try ids(.q4_K, rows: 12) == [q4, q4, q4Tiled, q4Tiled, q4Tiled])
+            let q6 = "q6_K×q8_K.avx2", q6Tiled = "q6_K×q8_K.tiled.avx2"
+            #expect(try ids(.q6_K, rows: 640) == [q6, q6, q6Tiled, q6Tiled, q6Tiled])
+            #expect(try ids(.q8_0, rows: 640) == Array(repeating: "q8_0×q8_0.avx2", count: 5))
         } else {
             print("[GGMLRouteTests] avx2 route ids not checked: this process runs the \(KernelLevel.active) level")
         }

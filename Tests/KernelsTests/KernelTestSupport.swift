@@ -108,3 +108,11 @@ extension ActivationFormat {
         }
     }
 }
+
+extension Trait where Self == ConditionTrait {
+    /// Runs a test only at the `avx2` kernel level (checks of llama.cpp's AVX2 bits or route ids), printing why it
+    /// is skipped otherwise.
+    static var needsAVX2Level: Self {
+        .enabled(if: KernelLevel.active == .avx2, "needs the avx2 kernel level (this process runs \(KernelLevel.active))")
+    }
+}
