@@ -26,12 +26,15 @@ let package = Package(
         .target(name: "GGUF", dependencies: [.product(name: "Logging", package: "swift-log")]),
         // Block formats, scalar references, dispatch, matmul, thread pool. No ISA flags: the level-specific kernels
         // are in the C targets below and are chosen at run time (`KernelLevel.active`).
-        .target(name: "Kernels", dependencies: ["GGUF", "KernelsCSupport", "KernelsAVX2"]),
+        .target(name: "Kernels", dependencies: ["GGUF", "KernelsCSupport", "KernelsAVX2", "KernelsAVX512"]),
         // What Swift cannot spell: a prefetch hint, and CPUID feature detection for the run-time level.
         .target(name: "KernelsCSupport"),
         // The AVX2 kernels (x86-64-v3), in C so that they alone are compiled for AVX2: each file enables it for its
         // own functions (`#pragma clang attribute ... target`), so the package needs no compiler flags.
         .target(name: "KernelsAVX2"),
+        // The AVX-512 kernels (F/BW/VL/DQ + VNNI), the same way: the bits of the AVX2 kernels with VNNI integer
+        // products and 32 vector registers (docs/kernels.md).
+        .target(name: "KernelsAVX512"),
         // SPM and BPE tokenizers built from GGUF metadata.
         .target(name: "Tokenizers", dependencies: ["GGUF"]),
         // One file per architecture.

@@ -83,9 +83,9 @@ extension DotKernel {
         switch level {
         case .scalar: LevelKernels(dot: routedScalarDot(type, route))
         #if arch(x86_64)
-        case .avx2: AVX2Kernels.kernels(for: type, route: route)
+        case .avx2, .avx512: AVX2Kernels.kernels(for: type, route: route)  // no AVX-512 form of a route yet
         #else
-        case .avx2: LevelKernels(dot: routedScalarDot(type, route))  // never active off x86-64
+        case .avx2, .avx512: LevelKernels(dot: routedScalarDot(type, route))  // never active off x86-64
         #endif
         }
     }

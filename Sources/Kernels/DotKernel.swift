@@ -17,7 +17,10 @@ public typealias RowsDotFunction = @convention(c) (
 public struct PrefillKernel: Sendable {
     public let rowBytes: @Sendable (Int) -> Int
     public let unpack: @Sendable (UnsafeRawPointer, Int, Int, Int, UnsafeMutableRawPointer) -> Void
-    public let rows: RowsDotFunction
+    public var rows: RowsDotFunction
+    /// The whole tile at once, where the level has that form: every activation row against the tile's decoded
+    /// weight rows, with the same bits per output as `rows` (`matmul` then calls nothing else for the tile).
+    public var tile: TileDotFunction? = nil
     /// How many weight rows one decoded tile holds when the layout fixes it (the K-quant panels interleave 8 rows,
     /// `KQuantPrefill`); nil lets `matmul` size tiles to L1.
     public var tileRows: Int? = nil
@@ -31,6 +34,13 @@ public struct PrefillKernel: Sendable {
     /// `rowPairs` on the weight rows where they lie instead of copying each tile through `unpack`.
     public var inPlace = false
 }
+
+/// A tile: `(w, stride, x, xStride, xRows, count, y, yStride, rows)` computes
+/// `y[t · yStride + r] = dot(w + r · stride, x + t · xStride, count)` for `t < xRows`, `r < rows`, each with exactly the
+/// bits of the kind's `RowDotFunction`.
+public typealias TileDotFunction = @convention(c) (
+    UnsafeRawPointer, Int, UnsafeRawPointer, Int, Int, Int, UnsafeMutablePointer<Float>, Int, Int
+) -> Void
 
 /// Two activation rows `x0`, `x1` against `rows` decoded weight rows, into `out0[0..<rows]` and `out1[0..<rows]`.
 public typealias RowPairsDotFunction = @Sendable (
@@ -147,8 +157,9 @@ public struct DotKernel: Sendable {
         case .scalar: LevelKernels(dot: scalarDot(type))
         #if arch(x86_64)
         case .avx2: AVX2Kernels.kernels(for: type)
+        case .avx512: AVX512Kernels.kernels(for: type)
         #else
-        case .avx2: LevelKernels(dot: scalarDot(type))  // never active off x86-64
+        case .avx2, .avx512: LevelKernels(dot: scalarDot(type))  // never active off x86-64
         #endif
         }
     }

@@ -6,7 +6,7 @@ import KernelsCSupport
 /// Nothing in the package is compiled for a wider ISA than x86-64 (or the ARM64 baseline): the AVX2 kernels live in
 /// the C target `KernelsAVX2`, whose functions alone are compiled for AVX2, and `DotKernel.all` and the other
 /// kernel tables take their entries from `active` the first time they are used. `active` is the widest level this
-/// CPU runs (CPUID and XGETBV, `bitnet_cpu_features`), lowered by `BITNET_ISA=scalar|avx2` (or the CLI's `--isa`,
+/// CPU runs (CPUID and XGETBV, `bitnet_cpu_features`), lowered by `BITNET_ISA=scalar|avx2|avx512` (or the CLI's `--isa`,
 /// which sets it) when that is given. So no AVX2 instruction runs before the check, and a binary built here starts
 /// on any x86-64 CPU.
 ///
@@ -17,8 +17,12 @@ public enum KernelLevel: String, Sendable, Codable, CaseIterable, CustomStringCo
     case scalar
     /// AVX2 + FMA + F16C (+ BMI2): x86-64-v3, the routes llama.cpp's `x86-64-v3` build takes.
     case avx2
+    /// AVX-512 F/BW/VL/DQ + VNNI on top of `avx2`: the same routes and bits as `avx2` (so llama.cpp's `x86-64-v3`
+    /// build is its exact reference too), with VNNI integer products and 32 vector registers where a kernel has an
+    /// AVX-512 form (`AVX512Kernels`); the other kernels are the `avx2` ones.
+    case avx512
 
-    /// The environment variable that lowers the level (`scalar`, `avx2`).
+    /// The environment variable that lowers the level (`scalar`, `avx2`, `avx512`).
     public static let environmentKey = "BITNET_ISA"
 
     /// The level every kernel table of this process uses, fixed on first use.
@@ -43,7 +47,11 @@ public enum KernelLevel: String, Sendable, Codable, CaseIterable, CustomStringCo
     static func supported(features: UInt32) -> [KernelLevel] {
         let avx2Bits = UInt32(BITNET_CPU_AVX2 | BITNET_CPU_FMA | BITNET_CPU_F16C | BITNET_CPU_BMI2)
         var levels: [KernelLevel] = [.scalar]
-        if features & avx2Bits == avx2Bits { levels.append(.avx2) }
+        guard features & avx2Bits == avx2Bits else { return levels }
+        levels.append(.avx2)
+        let avx512Bits = UInt32(BITNET_CPU_AVX512F | BITNET_CPU_AVX512BW | BITNET_CPU_AVX512VL | BITNET_CPU_AVX512DQ
+                                | BITNET_CPU_AVX512VNNI)
+        if features & avx512Bits == avx512Bits { levels.append(.avx512) }
         return levels
     }
 

@@ -46,6 +46,12 @@ public func matmul(
                         prefill.unpack(weights + start * weightRowBytes, weightRowBytes, cols, end - start, unpacked)
                         tileRows = UnsafeRawPointer(unpacked)
                     }
+                    if let tileDot = prefill.tile, split == count {
+                        // Every activation row t < count against rows start..<end: y[t][start..<end].
+                        tileDot(tileRows, tileStride, activations, activationRowBytes, count, cols, y + start, rows,
+                                end - start)
+                        continue
+                    }
                     var t = 0
                     while t < count {
                         let a = activations + t * activationRowBytes, out = y + t * rows + start

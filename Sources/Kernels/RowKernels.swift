@@ -51,9 +51,9 @@ struct RowKernels: Sendable {
         switch level {
         case .scalar: self = .portable
         #if arch(x86_64)
-        case .avx2: self = .avx2
+        case .avx2, .avx512: self = .avx2  // no row operation has an AVX-512 form yet
         #else
-        case .avx2: self = .portable  // never active off x86-64
+        case .avx2, .avx512: self = .portable  // never active off x86-64
         #endif
         }
     }

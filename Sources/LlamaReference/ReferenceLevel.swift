@@ -41,7 +41,7 @@ public enum ReferenceLevel: String, Sendable, Codable, CaseIterable, CustomStrin
     /// - Parameter kernelLevel: the engine's kernel level name (`Kernels.KernelLevel.active.rawValue`).
     public static func exactMatch(forKernelLevel kernelLevel: String) -> ReferenceLevel? {
         switch kernelLevel {
-        case "avx2": .x86_64_v3
+        case "avx2", "avx512": .x86_64_v3  // avx512 gives the avx2 kernels' bits (Kernels.AVX512Kernels)
         default: nil
         }
     }

@@ -9,7 +9,7 @@ struct GlobalOptions: ParsableArguments {
     var verbose = false
 
     @Option(name: .long, help: ArgumentHelp(
-        "Kernel level: scalar or avx2 (default: the widest this CPU runs; overrides BITNET_ISA).",
+        "Kernel level: scalar, avx2 or avx512 (default: the widest this CPU runs; overrides BITNET_ISA).",
         valueName: "level"))
     var isa: String?
 

@@ -83,7 +83,7 @@ import Testing
     /// bits were printed by a C harness linked against `libggml-cpu` that fills the tensors with the same generator.
     /// The four cases take each route: vec_dot with an 8-element tail, tinyBLAS, vec_dot because 260 % 8 ≠ 0, and
     /// vec_dot because 6 rows are not a multiple of 4 (the two orders differ on 5/8, 15/40, –, 8/30 of the outputs).
-    @Test(.needsAVX2Level, arguments: [
+    @Test(.needsV3Bits, arguments: [
         (264, 8, 1, "3f6d2938 41ff1757 c17545c8 c1d853b4 41c1ac53 c1dac7c7 421e0ed4 41adb402"),
         (264, 8, 5, "40dccf31 c13fe30c 41a43c66 c20e66b6 42644da5 412695b2 c1cf155f c1802668 c200a08c 42961206 "
             + "c1c0d430 c20cc1fc c189deb3 3f975288 412930e0 420871f6 3f49e378 4065ec34 c1c46499 415c368a c1f628a8 "

@@ -71,7 +71,7 @@ import TestSupport
     }
 
     /// `DotAVX2.q8_0` / `.q4_1` / `.q4_0` equal `GGMLOrder.dot` (an independent scalar model of the order) exactly.
-    @Test(.needsAVX2Level, arguments: [GGMLType.q8_0, .q4_1, .q4_0])
+    @Test(.needsV3Bits, arguments: [GGMLType.q8_0, .q4_1, .q4_0])
     func avx2KernelsFollowGGMLOrderBitForBit(type: GGMLType) {
         var rng = SeededRNG(seed: 0x66D1 + UInt64(type.rawValue))
         let kernel = DotKernel.kernel(for: type)!

@@ -76,7 +76,7 @@ import Testing
     /// `FloatGoldenInputs`; the expected bits were printed by a C harness linked against `libggml-cpu` that fills
     /// the tensors with the same generator. The cases take each route: vec_dot with a 7-element tail (4 rounded,
     /// 3 fused for F32), tinyBLAS, vec_dot because 260 % 8 ≠ 0, and vec_dot because 6 rows are not a multiple of 4.
-    @Test(.needsAVX2Level, arguments: [
+    @Test(.needsV3Bits, arguments: [
         (GGMLType.f32, 263, 8, 1, "c1592aff 41084887 c15ebcaa c1c10653 4031880f c201d448 416c27a3 bda0dedd"),
         (.f32, 264, 8, 5, "40db62d7 c13fb686 41a3fc29 c20ed5a6 42646091 41281d97 c1cf48b6 c180c9e0 c2009114 "
             + "4295ed04 c1c04fc3 c20cbc39 c189cf32 3f971738 412944c0 4208708a 3f35d7f8 40674171 c1c4a4a7 415bfccf "

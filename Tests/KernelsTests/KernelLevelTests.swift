@@ -16,6 +16,9 @@ import Testing
         guard !HostCPU.current.flags.isEmpty else { return print("skipped: no /proc/cpuinfo flags on this OS") }
         let cpuinfo = ["avx2", "fma", "f16c", "bmi2"].allSatisfy(HostCPU.current.flags.contains)
         #expect(KernelLevel.hostSupported.contains(.avx2) == cpuinfo)
+        let avx512 = cpuinfo && ["avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512_vnni"]
+            .allSatisfy(HostCPU.current.flags.contains)
+        #expect(KernelLevel.hostSupported.contains(.avx512) == avx512)
     }
 
     @Test func avx2NeedsAllFourFeatures() {
@@ -25,12 +28,23 @@ import Testing
         #expect(KernelLevel.supported(features: 0) == [.scalar])
     }
 
+    @Test func avx512NeedsAVX2AndAllFiveFeatures() {
+        let avx2 = UInt32(BITNET_CPU_AVX2 | BITNET_CPU_FMA | BITNET_CPU_F16C | BITNET_CPU_BMI2)
+        let avx512 = UInt32(BITNET_CPU_AVX512F | BITNET_CPU_AVX512BW | BITNET_CPU_AVX512VL | BITNET_CPU_AVX512DQ
+                            | BITNET_CPU_AVX512VNNI)
+        #expect(KernelLevel.supported(features: avx2 | avx512) == [.scalar, .avx2, .avx512])
+        #expect(KernelLevel.supported(features: avx2 | avx512 & ~UInt32(BITNET_CPU_AVX512VNNI)) == [.scalar, .avx2])
+        #expect(KernelLevel.supported(features: avx512) == [.scalar])  // never without the AVX2 level's features
+    }
+
     @Test func overrideLowersButNeverRaises() {
         #expect(KernelLevel.resolve(requested: nil, supported: [.scalar, .avx2]) == .success(.avx2))
         #expect(KernelLevel.resolve(requested: " ", supported: [.scalar, .avx2]) == .success(.avx2))
         #expect(KernelLevel.resolve(requested: "SCALAR", supported: [.scalar, .avx2]) == .success(.scalar))
         #expect(KernelLevel.resolve(requested: "avx2", supported: [.scalar])
                 == .failure(.unsupported(.avx2, supported: [.scalar])))
-        #expect(KernelLevel.resolve(requested: "avx512", supported: [.scalar, .avx2]) == .failure(.unknown("avx512")))
+        #expect(KernelLevel.resolve(requested: "avx512", supported: [.scalar, .avx2])
+                == .failure(.unsupported(.avx512, supported: [.scalar, .avx2])))
+        #expect(KernelLevel.resolve(requested: "avx1024", supported: [.scalar, .avx2]) == .failure(.unknown("avx1024")))
     }
 }

@@ -110,9 +110,16 @@ extension ActivationFormat {
 }
 
 extension Trait where Self == ConditionTrait {
-    /// Runs a test only at the `avx2` kernel level (checks of llama.cpp's AVX2 bits or route ids), printing why it
-    /// is skipped otherwise.
+    /// Runs a test only at the `avx2` kernel level (checks of the AVX2 table's own forms, such as its row pairs),
+    /// printing why it is skipped otherwise.
     static var needsAVX2Level: Self {
         .enabled(if: KernelLevel.active == .avx2, "needs the avx2 kernel level (this process runs \(KernelLevel.active))")
+    }
+
+    /// Runs a test only at a level that gives llama.cpp's x86-64-v3 bits (`avx2`, and `avx512`, which reproduces
+    /// them): checks against bits printed from that build. Prints why it is skipped otherwise.
+    static var needsV3Bits: Self {
+        .enabled(if: KernelLevel.active >= .avx2,
+                 "needs a kernel level with llama.cpp's x86-64-v3 bits (this process runs \(KernelLevel.active))")
     }
 }

@@ -259,6 +259,7 @@ struct LlamaReferenceLocatorTests {
         #expect(try ReferenceLevel.defaultLevel(environment: [:]) == .x86_64_v3)
         #endif
         #expect(ReferenceLevel.exactMatch(forKernelLevel: "avx2") == .x86_64_v3)
+        #expect(ReferenceLevel.exactMatch(forKernelLevel: "avx512") == .x86_64_v3)
         #expect(ReferenceLevel.exactMatch(forKernelLevel: "scalar") == nil)
         #expect(ReferenceLevel.x86_64_v3.installName(commit: "0c1e570") == "0c1e570-x86-64-v3")
     }

@@ -1,0 +1,93 @@
+// Shared helpers of the AVX-512 kernels (AVX-512 F/BW/VL/DQ + VNNI, on top of x86-64-v3).
+//
+// As in KernelsAVX2, this target is built with no ISA flags: every function in it is compiled for this level by the
+// `BITNET_AVX512_BEGIN` / `BITNET_AVX512_END` region, and Swift calls in here only after `KernelLevel.active` has
+// found every one of these features (CPUID + the ZMM/opmask state in XCR0).
+//
+// Arithmetic rule: each kernel gives the bits of the AVX2 kernel of the same name, which are those of llama.cpp's
+// x86-64-v3 build. The wider level changes only how the exact integer parts are computed: `vpdpbusd` (VNNI) forms
+// the same int32 lane sums that AVX2's `vpmaddubsw` + `vpmaddwd` pair forms (each int32 lane is the sum of the same
+// four adjacent byte products, and integer addition does not depend on order), and AVX-512VL's 32 vector registers
+// let one pass keep four activation rows' accumulators without spilling. Every floating-point operation, and its
+// order, is the AVX2 kernel's.
+#ifndef BITNET_KERNELS_AVX512_INTERNAL_H
+#define BITNET_KERNELS_AVX512_INTERNAL_H
+
+#pragma STDC FP_CONTRACT OFF
+
+#if defined(__x86_64__)
+
+#include <immintrin.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#define BITNET_AVX512_BEGIN                                                                                       \
+    _Pragma("clang attribute push (__attribute__((target(\"avx2,fma,f16c,bmi2,avx512f,avx512bw,avx512vl,avx512dq,avx512vnni\"))), apply_to = function)")
+#define BITNET_AVX512_END _Pragma("clang attribute pop")
+
+#define BN5_INLINE static inline __attribute__((always_inline))
+
+BITNET_AVX512_BEGIN
+
+BN5_INLINE __m256i bn5_load256(const void *p, ptrdiff_t offset) {
+    return _mm256_loadu_si256((const __m256i *)((const uint8_t *)p + offset));
+}
+
+BN5_INLINE uint16_t bn5_u16(const void *p, ptrdiff_t offset) {
+    uint16_t v;
+    memcpy(&v, (const uint8_t *)p + offset, 2);
+    return v;
+}
+
+BN5_INLINE uint32_t bn5_u32(const void *p, ptrdiff_t offset) {
+    uint32_t v;
+    memcpy(&v, (const uint8_t *)p + offset, 4);
+    return v;
+}
+
+BN5_INLINE float bn5_f32(const void *p, ptrdiff_t offset) {
+    float v;
+    memcpy(&v, (const uint8_t *)p + offset, 4);
+    return v;
+}
+
+/// The F16 at `offset`, widened exactly (F16C).
+BN5_INLINE float bn5_half(const void *p, ptrdiff_t offset) {
+    return _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128((int)bn5_u16(p, offset))));
+}
+
+BN5_INLINE const uint8_t *bn5_at(const void *p, ptrdiff_t offset) { return (const uint8_t *)p + offset; }
+
+/// Hints the CPU to fetch `lines` consecutive 64-byte lines from `address` (a hint: never faults).
+BN5_INLINE void bn5_prefetch(uintptr_t address, int lines) {
+    for (int line = 0; line < lines; line++) __builtin_prefetch((const uint8_t *)address + 64 * line, 0, 3);
+}
+
+/// The 2-bit codes at bit `shift` of every byte of `raw`.
+BN5_INLINE __m256i bn5_codes(__m256i raw, int shift) {
+    return _mm256_and_si256(_mm256_srli_epi16(raw, shift), _mm256_set1_epi8(3));
+}
+
+/// `acc` + unsigned bytes `a` · signed bytes `b` summed in groups of four per int32 lane (exact).
+BN5_INLINE __m256i bn5_dpbusd(__m256i acc, __m256i a, __m256i b) { return _mm256_dpbusd_epi32(acc, a, b); }
+
+/// The AVX2 kernels' `bn_hsum`: quad = low + high; pair = quad.low + quad.high; pair[0] + pair[1].
+BN5_INLINE float bn5_hsum(__m256 v) {
+    __m128 quad = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    __m128 pair = _mm_add_ps(quad, _mm_movehl_ps(quad, quad));
+    return _mm_cvtss_f32(pair) + _mm_cvtss_f32(_mm_shuffle_ps(pair, pair, 1));
+}
+
+/// Sum of the 8 int32 lanes, wrapping (the AVX2 kernels' `bn_wrapped_sum`; exact for the sums here).
+BN5_INLINE int32_t bn5_wrapped_sum(__m256i v) {
+    __m128i q = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    q = _mm_add_epi32(q, _mm_unpackhi_epi64(q, q));
+    q = _mm_add_epi32(q, _mm_shuffle_epi32(q, 1));
+    return _mm_cvtsi128_si32(q);
+}
+
+BITNET_AVX512_END
+
+#endif  // __x86_64__
+#endif

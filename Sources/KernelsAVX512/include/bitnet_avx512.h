@@ -1,0 +1,43 @@
+#ifndef BITNET_AVX512_H
+#define BITNET_AVX512_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(__x86_64__)
+#pragma clang assume_nonnull begin
+
+// The AVX-512 level's kernels (AVX-512 F/BW/VL/DQ + VNNI). Each gives, bit for bit, the result of the AVX2 kernel
+// of the same name (KernelsAVX2), i.e. of llama.cpp's x86-64-v3 route; only the integer products are computed with
+// VNNI and more rows are kept in flight. Callers must have found every one of those features (`KernelLevel`).
+
+// MARK: TQ2_0 · Q8_K
+
+/// One row (`bitnet_avx2_dot_tq2_0`'s bits).
+float bitnet_avx512_dot_tq2_0(const void *w, const void *x, ptrdiff_t count);
+
+/// Four rows per pass, with the AVX2 kernels' prefetch (`bitnet_avx2_rows_tq2_0`'s bits).
+void bitnet_avx512_rows_tq2_0(const void *w, ptrdiff_t stride, const void *x, ptrdiff_t count, float *out,
+                              ptrdiff_t rows);
+
+/// A tile (the `TileDotFunction` contract): `y[t · yStride + r] = dot(w + r · stride, x + t · xStride)` for
+/// `t < xRows`, `r < rows`, four activation rows per pass over each weight row (its codes decoded once for all four).
+void bitnet_avx512_tile_tq2_0(const void *w, ptrdiff_t stride, const void *x, ptrdiff_t xStride, ptrdiff_t xRows,
+                              ptrdiff_t count, float *y, ptrdiff_t yStride, ptrdiff_t rows);
+
+// MARK: I2_S · I8 (count a multiple of 128; the I8 row's trailer: F32 multiplier at byte count, Int32 Σq at count + 4)
+
+/// One row (`bitnet_avx2_dot_i2_s`'s bits).
+float bitnet_avx512_dot_i2_s(const void *w, const void *x, ptrdiff_t count);
+
+/// Four rows per pass (`bitnet_avx2_rows_i2_s`'s bits).
+void bitnet_avx512_rows_i2_s(const void *w, ptrdiff_t stride, const void *x, ptrdiff_t count, float *out,
+                             ptrdiff_t rows);
+
+/// A tile, as `bitnet_avx512_tile_tq2_0`.
+void bitnet_avx512_tile_i2_s(const void *w, ptrdiff_t stride, const void *x, ptrdiff_t xStride, ptrdiff_t xRows,
+                             ptrdiff_t count, float *y, ptrdiff_t yStride, ptrdiff_t rows);
+
+#pragma clang assume_nonnull end
+#endif  // __x86_64__
+#endif

@@ -1,0 +1,197 @@
+// Ternary kernels of the AVX-512 level: TQ2_0 · Q8_K and I2_S · I8 (decode rows and prefill tiles).
+//
+// Same integers as the AVX2 kernels: there, a block's code products are `vpmaddubsw` pairs summed in int16 and then
+// `vpmaddwd`-ed into int32 lanes; here `vpdpbusd` adds the same four adjacent byte products into each int32 lane
+// directly. The AVX2 int16 sums cannot wrap (codes ≤ 2, |x| ≤ 127: at most 8 · 2 · 2 · 127 = 4064 per lane), so
+// the int32 lanes are equal, and so is every float operation after them.
+
+#pragma STDC FP_CONTRACT OFF
+#include "avx512.h"
+#include "bitnet_avx512.h"
+
+#if defined(__x86_64__)
+BITNET_AVX512_BEGIN
+
+enum {
+    BN5_TQ2_0_BYTES = 66,   // 64 code bytes, F16 d at 64
+    BN5_Q8_K_BYTES = 292,   // F32 d at 0, 256 int8 at 4, 16 int16 bsums at 260
+    BN5_PREFETCH_ROWS = 8,  // as the AVX2 rows kernels
+};
+
+// MARK: TQ2_0 · Q8_K
+
+/// The int32 lanes of one TQ2_0 block against one Q8_K block, given the block's eight code vectors (element
+/// 128·h + 32·l + m is in bits 2l of code byte 32·h + m; `codes[4h + l]`): Σ code·x − Σ x per lane.
+BN5_INLINE __m256i bn5_tq2_0_lanes(const __m256i codes[8], const uint8_t *xb) {
+    __m256i s = _mm256_setzero_si256();
+    for (int k = 0; k < 8; k++) s = bn5_dpbusd(s, codes[k], bn5_load256(xb, 4 + 32 * k));
+    return _mm256_sub_epi32(s, _mm256_madd_epi16(bn5_load256(xb, 260), _mm256_set1_epi16(1)));
+}
+
+BN5_INLINE void bn5_tq2_0_codes(const uint8_t *wb, __m256i codes[8]) {
+    __m256i raw0 = bn5_load256(wb, 0), raw1 = bn5_load256(wb, 32);
+    for (int l = 0; l < 4; l++) {
+        codes[l] = bn5_codes(raw0, 2 * l);
+        codes[4 + l] = bn5_codes(raw1, 2 * l);
+    }
+}
+
+/// The AVX2 kernels' block step: `fma(d_x · d_w, float(lanes), acc)`.
+BN5_INLINE __m256 bn5_tq2_0_step(__m256 acc, const uint8_t *xb, float dw, __m256i lanes) {
+    return _mm256_fmadd_ps(_mm256_set1_ps(bn5_f32(xb, 0) * dw), _mm256_cvtepi32_ps(lanes), acc);
+}
+
+float bitnet_avx512_dot_tq2_0(const void *w, const void *x, ptrdiff_t count) {
+    __m256 acc = _mm256_setzero_ps();
+    for (ptrdiff_t b = 0; b < count / 256; b++) {  // block b of both rows
+        const uint8_t *wb = bn5_at(w, b * BN5_TQ2_0_BYTES), *xb = bn5_at(x, b * BN5_Q8_K_BYTES);
+        __m256i codes[8];
+        bn5_tq2_0_codes(wb, codes);
+        acc = bn5_tq2_0_step(acc, xb, bn5_half(wb, 64), bn5_tq2_0_lanes(codes, xb));
+    }
+    return bn5_hsum(acc);
+}
+
+void bitnet_avx512_rows_tq2_0(const void *w, ptrdiff_t stride, const void *x, ptrdiff_t count, float *out,
+                              ptrdiff_t rows) {
+    ptrdiff_t blocks = count / 256, r = 0;
+    for (; r + 4 <= rows; r += 4) {  // rows r ..< r+4 exist
+        const uint8_t *wr[4] = {bn5_at(w, r * stride), bn5_at(w, (r + 1) * stride), bn5_at(w, (r + 2) * stride),
+                                bn5_at(w, (r + 3) * stride)};
+        __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+        uintptr_t ahead = (uintptr_t)wr[0] + (uintptr_t)(BN5_PREFETCH_ROWS * stride);
+        for (ptrdiff_t b = 0; b < blocks; b++) {
+            ptrdiff_t o = b * BN5_TQ2_0_BYTES;
+            const uint8_t *xb = bn5_at(x, b * BN5_Q8_K_BYTES);
+            bn5_prefetch(ahead + (uintptr_t)(4 * o), 5);  // this pass reads 4 × 66 bytes: at most 5 lines
+            for (int i = 0; i < 4; i++) {
+                __m256i codes[8];
+                bn5_tq2_0_codes(wr[i] + o, codes);
+                acc[i] = bn5_tq2_0_step(acc[i], xb, bn5_half(wr[i] + o, 64), bn5_tq2_0_lanes(codes, xb));
+            }
+        }
+        for (int i = 0; i < 4; i++) out[r + i] = bn5_hsum(acc[i]);
+    }
+    for (; r < rows; r++) out[r] = bitnet_avx512_dot_tq2_0(bn5_at(w, r * stride), x, count);
+}
+
+/// `n` (1…4, a constant after inlining) activation rows `x + a · xStride` against one weight row, into
+/// `out[a · outStride]`: the row's codes are decoded once per block for all of them.
+BN5_INLINE void bn5_tq2_0_acts(const uint8_t *wr, const uint8_t *x, ptrdiff_t xStride, int n, ptrdiff_t blocks,
+                               float *out, ptrdiff_t outStride) {
+    __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+    for (ptrdiff_t b = 0; b < blocks; b++) {
+        const uint8_t *wb = wr + b * BN5_TQ2_0_BYTES;
+        __m256i codes[8];
+        bn5_tq2_0_codes(wb, codes);
+        float dw = bn5_half(wb, 64);
+        for (int a = 0; a < n; a++) {
+            const uint8_t *xb = x + a * xStride + b * BN5_Q8_K_BYTES;
+            acc[a] = bn5_tq2_0_step(acc[a], xb, dw, bn5_tq2_0_lanes(codes, xb));
+        }
+    }
+    for (int a = 0; a < n; a++) out[a * outStride] = bn5_hsum(acc[a]);
+}
+
+void bitnet_avx512_tile_tq2_0(const void *w, ptrdiff_t stride, const void *x, ptrdiff_t xStride, ptrdiff_t xRows,
+                              ptrdiff_t count, float *y, ptrdiff_t yStride, ptrdiff_t rows) {
+    ptrdiff_t blocks = count / 256;
+    for (ptrdiff_t t = 0; t < xRows; t += 4) {  // activation rows t ..< t + n exist
+        ptrdiff_t n = xRows - t < 4 ? xRows - t : 4;
+        const uint8_t *xt = bn5_at(x, t * xStride);
+        float *yt = y + t * yStride;
+        for (ptrdiff_t r = 0; r < rows; r++) {
+            const uint8_t *wr = bn5_at(w, r * stride);
+            switch (n) {  // a literal count per case, so each inlined copy is fully unrolled
+            case 4: bn5_tq2_0_acts(wr, xt, xStride, 4, blocks, yt + r, yStride); break;
+            case 3: bn5_tq2_0_acts(wr, xt, xStride, 3, blocks, yt + r, yStride); break;
+            case 2: bn5_tq2_0_acts(wr, xt, xStride, 2, blocks, yt + r, yStride); break;
+            default: bn5_tq2_0_acts(wr, xt, xStride, 1, blocks, yt + r, yStride); break;
+            }
+        }
+    }
+}
+
+// MARK: I2_S · I8
+
+/// (Σ products − Σq) / multiplier from the row's exact integer (wrapped as the AVX2 kernel wraps it).
+BN5_INLINE float bn5_i2_s_finish(__m256i acc, const void *x, ptrdiff_t count) {
+    int64_t qsum = (int64_t)(int32_t)bn5_u32(x, count + 4);
+    return (float)((int64_t)bn5_wrapped_sum(acc) - qsum) / bn5_f32(x, count);
+}
+
+float bitnet_avx512_dot_i2_s(const void *w, const void *x, ptrdiff_t count) {
+    __m256i acc[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};  // two chains, one integer
+    for (ptrdiff_t b = 0; b < count / 128; b++) {  // weight bytes 32b ..< 32b+32, activation bytes 128b ..< 128b+128
+        __m256i raw = bn5_load256(w, 32 * b);
+        const uint8_t *xq = bn5_at(x, 128 * b);
+        for (int l = 0; l < 4; l++) acc[l & 1] = bn5_dpbusd(acc[l & 1], bn5_codes(raw, 6 - 2 * l), bn5_load256(xq, 32 * l));
+    }
+    return bn5_i2_s_finish(_mm256_add_epi32(acc[0], acc[1]), x, count);
+}
+
+void bitnet_avx512_rows_i2_s(const void *w, ptrdiff_t stride, const void *x, ptrdiff_t count, float *out,
+                             ptrdiff_t rows) {
+    ptrdiff_t r = 0;
+    for (; r + 4 <= rows; r += 4) {  // rows r ..< r+4 exist
+        const uint8_t *w0 = bn5_at(w, r * stride);
+        __m256i acc[8];  // row i: acc[2i], acc[2i + 1]
+        for (int i = 0; i < 8; i++) acc[i] = _mm256_setzero_si256();
+        uintptr_t ahead = (uintptr_t)w0 + (uintptr_t)(BN5_PREFETCH_ROWS * stride);
+        for (ptrdiff_t b = 0; b < count / 128; b++) {
+            ptrdiff_t o = 32 * b;
+            const uint8_t *xq = bn5_at(x, 128 * b);
+            bn5_prefetch(ahead + (uintptr_t)(4 * o), 3);  // this pass reads 4 × 32 bytes: at most 3 lines
+            __m256i raw[4];
+            for (int i = 0; i < 4; i++) raw[i] = bn5_load256(w0 + i * stride, o);
+            for (int l = 0; l < 4; l++) {
+                __m256i xv = bn5_load256(xq, 32 * l);
+                for (int i = 0; i < 4; i++)
+                    acc[2 * i + (l & 1)] = bn5_dpbusd(acc[2 * i + (l & 1)], bn5_codes(raw[i], 6 - 2 * l), xv);
+            }
+        }
+        for (int i = 0; i < 4; i++) out[r + i] = bn5_i2_s_finish(_mm256_add_epi32(acc[2 * i], acc[2 * i + 1]), x, count);
+    }
+    for (; r < rows; r++) out[r] = bitnet_avx512_dot_i2_s(bn5_at(w, r * stride), x, count);
+}
+
+/// `n` (1…4) activation rows against one I2_S weight row; two accumulators per activation row so that the chains
+/// across blocks are short (the integer is the same).
+BN5_INLINE void bn5_i2_s_acts(const uint8_t *wr, const uint8_t *x, ptrdiff_t xStride, int n, ptrdiff_t count,
+                              float *out, ptrdiff_t outStride) {
+    __m256i acc[8];  // activation a: acc[2a], acc[2a + 1]
+    for (int i = 0; i < 8; i++) acc[i] = _mm256_setzero_si256();
+    for (ptrdiff_t b = 0; b < count / 128; b++) {
+        __m256i raw = bn5_load256(wr, 32 * b);
+        __m256i codes[4];
+        for (int l = 0; l < 4; l++) codes[l] = bn5_codes(raw, 6 - 2 * l);
+        for (int a = 0; a < n; a++) {
+            const uint8_t *xq = x + a * xStride + 128 * b;
+            for (int l = 0; l < 4; l++)
+                acc[2 * a + (l & 1)] = bn5_dpbusd(acc[2 * a + (l & 1)], codes[l], bn5_load256(xq, 32 * l));
+        }
+    }
+    for (int a = 0; a < n; a++)
+        out[a * outStride] = bn5_i2_s_finish(_mm256_add_epi32(acc[2 * a], acc[2 * a + 1]), x + a * xStride, count);
+}
+
+void bitnet_avx512_tile_i2_s(const void *w, ptrdiff_t stride, const void *x, ptrdiff_t xStride, ptrdiff_t xRows,
+                             ptrdiff_t count, float *y, ptrdiff_t yStride, ptrdiff_t rows) {
+    for (ptrdiff_t t = 0; t < xRows; t += 4) {  // activation rows t ..< t + n exist
+        ptrdiff_t n = xRows - t < 4 ? xRows - t : 4;
+        const uint8_t *xt = bn5_at(x, t * xStride);
+        float *yt = y + t * yStride;
+        for (ptrdiff_t r = 0; r < rows; r++) {
+            const uint8_t *wr = bn5_at(w, r * stride);
+            switch (n) {
+            case 4: bn5_i2_s_acts(wr, xt, xStride, 4, count, yt + r, yStride); break;
+            case 3: bn5_i2_s_acts(wr, xt, xStride, 3, count, yt + r, yStride); break;
+            case 2: bn5_i2_s_acts(wr, xt, xStride, 2, count, yt + r, yStride); break;
+            default: bn5_i2_s_acts(wr, xt, xStride, 1, count, yt + r, yStride); break;
+            }
+        }
+    }
+}
+
+BITNET_AVX512_END
+#endif  // __x86_64__
