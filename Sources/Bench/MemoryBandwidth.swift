@@ -1,13 +1,16 @@
 import Foundation
 
-/// The machine's memory read bandwidth, measured the way decode uses memory: `threads` threads each sum their own
-/// contiguous slice of a buffer much larger than the last-level cache, and the best of several passes counts.
+/// The machine's memory read bandwidth, measured the way decode uses memory: `threads` threads each read their own
+/// contiguous slice of a buffer far larger than the last-level cache, and the best of several passes counts.
 ///
-/// Method (docs/performance.md): allocate `bufferBytes` (default 256 MiB, well above the 32 MiB L3 of the EPYC
-/// hosts this runs on), write every page once so it is resident, then time `passes` full read passes; in each pass
-/// thread i sums slice i with four independent 16-byte integer accumulators (so the adds never limit the loads).
-/// GB/s = bytes read ÷ wall time of the pass (10^9 bytes per GB); the fastest pass is reported, because the slower
-/// ones measured interference, not the memory system.
+/// Method (docs/performance.md): allocate `bufferBytes` (default: 4 × the last-level cache, at least 1 GiB — the
+/// Intel hosts have 260 MB of L3, so a smaller buffer would be read partly from cache), write every page once so it
+/// is resident, then time passes with each of several access patterns: in a pass thread i sums slice i as
+/// `streamsPerThread` interleaved sequential streams (1, 4 and 8: one stream is what a plain loop does; decode's
+/// kernels read four or more weight rows at once, which keeps more misses in flight), each 64-byte line with four
+/// independent 16-byte integer accumulators so the adds never limit the loads. GB/s = bytes read ÷ wall time of the
+/// pass (10^9 bytes per GB); the fastest pass of any pattern is reported (the slower ones measured interference or a
+/// pattern the prefetchers serve worse), so a decode rate above 100 % of it would mean the probe under-reads.
 public struct MemoryBandwidth: Sendable, Codable, Equatable {
     /// Best read rate over the passes, in 10^9 bytes per second.
     public let gigabytesPerSecond: Double
@@ -15,46 +18,73 @@ public struct MemoryBandwidth: Sendable, Codable, Equatable {
     public let threads: Int
     /// Bytes read per pass.
     public let bufferBytes: Int
-    /// Timed passes (the best counts).
+    /// Timed passes per access pattern (the best of all counts).
     public let passes: Int
+    /// Interleaved streams per thread in the fastest pass; nil in results from before the patterns existed.
+    public var streamsPerThread: Int? = nil
 
-    /// The default buffer: 256 MiB.
-    public static let defaultBufferBytes = 256 << 20
+    /// The stream counts tried per thread.
+    public static let streamPatterns = [1, 4, 8]
+
+    /// The default buffer: 4 × the last-level cache (sysfs), at least 1 GiB.
+    public static var defaultBufferBytes: Int { max(1 << 30, 4 * (lastLevelCacheBytes() ?? 0)) }
+
+    /// The largest cache of CPU 0 (`/sys/devices/system/cpu/cpu0/cache/index*/size`, e.g. "32768K"); nil when the
+    /// system does not say.
+    public static func lastLevelCacheBytes(root: String = "/sys/devices/system/cpu/cpu0/cache") -> Int? {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
+        let sizes = entries.filter { $0.hasPrefix("index") }.compactMap { entry -> Int? in
+            guard let text = try? String(contentsOfFile: "\(root)/\(entry)/size", encoding: .utf8) else { return nil }
+            return parseCacheSize(text)
+        }
+        return sizes.max()
+    }
+
+    /// "32768K" → 33554432, "1M" → 1048576, "512" → 512; nil when unreadable.
+    static func parseCacheSize(_ text: String) -> Int? {
+        let t = text.trimmingCharacters(in: .whitespacesAndNewlines).uppercased()
+        let scale = t.hasSuffix("K") ? 1 << 10 : t.hasSuffix("M") ? 1 << 20 : t.hasSuffix("G") ? 1 << 30 : 1
+        let digits = scale == 1 ? t : String(t.dropLast())
+        guard let n = Int(digits), n > 0 else { return nil }
+        return n * scale
+    }
 
     /// Measures read bandwidth with `threads` threads.
     /// - Throws: `BenchError.invalidConfiguration` when `threads`, `passes` or `bufferBytes` is not positive.
-    public static func measure(threads: Int, bufferBytes: Int = defaultBufferBytes, passes: Int = 5)
+    public static func measure(threads: Int, bufferBytes: Int = defaultBufferBytes, passes: Int = 3)
         throws(BenchError) -> MemoryBandwidth
     {
-        guard threads > 0, passes > 0, bufferBytes >= 64 * threads else {
+        let maxStreams = streamPatterns.max()!
+        guard threads > 0, passes > 0, bufferBytes >= 64 * threads * maxStreams else {
             throw .invalidConfiguration("memory bandwidth needs threads ≥ 1, passes ≥ 1 and a buffer of at least "
-                + "64 bytes per thread (got threads \(threads), passes \(passes), \(bufferBytes) bytes)")
+                + "\(64 * maxStreams) bytes per thread (got threads \(threads), passes \(passes), \(bufferBytes) bytes)")
         }
-        let vectors = bufferBytes / 16 / 4 * 4  // a whole number of 4-vector groups
-        let buffer = UnsafeMutablePointer<SIMD4<UInt32>>.allocate(capacity: vectors)
-        defer { buffer.deallocate() }
-        for i in 0..<vectors { buffer[i] = SIMD4(repeating: UInt32(truncatingIfNeeded: i)) }  // fault every page in
-        let bytes = vectors * 16
+        let lines = bufferBytes / 64  // 64-byte lines = groups of four 16-byte vectors
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: lines * 64, alignment: 64)
+        defer { raw.deallocate() }
+        let buffer = raw.bindMemory(to: SIMD4<UInt32>.self, capacity: 4 * lines)
+        for i in 0..<4 * lines { buffer[i] = SIMD4(repeating: UInt32(truncatingIfNeeded: i)) }  // fault every page in
         let shared = Shared(base: UnsafePointer(buffer), sums: UnsafeMutablePointer.allocate(capacity: threads))
         defer { shared.sums.deallocate() }
-        var best = Double.infinity
+        var best = Double.infinity, bestStreams = 1
         var sink = SIMD4<UInt32>()
         for _ in 0..<passes {
-            let start = DispatchTime.now().uptimeNanoseconds
-            DispatchQueue.concurrentPerform(iterations: threads) { t in
-                // Slice t is groups [lo, hi) of 4 vectors; lo..<hi ⊂ 0..<vectors/4, so every load is in the buffer.
-                let groups = vectors / 4
-                let lo = groups * t / threads, hi = groups * (t + 1) / threads
-                shared.sums[t] = sumGroups(shared.base + 4 * lo, count: hi - lo)
+            for streams in streamPatterns {
+                let start = DispatchTime.now().uptimeNanoseconds
+                DispatchQueue.concurrentPerform(iterations: threads) { t in
+                    // Slice t is lines [lo, hi); lo..<hi ⊂ 0..<lines, so every load is in the buffer.
+                    let lo = lines * t / threads, hi = lines * (t + 1) / threads
+                    shared.sums[t] = sumLines(shared.base + 4 * lo, count: hi - lo, streams: streams)
+                }
+                let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start)
+                for t in 0..<threads { sink &+= shared.sums[t] }
+                if elapsed < best { (best, bestStreams) = (elapsed, streams) }
             }
-            let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start)
-            for t in 0..<threads { sink &+= shared.sums[t] }
-            best = min(best, elapsed)
         }
         // The sums feed a comparison the optimiser cannot drop, so the loads cannot be elided.
-        let rate = Double(bytes) / best
+        let rate = Double(lines * 64) / best
         return MemoryBandwidth(gigabytesPerSecond: sink == SIMD4(repeating: 1) ? rate.nextUp : rate,
-                               threads: threads, bufferBytes: bytes, passes: passes)
+                               threads: threads, bufferBytes: lines * 64, passes: passes, streamsPerThread: bestStreams)
     }
 
     /// The buffer and the per-thread results, handed to the reading threads.
@@ -65,11 +95,19 @@ public struct MemoryBandwidth: Sendable, Codable, Equatable {
         let sums: UnsafeMutablePointer<SIMD4<UInt32>>
     }
 
-    /// Wrapping sum of `count` groups of four vectors starting at `p` (the caller guarantees `4 × count` vectors).
-    private static func sumGroups(_ p: UnsafePointer<SIMD4<UInt32>>, count: Int) -> SIMD4<UInt32> {
+    /// Wrapping sum of `count` 64-byte lines from `p` (the caller guarantees `4 × count` vectors), read as `streams`
+    /// equal sequential streams advanced together (line i of each, then line i + 1), the remainder as one stream.
+    private static func sumLines(_ p: UnsafePointer<SIMD4<UInt32>>, count: Int, streams: Int) -> SIMD4<UInt32> {
         var a = SIMD4<UInt32>(), b = a, c = a, d = a
-        for g in 0..<count {
-            let q = p + 4 * g
+        let per = count / streams
+        for i in 0..<per {
+            for s in 0..<streams {
+                let q = p + 4 * (s * per + i)  // line s·per + i < streams·per ≤ count
+                a &+= q[0]; b &+= q[1]; c &+= q[2]; d &+= q[3]
+            }
+        }
+        for line in streams * per ..< count {
+            let q = p + 4 * line
             a &+= q[0]; b &+= q[1]; c &+= q[2]; d &+= q[3]
         }
         return a &+ b &+ c &+ d

@@ -43,8 +43,9 @@ struct BenchCommand: ParsableCommand {
             if json {
                 print(try BenchTable.jsonText(b))
             } else {
-                print(String(format: "memory read bandwidth: %.2f GB/s (%d thread(s), best of %d passes over %d MiB)",
-                             b.gigabytesPerSecond, b.threads, b.passes, b.bufferBytes >> 20))
+                print(String(format: "memory read bandwidth: %.2f GB/s (%d thread(s), best of %d passes per pattern "
+                             + "over %d MiB; fastest with %d stream(s) per thread)",
+                             b.gigabytesPerSecond, b.threads, b.passes, b.bufferBytes >> 20, b.streamsPerThread ?? 1))
             }
             return
         }
