@@ -11,6 +11,7 @@ struct BitNetCommand: AsyncParsableCommand {
             RunCommand.self,
             BenchCommand.self,
             BenchBaselineCommand.self,
+            BenchGEMMCommand.self,
             ChatCommand.self,
             InspectCommand.self,
             FetchModelsCommand.self,
