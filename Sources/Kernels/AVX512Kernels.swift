@@ -6,8 +6,8 @@ import KernelsAVX512
 /// target, compiled for AVX-512 F/BW/VL/DQ + VNNI there) where a type has them. Every AVX-512 kernel gives its AVX2
 /// counterpart's bits, so this level's exact reference is llama.cpp's `x86-64-v3` build, as for `avx2`.
 ///
-/// With AVX-512 forms: TQ2_0 and I2_S (decode rows with VNNI products; prefill tiles of four activation rows per
-/// weight row, which the 32 vector registers hold without spilling).
+/// With AVX-512 forms: TQ2_0 and I2_S (decode rows with VNNI products; prefill tiles of two weight rows by four
+/// activation rows per pass, whose accumulators the 32 vector registers hold without spilling).
 enum AVX512Kernels {
     static func kernels(for type: GGMLType) -> LevelKernels {
         var row = AVX2Kernels.kernels(for: type)

@@ -75,38 +75,64 @@ void bitnet_avx512_rows_tq2_0(const void *w, ptrdiff_t stride, const void *x, pt
     for (; r < rows; r++) out[r] = bitnet_avx512_dot_tq2_0(bn5_at(w, r * stride), x, count);
 }
 
-/// `n` (1…4, a constant after inlining) activation rows `x + a · xStride` against one weight row, into
-/// `out[a · outStride]`: the row's codes are decoded once per block for all of them.
-BN5_INLINE void bn5_tq2_0_acts(const uint8_t *wr, const uint8_t *x, ptrdiff_t xStride, int n, ptrdiff_t blocks,
-                               float *out, ptrdiff_t outStride) {
-    __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+/// `nr` (1 or 2) weight rows `wr + i · stride` against `na` (1…4) activation rows `x + a · xStride` (both constants
+/// after inlining), into `out[a · outStride + i]`: each weight block's codes are decoded once for all activation
+/// rows, and each activation block's loads and bsums serve both weight rows.
+BN5_INLINE void bn5_tq2_0_block(const uint8_t *wr, ptrdiff_t stride, int nr, const uint8_t *x, ptrdiff_t xStride,
+                                int na, ptrdiff_t blocks, float *out, ptrdiff_t outStride) {
+    __m256 acc[2][4];
+    for (int i = 0; i < nr; i++)
+        for (int a = 0; a < na; a++) acc[i][a] = _mm256_setzero_ps();
     for (ptrdiff_t b = 0; b < blocks; b++) {
-        const uint8_t *wb = wr + b * BN5_TQ2_0_BYTES;
-        __m256i codes[8];
-        bn5_tq2_0_codes(wb, codes);
-        float dw = bn5_half(wb, 64);
-        for (int a = 0; a < n; a++) {
+        // Code vector k of each row is made once and used by every activation row before the next is made, so only
+        // two code vectors are live (with 8 integer and 8 float accumulators, nothing spills).
+        __m256i raw[2][2], s[2][4];
+        float dw[2];
+        for (int i = 0; i < nr; i++) {
+            const uint8_t *wb = wr + i * stride + b * BN5_TQ2_0_BYTES;
+            raw[i][0] = bn5_load256(wb, 0);
+            raw[i][1] = bn5_load256(wb, 32);
+            dw[i] = bn5_half(wb, 64);
+            for (int a = 0; a < na; a++) s[i][a] = _mm256_setzero_si256();
+        }
+        for (int k = 0; k < 8; k++) {  // element 128·h + 32·l + m: bits 2l of code byte 32·h + m, k = 4h + l
+            __m256i codes[2];
+            for (int i = 0; i < nr; i++) codes[i] = bn5_codes(raw[i][k / 4], 2 * (k % 4));
+            for (int a = 0; a < na; a++) {
+                __m256i xv = bn5_load256(x + a * xStride + b * BN5_Q8_K_BYTES, 4 + 32 * k);
+                for (int i = 0; i < nr; i++) s[i][a] = bn5_dpbusd(s[i][a], codes[i], xv);
+            }
+        }
+        for (int a = 0; a < na; a++) {
             const uint8_t *xb = x + a * xStride + b * BN5_Q8_K_BYTES;
-            acc[a] = bn5_tq2_0_step(acc[a], xb, dw, bn5_tq2_0_lanes(codes, xb));
+            __m256i bsums = _mm256_madd_epi16(bn5_load256(xb, 260), _mm256_set1_epi16(1));
+            for (int i = 0; i < nr; i++) acc[i][a] = bn5_tq2_0_step(acc[i][a], xb, dw[i], _mm256_sub_epi32(s[i][a], bsums));
         }
     }
-    for (int a = 0; a < n; a++) out[a * outStride] = bn5_hsum(acc[a]);
+    for (int i = 0; i < nr; i++)
+        for (int a = 0; a < na; a++) out[a * outStride + i] = bn5_hsum(acc[i][a]);
 }
 
 void bitnet_avx512_tile_tq2_0(const void *w, ptrdiff_t stride, const void *x, ptrdiff_t xStride, ptrdiff_t xRows,
                               ptrdiff_t count, float *y, ptrdiff_t yStride, ptrdiff_t rows) {
     ptrdiff_t blocks = count / 256;
-    for (ptrdiff_t t = 0; t < xRows; t += 4) {  // activation rows t ..< t + n exist
-        ptrdiff_t n = xRows - t < 4 ? xRows - t : 4;
+    for (ptrdiff_t t = 0; t < xRows; t += 4) {  // activation rows t ..< t + na exist
+        ptrdiff_t na = xRows - t < 4 ? xRows - t : 4;
         const uint8_t *xt = bn5_at(x, t * xStride);
-        float *yt = y + t * yStride;
-        for (ptrdiff_t r = 0; r < rows; r++) {
+        for (ptrdiff_t r = 0; r < rows; r += 2) {  // weight rows r ..< r + nr exist
             const uint8_t *wr = bn5_at(w, r * stride);
-            switch (n) {  // a literal count per case, so each inlined copy is fully unrolled
-            case 4: bn5_tq2_0_acts(wr, xt, xStride, 4, blocks, yt + r, yStride); break;
-            case 3: bn5_tq2_0_acts(wr, xt, xStride, 3, blocks, yt + r, yStride); break;
-            case 2: bn5_tq2_0_acts(wr, xt, xStride, 2, blocks, yt + r, yStride); break;
-            default: bn5_tq2_0_acts(wr, xt, xStride, 1, blocks, yt + r, yStride); break;
+            float *out = y + t * yStride + r;
+            int nr = rows - r < 2 ? 1 : 2;
+            // Literal counts per case, so each inlined copy is fully unrolled with its accumulators in registers.
+            switch (nr * 4 + (int)na) {
+            case 8 + 4: bn5_tq2_0_block(wr, stride, 2, xt, xStride, 4, blocks, out, yStride); break;
+            case 8 + 3: bn5_tq2_0_block(wr, stride, 2, xt, xStride, 3, blocks, out, yStride); break;
+            case 8 + 2: bn5_tq2_0_block(wr, stride, 2, xt, xStride, 2, blocks, out, yStride); break;
+            case 8 + 1: bn5_tq2_0_block(wr, stride, 2, xt, xStride, 1, blocks, out, yStride); break;
+            case 4 + 4: bn5_tq2_0_block(wr, stride, 1, xt, xStride, 4, blocks, out, yStride); break;
+            case 4 + 3: bn5_tq2_0_block(wr, stride, 1, xt, xStride, 3, blocks, out, yStride); break;
+            case 4 + 2: bn5_tq2_0_block(wr, stride, 1, xt, xStride, 2, blocks, out, yStride); break;
+            default: bn5_tq2_0_block(wr, stride, 1, xt, xStride, 1, blocks, out, yStride); break;
             }
         }
     }
@@ -155,39 +181,51 @@ void bitnet_avx512_rows_i2_s(const void *w, ptrdiff_t stride, const void *x, ptr
     for (; r < rows; r++) out[r] = bitnet_avx512_dot_i2_s(bn5_at(w, r * stride), x, count);
 }
 
-/// `n` (1…4) activation rows against one I2_S weight row; two accumulators per activation row so that the chains
-/// across blocks are short (the integer is the same).
-BN5_INLINE void bn5_i2_s_acts(const uint8_t *wr, const uint8_t *x, ptrdiff_t xStride, int n, ptrdiff_t count,
-                              float *out, ptrdiff_t outStride) {
-    __m256i acc[8];  // activation a: acc[2a], acc[2a + 1]
-    for (int i = 0; i < 8; i++) acc[i] = _mm256_setzero_si256();
-    for (ptrdiff_t b = 0; b < count / 128; b++) {
-        __m256i raw = bn5_load256(wr, 32 * b);
-        __m256i codes[4];
-        for (int l = 0; l < 4; l++) codes[l] = bn5_codes(raw, 6 - 2 * l);
-        for (int a = 0; a < n; a++) {
+/// `nr` (1 or 2) I2_S weight rows against `na` (1…4) activation rows (constants after inlining), into
+/// `out[a · outStride + i]`; two accumulators per pair so that the chains across blocks are short (the integer is
+/// the same), and each activation load serves both weight rows.
+BN5_INLINE void bn5_i2_s_block(const uint8_t *wr, ptrdiff_t stride, int nr, const uint8_t *x, ptrdiff_t xStride,
+                               int na, ptrdiff_t count, float *out, ptrdiff_t outStride) {
+    __m256i acc[2][4][2];
+    for (int i = 0; i < nr; i++)
+        for (int a = 0; a < na; a++) acc[i][a][0] = acc[i][a][1] = _mm256_setzero_si256();
+    for (ptrdiff_t b = 0; b < count / 128; b++) {  // weight bytes 32b ..< 32b+32, activation bytes 128b ..< 128b+128
+        __m256i codes[2][4];
+        for (int i = 0; i < nr; i++) {
+            __m256i raw = bn5_load256(wr + i * stride, 32 * b);
+            for (int l = 0; l < 4; l++) codes[i][l] = bn5_codes(raw, 6 - 2 * l);
+        }
+        for (int a = 0; a < na; a++) {
             const uint8_t *xq = x + a * xStride + 128 * b;
-            for (int l = 0; l < 4; l++)
-                acc[2 * a + (l & 1)] = bn5_dpbusd(acc[2 * a + (l & 1)], codes[l], bn5_load256(xq, 32 * l));
+            for (int l = 0; l < 4; l++) {
+                __m256i xv = bn5_load256(xq, 32 * l);
+                for (int i = 0; i < nr; i++) acc[i][a][l & 1] = bn5_dpbusd(acc[i][a][l & 1], codes[i][l], xv);
+            }
         }
     }
-    for (int a = 0; a < n; a++)
-        out[a * outStride] = bn5_i2_s_finish(_mm256_add_epi32(acc[2 * a], acc[2 * a + 1]), x + a * xStride, count);
+    for (int i = 0; i < nr; i++)
+        for (int a = 0; a < na; a++)
+            out[a * outStride + i] = bn5_i2_s_finish(_mm256_add_epi32(acc[i][a][0], acc[i][a][1]), x + a * xStride, count);
 }
 
 void bitnet_avx512_tile_i2_s(const void *w, ptrdiff_t stride, const void *x, ptrdiff_t xStride, ptrdiff_t xRows,
                              ptrdiff_t count, float *y, ptrdiff_t yStride, ptrdiff_t rows) {
-    for (ptrdiff_t t = 0; t < xRows; t += 4) {  // activation rows t ..< t + n exist
-        ptrdiff_t n = xRows - t < 4 ? xRows - t : 4;
+    for (ptrdiff_t t = 0; t < xRows; t += 4) {  // activation rows t ..< t + na exist
+        ptrdiff_t na = xRows - t < 4 ? xRows - t : 4;
         const uint8_t *xt = bn5_at(x, t * xStride);
-        float *yt = y + t * yStride;
-        for (ptrdiff_t r = 0; r < rows; r++) {
+        for (ptrdiff_t r = 0; r < rows; r += 2) {  // weight rows r ..< r + nr exist
             const uint8_t *wr = bn5_at(w, r * stride);
-            switch (n) {
-            case 4: bn5_i2_s_acts(wr, xt, xStride, 4, count, yt + r, yStride); break;
-            case 3: bn5_i2_s_acts(wr, xt, xStride, 3, count, yt + r, yStride); break;
-            case 2: bn5_i2_s_acts(wr, xt, xStride, 2, count, yt + r, yStride); break;
-            default: bn5_i2_s_acts(wr, xt, xStride, 1, count, yt + r, yStride); break;
+            float *out = y + t * yStride + r;
+            int nr = rows - r < 2 ? 1 : 2;
+            switch (nr * 4 + (int)na) {
+            case 8 + 4: bn5_i2_s_block(wr, stride, 2, xt, xStride, 4, count, out, yStride); break;
+            case 8 + 3: bn5_i2_s_block(wr, stride, 2, xt, xStride, 3, count, out, yStride); break;
+            case 8 + 2: bn5_i2_s_block(wr, stride, 2, xt, xStride, 2, count, out, yStride); break;
+            case 8 + 1: bn5_i2_s_block(wr, stride, 2, xt, xStride, 1, count, out, yStride); break;
+            case 4 + 4: bn5_i2_s_block(wr, stride, 1, xt, xStride, 4, count, out, yStride); break;
+            case 4 + 3: bn5_i2_s_block(wr, stride, 1, xt, xStride, 3, count, out, yStride); break;
+            case 4 + 2: bn5_i2_s_block(wr, stride, 1, xt, xStride, 2, count, out, yStride); break;
+            default: bn5_i2_s_block(wr, stride, 1, xt, xStride, 1, count, out, yStride); break;
             }
         }
     }

@@ -21,7 +21,8 @@ void bitnet_avx512_rows_tq2_0(const void *w, ptrdiff_t stride, const void *x, pt
                               ptrdiff_t rows);
 
 /// A tile (the `TileDotFunction` contract): `y[t · yStride + r] = dot(w + r · stride, x + t · xStride)` for
-/// `t < xRows`, `r < rows`, four activation rows per pass over each weight row (its codes decoded once for all four).
+/// `t < xRows`, `r < rows`: two weight rows against four activation rows per pass (each weight block's codes decoded
+/// once for the four, each activation load shared by the two rows; 8 accumulators in the 32 vector registers).
 void bitnet_avx512_tile_tq2_0(const void *w, ptrdiff_t stride, const void *x, ptrdiff_t xStride, ptrdiff_t xRows,
                               ptrdiff_t count, float *y, ptrdiff_t yStride, ptrdiff_t rows);
 
