@@ -11,8 +11,14 @@ extension ActivationQuantizer {
     /// Smallest absmax used for the scale, so an all-zero row quantizes to zeros with a finite multiplier.
     public static let i8MinimumAbsMax = 1e-5
 
-    /// Quantizes `count` floats (a multiple of 128) from `x` into one I8 row at `y` (`count + 8` bytes).
+    /// Quantizes `count` floats (a multiple of 128) from `x` into one I8 row at `y` (`count + 8` bytes), with the
+    /// active kernel level's form (the same bytes as `quantizeI8Portable`).
     public static func quantizeI8(_ x: UnsafePointer<Float>, into y: UnsafeMutableRawPointer, count: Int) {
+        RowKernels.active.quantizeI8(x, y, count, 0)
+    }
+
+    /// The portable form of `quantizeI8`, its reference.
+    public static func quantizeI8Portable(_ x: UnsafePointer<Float>, into y: UnsafeMutableRawPointer, count: Int) {
         var amax = i8MinimumAbsMax
         for j in 0..<count { amax = max(amax, Double(abs(x[j]))) }  // x holds count floats
         let s = Float(127 / amax)

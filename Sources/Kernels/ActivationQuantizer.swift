@@ -173,8 +173,15 @@ public enum ActivationQuantizer {
     /// Quantizes `count` floats (a multiple of 256) into Q8_K blocks (`count/256 × 292` bytes), exactly as
     /// `quantize_row_q8_K_ref` (which ggml-cpu also uses on x86): scale from the signed value of largest
     /// magnitude, `iscale = −127/max`, round half to even, clamp at 127, `d = 1/iscale` stored as F32.
-    /// An all-zero block gets `d = 0`, zero quants and zero sums.
+    /// An all-zero block gets `d = 0`, zero quants and zero sums. Runs the active kernel level's form (the same bytes
+    /// as `quantizeQ8_KPortable`).
     public static func quantizeQ8_K(_ x: UnsafePointer<Float>, into y: UnsafeMutableRawPointer, count: Int) {
+        precondition(count % 256 == 0, "Q8_K rows are whole 256-element blocks")
+        RowKernels.active.quantizeQ8_K(x, y, count, 0)
+    }
+
+    /// The portable form of `quantizeQ8_K`, its reference.
+    public static func quantizeQ8_KPortable(_ x: UnsafePointer<Float>, into y: UnsafeMutableRawPointer, count: Int) {
         precondition(count % 256 == 0, "Q8_K rows are whole 256-element blocks")
         for b in 0..<count / 256 {
             // Reads x[256b ..< 256b+256], writes the 292-byte block b; both inside the caller's buffers.

@@ -43,6 +43,9 @@ struct RowKernels: Sendable {
     var quantizeQ8_0: Quantize
     var quantizeQ8_0Split: Quantize
     var quantizeQ8_1: Quantize
+    /// `(x, y, count, _)`: Q8_K blocks and I8 rows (no rounding choice: each has one rule).
+    var quantizeQ8_K: Quantize
+    var quantizeI8: Quantize
 
     /// The active level's entries, fixed on first use.
     static let active = RowKernels(level: KernelLevel.active)
@@ -62,7 +65,7 @@ struct RowKernels: Sendable {
                  tileScores: TileScores, accumulateWeightedRows: WeightedRows, halfDot: HalfDot,
                  halfMultiplyAdd: HalfMultiplyAdd, roundToHalf: RoundToHalf, narrowToHalf: NarrowToHalf,
                  widenHalf: Widen, widenHalfStrided: WidenStrided, quantizeQ8_0: Quantize,
-                 quantizeQ8_0Split: Quantize, quantizeQ8_1: Quantize) {
+                 quantizeQ8_0Split: Quantize, quantizeQ8_1: Quantize, quantizeQ8_K: Quantize, quantizeI8: Quantize) {
         self.softmax = softmax
         self.swiglu = swiglu
         self.dotVec = dotVec
@@ -79,6 +82,8 @@ struct RowKernels: Sendable {
         self.quantizeQ8_0 = quantizeQ8_0
         self.quantizeQ8_0Split = quantizeQ8_0Split
         self.quantizeQ8_1 = quantizeQ8_1
+        self.quantizeQ8_K = quantizeQ8_K
+        self.quantizeI8 = quantizeI8
     }
 
     /// The portable Swift forms.
@@ -102,7 +107,9 @@ struct RowKernels: Sendable {
         quantizeQ8_0Split: {
             ActivationQuantizer.quantizeQ8_0SplitPortable($0, into: $1, count: $2, rounding: Q8Rounding($3))
         },
-        quantizeQ8_1: { ActivationQuantizer.quantizeQ8_1Portable($0, into: $1, count: $2, rounding: Q8Rounding($3)) })
+        quantizeQ8_1: { ActivationQuantizer.quantizeQ8_1Portable($0, into: $1, count: $2, rounding: Q8Rounding($3)) },
+        quantizeQ8_K: { x, y, count, _ in ActivationQuantizer.quantizeQ8_KPortable(x, into: y, count: count) },
+        quantizeI8: { x, y, count, _ in ActivationQuantizer.quantizeI8Portable(x, into: y, count: count) })
 
     #if arch(x86_64)
     /// The AVX2 forms (`KernelsAVX2`).
@@ -113,7 +120,9 @@ struct RowKernels: Sendable {
         halfMultiplyAdd: bitnet_avx2_half_multiply_add, roundToHalf: bitnet_avx2_round_to_half,
         narrowToHalf: bitnet_avx2_narrow_to_half, widenHalf: bitnet_avx2_f16_to_f32,
         widenHalfStrided: bitnet_avx2_f16_to_f32_strided, quantizeQ8_0: bitnet_avx2_quantize_q8_0,
-        quantizeQ8_0Split: bitnet_avx2_quantize_q8_0_split, quantizeQ8_1: bitnet_avx2_quantize_q8_1)
+        quantizeQ8_0Split: bitnet_avx2_quantize_q8_0_split, quantizeQ8_1: bitnet_avx2_quantize_q8_1,
+        quantizeQ8_K: { x, y, count, _ in bitnet_avx2_quantize_q8_k(x, y, count) },
+        quantizeI8: { x, y, count, _ in bitnet_avx2_quantize_i8(x, y, count) })
     #endif
 }
 

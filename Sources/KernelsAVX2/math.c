@@ -354,6 +354,86 @@ void bitnet_avx2_quantize_q8_1(const float *x, void *y, ptrdiff_t count, int rou
     }
 }
 
+// MARK: Q8_K and I8 activations (`ActivationQuantizer.quantizeQ8_KPortable`, `.quantizeI8Portable`)
+
+enum { BN_MATH_Q8_K_BYTES = 292 };
+
+/// The low bytes of four int32 vectors, in element order (see `bn_quantize_block`).
+BN_INLINE __m256i bn_low_bytes(const __m256i q[4]) {
+    __m256i low = _mm256_set1_epi32(0xFF);
+    __m256i words01 = _mm256_packus_epi32(_mm256_and_si256(q[0], low), _mm256_and_si256(q[1], low));
+    __m256i words23 = _mm256_packus_epi32(_mm256_and_si256(q[2], low), _mm256_and_si256(q[3], low));
+    return _mm256_permutevar8x32_epi32(_mm256_packus_epi16(words01, words23), _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+}
+
+/// max(acc, |v|) lane-wise, a NaN in `v` leaving `acc` (`vmaxps` returns its second operand when one is NaN), as
+/// the scalar loops skip NaN.
+BN_INLINE __m256 bn_max_abs(__m256 acc, __m256 v) { return _mm256_max_ps(bn_abs8(v), acc); }
+
+void bitnet_avx2_quantize_q8_k(const float *x, void *y, ptrdiff_t count) {
+    for (ptrdiff_t b = 0; b < count / 256; b++) {
+        const float *xb = x + 256 * b;  // x[256b ..< 256b + 256]
+        uint8_t *block = (uint8_t *)y + b * BN_MATH_Q8_K_BYTES;
+        __m256 lanes = _mm256_setzero_ps();
+        for (int k = 0; k < 32; k++) lanes = bn_max_abs(lanes, bn_loadf8(xb + 8 * k));
+        float amax = bn_max_lane(lanes);
+        if (amax == 0) {  // also when every element is NaN, as the scalar loop never raises its 0
+            memset(block, 0, BN_MATH_Q8_K_BYTES);
+            continue;
+        }
+        // The first element of largest magnitude (the scalar loop keeps the first on ties).
+        float signed_max = 0;
+        __m256 target = _mm256_set1_ps(amax);
+        for (int k = 0; k < 32; k++) {
+            int hits = _mm256_movemask_ps(_mm256_cmp_ps(bn_abs8(bn_loadf8(xb + 8 * k)), target, _CMP_EQ_OQ));
+            if (hits) {
+                signed_max = xb[8 * k + __builtin_ctz((unsigned)hits)];
+                break;
+            }
+        }
+        float iscale = -127 / signed_max;
+        __m256 m = _mm256_set1_ps(iscale), top = _mm256_set1_ps(127);
+        for (int g = 0; g < 8; g++) {  // 32 elements: quants 32g ..< 32g+32, bsums 2g and 2g + 1
+            __m256i q[4];
+            for (int k = 0; k < 4; k++) {
+                __m256 r = _mm256_round_ps(_mm256_mul_ps(m, bn_loadf8(xb + 32 * g + 8 * k)),
+                                           _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+                q[k] = _mm256_cvtps_epi32(_mm256_min_ps(r, top));  // exact: integral, within −127…127
+            }
+            _mm256_storeu_si256((__m256i *)(block + 4 + 32 * g), bn_low_bytes(q));
+            __m128i sums = bn_wrapped_sums(_mm256_add_epi32(q[0], q[1]), _mm256_add_epi32(q[2], q[3]),
+                                           _mm256_setzero_si256(), _mm256_setzero_si256());
+            int16_t bsums[2] = {(int16_t)_mm_cvtsi128_si32(sums), (int16_t)_mm_extract_epi32(sums, 1)};
+            memcpy(block + 260 + 4 * g, bsums, 4);
+        }
+        float d = 1 / iscale;
+        memcpy(block, &d, 4);
+    }
+}
+
+void bitnet_avx2_quantize_i8(const float *x, void *y, ptrdiff_t count) {
+    __m256 lanes = _mm256_setzero_ps();
+    for (ptrdiff_t j = 0; j < count; j += 8) lanes = bn_max_abs(lanes, bn_loadf8(x + j));
+    double amax = (double)bn_max_lane(lanes);  // exact: a float max, widened
+    if (!(amax >= 1e-5)) amax = 1e-5;
+    float s = (float)(127 / amax);
+    __m256 m = _mm256_set1_ps(s), top = _mm256_set1_ps(127), bottom = _mm256_set1_ps(-128);
+    __m256i total = _mm256_setzero_si256();
+    uint8_t *out = (uint8_t *)y;
+    for (ptrdiff_t j = 0; j < count; j += 32) {  // x[j ..< j+32] → quants j ..< j+32
+        __m256i q[4];
+        for (int k = 0; k < 4; k++) {
+            __m256 r = bn_round_half_away(_mm256_mul_ps(bn_loadf8(x + j + 8 * k), m));
+            q[k] = _mm256_cvtps_epi32(_mm256_min_ps(_mm256_max_ps(r, bottom), top));  // NaN → −128, as Swift
+            total = _mm256_add_epi32(total, q[k]);
+        }
+        _mm256_storeu_si256((__m256i *)(out + j), bn_low_bytes(q));
+    }
+    int32_t sum = bn_wrapped_sum(total);
+    memcpy(out + count, &s, 4);
+    memcpy(out + count + 4, &sum, 4);
+}
+
 BITNET_AVX2_END
 
 #endif  // __x86_64__

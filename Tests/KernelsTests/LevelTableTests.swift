@@ -153,5 +153,26 @@ import Testing
                 #expect(o0 == o1, "quantize \(name) (\(rounding)) \(tag)")
             }
         }
+
+        // Q8_K and I8 on awkward rows: random, an all-zero block, ties at .5 after scaling, the largest magnitude
+        // twice with both signs (the first wins), a NaN and an infinity in their own blocks, tiny values.
+        let count = 1536
+        var src = RandomRows.floats(count, &rng, scale: 3)
+        for j in 256..<512 { src[j] = 0 }
+        for j in 512..<768 { src[j] = Float(j % 9) - 4.5 }
+        src[800] = -7; src[900] = 7
+        src[1100] = .nan
+        src[1300] = .infinity
+        for j in 1408..<1536 { src[j] = Float(j - 1470) * 1e-9 }
+        for (name, format, kq, pq) in [("q8_K", ActivationFormat.q8_K, k.quantizeQ8_K, p.quantizeQ8_K),
+                                       ("i8", .i8, k.quantizeI8, p.quantizeI8)] {
+            for rows in [Array(src[0..<1024]), Array(src[1024..<1280]), Array(src[1280..<1536])] {
+                let n = rows.count
+                var o0 = [UInt8](repeating: 0xAA, count: format.rowBytes(n)), o1 = o0
+                o0.withUnsafeMutableBytes { kq(rows, $0.baseAddress!, n, 0) }
+                o1.withUnsafeMutableBytes { pq(rows, $0.baseAddress!, n, 0) }
+                #expect(o0 == o1, "quantize \(name), \(n) elements \(tag)")
+            }
+        }
     }
 }

@@ -84,6 +84,16 @@ void bitnet_avx2_quantize_q8_0_split(const float *x, void *y, ptrdiff_t count, i
 /// `count / 32` Q8_1 blocks of 36 bytes at `y`: the F16 scale `d`, the F16 of `(float)Σq · d`, then 32 int8 quants.
 void bitnet_avx2_quantize_q8_1(const float *x, void *y, ptrdiff_t count, int rounding);
 
+/// `count / 256` Q8_K blocks of 292 bytes (`ActivationQuantizer.quantizeQ8_K`): F32 d = 1/iscale with
+/// iscale = −127 / (the first element of largest magnitude), 256 int8 quants min(127, round-half-even(iscale·x)), 16
+/// int16 sums of 16 quants; an all-zero block is 292 zero bytes.
+void bitnet_avx2_quantize_q8_k(const float *x, void *y, ptrdiff_t count);
+
+/// One I8 row (`ActivationQuantizer.quantizeI8`, `count` a multiple of 32): `count` int8 quants
+/// clamp(round-half-away(x·s), −128, 127) with s = (float)(127 / max(absmax, 1e-5)) (absmax widened to double), then
+/// F32 s and the Int32 Σq.
+void bitnet_avx2_quantize_i8(const float *x, void *y, ptrdiff_t count);
+
 #pragma clang assume_nonnull end
 #endif  // __x86_64__
 #endif
