@@ -6,8 +6,9 @@ import KernelsAVX512
 /// target, compiled for AVX-512 F/BW/VL/DQ + VNNI there) where a type has them. Every AVX-512 kernel gives its AVX2
 /// counterpart's bits, so this level's exact reference is llama.cpp's `x86-64-v3` build, as for `avx2`.
 ///
-/// With AVX-512 forms: TQ2_0 and I2_S (decode rows with VNNI products; prefill tiles of two weight rows by four
-/// activation rows per pass, whose accumulators the 32 vector registers hold without spilling).
+/// With AVX-512 forms: Q8_0 and Q5_0 (prefill tiles of four rows by four activation rows, VNNI), TQ2_0 and I2_S
+/// (decode rows with VNNI products; prefill tiles of two weight rows by four activation rows). The 32 vector
+/// registers hold each tile's accumulators without spilling.
 enum AVX512Kernels {
     static func kernels(for type: GGMLType) -> LevelKernels {
         var row = AVX2Kernels.kernels(for: type)
@@ -20,6 +21,8 @@ enum AVX512Kernels {
             row.dot = bitnet_avx512_dot_i2_s
             row.rows = bitnet_avx512_rows_i2_s
             row.prefill = tilePrefill(row.prefill, bitnet_avx512_rows_i2_s, tile: bitnet_avx512_tile_i2_s)
+        case .q8_0, .q5_0:  // one unpacked layout (the avx2 unpackers), so one tile kernel
+            row.prefill?.tile = bitnet_avx512_tile_q8_0
         default:
             break
         }

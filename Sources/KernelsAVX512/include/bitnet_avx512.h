@@ -39,6 +39,13 @@ void bitnet_avx512_rows_i2_s(const void *w, ptrdiff_t stride, const void *x, ptr
 void bitnet_avx512_tile_i2_s(const void *w, ptrdiff_t stride, const void *x, ptrdiff_t xStride, ptrdiff_t xRows,
                              ptrdiff_t count, float *y, ptrdiff_t yStride, ptrdiff_t rows);
 
+// MARK: Q8_0 and Q5_0 · Q8_0 (prefill over the AVX2 level's unpacked 4-row groups, Q8_0-split activations)
+
+/// A tile of rows unpacked by `bitnet_avx2_unpack_q8_0` or `_q5_0` (`stride` = the unpacked row bytes; groups of 4
+/// rows at `4 · stride`): four rows by four activation rows per pass, the bits of `bitnet_avx2_unpacked_rows_q8_0`.
+void bitnet_avx512_tile_q8_0(const void *w, ptrdiff_t stride, const void *x, ptrdiff_t xStride, ptrdiff_t xRows,
+                             ptrdiff_t count, float *y, ptrdiff_t yStride, ptrdiff_t rows);
+
 #pragma clang assume_nonnull end
 #endif  // __x86_64__
 #endif
