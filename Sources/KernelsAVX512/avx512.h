@@ -17,10 +17,9 @@
 
 #if defined(__x86_64__)
 
-#include <immintrin.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <string.h>
+// The AVX2 level's helpers (loads, F16 widening, `bn_hsum`, `bn_wrapped_sum`): AVX2-target inline functions, which
+// inline into the AVX-512 functions here (their features are a subset), so both levels share one copy.
+#include "../KernelsAVX2/avx2.h"
 
 #define BITNET_AVX512_BEGIN                                                                                       \
     _Pragma("clang attribute push (__attribute__((target(\"avx2,fma,f16c,bmi2,avx512f,avx512bw,avx512vl,avx512dq,avx512vnni\"))), apply_to = function)")
@@ -30,36 +29,10 @@
 
 BITNET_AVX512_BEGIN
 
-BN5_INLINE __m256i bn5_load256(const void *p, ptrdiff_t offset) {
-    return _mm256_loadu_si256((const __m256i *)((const uint8_t *)p + offset));
-}
-
-BN5_INLINE uint16_t bn5_u16(const void *p, ptrdiff_t offset) {
-    uint16_t v;
-    memcpy(&v, (const uint8_t *)p + offset, 2);
-    return v;
-}
-
-BN5_INLINE uint32_t bn5_u32(const void *p, ptrdiff_t offset) {
-    uint32_t v;
-    memcpy(&v, (const uint8_t *)p + offset, 4);
-    return v;
-}
-
-BN5_INLINE float bn5_f32(const void *p, ptrdiff_t offset) {
-    float v;
-    memcpy(&v, (const uint8_t *)p + offset, 4);
-    return v;
-}
-
-/// The F16 at `offset`, widened exactly (F16C).
-BN5_INLINE float bn5_half(const void *p, ptrdiff_t offset) {
-    return _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128((int)bn5_u16(p, offset))));
-}
-
 BN5_INLINE const uint8_t *bn5_at(const void *p, ptrdiff_t offset) { return (const uint8_t *)p + offset; }
 
-/// Hints the CPU to fetch `lines` consecutive 64-byte lines from `address` (a hint: never faults).
+/// Hints the CPU to fetch `lines` consecutive 64-byte lines from `address` (a hint: never faults, so the address may
+/// lie past a buffer, which pointer arithmetic could not express).
 BN5_INLINE void bn5_prefetch(uintptr_t address, int lines) {
     for (int line = 0; line < lines; line++) __builtin_prefetch((const uint8_t *)address + 64 * line, 0, 3);
 }
@@ -71,21 +44,6 @@ BN5_INLINE __m256i bn5_codes(__m256i raw, int shift) {
 
 /// `acc` + unsigned bytes `a` · signed bytes `b` summed in groups of four per int32 lane (exact).
 BN5_INLINE __m256i bn5_dpbusd(__m256i acc, __m256i a, __m256i b) { return _mm256_dpbusd_epi32(acc, a, b); }
-
-/// The AVX2 kernels' `bn_hsum`: quad = low + high; pair = quad.low + quad.high; pair[0] + pair[1].
-BN5_INLINE float bn5_hsum(__m256 v) {
-    __m128 quad = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    __m128 pair = _mm_add_ps(quad, _mm_movehl_ps(quad, quad));
-    return _mm_cvtss_f32(pair) + _mm_cvtss_f32(_mm_shuffle_ps(pair, pair, 1));
-}
-
-/// Sum of the 8 int32 lanes, wrapping (the AVX2 kernels' `bn_wrapped_sum`; exact for the sums here).
-BN5_INLINE int32_t bn5_wrapped_sum(__m256i v) {
-    __m128i q = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
-    q = _mm_add_epi32(q, _mm_unpackhi_epi64(q, q));
-    q = _mm_add_epi32(q, _mm_shuffle_epi32(q, 1));
-    return _mm_cvtsi128_si32(q);
-}
 
 BITNET_AVX512_END
 

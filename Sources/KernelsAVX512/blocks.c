@@ -3,7 +3,7 @@
 // The tiles read the AVX2 level's unpacked layout (`bitnet_avx2_unpack_q8_0` / `_q5_0`; per group of 4 rows and per
 // block: d broadcast to 8 F32 per row @32i, |q| @128 + 32i, q @256 + 32i) and the Q8_0-split activations (a row's
 // int8 quants, 32 per block, then one F32 scale per block at byte `count`). Each output is the AVX2 unpacked-rows
-// kernel's arithmetic: per block `fma(d_w·d_x, float(Σ |q|·sign(x, q)), acc)` in block order, then `bn5_hsum`. The
+// kernel's arithmetic: per block `fma(d_w·d_x, float(Σ |q|·sign(x, q)), acc)` in block order, then `bn_hsum`. The
 // integer sum comes from `vpdpbusd` instead of `vpmaddubsw` + `vpmaddwd` (the same int32 lanes: |q| ≤ 128 and
 // |x| ≤ 127 keep every AVX2 int16 pair sum below 2^15).
 
@@ -29,12 +29,12 @@ BN5_INLINE void bn5_q8_0_group(const uint8_t *group, ptrdiff_t blocks, const uin
         __m256 dx[4];
         for (int a = 0; a < na; a++) {
             const uint8_t *xa = x + a * xStride;
-            xq[a] = bn5_load256(xa, 32 * b);
-            dx[a] = _mm256_set1_ps(bn5_f32(xa, count + 4 * b));
+            xq[a] = bn_load256(xa, 32 * b);
+            dx[a] = _mm256_set1_ps(bn_f32(xa, count + 4 * b));
         }
         for (int i = 0; i < 4; i++) {
             __m256 d = _mm256_loadu_ps((const float *)(ob + 32 * i));
-            __m256i magnitude = bn5_load256(ob, 128 + 32 * i), signs = bn5_load256(ob, 256 + 32 * i);
+            __m256i magnitude = bn_load256(ob, 128 + 32 * i), signs = bn_load256(ob, 256 + 32 * i);
             for (int a = 0; a < na; a++) {
                 __m256i products = bn5_dpbusd(_mm256_setzero_si256(), magnitude, _mm256_sign_epi8(xq[a], signs));
                 acc[i][a] = _mm256_fmadd_ps(_mm256_mul_ps(d, dx[a]), _mm256_cvtepi32_ps(products), acc[i][a]);
@@ -42,7 +42,7 @@ BN5_INLINE void bn5_q8_0_group(const uint8_t *group, ptrdiff_t blocks, const uin
         }
     }
     for (ptrdiff_t i = 0; i < nr; i++)
-        for (int a = 0; a < na; a++) out[a * outStride + i] = bn5_hsum(acc[i][a]);
+        for (int a = 0; a < na; a++) out[a * outStride + i] = bn_hsum(acc[i][a]);
 }
 
 void bitnet_avx512_tile_q8_0(const void *w, ptrdiff_t stride, const void *x, ptrdiff_t xStride, ptrdiff_t xRows,
