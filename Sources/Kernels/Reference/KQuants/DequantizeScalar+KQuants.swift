@@ -1,0 +1,60 @@
+import GGUF
+
+/// Q8_K activations and the K-quants.
+extension DequantizeScalar {
+    static func q8_K(_ src: UnsafeRawPointer, _ dst: UnsafeMutablePointer<Float>, _ count: Int) {
+        for b in 0..<count / 256 {
+            let block = src + b * BlockLayout.q8_KBytes, out = dst + b * 256
+            let d = block.loadUnaligned(as: Float.self)
+            for j in 0..<256 { out[j] = d * Float(block.i8(at: 4 + j)) }
+        }
+    }
+
+    /// The 6-bit scale and min of sub-block `j` (0..<8) of a Q4_K block's 12 packed scale bytes.
+    @inline(__always)
+    static func scaleMinK4(_ j: Int, _ scales: UnsafeRawPointer) -> (scale: UInt8, min: UInt8) {
+        if j < 4 { return (scales.u8(at: j) & 63, scales.u8(at: j + 4) & 63) }
+        let scale = (scales.u8(at: j + 4) & 0xF) | ((scales.u8(at: j - 4) >> 6) << 4)
+        let min = (scales.u8(at: j + 4) >> 4) | ((scales.u8(at: j) >> 6) << 4)
+        return (scale, min)
+    }
+
+    static func q4_K(_ src: UnsafeRawPointer, _ dst: UnsafeMutablePointer<Float>, _ count: Int) {
+        for b in 0..<count / 256 {
+            let block = src + b * BlockLayout.q4_KBytes, out = dst + b * 256
+            let d = block.f16(at: 0), dmin = block.f16(at: 2)
+            let scales = block + 4, qs = block + 16
+            for chunk in 0..<4 {  // 64 elements: low nibbles of 32 bytes, then their high nibbles
+                let (s0, m0) = scaleMinK4(2 * chunk, scales), (s1, m1) = scaleMinK4(2 * chunk + 1, scales)
+                let d0 = d * Float(s0), min0 = dmin * Float(m0), d1 = d * Float(s1), min1 = dmin * Float(m1)
+                for l in 0..<32 {
+                    let byte = qs.u8(at: 32 * chunk + l)
+                    out[64 * chunk + l] = d0 * Float(byte & 0xF) - min0
+                    out[64 * chunk + 32 + l] = d1 * Float(byte >> 4) - min1
+                }
+            }
+        }
+    }
+
+    static func q6_K(_ src: UnsafeRawPointer, _ dst: UnsafeMutablePointer<Float>, _ count: Int) {
+        for b in 0..<count / 256 {
+            let block = src + b * BlockLayout.q6_KBytes
+            let d = block.f16(at: 208)
+            for half in 0..<2 {  // 128 elements from ql[64], qh[32], scales[8]
+                let ql = block + 64 * half, qh = block + 128 + 32 * half, sc = block + 192 + 8 * half
+                let out = dst + b * 256 + 128 * half
+                for l in 0..<32 {
+                    let h = qh.u8(at: l), s = l / 16
+                    let q1 = Int((ql.u8(at: l) & 0xF) | ((h & 3) << 4)) - 32
+                    let q2 = Int((ql.u8(at: l + 32) & 0xF) | (((h >> 2) & 3) << 4)) - 32
+                    let q3 = Int((ql.u8(at: l) >> 4) | (((h >> 4) & 3) << 4)) - 32
+                    let q4 = Int((ql.u8(at: l + 32) >> 4) | (((h >> 6) & 3) << 4)) - 32
+                    out[l] = d * Float(sc.i8(at: s)) * Float(q1)
+                    out[l + 32] = d * Float(sc.i8(at: s + 2)) * Float(q2)
+                    out[l + 64] = d * Float(sc.i8(at: s + 4)) * Float(q3)
+                    out[l + 96] = d * Float(sc.i8(at: s + 6)) * Float(q4)
+                }
+            }
+        }
+    }
+}

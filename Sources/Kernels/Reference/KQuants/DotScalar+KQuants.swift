@@ -1,0 +1,54 @@
+/// The K-quants (Q4_K, Q6_K) against Q8_K activations.
+extension DotScalar {
+    /// Q4_K · Q8_K: per super-block `d·d_x·Σ_s sc_s·Σ q·q_x − dmin·d_x·Σ_s m_s·Σ q_x` (the second sum from bsums).
+    public static func q4_K(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
+        var sum: Float = 0
+        for b in 0..<count / 256 {
+            let wb = w + b * BlockLayout.q4_KBytes, xb = x + b * BlockLayout.q8_KBytes
+            let scales = wb + 4, qs = wb + 16
+            var isum = 0, minSum = 0
+            for sub in 0..<8 {
+                let (sc, m) = DequantizeScalar.scaleMinK4(sub, scales)
+                let shift: UInt8 = sub % 2 == 0 ? 0 : 4
+                var dot = 0
+                for l in 0..<32 {
+                    let q = Int((qs.u8(at: 32 * (sub / 2) + l) >> shift) & 0xF)
+                    dot += q * Int(xb.i8(at: 4 + 32 * sub + l))
+                }
+                isum += Int(sc) * dot
+                let bsums = Int(xb.loadUnaligned(fromByteOffset: 260 + 4 * sub, as: Int16.self))
+                    + Int(xb.loadUnaligned(fromByteOffset: 262 + 4 * sub, as: Int16.self))
+                minSum += Int(m) * bsums
+            }
+            let dx = xb.loadUnaligned(as: Float.self)
+            sum += (wb.f16(at: 0) * dx) * Float(isum) - (wb.f16(at: 2) * dx) * Float(minSum)
+        }
+        return sum
+    }
+
+    /// Q6_K · Q8_K: per super-block `d·d_x·Σ_g sc_g·Σ (q−32)·q_x` over 16 groups of 16.
+    public static func q6_K(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
+        var sum: Float = 0
+        for b in 0..<count / 256 {
+            let wb = w + b * BlockLayout.q6_KBytes, xb = x + b * BlockLayout.q8_KBytes
+            var isum = 0
+            for half in 0..<2 {
+                let ql = wb + 64 * half, qh = wb + 128 + 32 * half, sc = wb + 192 + 8 * half
+                let qx = xb + 4 + 128 * half
+                for l in 0..<32 {
+                    let h = qh.u8(at: l), s = l / 16
+                    let q1 = Int((ql.u8(at: l) & 0xF) | ((h & 3) << 4)) - 32
+                    let q2 = Int((ql.u8(at: l + 32) & 0xF) | (((h >> 2) & 3) << 4)) - 32
+                    let q3 = Int((ql.u8(at: l) >> 4) | (((h >> 4) & 3) << 4)) - 32
+                    let q4 = Int((ql.u8(at: l + 32) >> 4) | (((h >> 6) & 3) << 4)) - 32
+                    isum += Int(sc.i8(at: s)) * q1 * Int(qx.i8(at: l))
+                    isum += Int(sc.i8(at: s + 2)) * q2 * Int(qx.i8(at: l + 32))
+                    isum += Int(sc.i8(at: s + 4)) * q3 * Int(qx.i8(at: l + 64))
+                    isum += Int(sc.i8(at: s + 6)) * q4 * Int(qx.i8(at: l + 96))
+                }
+            }
+            sum += (wb.f16(at: 208) * xb.loadUnaligned(as: Float.self)) * Float(isum)
+        }
+        return sum
+    }
+}
