@@ -160,7 +160,7 @@ public final class BitNetLanguageModel: LanguageModel, @unchecked Sendable {
             // Attention: xn = norm(x); q,k,v = xn·Wᵀ; NeoX-rotate q,k; cache k,v; x += subNorm(attn(q))·Woᵀ
             normRows(x, b.attnNorm, n, d, xn, ctx.pool)
             project((b.wq, q), (b.wk, k), (b.wv, v), xn, n, ctx)
-            TransformerOps.rotateAndCache(q: q, k: k, v: v, tokens: n, start: start, layer: l, cache: cache, hp: hp,
+            TransformerOps.rotateAndCache(q: q, k: k, v: v, tokens: n, start: start, layer: l, cache: cache, hp: hp.attentionShape,
                                           base: hp.ropeFreqBase, style: .neox, pool: ctx.pool)
             TransformerOps.attentionGGMLRounding(q: q, out: attn, tokens: n, start: start, layer: l, cache: cache,
                                                  heads: hp.headCount, group: hp.groupSize, keyLength: hp.keyLength,

@@ -179,7 +179,7 @@ public final class Gemma3LanguageModel: LanguageModel, @unchecked Sendable {
             // RoPE and attention round as llama.cpp's CPU kernels do (F16 query and value sums, iterated angles):
             // gemma3's large norm weights turn the F32 alternatives into visible logit drift.
             let ropeBase = sliding ? gemma.localRopeFreqBase : hp.ropeFreqBase
-            TransformerOps.rotateAndCache(q: q, k: k, v: v, tokens: n, start: start, layer: l, cache: cache, hp: hp,
+            TransformerOps.rotateAndCache(q: q, k: k, v: v, tokens: n, start: start, layer: l, cache: cache, hp: hp.attentionShape,
                                           base: ropeBase, style: .neox, pool: pool)
             // Gemma scales the rotated query (in F32, before the attention rounds it to F16) and attends with scale 1.
             let scale = gemma.attentionScale

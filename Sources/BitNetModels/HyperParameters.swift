@@ -1,4 +1,5 @@
 import GGUF
+import Kernels
 
 /// Hyper-parameters shared by the decoder-only transformers this engine runs, read once from GGUF metadata and
 /// validated. Keys are `<arch>.<name>` as llama.cpp's converters write them.
@@ -90,4 +91,10 @@ public struct HyperParameters: Sendable, Codable, Equatable {
 
     /// Query heads that share one key/value head.
     public var groupSize: Int { headCount / headCountKV }
+
+    /// What RoPE and the cache store need of these (`TransformerOps.rotateAndCache`).
+    var attentionShape: TransformerOps.AttentionShape {
+        .init(headCount: headCount, headCountKV: headCountKV, keyLength: keyLength, valueLength: valueLength,
+              ropeDimensionCount: ropeDimensionCount)
+    }
 }

@@ -85,7 +85,7 @@ public final class LlamaLanguageModel: LanguageModel, @unchecked Sendable {
             TransformerOps.rmsNormRows(x, weight: b.attnNorm, eps: hp.rmsEpsilon, into: xn, rows: n, width: d,
                                        pool: pool)
             matmul((b.wq, q), (b.wk, k), (b.wv, v), input: xn, count: n, pool: pool, scratch: scratch)
-            TransformerOps.rotateAndCache(q: q, k: k, v: v, tokens: n, start: start, layer: l, cache: cache, hp: hp,
+            TransformerOps.rotateAndCache(q: q, k: k, v: v, tokens: n, start: start, layer: l, cache: cache, hp: hp.attentionShape,
                                           base: hp.ropeFreqBase, style: .interleaved, pool: pool)
             TransformerOps.attentionGGMLRounding(q: q, out: attn, tokens: n, start: start, layer: l, cache: cache,
                                                  heads: hp.headCount, group: hp.groupSize, keyLength: hp.keyLength,

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BitNetModels
+import Kernels
 import BitNetRuntime
 import Foundation
 import ModelFetcher

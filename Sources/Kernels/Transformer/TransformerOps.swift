@@ -1,10 +1,11 @@
 import Foundation
-import Kernels
 
-/// The small per-element operations of a transformer block, each over contiguous F32 rows.
-enum TransformerOps {
+/// The operations of a transformer block between its matmuls, each over contiguous F32 rows: RMSNorm, SwiGLU,
+/// RoPE with the KV-cache store, attention (in llama.cpp's roundings, `TransformerOps+GGMLRounding`) and the residual
+/// add. The architectures in BitNetModels compose these with `matmul`; they hold no arithmetic of their own.
+public enum TransformerOps {
     /// `y = x / sqrt(mean(x²) + eps) ⊙ weight` for one row of `n`; `y` may alias `x`.
-    static func rmsNorm(_ x: UnsafePointer<Float>, weight: UnsafePointer<Float>, eps: Float,
+    public static func rmsNorm(_ x: UnsafePointer<Float>, weight: UnsafePointer<Float>, eps: Float,
                         into y: UnsafeMutablePointer<Float>, n: Int) {
         VectorOps.rmsNorm(x, into: y, count: n, eps: eps)
         for i in 0..<n { y[i] *= weight[i] }
@@ -14,7 +15,7 @@ enum TransformerOps {
     /// otherwise (a decode step's single row, which must not allocate). For the row-wise operations between the
     /// matmuls, so the other thread does not sit idle through them during prefill.
     @inline(__always)
-    static func forRows(_ rows: Int, pool: ThreadPool?, _ body: (Range<Int>) -> Void) {
+    public static func forRows(_ rows: Int, pool: ThreadPool?, _ body: (Range<Int>) -> Void) {
         if let pool, pool.threadCount > 1, rows >= 8 {
             pool.parallelFor(rows, chunk: max(2, rows / (4 * pool.threadCount)), body)
         } else {
@@ -24,7 +25,7 @@ enum TransformerOps {
 
     /// RMSNorm of each of `rows` contiguous rows of `width` floats in `x` into `y` (which may alias `x`), shared
     /// out on `pool` when given.
-    static func rmsNormRows(_ x: UnsafePointer<Float>, weight: [Float], eps: Float, into y: UnsafeMutablePointer<Float>,
+    public static func rmsNormRows(_ x: UnsafePointer<Float>, weight: [Float], eps: Float, into y: UnsafeMutablePointer<Float>,
                             rows: Int, width: Int, pool: ThreadPool? = nil) {
         weight.withUnsafeBufferPointer { w in
             // w holds `width` floats (checked by WeightLoader); rows are contiguous in both buffers.
@@ -35,7 +36,7 @@ enum TransformerOps {
     }
 
     /// `y = silu(gate) ⊙ up` over `rows` rows of `width` (`GGMLMath.swiglu`), shared out on `pool` when given.
-    static func swiglu(gate: UnsafeMutablePointer<Float>, up: UnsafePointer<Float>, rows: Int, width: Int,
+    public static func swiglu(gate: UnsafeMutablePointer<Float>, up: UnsafePointer<Float>, rows: Int, width: Int,
                        pool: ThreadPool?) {
         forRows(rows, pool: pool) { r in
             let o = r.lowerBound * width
@@ -45,8 +46,8 @@ enum TransformerOps {
 
     /// For each of `tokens` rows (positions `start...`): rotates q `[tokens, headCount × keyLength]` and
     /// k `[tokens, headCountKV × keyLength]` with RoPE of base `base`, then stores k and v in `cache` for `layer`.
-    static func rotateAndCache(q: UnsafeMutablePointer<Float>, k: UnsafeMutablePointer<Float>, v: UnsafePointer<Float>,
-                               tokens: Int, start: Int, layer: Int, cache: KVCache, hp: HyperParameters, base: Float,
+    public static func rotateAndCache(q: UnsafeMutablePointer<Float>, k: UnsafeMutablePointer<Float>, v: UnsafePointer<Float>,
+                               tokens: Int, start: Int, layer: Int, cache: KVCache, hp: AttentionShape, base: Float,
                                style: RopeStyle, pool: ThreadPool? = nil) {
         let qW = hp.headCount * hp.keyLength, kW = hp.headCountKV * hp.keyLength, vW = hp.headCountKV * hp.valueLength
         // Tokens are independent: each rotates its own rows and fills its own cache position.
@@ -62,15 +63,25 @@ enum TransformerOps {
     }
 
     /// How RoPE pairs the dimensions of a head.
-    enum RopeStyle: Sendable {
+    public enum RopeStyle: Sendable {
         /// Adjacent pairs (2i, 2i+1): llama.cpp's "normal" RoPE (llama, bitnet).
         case interleaved
         /// Halves (i, i + d/2): the NeoX layout (gemma3).
         case neox
     }
 
+    /// The head counts and lengths RoPE and the cache store need (from a model's hyper-parameters).
+    public struct AttentionShape: Sendable {
+        public var headCount: Int, headCountKV: Int, keyLength: Int, valueLength: Int, ropeDimensionCount: Int
+
+        public init(headCount: Int, headCountKV: Int, keyLength: Int, valueLength: Int, ropeDimensionCount: Int) {
+            (self.headCount, self.headCountKV, self.keyLength) = (headCount, headCountKV, keyLength)
+            (self.valueLength, self.ropeDimensionCount) = (valueLength, ropeDimensionCount)
+        }
+    }
+
     /// `x += y` over `n`, shared out on `pool` when given and `n` is large (in 4096-element pieces).
-    static func add(_ x: UnsafeMutablePointer<Float>, _ y: UnsafePointer<Float>, n: Int, pool: ThreadPool? = nil) {
+    public static func add(_ x: UnsafeMutablePointer<Float>, _ y: UnsafePointer<Float>, n: Int, pool: ThreadPool? = nil) {
         let piece = 4096
         forRows((n + piece - 1) / piece, pool: pool) { r in
             for i in r.lowerBound * piece ..< min(n, r.upperBound * piece) { x[i] += y[i] }

@@ -1,5 +1,4 @@
 import Foundation
-import Kernels
 
 /// Variants of RoPE and attention that round where ggml-cpu rounds, for models whose logits amplify the difference
 /// (gemma3: plain F32 attention gives cosine 0.994 against llama.cpp at some prompt positions, these give ≥ 0.999).
@@ -12,7 +11,7 @@ extension TransformerOps {
     /// differs by a few ulps, which decides near-tied greedy steps after a dozen positions on gemma3), and each
     /// rotated pair rounded as ggml-cpu's gcc build computes it: `x0·cos − x1·sin` as `fma(x0, cos, −(x1·sin))` and
     /// `x0·sin + x1·cos` as `fma(x0, sin, x1·cos)` (measured bit-exact against llama.cpp's rotated queries).
-    static func ropeIteratedAngles(_ x: UnsafeMutablePointer<Float>, heads: Int, headLength: Int, dims: Int,
+    public static func ropeIteratedAngles(_ x: UnsafeMutablePointer<Float>, heads: Int, headLength: Int, dims: Int,
                                    position: Int, base: Float, style: RopeStyle) {
         let half = dims / 2
         let step = powf(base, -2 / Float(dims))
@@ -43,7 +42,7 @@ extension TransformerOps {
     /// Shapes: `q` `[tokens, heads × keyLength]`, `out` `[tokens, heads × valueLength]`; query head h reads key/value
     /// head h / `group`; positions `start..<start+tokens` must already be in `cache`; `window` limits each query to
     /// its last `window` positions; `scale` multiplies each `q·k`.
-    static func attentionGGMLRounding(q: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, tokens: Int,
+    public static func attentionGGMLRounding(q: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, tokens: Int,
                                       start: Int, layer: Int, cache: KVCache, heads: Int, group: Int,
                                       keyLength: Int, valueLength: Int, scale: Float, window: Int? = nil,
                                       pool: ThreadPool, scratch: KernelScratch) {
@@ -69,7 +68,7 @@ extension TransformerOps {
     /// `expf`; the tile's weights come from the vector `exp` (`GGMLMath.exp`, 8-lane groups) and their sum is added
     /// to the F32 weight sum in `Double`; the value sums are FMA chains over the tile's positions in order. The
     /// result is divided by the weight sum at the end. Measured bit-exact against llama.cpp's `kqv_out` tensors.
-    static func attentionGGMLTiled(q: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, tokens: Int,
+    public static func attentionGGMLTiled(q: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, tokens: Int,
                                    start: Int, layer: Int, cache: KVCache, heads: Int, group: Int, keyLength: Int,
                                    valueLength: Int, scale: Float, window: Int?, pool: ThreadPool) {
         let tile = 64, qWidth = heads * keyLength, oWidth = heads * valueLength
@@ -148,7 +147,7 @@ extension TransformerOps {
     /// accumulator, summed by `GGMLMath.sumLanes`), for one token `ggml_vec_dot_f32` (lane p % 32 of four, summed by
     /// `GGMLMath.reduce`). Masked positions add exact zeros, so they are skipped. Assumes llama.cpp's cache view is a
     /// multiple of 32 positions (its padding) and that the tokens form one micro-batch.
-    static func attentionTwoPass(q: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, tokens: Int, start: Int,
+    public static func attentionTwoPass(q: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, tokens: Int, start: Int,
                                  layer: Int, cache: KVCache, heads: Int, group: Int, keyLength: Int,
                                  valueLength: Int, scale: Float, window: Int?, pool: ThreadPool,
                                  scratch: KernelScratch) {

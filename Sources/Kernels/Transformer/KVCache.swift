@@ -1,5 +1,3 @@
-import Kernels
-
 /// Element type of the key/value cache.
 public enum KVCacheType: String, Sendable, Codable, CaseIterable {
     /// IEEE half, as llama.cpp stores its cache by default.
