@@ -19,8 +19,7 @@ public enum BitNet25Architecture: Architecture {
 
     public static let requirements = ArchitectureRequirements(
         name: name, requiredKeys: ArchitectureRequirements.decoderKeys,
-        requiredTensors: ArchitectureRequirements.decoderTensors(plus: ["blk.{i}.attn_sub_norm.weight",
-                                                                        "blk.{i}.ffn_sub_norm.weight"]))
+        requiredTensors: ArchitectureRequirements.decoderTensors(plus: [.attnSubNorm, .ffnSubNorm]))
 
     /// - Throws: `ModelError` as `BitNetLanguageModel.init`, and `.tensorUnusable` for a `rope_freqs.weight`
     ///   whose factors are not all 1 (LLaMA-3 RoPE scaling, which the fork would apply and this engine does not).
@@ -32,7 +31,7 @@ public enum BitNet25Architecture: Architecture {
     /// The fork's loader accepts an optional `rope_freqs.weight` and divides each RoPE frequency by its factor. The
     /// published file has none; a file that has non-unit factors would run a different function here, so refuse it.
     static func checkRopeFactors(_ file: GGUFFile) throws(ModelError) {
-        let name = "rope_freqs.weight"
+        let name = TensorName.ropeFrequencies
         guard let t = file.tensor(named: name) else { return }
         let factors = try WeightLoader(file: file).vector(name, count: t.elementCount)
         guard factors.allSatisfy({ $0 == 1 }) else {

@@ -10,8 +10,7 @@ public enum BitNetArchitecture: Architecture {
 
     public static let requirements = ArchitectureRequirements(
         name: name, requiredKeys: ArchitectureRequirements.decoderKeys,
-        requiredTensors: ArchitectureRequirements.decoderTensors(plus: ["blk.{i}.attn_sub_norm.weight",
-                                                                        "blk.{i}.ffn_sub_norm.weight"]))
+        requiredTensors: ArchitectureRequirements.decoderTensors(plus: [.attnSubNorm, .ffnSubNorm]))
 
     public static func load(_ file: GGUFFile) throws(ModelError) -> any LanguageModel {
         try BitNetLanguageModel(file: file)
@@ -88,25 +87,24 @@ public final class BitNetLanguageModel: LanguageModel, @unchecked Sendable {
         self.file = file
         self.variant = variant
         hyperParameters = hp
-        tokenEmbedding = try w.matrix("token_embd.weight", rows: hp.vocabSize, cols: d)
+        tokenEmbedding = try w.matrix(TensorName.tokenEmbedding, rows: hp.vocabSize, cols: d)
         var blocks: [Block] = []
         for i in 0..<hp.blockCount {
-            let p = "blk.\(i)."
             blocks.append(Block(
-                attnNorm: try w.vector(p + "attn_norm.weight", count: d),
-                attnSubNorm: try w.vector(p + "attn_sub_norm.weight", count: oWidth),
-                ffnNorm: try w.vector(p + "ffn_norm.weight", count: d),
-                ffnSubNorm: try w.vector(p + "ffn_sub_norm.weight", count: ff),
-                wq: try projection(p + "attn_q", rows: qWidth, cols: d),
-                wk: try projection(p + "attn_k", rows: kvWidth, cols: d),
-                wv: try projection(p + "attn_v", rows: vWidth, cols: d),
-                wo: try projection(p + "attn_output", rows: d, cols: oWidth),
-                wGate: try projection(p + "ffn_gate", rows: ff, cols: d),
-                wUp: try projection(p + "ffn_up", rows: ff, cols: d),
-                wDown: try projection(p + "ffn_down", rows: d, cols: ff)))
+                attnNorm: try w.vector(TensorName.Block.attnNorm.name(i), count: d),
+                attnSubNorm: try w.vector(TensorName.Block.attnSubNorm.name(i), count: oWidth),
+                ffnNorm: try w.vector(TensorName.Block.ffnNorm.name(i), count: d),
+                ffnSubNorm: try w.vector(TensorName.Block.ffnSubNorm.name(i), count: ff),
+                wq: try projection(TensorName.Block.attnQ.stem(i), rows: qWidth, cols: d),
+                wk: try projection(TensorName.Block.attnK.stem(i), rows: kvWidth, cols: d),
+                wv: try projection(TensorName.Block.attnV.stem(i), rows: vWidth, cols: d),
+                wo: try projection(TensorName.Block.attnOutput.stem(i), rows: d, cols: oWidth),
+                wGate: try projection(TensorName.Block.ffnGate.stem(i), rows: ff, cols: d),
+                wUp: try projection(TensorName.Block.ffnUp.stem(i), rows: ff, cols: d),
+                wDown: try projection(TensorName.Block.ffnDown.stem(i), rows: d, cols: ff)))
         }
         self.blocks = blocks
-        outputNorm = try w.vector("output_norm.weight", count: d)
+        outputNorm = try w.vector(TensorName.outputNorm, count: d)
     }
 
     /// y = x·Wᵀ (· scale): `x` [n, cols] → `y` [n, rows].

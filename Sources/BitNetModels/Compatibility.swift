@@ -22,11 +22,9 @@ public struct ArchitectureRequirements: Sendable {
         "{arch}.attention.layer_norm_rms_epsilon", "{arch}.context_length",
     ]
 
-    /// Tensors of a pre-norm decoder with a gated feed-forward network, plus `extra` ones.
-    public static func decoderTensors(plus extra: [String] = []) -> [String] {
-        ["token_embd.weight", "output_norm.weight", "blk.{i}.attn_norm.weight", "blk.{i}.attn_q.weight",
-         "blk.{i}.attn_k.weight", "blk.{i}.attn_v.weight", "blk.{i}.attn_output.weight", "blk.{i}.ffn_norm.weight",
-         "blk.{i}.ffn_gate.weight", "blk.{i}.ffn_up.weight", "blk.{i}.ffn_down.weight"] + extra
+    /// Tensors of a pre-norm decoder with a gated feed-forward network, plus `extra` per-block ones.
+    public static func decoderTensors(plus extra: [TensorName.Block] = []) -> [String] {
+        [TensorName.tokenEmbedding, TensorName.outputNorm] + (TensorName.Block.decoder + extra).map(\.pattern)
     }
 }
 

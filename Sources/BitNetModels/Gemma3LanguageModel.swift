@@ -13,10 +13,7 @@ public enum Gemma3Architecture: Architecture {
 
     public static let requirements = ArchitectureRequirements(
         name: name, requiredKeys: ArchitectureRequirements.decoderKeys,
-        requiredTensors: ArchitectureRequirements.decoderTensors(plus: [
-            "blk.{i}.attn_q_norm.weight", "blk.{i}.attn_k_norm.weight", "blk.{i}.post_attention_norm.weight",
-            "blk.{i}.post_ffw_norm.weight",
-        ]))
+        requiredTensors: ArchitectureRequirements.decoderTensors(plus: [.attnQNorm, .attnKNorm, .postAttentionNorm, .postFFWNorm]))
 
     public static func load(_ file: GGUFFile) throws(ModelError) -> any LanguageModel {
         try Gemma3LanguageModel(file: file)
@@ -118,28 +115,27 @@ public final class Gemma3LanguageModel: LanguageModel, @unchecked Sendable {
         self.file = file
         hyperParameters = hp
         gemma = try Gemma3Parameters(file.metadata, common: hp)
-        tokenEmbedding = try w.matrix("token_embd.weight", rows: hp.vocabSize, cols: d)
+        tokenEmbedding = try w.matrix(TensorName.tokenEmbedding, rows: hp.vocabSize, cols: d)
         var blocks: [Block] = []
         for i in 0..<hp.blockCount {
-            let p = "blk.\(i)."
             blocks.append(Block(
-                attnNorm: try w.vector(p + "attn_norm.weight", count: d),
-                postAttnNorm: try w.vector(p + "post_attention_norm.weight", count: d),
-                ffnNorm: try w.vector(p + "ffn_norm.weight", count: d),
-                postFFNNorm: try w.vector(p + "post_ffw_norm.weight", count: d),
-                qNorm: try w.vector(p + "attn_q_norm.weight", count: hp.keyLength),
-                kNorm: try w.vector(p + "attn_k_norm.weight", count: hp.keyLength),
-                wq: try w.matrix(p + "attn_q.weight", rows: qWidth, cols: d),
-                wk: try w.matrix(p + "attn_k.weight", rows: kvWidth, cols: d),
-                wv: try w.matrix(p + "attn_v.weight", rows: vWidth, cols: d),
-                wo: try w.matrix(p + "attn_output.weight", rows: d, cols: hp.headCount * hp.valueLength),
-                wGate: try w.matrix(p + "ffn_gate.weight", rows: ff, cols: d),
-                wUp: try w.matrix(p + "ffn_up.weight", rows: ff, cols: d),
-                wDown: try w.matrix(p + "ffn_down.weight", rows: d, cols: ff)))
+                attnNorm: try w.vector(TensorName.Block.attnNorm.name(i), count: d),
+                postAttnNorm: try w.vector(TensorName.Block.postAttentionNorm.name(i), count: d),
+                ffnNorm: try w.vector(TensorName.Block.ffnNorm.name(i), count: d),
+                postFFNNorm: try w.vector(TensorName.Block.postFFWNorm.name(i), count: d),
+                qNorm: try w.vector(TensorName.Block.attnQNorm.name(i), count: hp.keyLength),
+                kNorm: try w.vector(TensorName.Block.attnKNorm.name(i), count: hp.keyLength),
+                wq: try w.matrix(TensorName.Block.attnQ.name(i), rows: qWidth, cols: d),
+                wk: try w.matrix(TensorName.Block.attnK.name(i), rows: kvWidth, cols: d),
+                wv: try w.matrix(TensorName.Block.attnV.name(i), rows: vWidth, cols: d),
+                wo: try w.matrix(TensorName.Block.attnOutput.name(i), rows: d, cols: hp.headCount * hp.valueLength),
+                wGate: try w.matrix(TensorName.Block.ffnGate.name(i), rows: ff, cols: d),
+                wUp: try w.matrix(TensorName.Block.ffnUp.name(i), rows: ff, cols: d),
+                wDown: try w.matrix(TensorName.Block.ffnDown.name(i), rows: d, cols: ff)))
         }
         self.blocks = blocks
-        outputNorm = try w.vector("output_norm.weight", count: d)
-        output = try w.optionalMatrix("output.weight", rows: hp.vocabSize, cols: d) ?? tokenEmbedding
+        outputNorm = try w.vector(TensorName.outputNorm, count: d)
+        output = try w.optionalMatrix(TensorName.output, rows: hp.vocabSize, cols: d) ?? tokenEmbedding
     }
 
     public func forward(_ tokens: [Int32], cache: KVCache, context ctx: ComputeContext,

@@ -42,24 +42,23 @@ public final class LlamaLanguageModel: LanguageModel, @unchecked Sendable {
         let vWidth = hp.headCountKV * hp.valueLength
         self.file = file
         hyperParameters = hp
-        tokenEmbedding = try w.matrix("token_embd.weight", rows: hp.vocabSize, cols: d)
+        tokenEmbedding = try w.matrix(TensorName.tokenEmbedding, rows: hp.vocabSize, cols: d)
         var blocks: [Block] = []
         for i in 0..<hp.blockCount {
-            let p = "blk.\(i)."
             blocks.append(Block(
-                attnNorm: try w.vector(p + "attn_norm.weight", count: d),
-                ffnNorm: try w.vector(p + "ffn_norm.weight", count: d),
-                wq: try w.matrix(p + "attn_q.weight", rows: qWidth, cols: d),
-                wk: try w.matrix(p + "attn_k.weight", rows: kvWidth, cols: d),
-                wv: try w.matrix(p + "attn_v.weight", rows: vWidth, cols: d),
-                wo: try w.matrix(p + "attn_output.weight", rows: d, cols: hp.headCount * hp.valueLength),
-                wGate: try w.matrix(p + "ffn_gate.weight", rows: ff, cols: d),
-                wUp: try w.matrix(p + "ffn_up.weight", rows: ff, cols: d),
-                wDown: try w.matrix(p + "ffn_down.weight", rows: d, cols: ff)))
+                attnNorm: try w.vector(TensorName.Block.attnNorm.name(i), count: d),
+                ffnNorm: try w.vector(TensorName.Block.ffnNorm.name(i), count: d),
+                wq: try w.matrix(TensorName.Block.attnQ.name(i), rows: qWidth, cols: d),
+                wk: try w.matrix(TensorName.Block.attnK.name(i), rows: kvWidth, cols: d),
+                wv: try w.matrix(TensorName.Block.attnV.name(i), rows: vWidth, cols: d),
+                wo: try w.matrix(TensorName.Block.attnOutput.name(i), rows: d, cols: hp.headCount * hp.valueLength),
+                wGate: try w.matrix(TensorName.Block.ffnGate.name(i), rows: ff, cols: d),
+                wUp: try w.matrix(TensorName.Block.ffnUp.name(i), rows: ff, cols: d),
+                wDown: try w.matrix(TensorName.Block.ffnDown.name(i), rows: d, cols: ff)))
         }
         self.blocks = blocks
-        outputNorm = try w.vector("output_norm.weight", count: d)
-        output = try w.optionalMatrix("output.weight", rows: hp.vocabSize, cols: d) ?? tokenEmbedding
+        outputNorm = try w.vector(TensorName.outputNorm, count: d)
+        output = try w.optionalMatrix(TensorName.output, rows: hp.vocabSize, cols: d) ?? tokenEmbedding
     }
 
     public func forward(_ tokens: [Int32], cache: KVCache, context ctx: ComputeContext,
