@@ -26,7 +26,7 @@ let package = Package(
         .target(name: "GGUF", dependencies: [.product(name: "Logging", package: "swift-log")]),
         // Block formats, scalar references, dispatch, matmul, thread pool. No ISA flags: the level-specific kernels
         // are in the C targets below and are chosen at run time (`KernelLevel.active`).
-        .target(name: "Kernels", dependencies: ["GGUF", "KernelsCSupport", "KernelsAVX2", "KernelsAVX512"]),
+        .target(name: "Kernels", dependencies: ["GGUF", "KernelsCSupport", "KernelsAVX2", "KernelsAVX512", "KernelsNEON"]),
         // What Swift cannot spell: a prefetch hint, and CPUID feature detection for the run-time level.
         .target(name: "KernelsCSupport"),
         // The AVX2 kernels (x86-64-v3), in C so that they alone are compiled for AVX2: each file enables it for its
@@ -35,6 +35,9 @@ let package = Package(
         // The AVX-512 kernels (F/BW/VL/DQ + VNNI), the same way: the bits of the AVX2 kernels with VNNI integer
         // products and 32 vector registers (docs/kernels.md).
         .target(name: "KernelsAVX512"),
+        // The ARM64 kernels (Advanced SIMD, and SDOT under `target("dotprod")`): compiled for AArch64 only; elsewhere
+        // trapping stubs let the Swift table link. Tested under qemu-aarch64 (NEONEmulationTests).
+        .target(name: "KernelsNEON"),
         // SPM and BPE tokenizers built from GGUF metadata.
         .target(name: "Tokenizers", dependencies: ["GGUF"]),
         // One file per architecture.

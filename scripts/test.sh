@@ -5,7 +5,8 @@
 #   2. the release build of the package and its tests
 #   3. the real test models (`bitnet fetch-models`, models.lock.json) and llama.cpp's tokenizer vectors (cached,
 #      verified by SHA-256)
-#   4. swift test in release (model-level tests are 10-100x slower in debug)
+#   4. qemu-user and the AArch64 C library for the ARM64 kernel test (scripts/setup-arm-emulation.sh), then swift test
+#      in release (model-level tests are 10-100x slower in debug)
 #   5. scripts/parity-levels.sh --check: the engine against both reference levels (the tolerance tier)
 #   6. the scalar kernel level end to end: `bitnet crossval --isa scalar` against llama.cpp (tolerance tier)
 #   7. scripts/check-consumer.sh: a throwaway package depending on this one by version builds and generates
@@ -31,6 +32,13 @@ scripts/fetch-test-models.sh all
 
 step "tokenizer vectors"
 scripts/fetch-vocab-suite.sh
+
+step "ARM64 emulation: qemu-aarch64 and the AArch64 C library (NEONEmulationTests)"
+if scripts/setup-arm-emulation.sh; then
+    export BITNET_REQUIRE_ARM_EMULATION=1   # installed: the ARM kernel test must run, not skip
+else
+    echo "[test.sh] ARM64 emulation could not be installed: NEONEmulationTests will skip and say so" >&2
+fi
 
 step "swift test (release)"
 swift test -c release -Xswiftc -enable-testing --skip-build "$@"

@@ -45,6 +45,18 @@ unsigned int bitnet_cpu_features(void) {
     if (leaf71_eax & (1u << 5)) features |= BITNET_CPU_AVX512BF16;
     return features;
 }
+#elif defined(__aarch64__) && defined(__linux__)
+#include <sys/auxv.h>
+
+unsigned int bitnet_cpu_features(void) {
+    const unsigned long hwcap = getauxval(AT_HWCAP);
+    unsigned int features = 0;
+    if (hwcap & (1ul << 1)) features |= BITNET_CPU_NEON;      // HWCAP_ASIMD
+    if (hwcap & (1ul << 20)) features |= BITNET_CPU_DOTPROD;  // HWCAP_ASIMDDP
+    return features;
+}
+#elif defined(__aarch64__)
+unsigned int bitnet_cpu_features(void) { return BITNET_CPU_NEON; }
 #else
 unsigned int bitnet_cpu_features(void) { return 0; }
 #endif

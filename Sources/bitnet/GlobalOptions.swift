@@ -9,7 +9,7 @@ struct GlobalOptions: ParsableArguments {
     var verbose = false
 
     @Option(name: .long, help: ArgumentHelp(
-        "Kernel level: scalar, avx2 or avx512 (default: the widest this CPU runs; overrides BITNET_ISA).",
+        "Kernel level: scalar, avx2, avx512 (x86-64) or neon, dotprod (ARM64) (default: the widest this CPU runs; overrides BITNET_ISA).",
         valueName: "level"))
     var isa: String?
 

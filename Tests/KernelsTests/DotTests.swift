@@ -47,6 +47,6 @@ import Testing
         #expect(DotKernel.kernel(for: .q5_0)?.activation == .q8_0)
         #expect(DotKernel.kernel(for: .f16)?.activation == .f16)
         #expect(DotKernel.kernel(for: .q2_K) == nil)
-        if KernelLevel.active >= .avx2 { #expect(DotKernel.kernel(for: .q8_0)?.id == "q8_0×q8_0.\(KernelLevel.active)") }
+        if KernelLevel.active.givesX86V3Bits { #expect(DotKernel.kernel(for: .q8_0)?.id == "q8_0×q8_0.\(KernelLevel.active)") }
     }
 }

@@ -37,6 +37,16 @@ import Testing
         #expect(KernelLevel.supported(features: avx512) == [.scalar])  // never without the AVX2 level's features
     }
 
+    @Test func armLevelsFollowHWCAP() {
+        let neon = UInt32(BITNET_CPU_NEON), dotprod = UInt32(BITNET_CPU_DOTPROD)
+        #expect(KernelLevel.supported(features: neon | dotprod) == [.scalar, .neon, .dotprod])
+        #expect(KernelLevel.supported(features: neon) == [.scalar, .neon])
+        #expect(KernelLevel.supported(features: dotprod) == [.scalar])  // SDOT is an Advanced SIMD extension
+        #expect(KernelLevel.resolve(requested: "neon", supported: [.scalar, .neon, .dotprod]) == .success(.neon))
+        #expect(!KernelLevel.neon.givesX86V3Bits && !KernelLevel.dotprod.givesX86V3Bits)
+        #expect(KernelLevel.avx2.givesX86V3Bits && KernelLevel.avx512.givesX86V3Bits)
+    }
+
     @Test func overrideLowersButNeverRaises() {
         #expect(KernelLevel.resolve(requested: nil, supported: [.scalar, .avx2]) == .success(.avx2))
         #expect(KernelLevel.resolve(requested: " ", supported: [.scalar, .avx2]) == .success(.avx2))

@@ -119,7 +119,7 @@ extension Trait where Self == ConditionTrait {
     /// Runs a test only at a level that gives llama.cpp's x86-64-v3 bits (`avx2`, and `avx512`, which reproduces
     /// them): checks against bits printed from that build. Prints why it is skipped otherwise.
     static var needsV3Bits: Self {
-        .enabled(if: KernelLevel.active >= .avx2,
+        .enabled(if: KernelLevel.active.givesX86V3Bits,
                  "needs a kernel level with llama.cpp's x86-64-v3 bits (this process runs \(KernelLevel.active))")
     }
 }

@@ -56,6 +56,6 @@ import Testing
     @Test func kernelsPairTernaryWeightsWithQ8K() {
         #expect(DotKernel.kernel(for: .tq1_0)?.activation == .q8_K)
         #expect(DotKernel.kernel(for: .tq2_0, path: .scalar)?.id == "tq2_0×q8_K.scalar")
-        if KernelLevel.active >= .avx2 { #expect(DotKernel.kernel(for: .tq1_0)?.id == "tq1_0×q8_K.\(KernelLevel.active)") }
+        if KernelLevel.active.givesX86V3Bits { #expect(DotKernel.kernel(for: .tq1_0)?.id == "tq1_0×q8_K.\(KernelLevel.active)") }
     }
 }

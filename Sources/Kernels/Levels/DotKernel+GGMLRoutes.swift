@@ -87,6 +87,7 @@ extension DotKernel {
         #else
         case .avx2, .avx512: LevelKernels(dot: routedScalarDot(type, route))  // never active off x86-64
         #endif
+        case .neon, .dotprod: LevelKernels(dot: routedScalarDot(type, route))  // no ARM form of a route yet
         }
     }
 

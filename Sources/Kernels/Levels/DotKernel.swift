@@ -161,6 +161,7 @@ public struct DotKernel: Sendable {
         #else
         case .avx2, .avx512: LevelKernels(dot: scalarDot(type))  // never active off x86-64
         #endif
+        case .neon, .dotprod: NEONKernels.kernels(for: type, dotprod: level == .dotprod)  // active on ARM64 only
         }
     }
 

@@ -21,8 +21,14 @@ public enum KernelLevel: String, Sendable, Codable, CaseIterable, CustomStringCo
     /// build is its exact reference too), with VNNI integer products and 32 vector registers where a kernel has an
     /// AVX-512 form (`AVX512Kernels`); the other kernels are the `avx2` ones.
     case avx512
+    /// AArch64 Advanced SIMD (every ARM64 CPU): the scalar reference's bits with NEON integer products
+    /// (`NEONKernels`).
+    case neon
+    /// `neon` plus the SDOT/UDOT dot-product instructions (Armv8.2 `dotprod`; Graviton 2+, Ampere, Apple M1+,
+    /// Raspberry Pi 5): the same bits.
+    case dotprod
 
-    /// The environment variable that lowers the level (`scalar`, `avx2`, `avx512`).
+    /// The environment variable that lowers the level (`scalar`, `avx2`, `avx512`; `neon`, `dotprod` on ARM64).
     public static let environmentKey = "BITNET_ISA"
 
     /// The level every kernel table of this process uses, fixed on first use.
@@ -47,6 +53,10 @@ public enum KernelLevel: String, Sendable, Codable, CaseIterable, CustomStringCo
     static func supported(features: UInt32) -> [KernelLevel] {
         let avx2Bits = UInt32(BITNET_CPU_AVX2 | BITNET_CPU_FMA | BITNET_CPU_F16C | BITNET_CPU_BMI2)
         var levels: [KernelLevel] = [.scalar]
+        if features & UInt32(BITNET_CPU_NEON) != 0 {
+            levels.append(.neon)
+            if features & UInt32(BITNET_CPU_DOTPROD) != 0 { levels.append(.dotprod) }
+        }
         guard features & avx2Bits == avx2Bits else { return levels }
         levels.append(.avx2)
         let avx512Bits = UInt32(BITNET_CPU_AVX512F | BITNET_CPU_AVX512BW | BITNET_CPU_AVX512VL | BITNET_CPU_AVX512DQ
@@ -67,6 +77,10 @@ public enum KernelLevel: String, Sendable, Codable, CaseIterable, CustomStringCo
     }
 
     public var description: String { rawValue }
+
+    /// True for the levels whose kernels give llama.cpp's `x86-64-v3` bits: `avx2`, and `avx512`, which reproduces
+    /// them (so both pair with that reference build in the exact tier).
+    public var givesX86V3Bits: Bool { self == .avx2 || self == .avx512 }
 
     public static func < (a: KernelLevel, b: KernelLevel) -> Bool {
         allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!

@@ -52,7 +52,7 @@ struct RowKernels: Sendable {
 
     init(level: KernelLevel) {
         switch level {
-        case .scalar: self = .portable
+        case .scalar, .neon, .dotprod: self = .portable  // no ARM form of a row operation yet
         #if arch(x86_64)
         case .avx2, .avx512: self = .avx2  // no row operation has an AVX-512 form yet
         #else

@@ -25,9 +25,13 @@ enum {
     BITNET_CPU_AVX512VNNI = 1 << 10,
     BITNET_CPU_AVX512BF16 = 1 << 11,
     BITNET_CPU_AVXVNNI = 1 << 12,
+    // AArch64 (from the kernel's HWCAP): Advanced SIMD, and the SDOT/UDOT dot-product instructions.
+    BITNET_CPU_NEON = 1 << 16,
+    BITNET_CPU_DOTPROD = 1 << 17,
 };
 
-/// This CPU's `BITNET_CPU_*` bits, read with CPUID and XGETBV (x86-64; 0 elsewhere). Plain C with no ISA flags,
+/// This CPU's `BITNET_CPU_*` bits, read with CPUID and XGETBV (x86-64), or from `getauxval(AT_HWCAP)` (AArch64
+/// Linux; on other AArch64 systems Advanced SIMD alone, which every AArch64 CPU has); 0 elsewhere. Plain C with no ISA flags,
 /// so it runs on any x86-64 CPU before any wider code does.
 unsigned int bitnet_cpu_features(void);
 

@@ -1,0 +1,23 @@
+import GGUF
+import KernelsNEON
+
+/// The ARM64 levels' table: `neon` (baseline AArch64 Advanced SIMD) and `dotprod` (SDOT), C functions of the
+/// `KernelsNEON` target. Each gives its type's scalar-reference bits (`DotScalar`), checked under qemu-aarch64 by
+/// `NEONEmulationTests`; types without an ARM form yet (Q4_K, Q6_K, TQ1_0) run their scalar reference. Compiled on every
+/// architecture (off AArch64 the C entries trap and these levels are never offered), so x86-64 builds type-check it.
+enum NEONKernels {
+    static func kernels(for type: GGMLType, dotprod: Bool) -> LevelKernels {
+        switch type {
+        case .f32: LevelKernels(dot: bitnet_neon_dot_f32)
+        case .f16: LevelKernels(dot: bitnet_neon_dot_f16)
+        case .bf16: LevelKernels(dot: bitnet_neon_dot_bf16)
+        case .q8_0: LevelKernels(dot: dotprod ? bitnet_dotprod_dot_q8_0 : bitnet_neon_dot_q8_0)
+        case .q4_0: LevelKernels(dot: dotprod ? bitnet_dotprod_dot_q4_0 : bitnet_neon_dot_q4_0)
+        case .q4_1: LevelKernels(dot: dotprod ? bitnet_dotprod_dot_q4_1 : bitnet_neon_dot_q4_1)
+        case .q5_0: LevelKernels(dot: dotprod ? bitnet_dotprod_dot_q5_0 : bitnet_neon_dot_q5_0)
+        case .tq2_0: LevelKernels(dot: dotprod ? bitnet_dotprod_dot_tq2_0 : bitnet_neon_dot_tq2_0)
+        case .i2_s: LevelKernels(dot: dotprod ? bitnet_dotprod_dot_i2_s : bitnet_neon_dot_i2_s)
+        default: LevelKernels(dot: DotKernel.scalarDot(type))
+        }
+    }
+}

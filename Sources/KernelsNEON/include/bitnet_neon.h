@@ -1,0 +1,37 @@
+#ifndef BITNET_NEON_H
+#define BITNET_NEON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#pragma clang assume_nonnull begin
+
+// The ARM64 levels' dot products (the `RowDotFunction` contract: weight row · activation row of `count` elements in
+// the weight type's activation format). Each gives exactly the bits of the scalar reference of the same type
+// (`DotScalar`): the integer products are formed with Advanced SIMD (`neon`: SMULL + SADALP, baseline AArch64) or
+// with SDOT (`dotprod`, `__attribute__((target("dotprod")))`, called only when the CPU reports it), and every float
+// operation runs in the reference's order. Checked under qemu-aarch64 against vectors the host's scalar reference
+// computes (Tests/NEONDriver, `NEONEmulationTests`).
+//
+// Declared on every architecture so that the Swift table (`NEONKernels`) is type-checked on x86-64 hosts too; off
+// AArch64 the definitions trap (`unavailable.c`), and no level that uses them can become active there.
+
+float bitnet_neon_dot_f32(const void *w, const void *x, ptrdiff_t count);
+float bitnet_neon_dot_f16(const void *w, const void *x, ptrdiff_t count);
+float bitnet_neon_dot_bf16(const void *w, const void *x, ptrdiff_t count);
+float bitnet_neon_dot_q8_0(const void *w, const void *x, ptrdiff_t count);
+float bitnet_neon_dot_q4_0(const void *w, const void *x, ptrdiff_t count);
+float bitnet_neon_dot_q4_1(const void *w, const void *x, ptrdiff_t count);
+float bitnet_neon_dot_q5_0(const void *w, const void *x, ptrdiff_t count);
+float bitnet_neon_dot_tq2_0(const void *w, const void *x, ptrdiff_t count);
+float bitnet_neon_dot_i2_s(const void *w, const void *x, ptrdiff_t count);
+
+float bitnet_dotprod_dot_q8_0(const void *w, const void *x, ptrdiff_t count);
+float bitnet_dotprod_dot_q4_0(const void *w, const void *x, ptrdiff_t count);
+float bitnet_dotprod_dot_q4_1(const void *w, const void *x, ptrdiff_t count);
+float bitnet_dotprod_dot_q5_0(const void *w, const void *x, ptrdiff_t count);
+float bitnet_dotprod_dot_tq2_0(const void *w, const void *x, ptrdiff_t count);
+float bitnet_dotprod_dot_i2_s(const void *w, const void *x, ptrdiff_t count);
+
+#pragma clang assume_nonnull end
+#endif

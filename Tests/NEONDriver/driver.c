@@ -1,0 +1,112 @@
+// Known-answer test of the ARM64 kernels (Sources/KernelsNEON), built for AArch64 and run under qemu-aarch64 by
+// `NEONEmulationTests`. Reads the vectors the host wrote (each record: u32 GGML type, u32 count, u32 weight bytes,
+// u32 activation bytes, u32 expected F32 bits from the scalar reference `DotScalar`, then the weight row and the
+// activation row), runs every kernel of the `neon` level and, when this CPU reports dot-product instructions, of the
+// `dotprod` level, and requires each result to have exactly the expected bits.
+//
+// Usage: driver VECTORS [--expect-dotprod yes|no]. Prints the CPU features it found, one line per level and type,
+// each mismatch, and a closing "N passed, M failed" line; exits 1 on any mismatch or unexpected feature set.
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "KernelsCSupport.h"
+#include "bitnet_neon.h"
+
+typedef float (*dot_fn)(const void *, const void *, ptrdiff_t);
+
+typedef struct {
+    uint32_t type;
+    const char *name;
+    dot_fn neon, dotprod;  // dotprod NULL: the type has no SDOT form (its neon kernel serves both levels)
+} kernel_row;
+
+static const kernel_row table[] = {
+    {0, "f32", bitnet_neon_dot_f32, NULL},
+    {1, "f16", bitnet_neon_dot_f16, NULL},
+    {30, "bf16", bitnet_neon_dot_bf16, NULL},
+    {2, "q4_0", bitnet_neon_dot_q4_0, bitnet_dotprod_dot_q4_0},
+    {3, "q4_1", bitnet_neon_dot_q4_1, bitnet_dotprod_dot_q4_1},
+    {6, "q5_0", bitnet_neon_dot_q5_0, bitnet_dotprod_dot_q5_0},
+    {8, "q8_0", bitnet_neon_dot_q8_0, bitnet_dotprod_dot_q8_0},
+    {35, "tq2_0", bitnet_neon_dot_tq2_0, bitnet_dotprod_dot_tq2_0},
+    {36, "i2_s", bitnet_neon_dot_i2_s, bitnet_dotprod_dot_i2_s},
+};
+enum { TYPES = sizeof table / sizeof table[0] };
+
+static const kernel_row *row_for(uint32_t type) {
+    for (int i = 0; i < TYPES; i++)
+        if (table[i].type == type) return &table[i];
+    return NULL;
+}
+
+static uint32_t bits(float f) {
+    uint32_t b;
+    memcpy(&b, &f, 4);
+    return b;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        fprintf(stderr, "usage: driver VECTORS [--expect-dotprod yes|no]\n");
+        return 2;
+    }
+    const char *expect = argc >= 4 && strcmp(argv[2], "--expect-dotprod") == 0 ? argv[3] : NULL;
+    unsigned features = bitnet_cpu_features();
+    int dotprod = (features & BITNET_CPU_DOTPROD) != 0;
+    printf("features: %s%s\n", features & BITNET_CPU_NEON ? "neon" : "(no neon)", dotprod ? " dotprod" : "");
+    int failed = 0, passed = 0;
+    if (expect && (strcmp(expect, "yes") == 0) != dotprod) {
+        printf("FAIL: expected dotprod %s, the CPU reports %s\n", expect, dotprod ? "yes" : "no");
+        failed++;
+    }
+    FILE *f = fopen(argv[1], "rb");
+    if (!f) {
+        perror(argv[1]);
+        return 2;
+    }
+    int counts[TYPES][2][2] = {{{0}}};  // [type][level][identical?]
+    uint32_t header[5];
+    while (fread(header, 4, 5, f) == 5) {
+        uint32_t type = header[0], count = header[1], wbytes = header[2], xbytes = header[3], expected = header[4];
+        uint8_t *w = malloc(wbytes + 64), *x = malloc(xbytes + 64);
+        if (!w || !x || fread(w, 1, wbytes, f) != wbytes || fread(x, 1, xbytes, f) != xbytes) {
+            fprintf(stderr, "truncated vector file\n");
+            return 2;
+        }
+        const kernel_row *k = row_for(type);
+        if (!k) {
+            printf("FAIL: no kernel for GGML type %u\n", type);
+            failed++;
+        } else {
+            int index = (int)(k - table);
+            for (int level = 0; level < 2; level++) {
+                dot_fn fn = level == 0 ? k->neon : k->dotprod;
+                if (level == 1 && (!dotprod || !fn)) continue;
+                float got = fn(w, x, (ptrdiff_t)count);
+                int same = bits(got) == expected;
+                counts[index][level][same]++;
+                if (same) {
+                    passed++;
+                } else {
+                    failed++;
+                    float want;
+                    memcpy(&want, &expected, 4);
+                    printf("FAIL: %s %s count %u: got %.9g (0x%08x), scalar reference %.9g (0x%08x)\n",
+                           level ? "dotprod" : "neon", k->name, count, got, bits(got), want, expected);
+                }
+            }
+        }
+        free(w);
+        free(x);
+    }
+    fclose(f);
+    for (int i = 0; i < TYPES; i++)
+        for (int level = 0; level < 2; level++) {
+            int total = counts[i][level][0] + counts[i][level][1];
+            if (total) printf("%s %s: %d/%d identical\n", level ? "dotprod" : "neon", table[i].name, counts[i][level][1], total);
+        }
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
+}
