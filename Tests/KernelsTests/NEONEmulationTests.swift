@@ -18,7 +18,7 @@ import Testing
     static let types: [(GGMLType, counts: [Int])] = [
         (.f32, [37, 256, 1000]), (.f16, [37, 256, 1000]), (.bf16, [37, 256, 1000]),
         (.q4_0, [32, 576, 2048]), (.q4_1, [32, 576, 2048]), (.q5_0, [32, 576, 2048]), (.q8_0, [32, 576, 2048]),
-        (.tq2_0, [256, 2560]), (.i2_s, [128, 2560]),
+        (.tq2_0, [256, 2560]), (.i2_s, [128, 2560]), (.q4_K, [256, 2048]), (.q6_K, [256, 2048]), (.tq1_0, [256, 2560]),
     ]
 
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -47,7 +47,8 @@ import Testing
         let records = try Self.writeVectors(to: vectors)
 
         let root = Self.packageRoot.path
-        let sources = ["Sources/KernelsNEON/float.c", "Sources/KernelsNEON/blocks.c", "Sources/KernelsNEON/unavailable.c",
+        let sources = ["Sources/KernelsNEON/float.c", "Sources/KernelsNEON/blocks.c", "Sources/KernelsNEON/kquants.c",
+                       "Sources/KernelsNEON/unavailable.c",
                        "Sources/KernelsCSupport/KernelsCSupport.c", "Tests/NEONDriver/driver.c"].map { root + "/" + $0 }
         let cross = native ? [] : ["--target=aarch64-linux-gnu", "-fuse-ld=lld"]
         let build = try Self.run(Self.which("clang")!, cross + ["-O2", "-Wall",

@@ -32,6 +32,9 @@ static const kernel_row table[] = {
     {8, "q8_0", bitnet_neon_dot_q8_0, bitnet_dotprod_dot_q8_0},
     {35, "tq2_0", bitnet_neon_dot_tq2_0, bitnet_dotprod_dot_tq2_0},
     {36, "i2_s", bitnet_neon_dot_i2_s, bitnet_dotprod_dot_i2_s},
+    {12, "q4_K", bitnet_neon_dot_q4_K, bitnet_dotprod_dot_q4_K},
+    {14, "q6_K", bitnet_neon_dot_q6_K, bitnet_dotprod_dot_q6_K},
+    {34, "tq1_0", bitnet_neon_dot_tq1_0, bitnet_dotprod_dot_tq1_0},
 };
 enum { TYPES = sizeof table / sizeof table[0] };
 

@@ -3,7 +3,7 @@ import KernelsNEON
 
 /// The ARM64 levels' table: `neon` (baseline AArch64 Advanced SIMD) and `dotprod` (SDOT), C functions of the
 /// `KernelsNEON` target. Each gives its type's scalar-reference bits (`DotScalar`), checked under qemu-aarch64 by
-/// `NEONEmulationTests`; types without an ARM form yet (Q4_K, Q6_K, TQ1_0) run their scalar reference. Compiled on every
+/// `NEONEmulationTests`; every supported weight type has one. Compiled on every
 /// architecture (off AArch64 the C entries trap and these levels are never offered), so x86-64 builds type-check it.
 enum NEONKernels {
     static func kernels(for type: GGMLType, dotprod: Bool) -> LevelKernels {
@@ -17,6 +17,9 @@ enum NEONKernels {
         case .q5_0: LevelKernels(dot: dotprod ? bitnet_dotprod_dot_q5_0 : bitnet_neon_dot_q5_0)
         case .tq2_0: LevelKernels(dot: dotprod ? bitnet_dotprod_dot_tq2_0 : bitnet_neon_dot_tq2_0)
         case .i2_s: LevelKernels(dot: dotprod ? bitnet_dotprod_dot_i2_s : bitnet_neon_dot_i2_s)
+        case .q4_K: LevelKernels(dot: dotprod ? bitnet_dotprod_dot_q4_K : bitnet_neon_dot_q4_K)
+        case .q6_K: LevelKernels(dot: dotprod ? bitnet_dotprod_dot_q6_K : bitnet_neon_dot_q6_K)
+        case .tq1_0: LevelKernels(dot: dotprod ? bitnet_dotprod_dot_tq1_0 : bitnet_neon_dot_tq1_0)
         default: LevelKernels(dot: DotKernel.scalarDot(type))
         }
     }

@@ -25,6 +25,9 @@ float bitnet_neon_dot_q4_1(const void *w, const void *x, ptrdiff_t count);
 float bitnet_neon_dot_q5_0(const void *w, const void *x, ptrdiff_t count);
 float bitnet_neon_dot_tq2_0(const void *w, const void *x, ptrdiff_t count);
 float bitnet_neon_dot_i2_s(const void *w, const void *x, ptrdiff_t count);
+float bitnet_neon_dot_q4_K(const void *w, const void *x, ptrdiff_t count);
+float bitnet_neon_dot_q6_K(const void *w, const void *x, ptrdiff_t count);
+float bitnet_neon_dot_tq1_0(const void *w, const void *x, ptrdiff_t count);
 
 float bitnet_dotprod_dot_q8_0(const void *w, const void *x, ptrdiff_t count);
 float bitnet_dotprod_dot_q4_0(const void *w, const void *x, ptrdiff_t count);
@@ -32,6 +35,9 @@ float bitnet_dotprod_dot_q4_1(const void *w, const void *x, ptrdiff_t count);
 float bitnet_dotprod_dot_q5_0(const void *w, const void *x, ptrdiff_t count);
 float bitnet_dotprod_dot_tq2_0(const void *w, const void *x, ptrdiff_t count);
 float bitnet_dotprod_dot_i2_s(const void *w, const void *x, ptrdiff_t count);
+float bitnet_dotprod_dot_q4_K(const void *w, const void *x, ptrdiff_t count);
+float bitnet_dotprod_dot_q6_K(const void *w, const void *x, ptrdiff_t count);
+float bitnet_dotprod_dot_tq1_0(const void *w, const void *x, ptrdiff_t count);
 
 #pragma clang assume_nonnull end
 #endif
