@@ -138,10 +138,16 @@ struct PreflightReport: Codable {
         }
     }
 
-    /// AVX2, FMA, F16C, AVX-512F, AVX-512 VNNI and AVX-VNNI, from `HostCPU` (nil each when the flags are unknown).
+    /// The features that decide kernel levels, from `HostCPU` (nil each when the flags are unknown): AVX2, FMA,
+    /// F16C, AVX-512F, AVX-512 VNNI and AVX-VNNI on x86-64; Advanced SIMD (asimd) and the dot-product extension
+    /// (asimddp) on ARM64.
     static func cpuFeatures() -> [CPUFeature] {
+        #if arch(arm64)
+        let wanted = [("NEON", "asimd"), ("DotProd", "asimddp"), ("I8MM", "i8mm"), ("SVE", "sve")]
+        #else
         let wanted = [("AVX2", "avx2"), ("FMA", "fma"), ("F16C", "f16c"), ("AVX-512", "avx512f"),
                       ("AVX-512 VNNI", "avx512_vnni"), ("AVX-VNNI", "avx_vnni")]
+        #endif
         let flags = HostCPU.current.flags
         return wanted.map { CPUFeature(name: $0.0, present: flags.isEmpty ? nil : flags.contains($0.1)) }
     }
