@@ -10,45 +10,35 @@ struct TokenPiece {
     var done: Bool
 }
 
-/// Generation one token per call, the pull-based twin of `Generator.generate`: same tokenization as `bitnet run`,
-/// same sampler and streaming decoder, so greedy output equals the Swift API's token for token.
+/// Generation one token per call, an adapter over `TokenIterator` (the engine's one generation loop), with the
+/// completion tokenization `bitnet run` uses, so greedy output equals the Swift API's token for token.
 ///
 /// A piece stays `undelivered` until the caller's buffer took it, so a too-small buffer loses nothing.
 /// Not thread-safe; `InferenceObject` keeps it behind a lock.
 final class TokenStream {
-    private let tokenizer: Tokenizer
     private let session: InferenceSession
-    private var sampler: Sampler
-    private var decoder: StreamingDecoder
-    /// Tokens to generate; 0 = until end of generation or a full context.
-    private let maxTokens: Int
-    private var logits: [Float]
-    /// The last sampled token, not yet evaluated (evaluated lazily, so the final token costs no forward pass).
-    private var unevaluated: Int32?
-    private var produced = 0
+    private var steps: TokenIterator
     private var finished = false
     private var failure: CAPIError?
     private(set) var undelivered: TokenPiece?
 
-    /// Tokenizes and evaluates `prompt`.
+    /// Tokenizes and evaluates `prompt`; `maxTokens` 0 generates until end of generation or a full context.
     /// - Throws: `.invalidArgument` (empty prompt, bad sampling), `.contextOverflow`, `.inferenceFailed`.
     init(engine: Engine, options: SessionOptions, prompt: String, sampling: SamplingParameters,
          maxTokens: Int) throws(CAPIError) {
         if let why = sampling.validationError() { throw .invalidArgument("sampling: \(why)") }
         guard maxTokens >= 0 else { throw .invalidArgument("max_tokens must be 0 or more, not \(maxTokens)") }
-        let ids = engine.tokenizer.encode(prompt, addSpecial: true, parseSpecial: false)
+        let ids = PromptTokenization.completion.tokens(prompt, engine.tokenizer)
         guard !ids.isEmpty else { throw CAPIError(EngineError.emptyPrompt) }
-        tokenizer = engine.tokenizer
         session = engine.makeSession(options)
-        guard ids.count + maxTokens <= session.contextLength, ids.count < session.contextLength else {
-            throw CAPIError(.contextOverflow(promptTokens: ids.count, requested: maxTokens,
-                                             contextLength: session.contextLength))
-        }
-        sampler = Sampler(sampling)
-        decoder = StreamingDecoder(tokenizer: engine.tokenizer)
-        self.maxTokens = maxTokens
-        do throws(EngineError) { logits = try session.evaluate(ids) } catch {
-            throw CAPIError(.inferenceFailed, "evaluating the prompt: \(error.description)")
+        do throws(EngineError) {
+            steps = try TokenIterator(session: session, tokenizer: engine.tokenizer, prompt: ids,
+                                      maxTokens: maxTokens == 0 ? nil : maxTokens, sampling: sampling)
+        } catch {
+            switch error {
+            case .contextOverflow, .emptyPrompt, .invalidParameter: throw CAPIError(error)
+            default: throw CAPIError(.inferenceFailed, "evaluating the prompt: \(error.description)")
+            }
         }
     }
 
@@ -60,34 +50,27 @@ final class TokenStream {
         return WorkerProbe(failed: failure != nil, ranges: ran.load(ordering: .relaxed), threads: pool.threadCount)
     }
 
-    /// The next piece: the undelivered one again, or a new token.
+    /// The next piece: the undelivered one again, or a new token (its `done` set when it is the last; the text
+    /// held back until the end rides with it).
     /// - Throws: `.inferenceFailed` when a forward pass failed (then on every later call too).
     func next() throws(CAPIError) -> TokenPiece {
         if let failure { throw failure }
         if let undelivered { return undelivered }
         if finished { return TokenPiece(text: [], token: -1, done: true) }
-        if let t = unevaluated {
-            do throws(EngineError) { logits = try session.evaluate([t]) } catch {
-                failure = CAPIError(.inferenceFailed, "evaluating token \(t): \(error.description)")
-                throw failure!
-            }
-            unevaluated = nil
-        }
-        let next = logits.withUnsafeBufferPointer { sampler.sample($0, history: session.tokens) }
         var piece: TokenPiece
-        if tokenizer.isEndOfGeneration(next) {
-            piece = TokenPiece(text: [], token: -1, done: true)
-        } else {
-            produced += 1
-            piece = TokenPiece(text: Array(decoder.feed(next).utf8), token: next, done: false)
-            // Ends at the requested count, or when the context has no room to evaluate this token.
-            piece.done = produced == maxTokens || session.tokens.count >= session.contextLength
-            unevaluated = next
+        do throws(EngineError) {
+            let step = try steps.next()
+            if let step, let token = step.token {
+                piece = TokenPiece(text: Array(step.text.utf8), token: token, done: steps.isExhausted)
+            } else {  // an end-of-generation token or the end of the budget, with any held-back text
+                piece = TokenPiece(text: Array((step?.text ?? "").utf8), token: -1, done: true)
+            }
+            if piece.done { while let tail = try steps.next() { piece.text += Array(tail.text.utf8) } }
+        } catch {
+            failure = CAPIError(.inferenceFailed, "generating: \(error.description)")
+            throw failure!
         }
-        if piece.done {
-            piece.text += Array(decoder.finish().utf8)
-            finished = true
-        }
+        finished = piece.done
         undelivered = piece
         return piece
     }

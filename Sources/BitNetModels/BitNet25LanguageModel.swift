@@ -23,7 +23,7 @@ public enum BitNet25Architecture: Architecture {
 
     /// - Throws: `ModelError` as `BitNetLanguageModel.init`, and `.tensorUnusable` for a `rope_freqs.weight`
     ///   whose factors are not all 1 (LLaMA-3 RoPE scaling, which the fork would apply and this engine does not).
-    public static func load(_ file: GGUFFile) throws(ModelError) -> any LanguageModel {
+    public static func load(_ file: GGUFFile) throws(ModelError) -> any DecoderNetwork {
         try checkRopeFactors(file)
         return try BitNetLanguageModel(file: file, variant: variant)
     }

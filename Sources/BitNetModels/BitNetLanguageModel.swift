@@ -12,7 +12,7 @@ public enum BitNetArchitecture: Architecture {
         name: name, requiredKeys: ArchitectureRequirements.decoderKeys,
         requiredTensors: ArchitectureRequirements.decoderTensors(plus: [.attnSubNorm, .ffnSubNorm]))
 
-    public static func load(_ file: GGUFFile) throws(ModelError) -> any LanguageModel {
+    public static func load(_ file: GGUFFile) throws(ModelError) -> any DecoderNetwork {
         try BitNetLanguageModel(file: file)
     }
 }
@@ -45,7 +45,7 @@ public struct BitNetVariant: Sendable, Equatable {
 
 /// Weights of a BitNet b1.58 model (`bitnet`, or `bitnet-25` through `BitNetVariant`), memory-mapped from its GGUF
 /// file, and the forward pass over them.
-public final class BitNetLanguageModel: LanguageModel, @unchecked Sendable {
+public final class BitNetLanguageModel: DecoderNetwork, @unchecked Sendable {
     // @unchecked Sendable: every stored property is immutable after init; weights point into the mapped file.
 
     /// A projection and the optional scalar its output is multiplied by (`<name>.scale`, shape [1]).

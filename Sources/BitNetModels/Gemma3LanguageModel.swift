@@ -15,7 +15,7 @@ public enum Gemma3Architecture: Architecture {
         name: name, requiredKeys: ArchitectureRequirements.decoderKeys,
         requiredTensors: ArchitectureRequirements.decoderTensors(plus: [.attnQNorm, .attnKNorm, .postAttentionNorm, .postFFWNorm]))
 
-    public static func load(_ file: GGUFFile) throws(ModelError) -> any LanguageModel {
+    public static func load(_ file: GGUFFile) throws(ModelError) -> any DecoderNetwork {
         try Gemma3LanguageModel(file: file)
     }
 }
@@ -84,7 +84,7 @@ public struct Gemma3Parameters: Sendable, Codable, Equatable {
 }
 
 /// Weights of a gemma3 model, memory-mapped from its GGUF file, and the forward pass over them.
-public final class Gemma3LanguageModel: LanguageModel, @unchecked Sendable {
+public final class Gemma3LanguageModel: DecoderNetwork, @unchecked Sendable {
     // @unchecked Sendable: every stored property is immutable after init; weights point into the mapped file.
 
     /// One transformer block's weights.

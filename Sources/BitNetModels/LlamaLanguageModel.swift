@@ -10,13 +10,13 @@ public enum LlamaArchitecture: Architecture {
         name: name, requiredKeys: ArchitectureRequirements.decoderKeys,
         requiredTensors: ArchitectureRequirements.decoderTensors())
 
-    public static func load(_ file: GGUFFile) throws(ModelError) -> any LanguageModel {
+    public static func load(_ file: GGUFFile) throws(ModelError) -> any DecoderNetwork {
         try LlamaLanguageModel(file: file)
     }
 }
 
 /// Weights of a llama model, memory-mapped from its GGUF file, and the forward pass over them.
-public final class LlamaLanguageModel: LanguageModel, @unchecked Sendable {
+public final class LlamaLanguageModel: DecoderNetwork, @unchecked Sendable {
     // @unchecked Sendable: every stored property is immutable after init; weights point into the mapped file.
 
     /// One transformer block's weights.

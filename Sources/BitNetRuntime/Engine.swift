@@ -8,7 +8,7 @@ public final class Engine: Sendable {
     /// The mapped GGUF file.
     public let file: GGUFFile
     /// The network.
-    public let model: any LanguageModel
+    public let model: any DecoderNetwork
     /// The tokenizer from the file's metadata.
     public let tokenizer: Tokenizer
     /// The chat template, or why there is none usable.

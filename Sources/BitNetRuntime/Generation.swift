@@ -58,61 +58,13 @@ public struct Generator {
     public func generate(prompt: [Int32], maxTokens: Int, sampling: SamplingParameters, stop: [String] = [],
                          logprobs topCount: Int? = nil, onText: (String) -> Bool = { _ in true },
                          onToken: (TokenLogprob) -> Void = { _ in }) throws(EngineError) -> GenerationResult {
-        guard !prompt.isEmpty else { throw .emptyPrompt }
-        guard maxTokens >= 0 else { throw .invalidParameter("the number of tokens to generate must be 0 or more") }
-        if let why = sampling.validationError() { throw .invalidParameter(why) }
-        if let topCount, topCount < 0 { throw .invalidParameter("the number of top log-probabilities must be 0 or more") }
-        guard prompt.count + maxTokens <= session.contextLength else {
-            throw .contextOverflow(promptTokens: prompt.count, requested: maxTokens, contextLength: session.contextLength)
+        var steps = try TokenIterator(session: session, tokenizer: tokenizer, prompt: prompt, maxTokens: maxTokens,
+                                      sampling: sampling, stop: stop, logprobs: topCount)
+        while let step = try steps.next() {
+            if let logprob = step.logprob { onToken(logprob) }
+            if !step.text.isEmpty && !onText(step.text) { steps.cancel() }
         }
-        var result = GenerationResult()
-        // Reuse the cached prefix, but always evaluate at least the last prompt token to get its logits.
-        let reuse = min(session.commonPrefixLength(with: prompt), prompt.count - 1)
-        session.truncate(to: reuse)
-        result.reusedTokens = reuse
-        result.promptTokens = prompt.count - reuse
-        let t0 = DispatchTime.now()
-        let prefillLogits = try session.evaluate(Array(prompt[reuse...]))
-        result.prefillSeconds = seconds(since: t0)
-        // After the first step the logits are a view into the session's buffer (`decode`): no per-token copy.
-        var stepLogits: UnsafeBufferPointer<Float>?
-        func withLogits<R>(_ body: (UnsafeBufferPointer<Float>) -> R) -> R {
-            if let stepLogits { return body(stepLogits) }
-            return prefillLogits.withUnsafeBufferPointer(body)
-        }
-
-        var sampler = Sampler(sampling)
-        var decoder = StreamingDecoder(tokenizer: tokenizer)
-        var stopFilter = StopStringFilter(stops: stop)
-        let t1 = DispatchTime.now()
-        defer { result.decodeSeconds = seconds(since: t1) }
-        while result.tokens.count < maxTokens {
-            let next = withLogits { sampler.sample($0, history: session.tokens) }
-            if tokenizer.isEndOfGeneration(next) { result.stopReason = .endOfGeneration; break }
-            result.tokens.append(next)
-            if let topCount {
-                let lp = withLogits { TokenLogprob(token: next, logits: $0, topCount: topCount) }
-                result.logprobs.append(lp)
-                onToken(lp)
-            }
-            let (emit, hit) = stopFilter.push(decoder.feed(next))
-            result.text += emit
-            if !emit.isEmpty && !onText(emit) { result.stopReason = .cancelled; break }
-            if hit { result.stopReason = .stopString; break }
-            if result.tokens.count == maxTokens { break }
-            stepLogits = try session.decode(next)
-        }
-        if result.stopReason != .stopString {
-            let tail = stopFilter.finish(decoder.finish())
-            result.text += tail
-            if !tail.isEmpty { _ = onText(tail) }
-        }
-        result.decodeSeconds = seconds(since: t1)
-        return result
-    }
-
-    private func seconds(since t: DispatchTime) -> Double {
-        Double(DispatchTime.now().uptimeNanoseconds - t.uptimeNanoseconds) / 1e9
+        return steps.result
     }
 }
 

@@ -22,7 +22,7 @@ public struct SessionOptions: Sendable {
 /// Evaluating appends to the cache; `truncate(to:)` rewinds. Not thread-safe: use one session per thread.
 public final class InferenceSession {
     /// The model.
-    public let model: any LanguageModel
+    public let model: any DecoderNetwork
     /// The cache.
     public let cache: KVCache
     /// Threads and scratch.
@@ -35,7 +35,7 @@ public final class InferenceSession {
     private var single: [Int32] = [0]
 
     /// A session over `model`.
-    public init(model: any LanguageModel, options: SessionOptions = SessionOptions()) {
+    public init(model: any DecoderNetwork, options: SessionOptions = SessionOptions()) {
         let hp = model.hyperParameters
         let n = options.contextLength > 0 ? options.contextLength : min(hp.contextLength, 4096)
         self.model = model

@@ -23,8 +23,8 @@ enum PromptInput: Sendable {
 
     func tokens(_ tokenizer: Tokenizer) -> [Int32] {
         switch self {
-        case .chat(let text): tokenizer.encode(text, addSpecial: false, parseSpecial: true)
-        case .completion(let text): tokenizer.encode(text, addSpecial: true, parseSpecial: false)
+        case .chat(let text): PromptTokenization.chat.tokens(text, tokenizer)
+        case .completion(let text): PromptTokenization.completion.tokens(text, tokenizer)
         }
     }
 }
@@ -50,25 +50,27 @@ struct GenerationJob: Sendable {
         if control.isExpired { events.yield(.failed(.timeout(seconds: control.timeoutSeconds))); return }
         let generator = slot.generator
         let ids = prompt.tokens(generator.tokenizer)
-        let context = generator.session.contextLength
-        let budget = maxTokens ?? max(0, context - ids.count)
-        guard ids.count + budget <= context, ids.count < context else {
-            events.yield(.failed(.contextOverflow(promptTokens: ids.count, requested: budget, contextLength: context)))
+        // The iterator checks the context (before any work) and runs the one generation loop (`TokenIterator`).
+        var steps: TokenIterator
+        do {
+            steps = try TokenIterator(session: generator.session, tokenizer: generator.tokenizer, prompt: ids,
+                                      maxTokens: maxTokens, sampling: sampling, stop: stop, logprobs: logprobs)
+        } catch {
+            events.yield(.failed(ServerError(error)))
             return
         }
         events.yield(.started(promptTokens: ids.count))
-        let control = control, events = events
         // Tokens whose text is still held back (part of a character, a possible stop string) ride with the next piece.
         var pending: [TokenLogprob] = []
         do {
-            let result = try generator.generate(
-                prompt: ids, maxTokens: budget, sampling: sampling, stop: stop, logprobs: logprobs,
-                onText: { piece in
-                    events.yield(.text(piece, pending))
-                    pending.removeAll()
-                    return !control.isCancelled && !control.isExpired
-                },
-                onToken: { pending.append($0) })
+            while let step = try steps.next() {
+                if let logprob = step.logprob { pending.append(logprob) }
+                guard !step.text.isEmpty else { continue }
+                events.yield(.text(step.text, pending))
+                pending.removeAll()
+                if control.isCancelled || control.isExpired { steps.cancel() }
+            }
+            let result = steps.result
             // Counted before the reply completes, so a client that reads /metrics after its reply sees its tokens.
             let session = generator.session
             metrics.generation(promptTokens: result.promptTokens, predicted: result.tokens.count,

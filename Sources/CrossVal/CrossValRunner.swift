@@ -65,7 +65,7 @@ public enum CrossValRunner {
         var tokenizations: [(ours: [Int32], reference: [Int32])] = []
         for text in configuration.prompts {
             t = clock.now
-            let ours = engine.tokenizer.encode(text, addSpecial: true, parseSpecial: false)
+            let ours = PromptTokenization.completion.tokens(text, engine.tokenizer)
             ourTimes.tokenizeSeconds += (clock.now - t).seconds
             t = clock.now
             let theirs = try reference { () throws(ReferenceError) in

@@ -161,7 +161,7 @@ private final class EngineRows: RowProducer {
     var vocabSize: Int { engine.model.hyperParameters.vocabSize }
 
     func tokenize(_ text: String) throws(CrossValError) -> [Int32] {
-        engine.tokenizer.encode(text, addSpecial: true, parseSpecial: false)
+        PromptTokenization.completion.tokens(text, engine.tokenizer)
     }
 
     func open(contextLength: Int) throws(CrossValError) {

@@ -35,7 +35,7 @@ struct ChatCommand: ParsableCommand {
             messages.append(ChatMessage(role: "user", content: line))
             let text = template.render(messages, addGenerationPrompt: true, bosText: bosText)
             // The template writes BOS itself where the family needs it, so no BOS is added here.
-            let ids = engine.tokenizer.encode(text, addSpecial: false, parseSpecial: true)
+            let ids = PromptTokenization.chat.tokens(text, engine.tokenizer)
             let result = try generator.generate(prompt: ids, maxTokens: sampling.nPredict, sampling: params,
                                                 stop: sampling.stop) { piece in
                 FileHandle.standardOutput.write(Data(piece.utf8))

@@ -2,7 +2,7 @@ import GGUF
 import Kernels
 
 /// A decoder-only language model that turns token ids into next-token logits, appending to a `KVCache`.
-public protocol LanguageModel: AnyObject, Sendable {
+public protocol DecoderNetwork: AnyObject, Sendable {
     /// Hyper-parameters read from the file.
     var hyperParameters: HyperParameters { get }
 
@@ -17,7 +17,7 @@ public protocol LanguageModel: AnyObject, Sendable {
     func makeCache(capacity: Int, type: KVCacheType) -> KVCache
 }
 
-extension LanguageModel {
+extension DecoderNetwork {
     /// A cache with one row per position of `headCountKV × keyLength` keys and `headCountKV × valueLength` values.
     public func makeCache(capacity: Int, type: KVCacheType) -> KVCache {
         let hp = hyperParameters
@@ -52,7 +52,7 @@ public protocol Architecture: Sendable {
     /// Keys and tensors a file must have.
     static var requirements: ArchitectureRequirements { get }
     /// Builds the model over the file's (memory-mapped) tensors; the model keeps `file` alive.
-    static func load(_ file: GGUFFile) throws(ModelError) -> any LanguageModel
+    static func load(_ file: GGUFFile) throws(ModelError) -> any DecoderNetwork
 }
 
 /// Maps `general.architecture` to the implementation. Adding an architecture is one file plus one entry here.
@@ -67,7 +67,7 @@ public enum ModelRegistry {
 
     /// Builds the model for `file`.
     /// - Throws: `ModelError.unsupportedArchitecture` or the architecture's own loading errors.
-    public static func load(_ file: GGUFFile) throws(ModelError) -> any LanguageModel {
+    public static func load(_ file: GGUFFile) throws(ModelError) -> any DecoderNetwork {
         guard let arch = file.metadata.architecture else { throw .missingHyperParameter(key: "general.architecture") }
         guard let impl = all.first(where: { $0.name == arch }) else {
             throw .unsupportedArchitecture(arch, implemented: names)

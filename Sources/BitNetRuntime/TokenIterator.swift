@@ -1,0 +1,154 @@
+import Foundation
+import Tokenizers
+
+/// How prompt text becomes token ids — the one rule every entry point (CLI, server, C API, Swift API) applies.
+public enum PromptTokenization: Sendable, Equatable {
+    /// Plain text to continue: the model's BOS added as its metadata asks, special-token text left as text
+    /// (`bitnet run`, text completions, the C API).
+    case completion
+    /// Text rendered by a chat template: special tokens parsed, nothing added, since the template writes BOS itself
+    /// where the family needs it (`bitnet chat`, chat completions, `ChatSession`).
+    case chat
+
+    /// The token ids of `text` under this rule.
+    public func tokens(_ text: String, _ tokenizer: Tokenizer) -> [Int32] {
+        switch self {
+        case .completion: tokenizer.encode(text, addSpecial: true, parseSpecial: false)
+        case .chat: tokenizer.encode(text, addSpecial: false, parseSpecial: true)
+        }
+    }
+}
+
+/// One step of generation: the token sampled (nil only on the final step, which carries held-back text), the
+/// text that became printable with it (possibly empty: part of a character, or text that may begin a stop
+/// string), and its log-probabilities when they were asked for.
+public struct GenerationStep: Sendable {
+    public var token: Int32?
+    public var text: String
+    public var logprob: TokenLogprob?
+}
+
+/// Pull-style generation over one session, the single generation loop of the engine: `next()` samples one token,
+/// evaluates the previous one first (so the last token costs no forward pass), and returns a `GenerationStep`
+/// until generation has ended, then nil. It owns the context-overflow check, the reuse of a cached prompt prefix,
+/// stop strings, end-of-generation tokens and streaming UTF-8; `Generator`, the server, the C API and the async
+/// `LanguageModel` are adapters over it.
+public struct TokenIterator {
+    public let session: InferenceSession
+    public let tokenizer: Tokenizer
+    /// What has been generated so far; complete (stop reason, timings) once `next()` returned nil.
+    public private(set) var result = GenerationResult()
+
+    private let budget: Int
+    private let topCount: Int?
+    private var sampler: Sampler
+    private var decoder: StreamingDecoder
+    private var stopFilter: StopStringFilter
+    private var prefillLogits: [Float]
+    private var stepLogits: UnsafeBufferPointer<Float>?
+    /// The last sampled token, not yet evaluated.
+    private var unevaluated: Int32?
+    private var finished = false
+    private let decodeStart: DispatchTime
+
+    /// Evaluates `prompt` (token ids, including any BOS) after the prefix the session already holds.
+    ///
+    /// - Parameters:
+    ///   - maxTokens: tokens to generate at most; nil generates until an end-of-generation token or a full context.
+    ///   - logprobs: alternatives per token when log-probabilities are wanted (0 or more), else nil.
+    /// - Throws: `EngineError.emptyPrompt`, `.invalidParameter`, `.contextOverflow` (before any work, when the prompt
+    ///   and `maxTokens` do not fit, or the prompt alone fills the context), `.model` from the forward pass.
+    public init(session: InferenceSession, tokenizer: Tokenizer, prompt: [Int32], maxTokens: Int?,
+                sampling: SamplingParameters, stop: [String] = [], logprobs: Int? = nil) throws(EngineError) {
+        guard !prompt.isEmpty else { throw .emptyPrompt }
+        if let maxTokens, maxTokens < 0 { throw .invalidParameter("the number of tokens to generate must be 0 or more") }
+        if let why = sampling.validationError() { throw .invalidParameter(why) }
+        if let logprobs, logprobs < 0 { throw .invalidParameter("the number of top log-probabilities must be 0 or more") }
+        // With no budget given, generation runs until the context is full: every token but the last is evaluated
+        // (the last needs no forward pass), so `context − prompt + 1` fit, and the prompt must leave one position.
+        let context = session.contextLength
+        let budget = maxTokens ?? max(0, context - prompt.count + 1)
+        guard maxTokens == nil ? prompt.count < context : prompt.count + budget <= context else {
+            throw .contextOverflow(promptTokens: prompt.count, requested: maxTokens ?? 0, contextLength: context)
+        }
+        self.session = session
+        self.tokenizer = tokenizer
+        self.budget = budget
+        topCount = logprobs
+        sampler = Sampler(sampling)
+        decoder = StreamingDecoder(tokenizer: tokenizer)
+        stopFilter = StopStringFilter(stops: stop)
+        // Reuse the cached prefix, but always evaluate at least the last prompt token to get its logits.
+        let reuse = min(session.commonPrefixLength(with: prompt), prompt.count - 1)
+        session.truncate(to: reuse)
+        result.reusedTokens = reuse
+        result.promptTokens = prompt.count - reuse
+        let t0 = DispatchTime.now()
+        prefillLogits = try session.evaluate(Array(prompt[reuse...]))
+        result.prefillSeconds = Self.seconds(since: t0)
+        decodeStart = DispatchTime.now()
+    }
+
+    /// The next step, or nil once generation has ended (`result.stopReason` says why).
+    /// - Throws: `EngineError` from a forward pass; the iterator is finished after it.
+    public mutating func next() throws(EngineError) -> GenerationStep? {
+        guard !finished else { return nil }
+        if cancelled { return finish(.cancelled) }
+        if result.tokens.count >= budget { return finish(.length) }
+        if let token = unevaluated {
+            unevaluated = nil
+            do { stepLogits = try session.decode(token) } catch {
+                finished = true
+                throw error
+            }
+        }
+        let next = withLogits { sampler.sample($0, history: session.tokens) }
+        if tokenizer.isEndOfGeneration(next) { return finish(.endOfGeneration) }
+        result.tokens.append(next)
+        let logprob = topCount.map { top in withLogits { TokenLogprob(token: next, logits: $0, topCount: top) } }
+        if let logprob { result.logprobs.append(logprob) }
+        let (text, hit) = stopFilter.push(decoder.feed(next))
+        result.text += text
+        if hit {
+            finished = true
+            result.stopReason = .stopString
+            result.decodeSeconds = Self.seconds(since: decodeStart)
+        } else {
+            unevaluated = next
+        }
+        return GenerationStep(token: next, text: text, logprob: logprob)
+    }
+
+    /// Ends generation early (the caller stopped listening): the next `next()` returns the held-back text, if
+    /// any, then nil, with `result.stopReason == .cancelled`.
+    public mutating func cancel() {
+        guard !finished else { return }
+        cancelled = true
+        unevaluated = nil
+    }
+
+    /// True when no further token will be sampled: the next `next()` can only return held-back text or nil (a token
+    /// budget spent, a stop string found, cancelled). An end-of-generation token is only known once sampled.
+    public var isExhausted: Bool { finished || cancelled || result.tokens.count >= budget }
+
+    private var cancelled = false
+
+    /// Flushes held-back text as a final step (nil when there is none) and records why generation ended.
+    private mutating func finish(_ reason: StopReason) -> GenerationStep? {
+        finished = true
+        result.stopReason = reason
+        let tail = stopFilter.finish(decoder.finish())
+        result.text += tail
+        result.decodeSeconds = Self.seconds(since: decodeStart)
+        return tail.isEmpty ? nil : GenerationStep(token: nil, text: tail, logprob: nil)
+    }
+
+    private func withLogits<R>(_ body: (UnsafeBufferPointer<Float>) -> R) -> R {
+        if let stepLogits { return body(stepLogits) }
+        return prefillLogits.withUnsafeBufferPointer(body)
+    }
+
+    private static func seconds(since t: DispatchTime) -> Double {
+        Double(DispatchTime.now().uptimeNanoseconds - t.uptimeNanoseconds) / 1e9
+    }
+}
