@@ -8,6 +8,7 @@ let package = Package(
     products: [
         .executable(name: "bitnet", targets: ["bitnet"]),
         .library(name: "GGUF", targets: ["GGUF"]),
+        .library(name: "BitNet", targets: ["BitNet"]),
         .library(name: "BitNetRuntime", targets: ["BitNetRuntime"]),
         .library(name: "LlamaReference", targets: ["LlamaReference"]),
         .library(name: "BitNetC", type: .dynamic, targets: ["BitNetC"]),
@@ -44,6 +45,9 @@ let package = Package(
         .target(name: "BitNetModels", dependencies: ["GGUF", "Kernels"]),
         // Engine: KV cache, samplers, generation, chat templates.
         .target(name: "BitNetRuntime", dependencies: ["BitNetModels", "Tokenizers", "Kernels", "GGUF"]),
+        // The one module a Swift program imports: the runtime (async `LanguageModel`, `ChatSession`, the synchronous
+        // `Engine`/`Generator`) re-exported, with the tokenizer types its API names.
+        .target(name: "BitNet", dependencies: ["BitNetRuntime", "Tokenizers"]),
         // dlopen'd bridge to llama.cpp through our C shim (no link-time dependency).
         .target(name: "LlamaReference", dependencies: [.product(name: "Logging", package: "swift-log")]),
         // Parity harness: engine vs reference.
@@ -94,6 +98,7 @@ let package = Package(
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "GGUF", "TestSupport"]),
         .testTarget(name: "SyntheticParityTests", dependencies: ["ModelMaker", "BitNetModels", "BitNetRuntime", "GGUF", "LlamaReference", "TestSupport", "AllocationCounter"]),
         .testTarget(name: "TokenizerParityTests", dependencies: ["Tokenizers", "GGUF", "LlamaReference", "TestSupport"]),
+        .testTarget(name: "BitNetTests", dependencies: ["BitNet", "TestSupport"]),
         .testTarget(name: "BitNetCTests", dependencies: ["BitNetRuntime", "Tokenizers", "TestSupport"]),
         .testTarget(name: "BitNetServerTests", dependencies: ["BitNetServer", "BitNetRuntime", "Tokenizers", "TestSupport"]),
         .testTarget(name: "CrossValTests", dependencies: ["CrossVal", "Bench", "BitNetRuntime", "GGUF", "LlamaReference", "ModelMaker", "TestSupport"]),

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Checks that bitnet-swift works as a versioned SwiftPM dependency, as a user's project would take it: a throwaway
-# package depending on a clone of this repository by version (a temporary tag, 99.0.0, in the clone only), built in
-# release, generating a few greedy tokens on the default model. Fails on any SwiftPM diagnostic (`error:` or
-# `warning:`), e.g. "contains unsafe build flags", which SwiftPM raises for versioned dependencies.
+# Checks that bitnet-swift works as a versioned SwiftPM dependency, as a user's project would take it: the example
+# program Examples/Chat, depending on a clone of this repository by version (a temporary tag, 99.0.0, in the clone
+# only) through the `BitNet` product, built in release in Swift 6 language mode, then run on the default model: the
+# synchronous API, a streamed chat reply, and a reply cancelled after 3 pieces. Fails on any SwiftPM or compiler
+# diagnostic (`error:` or `warning:`), e.g. "contains unsafe build flags", which SwiftPM raises for versioned
+# dependencies.
 #   scripts/check-consumer.sh [MODEL.gguf]     (default: the lockfile's smollm2-135m-instruct, fetched if missing)
 # Uses the committed HEAD (uncommitted changes are not in the clone). Build products stay in the temporary
 # directory, which is removed at exit.
@@ -25,34 +27,12 @@ git clone --quiet "$repo" "$work/bitnet-swift"
 git -C "$work/bitnet-swift" tag 99.0.0
 echo "check-consumer: bitnet-swift $(git -C "$work/bitnet-swift" rev-parse --short HEAD) tagged 99.0.0 in $work" >&2
 
-mkdir -p "$work/consumer/Sources/consumer"
-cat > "$work/consumer/Package.swift" <<MANIFEST
-// swift-tools-version:6.1
-import PackageDescription
-
-let package = Package(
-    name: "consumer",
-    platforms: [.macOS(.v14)],
-    dependencies: [.package(url: "file://$work/bitnet-swift", from: "99.0.0")],
-    targets: [
-        .executableTarget(name: "consumer", dependencies: [.product(name: "BitNetRuntime", package: "bitnet-swift")]),
-    ]
-)
-MANIFEST
-cat > "$work/consumer/Sources/consumer/main.swift" <<'SWIFT'
-import BitNetRuntime
-
-// A user's first program: load a model, continue a prompt greedily, print what came out.
-let path = CommandLine.arguments[1]
-let engine = try Engine(path: path)
-let generator = Generator(session: engine.makeSession(), tokenizer: engine.tokenizer)
-let prompt = engine.tokenizer.encode("The capital of France is")
-let result = try generator.generate(prompt: prompt, maxTokens: 8, sampling: .greedy)
-print("kernel level: \(engine.kernelLevel)")
-print("tokens: \(result.tokens.count)")
-print("text: \(result.text)")
-if result.tokens.isEmpty { fatalError("no tokens generated") }
-SWIFT
+# The example program (Examples/Chat), as a user's package takes it: its manifest's dependency pointed at the tagged
+# clone by version (the only change), built in release in Swift 6 language mode.
+cp -R "$work/bitnet-swift/Examples/Chat" "$work/consumer"
+sed -i "s|.package(url: \"[^\"]*\", from: \"[^\"]*\")|.package(url: \"file://$work/bitnet-swift\", from: \"99.0.0\")|" \
+    "$work/consumer/Package.swift"
+grep -q "file://$work/bitnet-swift" "$work/consumer/Package.swift" || { echo "check-consumer: could not point Examples/Chat at the clone" >&2; exit 1; }
 
 log="$work/build.log"
 started=$(date +%s)
@@ -64,6 +44,15 @@ if grep -E '(error|warning):' "$log" >&2; then
     echo "check-consumer: FAILED — SwiftPM printed the diagnostics above while building the consumer" >&2
     exit 1
 fi
-echo "check-consumer: consumer built in $(( $(date +%s) - started ))s" >&2
-"$work/consumer/.build/release/consumer" "$model"
+echo "check-consumer: Examples/Chat built in $(( $(date +%s) - started ))s" >&2
+chat="$work/consumer/.build/release/Chat"
+
+# The synchronous API (Engine + Generator), the async stream through ChatSession, and a cancelled reply.
+"$chat" "$model" --sync "The capital of France is" | tee "$work/sync.txt"
+grep -q '^tokens: [1-9]' "$work/sync.txt" || { echo "check-consumer: FAILED — the synchronous API generated nothing" >&2; exit 1; }
+"$chat" "$model" "What is the capital of France?" | tee "$work/stream.txt"
+[[ -n "$(tr -d '[:space:]' < "$work/stream.txt")" ]] || { echo "check-consumer: FAILED — no streamed reply" >&2; exit 1; }
+"$chat" "$model" --cancel-after 3 "Tell me a long story about the sea." | tee "$work/cancel.txt"
+grep -q '^\[cancelled after 3 pieces; the conversation keeps 1 messages\]' "$work/cancel.txt" \
+    || { echo "check-consumer: FAILED — the cancelled reply did not stop after 3 pieces or changed the conversation" >&2; exit 1; }
 echo "check-consumer: passed" >&2

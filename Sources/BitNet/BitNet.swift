@@ -1,0 +1,5 @@
+// The package's front door: `import BitNet` gives the async API (`LanguageModel`, `ChatSession`, `GenerationOptions`),
+// the synchronous one (`Engine`, `Generator`, `TokenIterator`) and the types they name (`Tokenizer`,
+// `SamplingParameters`, `GenerationResult`). The lower modules (GGUF, Kernels, BitNetModels, ...) stay importable.
+@_exported import BitNetRuntime
+@_exported import Tokenizers

@@ -1,0 +1,148 @@
+import Foundation
+import Synchronization
+import Tokenizers
+
+/// What `LanguageModel.generate` and `ChatSession` take: how much to generate and how to sample.
+public struct GenerationOptions: Sendable {
+    /// Tokens to generate at most; nil: until an end-of-generation token or a full context.
+    public var maxTokens: Int? = 256
+    /// Sampling (`.greedy` for temperature 0).
+    public var sampling = SamplingParameters()
+    /// Generation stops when one of these appears; it is not part of the text.
+    public var stop: [String] = []
+    /// How prompt text becomes tokens (`ChatSession` always renders and tokenizes as `.chat`).
+    public var tokenization = PromptTokenization.completion
+    /// Context length, threads and KV-cache type of the session.
+    public var session = SessionOptions()
+
+    public init(maxTokens: Int? = 256, sampling: SamplingParameters = SamplingParameters(), stop: [String] = [],
+                tokenization: PromptTokenization = .completion, session: SessionOptions = SessionOptions()) {
+        (self.maxTokens, self.sampling, self.stop) = (maxTokens, sampling, stop)
+        (self.tokenization, self.session) = (tokenization, session)
+    }
+}
+
+/// What a generation stream delivers: text as it becomes printable, then, last, the whole result (token ids,
+/// usage, timings, why it stopped).
+public enum GenerationEvent: Sendable {
+    case text(String)
+    case finished(GenerationResult)
+}
+
+/// A model loaded for generation: the async entry point for Swift programs.
+///
+/// ```swift
+/// let model = try await LanguageModel.load(.file(URL(fileURLWithPath: "model.gguf")))
+/// for try await event in model.generate(prompt: "The capital of France is") {
+///     if case .text(let piece) = event { print(piece, terminator: "") }
+/// }
+/// ```
+///
+/// Each `generate` call runs on its own thread with its own session (KV cache); cancelling the consuming task (or
+/// dropping the stream) stops generation within one token and frees the session. `ChatSession` keeps one session
+/// across turns.
+public final class LanguageModel: Sendable {
+    /// Where a model comes from.
+    public enum Source: Sendable {
+        /// A GGUF file.
+        case file(URL)
+    }
+
+    /// The loaded engine (network, tokenizer, chat template), for the synchronous API.
+    public let engine: Engine
+
+    public init(engine: Engine) { self.engine = engine }
+
+    /// Maps and checks the model off the caller's executor.
+    /// - Throws: `EngineError` (unreadable or malformed file, unsupported architecture, inconsistent tokenizer).
+    public static func load(_ source: Source) async throws -> LanguageModel {
+        switch source {
+        case .file(let url):
+            let path = url.path
+            return try await Task.detached(priority: .userInitiated) { () throws -> LanguageModel in
+                LanguageModel(engine: try Engine(path: path))
+            }.value
+        }
+    }
+
+    /// Streams a continuation of `prompt`: `.text` pieces, then `.finished` with the result.
+    ///
+    /// Errors (`EngineError`: an empty prompt, bad options, a prompt that does not fit the context) end the stream
+    /// with that error before any text. Cancelling the consuming task stops generation at the next token; the
+    /// stream then finishes without a `.finished` event.
+    public func generate(prompt: String, options: GenerationOptions = GenerationOptions())
+        -> AsyncThrowingStream<GenerationEvent, Error>
+    {
+        let engine = engine
+        let session = SessionBox(engine.makeSession(options.session))
+        return Self.stream(session: session, tokenizer: engine.tokenizer, options: options) {
+            options.tokenization.tokens(prompt, engine.tokenizer)
+        } onFinish: { _ in }
+    }
+
+    /// Runs a `TokenIterator` on its own thread, yielding its text and result into a stream; `onFinish` sees the
+    /// result when generation was not cancelled (what `ChatSession` records as the reply).
+    static func stream(session: SessionBox, tokenizer: Tokenizer, options: GenerationOptions,
+                       prompt: @escaping @Sendable () -> [Int32],
+                       onFinish: @escaping @Sendable (GenerationResult) -> Void)
+        -> AsyncThrowingStream<GenerationEvent, Error>
+    {
+        AsyncThrowingStream { continuation in
+            let flag = CancelFlag()
+            continuation.onTermination = { _ in flag.set() }
+            let work = GenerationWork(session: session, tokenizer: tokenizer, options: options, prompt: prompt,
+                                      continuation: continuation, cancel: flag, onFinish: onFinish)
+            let thread = Thread { work.run() }
+            thread.name = "bitnet-generate"
+            thread.start()
+        }
+    }
+}
+
+/// A session handed to one generation thread at a time.
+final class SessionBox: @unchecked Sendable {
+    // @unchecked Sendable: the session is used only by the generation thread that holds `lock` (ChatSession turns
+    // and single generations never overlap on one box).
+    let session: InferenceSession
+    let lock = NSLock()
+    init(_ session: InferenceSession) { self.session = session }
+}
+
+/// Set when the consumer went away; read by the generation loop before each token.
+final class CancelFlag: Sendable {
+    private let cancelled = Atomic<Bool>(false)
+    func set() { cancelled.store(true, ordering: .relaxed) }
+    var isSet: Bool { cancelled.load(ordering: .relaxed) }
+}
+
+/// One generation as its thread runs it.
+struct GenerationWork: @unchecked Sendable {
+    // @unchecked Sendable: the tokenizer is immutable after load, and the session is only touched under its box's lock.
+    let session: SessionBox
+    let tokenizer: Tokenizer
+    let options: GenerationOptions
+    let prompt: @Sendable () -> [Int32]
+    let continuation: AsyncThrowingStream<GenerationEvent, Error>.Continuation
+    let cancel: CancelFlag
+    let onFinish: @Sendable (GenerationResult) -> Void
+
+    func run() {
+        session.lock.lock()
+        defer { session.lock.unlock() }
+        do {
+            var steps = try TokenIterator(session: session.session, tokenizer: tokenizer, prompt: prompt(),
+                                          maxTokens: options.maxTokens, sampling: options.sampling, stop: options.stop)
+            while let step = try steps.next() {
+                if cancel.isSet { steps.cancel() }
+                if !step.text.isEmpty { continuation.yield(.text(step.text)) }
+            }
+            if steps.result.stopReason != .cancelled {
+                onFinish(steps.result)
+                continuation.yield(.finished(steps.result))
+            }
+            continuation.finish()
+        } catch {
+            continuation.finish(throwing: error)
+        }
+    }
+}
