@@ -46,8 +46,7 @@ func reply(to text: String, limit: Int?) async throws {
     let turn = Task {
         var pieces = 0
         for try await piece in chat.streamResponse(to: text) {
-            print(piece, terminator: "")
-            fflush(stdout)
+            FileHandle.standardOutput.write(Data(piece.utf8))  // unbuffered: each piece shows as it arrives
             pieces += 1
             if let limit, pieces >= limit { withUnsafeCurrentTask { $0?.cancel() } }
         }
