@@ -9,7 +9,8 @@
 #      in release (model-level tests are 10-100x slower in debug)
 #   5. scripts/parity-levels.sh --check: the engine against both reference levels (the tolerance tier)
 #   6. the scalar kernel level end to end: `bitnet crossval --isa scalar` against llama.cpp (tolerance tier)
-#   7. scripts/check-consumer.sh: a throwaway package depending on this one by version builds and generates
+#   7. scripts/check-consumer.sh: Examples/Chat, depending on this package by version, builds and generates
+#   8. scripts/build-docs.sh: the DocC archive of the Swift API
 # Environment: BITNET_CACHE_DIR moves the cache; BITNET_SKIP_REFERENCE_TESTS=1 skips (with a printed reason) the
 # tests that need llama.cpp, for machines that cannot build it. Extra arguments go to `swift test`.
 set -euo pipefail
@@ -58,7 +59,10 @@ if [[ "${BITNET_SKIP_REFERENCE_TESTS:-0}" != "1" ]]; then
     .build/release/bitnet verify-receipt "$scalar_receipt"
 fi
 
-step "versioned dependency: a consumer package builds with no SwiftPM diagnostics and runs"
+step "versioned dependency: Examples/Chat builds against a tagged clone with no diagnostics and runs"
 scripts/check-consumer.sh
+
+step "documentation: the DocC archive of the Swift API builds with no warnings"
+scripts/build-docs.sh
 
 printf '\n[test.sh] finished in %ss\n' "$(( $(date +%s) - started ))" >&2

@@ -54,7 +54,12 @@ public struct TokenIterator {
     /// Evaluates `prompt` (token ids, including any BOS) after the prefix the session already holds.
     ///
     /// - Parameters:
+    ///   - session: the session whose KV cache holds the conversation so far (its common prefix is reused).
+    ///   - tokenizer: the model's tokenizer (end-of-generation tokens, streaming text).
+    ///   - prompt: token ids, including any BOS (`PromptTokenization`).
     ///   - maxTokens: tokens to generate at most; nil generates until an end-of-generation token or a full context.
+    ///   - sampling: how each token is chosen.
+    ///   - stop: strings that end generation; they are not part of the text.
     ///   - logprobs: alternatives per token when log-probabilities are wanted (0 or more), else nil.
     /// - Throws: `EngineError.emptyPrompt`, `.invalidParameter`, `.contextOverflow` (before any work, when the prompt
     ///   and `maxTokens` do not fit, or the prompt alone fills the context), `.model` from the forward pass.
