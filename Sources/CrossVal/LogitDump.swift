@@ -70,7 +70,7 @@ public struct LogitDump: Codable, Sendable, Equatable {
 
         let rowsPath = path + ".f32"
         let temporaryRows = rowsPath + ".partial", temporaryHeader = path + ".partial"
-        FileManager.default.createFile(atPath: temporaryRows, contents: nil)
+        _ = FileManager.default.createFile(atPath: temporaryRows, contents: nil)  // FileHandle below says whether it worked
         guard let out = FileHandle(forWritingAtPath: temporaryRows) else {
             throw .invalidConfiguration("cannot write \(temporaryRows)")
         }

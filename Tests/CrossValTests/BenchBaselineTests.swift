@@ -98,7 +98,7 @@ struct BenchBaselineTests {
         }
         for name in ["2026-01-05-amd-epyc.json", "2026-11-23-amd-epyc.json", "2026-11-23-amd-epyc.receipt.json",
                      "2026-12-01-intel-xeon.json"] {
-            FileManager.default.createFile(atPath: dir + "/" + name, contents: Data("{}".utf8))
+            _ = FileManager.default.createFile(atPath: dir + "/" + name, contents: Data("{}".utf8))
         }
         #expect(try BenchBaseline.newest(in: dir, cpuSlug: "amd-epyc") == dir + "/2026-11-23-amd-epyc.json")
     }

@@ -123,7 +123,7 @@ import Testing
         }
         var nan = bytes
         withUnsafeBytes(of: Float.nan) { for k in 0..<4 { nan[64 + k] = $0[k] } }
-        nan.withUnsafeBytes { raw in
+        _ = nan.withUnsafeBytes { raw in
             #expect(throws: KernelError.invalidTensorScale(type: .i2_s, value: "nan")) {
                 try WeightMatrix(type: .i2_s, rows: 2, cols: 128, bytes: raw)
             }

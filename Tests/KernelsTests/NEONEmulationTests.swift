@@ -21,18 +21,24 @@ import Testing
         (.tq2_0, [256, 2560]), (.i2_s, [128, 2560]), (.q4_K, [256, 2048]), (.q6_K, [256, 2048]), (.tq1_0, [256, 2560]),
     ]
 
+    /// Whether this process runs on ARM64 (then no emulator is needed).
+    static let runsNatively: Bool = {
+        #if arch(arm64)
+        return true
+        #else
+        return false
+        #endif
+    }()
+
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
     @Test func armKernelsEqualScalarReferenceUnderQEMU() throws {
-        #if arch(arm64)
-        let native = true  // on an ARM64 machine the driver runs natively, on this CPU's own features
-        let missing = ["clang"].filter { Self.which($0) == nil }
-        #else
-        let native = false
-        let missing = ["qemu-aarch64", "clang", "ld.lld"].filter { Self.which($0) == nil }
-            + (FileManager.default.fileExists(atPath: "/usr/aarch64-linux-gnu/lib/libc.so.6") ? [] : ["libc6-dev-arm64-cross"])
-        #endif
+        // On an ARM64 machine the driver runs natively, on that CPU's own features.
+        let native = Self.runsNatively
+        let missing = native ? ["clang"].filter { Self.which($0) == nil }
+            : ["qemu-aarch64", "clang", "ld.lld"].filter { Self.which($0) == nil }
+                + (FileManager.default.fileExists(atPath: "/usr/aarch64-linux-gnu/lib/libc.so.6") ? [] : ["libc6-dev-arm64-cross"])
         let required = ProcessInfo.processInfo.environment["BITNET_REQUIRE_ARM_EMULATION"] == "1"
         if !missing.isEmpty {
             let reason = "ARM64 kernels not checked: \(missing.joined(separator: ", ")) missing "
