@@ -46,10 +46,10 @@ let package = Package(
         // One file per architecture.
         .target(name: "BitNetModels", dependencies: ["GGUF", "Kernels"]),
         // Engine: KV cache, samplers, generation, chat templates.
-        .target(name: "BitNetRuntime", dependencies: ["BitNetModels", "Tokenizers", "Kernels", "GGUF"]),
+        .target(name: "BitNetRuntime", dependencies: ["BitNetModels", "Tokenizers", "Kernels", "GGUF", "ModelFetcher"]),
         // The one module a Swift program imports: the runtime (async `LanguageModel`, `ChatSession`, the synchronous
         // `Engine`/`Generator`) re-exported, with the tokenizer types its API names.
-        .target(name: "BitNet", dependencies: ["BitNetRuntime", "Tokenizers"]),
+        .target(name: "BitNet", dependencies: ["BitNetRuntime", "Tokenizers", "ModelFetcher"]),
         // dlopen'd bridge to llama.cpp through our C shim (no link-time dependency).
         .target(name: "LlamaReference", dependencies: [.product(name: "Logging", package: "swift-log")]),
         // Parity harness: engine vs reference.

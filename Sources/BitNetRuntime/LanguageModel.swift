@@ -1,4 +1,5 @@
 import Foundation
+import ModelFetcher
 import Synchronization
 import Tokenizers
 
@@ -46,6 +47,10 @@ public final class LanguageModel: Sendable {
     public enum Source: Sendable {
         /// A GGUF file.
         case file(URL)
+        /// A model of the lockfile by name (`smollm2-135m-instruct`; `models.lock.json` found from the current
+        /// directory or `BITNET_MODEL_LOCKFILE`, else the one built in), fetched into the verified cache
+        /// (`~/.cache/bitnet-swift/models`, SHA-256 checked) on first use.
+        case named(String)
     }
 
     /// The loaded engine (network, tokenizer, chat template), for the synchronous API.
@@ -53,16 +58,33 @@ public final class LanguageModel: Sendable {
 
     public init(engine: Engine) { self.engine = engine }
 
-    /// Maps and checks the model off the caller's executor.
-    /// - Throws: `EngineError` (unreadable or malformed file, unsupported architecture, inconsistent tokenizer).
-    public static func load(_ source: Source) async throws -> LanguageModel {
-        switch source {
-        case .file(let url):
-            let path = url.path
-            return try await Task.detached(priority: .userInitiated) { () throws -> LanguageModel in
-                LanguageModel(engine: try Engine(path: path))
-            }.value
-        }
+    /// Fetches the model when it is named and not cached yet, then maps and checks it, off the caller's executor.
+    /// `progress` receives the fetcher's events (started, progress in bytes, retrying, finished) while a named model
+    /// downloads.
+    /// - Throws: `LanguageModelError.unknownModel` for a name the lockfile lacks, `LockfileError` / `FetchError` when
+    ///   the lockfile is unusable or the download fails (nothing half-written stays in the cache), `EngineError` for
+    ///   an unreadable or malformed file, an unsupported architecture or an inconsistent tokenizer.
+    public static func load(_ source: Source, progress: (@Sendable (FetchEvent) -> Void)? = nil) async throws
+        -> LanguageModel
+    {
+        try await Task.detached(priority: .userInitiated) { () throws -> LanguageModel in
+            let path: String
+            switch source {
+            case .file(let url): path = url.path
+            case .named(let name):
+                let lockfile = try ModelLockfile.load()
+                guard let entry = lockfile.entry(named: name) else {
+                    throw LanguageModelError.unknownModel(name, known: lockfile.models.map(\.name))
+                }
+                if let cached = ModelCache.standard.cachedPath(for: entry) {
+                    path = cached
+                } else {
+                    let reporter = ClosureProgressReporter(handler: progress ?? { _ in })
+                    path = try ModelFetcher(reporter: reporter).fetch(entry).path
+                }
+            }
+            return LanguageModel(engine: try Engine(path: path))
+        }.value
     }
 
     /// Streams a continuation of `prompt`: `.text` pieces, then `.finished` with the result.
@@ -97,6 +119,26 @@ public final class LanguageModel: Sendable {
             thread.start()
         }
     }
+}
+
+/// Why `LanguageModel.load` could not find a model.
+public enum LanguageModelError: Error, Equatable, CustomStringConvertible {
+    /// No model of this name in the lockfile.
+    case unknownModel(String, known: [String])
+
+    public var description: String {
+        switch self {
+        case .unknownModel(let name, let known):
+            "no model named '\(name)' in models.lock.json (known: \(known.joined(separator: ", "))); "
+                + "pass .file(URL) for a GGUF file of your own"
+        }
+    }
+}
+
+/// Hands fetch events to a closure.
+struct ClosureProgressReporter: FetchProgressReporter {
+    let handler: @Sendable (FetchEvent) -> Void
+    func report(_ event: FetchEvent) { handler(event) }
 }
 
 /// A session handed to one generation thread at a time.

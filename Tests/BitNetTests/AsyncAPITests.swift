@@ -33,6 +33,20 @@ import TestSupport
         print("async greedy: \(text.debugDescription) (\(result?.tokens.count ?? 0) tokens, \(result?.stopReason.rawValue ?? "?"))")
     }
 
+    @Test func loadsAModelByItsLockfileName() async throws {
+        _ = try TestModels.smolLM2()  // the test command fetched it; loading by name then finds it in the cache
+        let events = EventLog()
+        let model = try await LanguageModel.load(.named("smollm2-135m-instruct")) { events.append($0) }
+        #expect(model.engine.model.hyperParameters.vocabSize == 49_152)
+        #expect(events.count == 0, "a cached model needs no fetch")
+        do {
+            _ = try await LanguageModel.load(.named("no-such-model"))
+            Issue.record("an unknown name must throw")
+        } catch let error as LanguageModelError {
+            #expect(error.description.contains("smollm2-135m-instruct"), "\(error)")
+        }
+    }
+
     @Test func cancellingTheTaskStopsGeneration() async throws {
         let model = try await Self.model()
         var options = GenerationOptions(maxTokens: 200, sampling: .greedy)
@@ -93,4 +107,13 @@ import TestSupport
         chat.reset()
         #expect(chat.messages.map(\.role) == ["system"])
     }
+}
+
+/// Fetch events collected from the loader's thread.
+final class EventLog: @unchecked Sendable {
+    // @unchecked Sendable: `events` is only touched under `lock`.
+    private let lock = NSLock()
+    private var events: [FetchEvent] = []
+    func append(_ event: FetchEvent) { lock.lock(); events.append(event); lock.unlock() }
+    var count: Int { lock.lock(); defer { lock.unlock() }; return events.count }
 }

@@ -4,6 +4,7 @@ import Foundation
 // A terminal chat with a GGUF model, streaming each reply as it is generated.
 //
 //   swift run -c release Chat MODEL.gguf                   one line of standard input per turn
+//   swift run -c release Chat smollm2-135m-instruct        a lockfile model, fetched and verified on first use
 //   swift run -c release Chat MODEL.gguf "Hello"            one turn, then exit
 //   swift run -c release Chat MODEL.gguf --cancel-after 3 "Tell me a story"
 //                                                         stop the reply after 3 pieces (shows cancellation)
@@ -38,7 +39,14 @@ if synchronous {
     exit(result.tokens.isEmpty ? 1 : 0)
 }
 
-let model = try await LanguageModel.load(.file(URL(fileURLWithPath: path)))
+// A path loads that file; anything else is a lockfile name (`smollm2-135m-instruct`), fetched on first use.
+let source: LanguageModel.Source = FileManager.default.fileExists(atPath: path) ? .file(URL(fileURLWithPath: path))
+    : .named(path)
+let model = try await LanguageModel.load(source) { event in
+    if case .progress(_, let phase, let bytes, let total) = event, total > 0 {
+        FileHandle.standardError.write(Data("\r\(phase) \(bytes * 100 / total)%".utf8))
+    }
+}
 let chat = try ChatSession(model: model, system: "You are a helpful assistant.", options: options)
 
 /// Streams one reply to standard output; with `limit`, cancels the task after that many pieces.
