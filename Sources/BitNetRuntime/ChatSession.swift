@@ -13,6 +13,7 @@ import Synchronization
 /// Turns run one at a time (a second `respond` waits for the first). A cancelled turn leaves the conversation as it
 /// was before it.
 public final class ChatSession: Sendable {
+    /// The model the conversation runs on.
     public let model: LanguageModel
     /// Sampling, stop strings, the token budget per reply and the session's context.
     public let options: GenerationOptions

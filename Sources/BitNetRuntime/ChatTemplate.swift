@@ -7,6 +7,7 @@ public struct ChatMessage: Sendable, Codable, Equatable {
     /// The text.
     public var content: String
 
+    /// A message from `role` (`system`, `user`, `assistant`) with its text.
     public init(role: String, content: String) {
         self.role = role
         self.content = content

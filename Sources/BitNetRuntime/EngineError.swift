@@ -18,6 +18,7 @@ public enum EngineError: Error, CustomStringConvertible {
     /// The chat template in the file is not one this engine can render.
     case unsupportedChatTemplate(String)
 
+    /// What went wrong and what to do, for a person.
     public var description: String {
         switch self {
         case .file(let e): e.description

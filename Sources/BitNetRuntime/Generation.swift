@@ -39,9 +39,12 @@ public struct GenerationResult: Sendable, Codable {
 
 /// Runs prompts through a session and samples continuations, streaming text as it becomes valid UTF-8.
 public struct Generator {
+    /// The session whose KV cache the prompts and replies go into.
     public let session: InferenceSession
+    /// The model's tokenizer.
     public let tokenizer: Tokenizer
 
+    /// A generator over `session` with the model's `tokenizer`.
     public init(session: InferenceSession, tokenizer: Tokenizer) {
         self.session = session
         self.tokenizer = tokenizer

@@ -14,6 +14,8 @@ public struct SessionOptions: Sendable {
     /// Prompt tokens evaluated per forward pass during prefill.
     public var batchSize = 512
 
+    /// The defaults: the model's training context (at most 4096), one thread per physical core, an F16 cache,
+    /// batches of 512.
     public init() {}
 }
 

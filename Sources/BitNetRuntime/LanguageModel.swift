@@ -16,6 +16,7 @@ public struct GenerationOptions: Sendable {
     /// Context length, threads and KV-cache type of the session.
     public var session = SessionOptions()
 
+    /// Options with the given values (each defaults as its property does).
     public init(maxTokens: Int? = 256, sampling: SamplingParameters = SamplingParameters(), stop: [String] = [],
                 tokenization: PromptTokenization = .completion, session: SessionOptions = SessionOptions()) {
         (self.maxTokens, self.sampling, self.stop) = (maxTokens, sampling, stop)
@@ -26,7 +27,9 @@ public struct GenerationOptions: Sendable {
 /// What a generation stream delivers: text as it becomes printable, then, last, the whole result (token ids,
 /// usage, timings, why it stopped).
 public enum GenerationEvent: Sendable {
+    /// A piece of generated text, as soon as it is valid UTF-8 and cannot be part of a stop string.
     case text(String)
+    /// The end: every token, the text, usage, timings and why generation stopped.
     case finished(GenerationResult)
 }
 
@@ -56,6 +59,7 @@ public final class LanguageModel: Sendable {
     /// The loaded engine (network, tokenizer, chat template), for the synchronous API.
     public let engine: Engine
 
+    /// Wraps an engine loaded with the synchronous API.
     public init(engine: Engine) { self.engine = engine }
 
     /// Fetches the model when it is named and not cached yet, then maps and checks it, off the caller's executor.
@@ -126,6 +130,7 @@ public enum LanguageModelError: Error, Equatable, CustomStringConvertible {
     /// No model of this name in the lockfile.
     case unknownModel(String, known: [String])
 
+    /// What went wrong and what to do, for a person.
     public var description: String {
         switch self {
         case .unknownModel(let name, let known):

@@ -21,6 +21,7 @@ public struct SamplingParameters: Sendable, Codable, Equatable {
     /// Random seed; the same seed and inputs give the same tokens.
     public var seed: UInt64 = 0x5EED
 
+    /// The defaults of `bitnet run` (see each property).
     public init() {}
 
     /// Greedy decoding.
@@ -43,12 +44,14 @@ public struct SamplingParameters: Sendable, Codable, Equatable {
 /// Candidates are ranked by logit, ties by lower token id (a total order, so the ranking does not depend on the
 /// sorting algorithm). The buffers are kept between calls: after the first token, sampling allocates nothing.
 public struct Sampler: Sendable {
+    /// The settings this sampler applies.
     public let parameters: SamplingParameters
     private var rng: SplitMix64
     private var candidates: [(id: Int32, logit: Float)] = []
     private var probabilities: [Float] = []
     private var counts: [Int32: Int] = [:]
 
+    /// A sampler applying `parameters` (its draws seeded from `parameters.seed`).
     public init(_ parameters: SamplingParameters) {
         self.parameters = parameters
         rng = SplitMix64(seed: parameters.seed)
@@ -168,7 +171,9 @@ public struct Sampler: Sendable {
 public struct TokenLogprob: Sendable, Codable, Equatable {
     /// One token and its log-probability.
     public struct Candidate: Sendable, Codable, Equatable {
+        /// The token id.
         public var token: Int32
+        /// Its natural-log probability.
         public var logprob: Float
     }
     /// The sampled token.

@@ -23,8 +23,11 @@ public enum PromptTokenization: Sendable, Equatable {
 /// text that became printable with it (possibly empty: part of a character, or text that may begin a stop
 /// string), and its log-probabilities when they were asked for.
 public struct GenerationStep: Sendable {
+    /// The sampled token; nil on a final step that only flushes held-back text.
     public var token: Int32?
+    /// Text that became printable with this step (may be empty).
     public var text: String
+    /// The token's log-probabilities, when they were asked for.
     public var logprob: TokenLogprob?
 }
 
@@ -34,7 +37,9 @@ public struct GenerationStep: Sendable {
 /// stop strings, end-of-generation tokens and streaming UTF-8; `Generator`, the server, the C API and the async
 /// `LanguageModel` are adapters over it.
 public struct TokenIterator {
+    /// The session generation runs in.
     public let session: InferenceSession
+    /// The model's tokenizer.
     public let tokenizer: Tokenizer
     /// What has been generated so far; complete (stop reason, timings) once `next()` returned nil.
     public private(set) var result = GenerationResult()
