@@ -6,6 +6,9 @@
 #   - the bitnet-2b shape (`bitnet make-model --arch bitnet --shape bitnet-2b --quant tq2_0 --seed 1`) in TQ2_0 and
 #     its I2_S copy (`bitnet convert --to i2_s`), both against llama.cpp's TQ2_0: decode >= 1.5x and >= 75 % of the
 #     read bandwidth measured in the same run
+#   - the bitnet-2b TQ2_0 file with its tied F16 embedding/output head requantized to Q8_0
+#     (`bitnet convert --token-embedding-type q8_0`), against llama.cpp's TQ2_0 with the F16 head (issue "Models
+#     people bring", item 4: decode >= 1.5x)
 #   - Gemma-3-270M Q4_K_M when cached (no target; reported)
 # plus load time (target: <= llama.cpp's) and peak RSS (target: <= file + KV cache + 10 %).
 #
@@ -43,6 +46,8 @@ smol_q8="$derived/smollm2-135m-instruct-b179c952-q8_0.gguf"
 tq2=$(synthetic_path --arch bitnet --shape bitnet-2b --quant tq2_0 --seed 1)
 i2s="$derived/$(basename "${tq2%.gguf}")-i2_s.gguf"
 [[ -f "$i2s" ]] || "$bitnet" convert --to i2_s "$tq2" "$i2s" >&2
+tq2_q8head="$derived/$(basename "${tq2%.gguf}")-q8_0-head.gguf"
+[[ -f "$tq2_q8head" ]] || "$bitnet" convert --token-embedding-type q8_0 "$tq2" "$tq2_q8head" >&2
 gemma=$(model_path gemma3-270m || true)
 
 run() {  # run LABEL MODEL [bench flags...]
@@ -56,6 +61,7 @@ run "SmolLM2-135M Q4_1" "$smol" -p 512 -n 128 --reference
 run "SmolLM2-135M Q8_0 copy" "$smol_q8" -p 512 -n 128 --reference
 run "bitnet-2b TQ2_0" "$tq2" -p 32 -n 32 --reference
 run "bitnet-2b I2_S (vs llama.cpp TQ2_0)" "$i2s" -p 32 -n 32 --reference-model "$tq2"
+run "bitnet-2b TQ2_0 + Q8_0 head (vs llama.cpp TQ2_0, F16 head)" "$tq2_q8head" -p 32 -n 32 --reference-model "$tq2"
 [[ -n "$gemma" && -f "$gemma" ]] && run "Gemma-3-270M Q4_K_M" "$gemma" -p 64 -n 32 --reference
 
 table=$(python3 - "$work" "$(git rev-parse --short HEAD)" "$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo ?)" <<'PY'

@@ -15,11 +15,20 @@ public struct ModelRequantizer: Sendable {
     /// The format every matrix is written in.
     public let target: GGMLType
 
-    /// A requantizer to `target`.
+    /// When set, only the matrices of these names are rewritten (everything else is copied and `general.file_type`
+    /// is kept): `tokenEmbeddingTensors` for `bitnet convert --token-embedding-type`.
+    public let only: Set<String>?
+
+    /// The token embedding and the output projection: on a tied model (bitnet-2b) the embedding is also the output
+    /// head, which a decode step reads whole — most of a ternary model's bytes per token when it is F16.
+    public static let tokenEmbeddingTensors: Set<String> = ["token_embd.weight", "output.weight"]
+
+    /// A requantizer to `target`, of every matrix or of the `only` ones.
     /// - Throws: `RequantizationError.unsupportedTarget` unless `target` is in `targets`.
-    public init(target: GGMLType) throws(RequantizationError) {
+    public init(target: GGMLType, only: Set<String>? = nil) throws(RequantizationError) {
         guard Self.targets.contains(target) else { throw .unsupportedTarget(target.name) }
         self.target = target
+        self.only = only
     }
 
     /// The target named `name` (`q8_0`, `Q4_1`…), or nil when it is not a requantization target.
@@ -38,6 +47,7 @@ public struct ModelRequantizer: Sendable {
     /// Whether `t` is rewritten: a matrix whose rows are whole 32-element blocks, in a type we can dequantize.
     func converts(_ t: GGUFTensorInfo) -> Bool {
         t.shape.count >= 2 && t.shape[0] % 32 == 0 && t.type.traits != nil && t.type != .i2_s
+            && (only?.contains(t.name) ?? true)
     }
 
     /// Requantizes the model at `input` into `output`.
@@ -52,7 +62,7 @@ public struct ModelRequantizer: Sendable {
         do { file = try GGUFFile(path: input) } catch { throw .input(path: input, error) }
         var metadata = GGUFMetadata()
         for (k, v) in file.metadata.entries where k != "general.alignment" { metadata[k] = v }
-        metadata["general.file_type"] = .uint32(SyntheticModel.fileType(for: target))
+        if only == nil { metadata["general.file_type"] = .uint32(SyntheticModel.fileType(for: target)) }
         let plans = file.tensors.map {
             GGUFTensorPlan(name: $0.name, type: converts($0) ? target : $0.type, shape: $0.shape)
         }

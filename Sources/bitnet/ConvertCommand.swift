@@ -28,7 +28,11 @@ struct ConvertCommand: ParsableCommand {
     )
 
     @Option(help: "Target format: tq1_0, tq2_0 or i2_s (ternary), or q8_0, q4_0, q4_1 (requantize).")
-    var to: String
+    var to: String?
+
+    @Option(name: .customLong("token-embedding-type"),
+            help: "Requantize only the token embedding (and output.weight) to q8_0, q4_0 or q4_1; the rest is copied.")
+    var tokenEmbeddingType: String?
 
     @Flag(name: .customLong("round-scales"), help: "Allow rounding an F32 tensor scale to F16 for TQ1_0/TQ2_0 targets.")
     var roundScales = false
@@ -46,6 +50,25 @@ struct ConvertCommand: ParsableCommand {
 
     func run() throws {
         let log = global.bootstrapLogging()
+        if let tokenEmbeddingType {
+            guard to == nil, arch == nil, !roundScales else {
+                throw ValidationError("--token-embedding-type is used alone (no --to, --arch or --round-scales).")
+            }
+            guard let target = ModelRequantizer.target(named: tokenEmbeddingType) else {
+                throw ValidationError("--token-embedding-type \(tokenEmbeddingType): use q8_0, q4_0 or q4_1.")
+            }
+            let requantizer = try ModelRequantizer(target: target, only: ModelRequantizer.tokenEmbeddingTensors)
+            let s = try requantizer.convert(input: input, output: output)
+            guard s.requantized > 0 else {
+                try? FileManager.default.removeItem(atPath: output)
+                throw ValidationError("\(input) has no token_embd.weight or output.weight matrix to requantize.")
+            }
+            let size = (try? FileManager.default.attributesOfItem(atPath: output)[.size] as? Int) ?? 0
+            print("wrote \(output): \(s.requantized) embedding/output matrices as \(target.name), \(s.copied) tensors "
+                  + "copied, \(size) bytes")
+            return
+        }
+        guard let to else { throw ValidationError("give --to FORMAT (or --token-embedding-type TYPE).") }
         guard ModelRequantizer.target(named: to) != nil || (try? TernaryModelConverter.target(named: to)) != nil else {
             throw RequantizationError.unsupportedTarget(to)  // names every target, ternary or not
         }

@@ -52,6 +52,30 @@ struct RequantizationTests {
         }
     }
 
+    /// `--token-embedding-type q8_0` on a tied ternary model: only token_embd.weight changes type (to the bytes of
+    /// the full requantization of that tensor), every other tensor and `general.file_type` are copied.
+    @Test func tokenEmbeddingAloneIsRequantized() throws {
+        let dir = try TestModels.scratchDirectory("requantize-embedding")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let input = dir + "/in.gguf", output = dir + "/out.gguf", full = dir + "/full.gguf"
+        try SyntheticModel(architecture: .bitnet, shape: .tiny, weightType: .tq2_0, seed: 9).write(to: input)
+        let summary = try ModelRequantizer(target: .q8_0, only: ModelRequantizer.tokenEmbeddingTensors)
+            .convert(input: input, output: output)
+        try ModelRequantizer(target: .q8_0).convert(input: input, output: full)
+        let a = try GGUFFile(path: input), b = try GGUFFile(path: output), c = try GGUFFile(path: full)
+        #expect(summary.requantized == 1, "a tied model has one embedding/output matrix")
+        #expect(b.metadata["general.file_type"]?.int == a.metadata["general.file_type"]?.int)
+        for t in a.tensors {
+            let u = try #require(b.tensor(named: t.name))
+            if t.name == "token_embd.weight" {
+                let v = try #require(c.tensor(named: t.name))
+                #expect(u.type == .q8_0 && Array(b.data(of: u)) == Array(c.data(of: v)))
+            } else {
+                #expect(u.type == t.type && Array(b.data(of: u)) == Array(a.data(of: t)), "\(t.name) not copied")
+            }
+        }
+    }
+
     @Test func refusalsAreTypedAndLeaveNoOutput() throws {
         let dir = try TestModels.scratchDirectory("requantize-errors")
         defer { try? FileManager.default.removeItem(atPath: dir) }
