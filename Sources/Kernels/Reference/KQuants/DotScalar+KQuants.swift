@@ -31,22 +31,7 @@ extension DotScalar {
         var sum: Float = 0
         for b in 0..<count / 256 {
             let wb = w + b * BlockLayout.q6_KBytes, xb = x + b * BlockLayout.q8_KBytes
-            var isum = 0
-            for half in 0..<2 {
-                let ql = wb + 64 * half, qh = wb + 128 + 32 * half, sc = wb + 192 + 8 * half
-                let qx = xb + 4 + 128 * half
-                for l in 0..<32 {
-                    let h = qh.u8(at: l), s = l / 16
-                    let q1 = Int((ql.u8(at: l) & 0xF) | ((h & 3) << 4)) - 32
-                    let q2 = Int((ql.u8(at: l + 32) & 0xF) | (((h >> 2) & 3) << 4)) - 32
-                    let q3 = Int((ql.u8(at: l) >> 4) | (((h >> 4) & 3) << 4)) - 32
-                    let q4 = Int((ql.u8(at: l + 32) >> 4) | (((h >> 6) & 3) << 4)) - 32
-                    isum += Int(sc.i8(at: s)) * q1 * Int(qx.i8(at: l))
-                    isum += Int(sc.i8(at: s + 2)) * q2 * Int(qx.i8(at: l + 32))
-                    isum += Int(sc.i8(at: s + 4)) * q3 * Int(qx.i8(at: l + 64))
-                    isum += Int(sc.i8(at: s + 6)) * q4 * Int(qx.i8(at: l + 96))
-                }
-            }
+            let isum = q6_KBlockSum(wb, xb)  // exact: the same integer every Q6_K route uses
             sum += (wb.f16(at: 208) * xb.loadUnaligned(as: Float.self)) * Float(isum)
         }
         return sum
