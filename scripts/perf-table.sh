@@ -6,8 +6,8 @@
 #   - the bitnet-2b shape (`bitnet make-model --arch bitnet --shape bitnet-2b --quant tq2_0 --seed 1`) in TQ2_0 and
 #     its I2_S copy (`bitnet convert --to i2_s`), both against llama.cpp's TQ2_0: decode >= 1.5x and >= 75 % of the
 #     read bandwidth measured in the same run
-#   - the bitnet-2b TQ2_0 file with its tied F16 embedding/output head requantized to Q8_0
-#     (`bitnet convert --token-embedding-type q8_0`), against llama.cpp's TQ2_0 with the F16 head (issue "Models
+#   - the bitnet-2b TQ2_0 file with its tied F16 embedding/output head requantized to Q8_0 and to Q6_K
+#     (`bitnet convert --token-embedding-type q8_0|q6_k`), against llama.cpp's TQ2_0 with the F16 head (issue "Models
 #     people bring", item 4: decode >= 1.5x)
 #   - Gemma-3-270M Q4_K_M when cached (no target; reported)
 # plus load time (target: <= llama.cpp's) and peak RSS (target: <= file + KV cache + 10 %).
@@ -48,6 +48,8 @@ i2s="$derived/$(basename "${tq2%.gguf}")-i2_s.gguf"
 [[ -f "$i2s" ]] || "$bitnet" convert --to i2_s "$tq2" "$i2s" >&2
 tq2_q8head="$derived/$(basename "${tq2%.gguf}")-q8_0-head.gguf"
 [[ -f "$tq2_q8head" ]] || "$bitnet" convert --token-embedding-type q8_0 "$tq2" "$tq2_q8head" >&2
+tq2_q6head="$derived/$(basename "${tq2%.gguf}")-q6_K-head.gguf"
+[[ -f "$tq2_q6head" ]] || "$bitnet" convert --token-embedding-type q6_k "$tq2" "$tq2_q6head" >&2
 gemma=$(model_path gemma3-270m || true)
 
 run() {  # run LABEL MODEL [bench flags...]
@@ -62,6 +64,7 @@ run "SmolLM2-135M Q8_0 copy" "$smol_q8" -p 512 -n 128 --reference
 run "bitnet-2b TQ2_0" "$tq2" -p 32 -n 32 --reference
 run "bitnet-2b I2_S (vs llama.cpp TQ2_0)" "$i2s" -p 32 -n 32 --reference-model "$tq2"
 run "bitnet-2b TQ2_0 + Q8_0 head (vs llama.cpp TQ2_0, F16 head)" "$tq2_q8head" -p 32 -n 32 --reference-model "$tq2"
+run "bitnet-2b TQ2_0 + Q6_K head (vs llama.cpp TQ2_0, F16 head)" "$tq2_q6head" -p 32 -n 32 --reference-model "$tq2"
 [[ -n "$gemma" && -f "$gemma" ]] && run "Gemma-3-270M Q4_K_M" "$gemma" -p 64 -n 32 --reference
 
 table=$(python3 - "$work" "$(git rev-parse --short HEAD)" "$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo ?)" <<'PY'

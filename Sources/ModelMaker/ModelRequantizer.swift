@@ -10,7 +10,7 @@ import Kernels
 /// place only when complete.
 public struct ModelRequantizer: Sendable {
     /// The formats `ModelRequantizer` writes.
-    public static let targets: [GGMLType] = [.q8_0, .q4_0, .q4_1]
+    public static let targets: [GGMLType] = [.q8_0, .q4_0, .q4_1, .q6_K]
 
     /// The format every matrix is written in.
     public let target: GGMLType
@@ -46,7 +46,7 @@ public struct ModelRequantizer: Sendable {
 
     /// Whether `t` is rewritten: a matrix whose rows are whole 32-element blocks, in a type we can dequantize.
     func converts(_ t: GGUFTensorInfo) -> Bool {
-        t.shape.count >= 2 && t.shape[0] % 32 == 0 && t.type.traits != nil && t.type != .i2_s
+        t.shape.count >= 2 && t.shape[0] % target.traits!.blockSize == 0 && t.type.traits != nil && t.type != .i2_s
             && (only?.contains(t.name) ?? true)
     }
 
@@ -80,7 +80,7 @@ public struct ModelRequantizer: Sendable {
                 continue
             }
             let cols = t.shape[0], rows = t.elementCount / cols
-            let sourceRowBytes = data.count / rows, targetRowBytes = cols / 32 * targetBlockBytes
+            let sourceRowBytes = data.count / rows, targetRowBytes = cols / target.traits!.blockSize * targetBlockBytes
             let x = UnsafeMutablePointer<Float>.allocate(capacity: cols)
             defer { x.deallocate() }
             var bytes = [UInt8](repeating: 0, count: rows * targetRowBytes)
@@ -103,6 +103,7 @@ public struct ModelRequantizer: Sendable {
         switch target {
         case .q4_0: WeightQuantizer.quantizeQ4_0(x, into: y, count: count)
         case .q4_1: WeightQuantizer.quantizeQ4_1(x, into: y, count: count)
+        case .q6_K: WeightQuantizer.quantizeQ6_K(x, into: y, count: count)
         default: ActivationQuantizer.quantizeQ8_0Scalar(x, into: y, count: count, rounding: .reference)
         }
     }
@@ -124,7 +125,7 @@ public enum RequantizationError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .unsupportedTarget(let t):
-            "convert: '\(t)' is not a supported target; use q8_0, q4_0 or q4_1 (or tq1_0, tq2_0, i2_s for ternary "
+            "convert: '\(t)' is not a supported target; use q8_0, q4_0, q4_1 or q6_k (or tq1_0, tq2_0, i2_s for ternary "
                 + "models)."
         case .sameFile(let p):
             "convert: input and output are the same file (\(p)); write to another path."

@@ -8,9 +8,9 @@ import ModelMaker
 struct ConvertCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "convert",
-        abstract: "Convert ternary matrices between TQ1_0, TQ2_0 and I2_S, or requantize a model to Q8_0/Q4_0/Q4_1.",
+        abstract: "Convert ternary matrices between TQ1_0, TQ2_0 and I2_S, or requantize a model to Q8_0/Q4_0/Q4_1/Q6_K.",
         discussion: """
-            --to q8_0, q4_0 or q4_1: every matrix whose rows are whole 32-element blocks is dequantized and \
+            --to q8_0, q4_0, q4_1 or q6_k: every matrix whose rows are whole blocks of the target is dequantized and \
             quantized again with llama.cpp's reference quantizer for the target (as llama-quantize \
             --allow-requantize does; from an already-quantized model this adds the target's rounding to the \
             original's); one-dimensional tensors are copied. Used to make a Q8_0 copy of a model for benchmarks.
@@ -31,7 +31,7 @@ struct ConvertCommand: ParsableCommand {
     var to: String?
 
     @Option(name: .customLong("token-embedding-type"),
-            help: "Requantize only the token embedding (and output.weight) to q8_0, q4_0 or q4_1; the rest is copied.")
+            help: "Requantize only the token embedding (and output.weight) to q8_0, q4_0, q4_1 or q6_k; the rest is copied.")
     var tokenEmbeddingType: String?
 
     @Flag(name: .customLong("round-scales"), help: "Allow rounding an F32 tensor scale to F16 for TQ1_0/TQ2_0 targets.")
@@ -55,7 +55,7 @@ struct ConvertCommand: ParsableCommand {
                 throw ValidationError("--token-embedding-type is used alone (no --to, --arch or --round-scales).")
             }
             guard let target = ModelRequantizer.target(named: tokenEmbeddingType) else {
-                throw ValidationError("--token-embedding-type \(tokenEmbeddingType): use q8_0, q4_0 or q4_1.")
+                throw ValidationError("--token-embedding-type \(tokenEmbeddingType): use q8_0, q4_0, q4_1 or q6_k.")
             }
             let requantizer = try ModelRequantizer(target: target, only: ModelRequantizer.tokenEmbeddingTensors)
             let s = try requantizer.convert(input: input, output: output)

@@ -81,7 +81,7 @@ struct RequantizationTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let input = dir + "/in.gguf"
         try SyntheticModel(shape: .tiny, weightType: .q4_1, seed: 9).write(to: input)
-        #expect(throws: RequantizationError.unsupportedTarget("q6_K")) { try ModelRequantizer(target: .q6_K) }
+        #expect(throws: RequantizationError.unsupportedTarget("q5_K")) { try ModelRequantizer(target: .q5_K) }
         #expect(throws: RequantizationError.sameFile(input)) {
             try ModelRequantizer(target: .q8_0).convert(input: input, output: input)
         }
