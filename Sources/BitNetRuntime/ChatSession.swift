@@ -53,12 +53,12 @@ public final class ChatSession: Sendable {
     }
 
     /// The reply to `message`, piece by piece; the turn joins the conversation when the reply is complete.
-    public func streamResponse(to message: String) -> AsyncThrowingStream<String, Error> {
+    public func streamResponse(to message: String) -> GenerationStream<String> {
         let engine = model.engine
         let bosText = engine.tokenizer.bos.flatMap { engine.tokenizer.text(of: $0) } ?? ""
         var options = options
         options.tokenization = .chat
-        let events = LanguageModel.stream(session: box, tokenizer: engine.tokenizer, options: options) { [self] in
+        return LanguageModel.stream(session: box, tokenizer: engine.tokenizer, options: options) { [self] in
             // Read when the turn starts (turns run one at a time), so it sees every earlier reply.
             let turn = messages + [ChatMessage(role: "user", content: message)]
             return PromptTokenization.chat.tokens(template.render(turn, addGenerationPrompt: true, bosText: bosText),
@@ -68,17 +68,8 @@ public final class ChatSession: Sendable {
                 $0.append(ChatMessage(role: "user", content: message))
                 $0.append(ChatMessage(role: "assistant", content: result.text))
             }
-        }
-        return AsyncThrowingStream { continuation in
-            let task = Task {
-                do {
-                    for try await event in events { if case .text(let piece) = event { continuation.yield(piece) } }
-                    continuation.finish()
-                } catch {
-                    continuation.finish(throwing: error)
-                }
-            }
-            continuation.onTermination = { _ in task.cancel() }
+        } transform: { event in
+            if case .text(let piece) = event { piece } else { nil }
         }
     }
 }

@@ -91,30 +91,31 @@ public final class LanguageModel: Sendable {
         }.value
     }
 
-    /// Streams a continuation of `prompt`: `.text` pieces, then `.finished` with the result.
+    /// Streams a continuation of `prompt`: `.text` pieces, then `.finished` with the result (a `GenerationStream`).
     ///
     /// Errors (`EngineError`: an empty prompt, bad options, a prompt that does not fit the context) end the stream
     /// with that error before any text. Cancelling the consuming task stops generation at the next token; the
     /// stream then finishes without a `.finished` event.
     public func generate(prompt: String, options: GenerationOptions = GenerationOptions())
-        -> AsyncThrowingStream<GenerationEvent, Error>
+        -> GenerationStream<GenerationEvent>
     {
         let engine = engine
         let session = SessionBox(engine.makeSession(options.session))
         return Self.stream(session: session, tokenizer: engine.tokenizer, options: options) {
             options.tokenization.tokens(prompt, engine.tokenizer)
-        } onFinish: { _ in }
+        } onFinish: { _ in } transform: { $0 }
     }
 
     /// Runs a `TokenIterator` on its own thread, yielding its text and result into a stream; `onFinish` sees the
     /// result when generation was not cancelled (what `ChatSession` records as the reply).
-    static func stream(session: SessionBox, tokenizer: Tokenizer, options: GenerationOptions,
-                       prompt: @escaping @Sendable () -> [Int32],
-                       onFinish: @escaping @Sendable (GenerationResult) -> Void)
-        -> AsyncThrowingStream<GenerationEvent, Error>
+    static func stream<Element: Sendable>(session: SessionBox, tokenizer: Tokenizer, options: GenerationOptions,
+                                          prompt: @escaping @Sendable () -> [Int32],
+                                          onFinish: @escaping @Sendable (GenerationResult) -> Void,
+                                          transform: @escaping @Sendable (GenerationEvent) -> Element?)
+        -> GenerationStream<Element>
     {
-        AsyncThrowingStream { continuation in
-            let flag = CancelFlag()
+        let flag = CancelFlag()
+        let events = AsyncThrowingStream<GenerationEvent, Error> { continuation in
             continuation.onTermination = { _ in flag.set() }
             let work = GenerationWork(session: session, tokenizer: tokenizer, options: options, prompt: prompt,
                                       continuation: continuation, cancel: flag, onFinish: onFinish)
@@ -122,6 +123,41 @@ public final class LanguageModel: Sendable {
             thread.name = "bitnet-generate"
             thread.start()
         }
+        return GenerationStream(events: events, cancel: flag, transform: transform)
+    }
+}
+
+/// What `LanguageModel.generate` and `ChatSession.streamResponse` return: the elements of a generation running on
+/// its own thread. Once the consuming task is cancelled, `next()` returns nil — even when elements are already
+/// waiting — and the generation stops at its next token.
+public struct GenerationStream<Element: Sendable>: AsyncSequence, Sendable {
+    let events: AsyncThrowingStream<GenerationEvent, Error>
+    let cancel: CancelFlag
+    let transform: @Sendable (GenerationEvent) -> Element?
+
+    /// Iterates the stream; not shared between tasks.
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        var base: AsyncThrowingStream<GenerationEvent, Error>.AsyncIterator
+        let cancel: CancelFlag
+        let transform: @Sendable (GenerationEvent) -> Element?
+
+        /// The next element, or nil at the end or once the task is cancelled.
+        /// - Throws: the generation's error (`EngineError`), once, in place of further elements.
+        public mutating func next() async throws -> Element? {
+            while true {
+                if Task.isCancelled { cancel.set(); return nil }
+                let cancel = cancel
+                let event = try await withTaskCancellationHandler { try await base.next() } onCancel: { cancel.set() }
+                guard let event else { return nil }
+                if Task.isCancelled { cancel.set(); return nil }
+                if let element = transform(event) { return element }
+            }
+        }
+    }
+
+    /// An iterator over the generation's elements.
+    public func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(base: events.makeAsyncIterator(), cancel: cancel, transform: transform)
     }
 }
 

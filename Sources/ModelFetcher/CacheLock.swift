@@ -11,6 +11,7 @@ import Darwin
 /// process. The kernel drops the lock when the process dies, so a killed fetch never leaves the cache locked.
 public final class CacheLock {
     private var fd: Int32
+    /// The lock file's path.
     public let path: String
 
     /// Blocks until the lock is held, calling `waiting` once if another holder makes it wait.

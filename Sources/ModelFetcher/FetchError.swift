@@ -33,6 +33,7 @@ public enum FetchError: Error, Equatable, CustomStringConvertible {
     /// A cached file whose hash is not its name (found by verification).
     case corruptCache(model: String, path: String, expected: String, got: String)
 
+    /// What went wrong and what to do, for a person.
     public var description: String {
         switch self {
         case .checksumMismatch(let model, let expected, let got, let source):

@@ -29,13 +29,17 @@ public func makeProgressReporter(json: Bool) -> any FetchProgressReporter {
 
 /// Ignores every event.
 public struct SilentProgressReporter: FetchProgressReporter {
+    /// Reports nothing.
     public init() {}
+    /// Ignores `event`.
     public func report(_ event: FetchEvent) {}
 }
 
 /// One JSON object per line on stdout: `{"event":"progress","model":…,"phase":…,"bytes":…,"total_bytes":…}`.
 public struct NDJSONProgressReporter: FetchProgressReporter {
+    /// One JSON object per line on standard output.
     public init() {}
+    /// Prints `event`.
     public func report(_ event: FetchEvent) {
         var fields: [String: Any] = ["time": Date().timeIntervalSince1970]
         switch event {
@@ -68,8 +72,10 @@ public final class TerminalProgressReporter: FetchProgressReporter, @unchecked S
     private var barVisible = false
     private var finishedPhase: String?
 
+    /// A bar redrawn in place when `bar`, else a plain line every few seconds, on standard error.
     public init(bar: Bool) { self.bar = bar }
 
+    /// Shows `event`.
     public func report(_ event: FetchEvent) {
         lock.lock()
         defer { lock.unlock() }

@@ -13,10 +13,12 @@ public struct HTTPDownloader: Sendable {
     public var maxAttempts = 6
     /// First retry delay in seconds; doubles per consecutive failure up to `maxBackoff`.
     public var initialBackoff = 0.5
+    /// Longest retry delay in seconds.
     public var maxBackoff = 15.0
     /// Seconds without a byte before an attempt is abandoned (and retried).
     public var stallTimeout = 30.0
 
+    /// The defaults above.
     public init() {}
 
     /// Fills `partial` with the `expectedSize` bytes at `url`. `progress` gets the file's length so far.

@@ -11,6 +11,7 @@ public enum LockfileError: Error, Equatable, CustomStringConvertible {
     case duplicateName(String)
     case unknownModel(name: String, known: [String])
 
+    /// What is wrong with the lockfile and how to fix it, for a person.
     public var description: String {
         switch self {
         case .unreadable(let path): "cannot read lockfile \(path): check the path (or pass --lockfile FILE)"

@@ -8,6 +8,7 @@ public struct ModelCache: Sendable {
     /// The cache root directory.
     public let root: String
 
+    /// A cache rooted at `root` (one directory per SHA-256).
     public init(root: String) { self.root = root }
 
     /// `BITNET_MODEL_CACHE_DIR`, else `${BITNET_CACHE_DIR:-~/.cache/bitnet-swift}/models`.
@@ -89,20 +90,28 @@ public struct ModelCache: Sendable {
 
 /// `metadata.json` beside a cached model.
 public struct CachedModelMetadata: Codable, Sendable, Equatable {
+    /// The lockfile name the model was fetched under.
     public var name: String
+    /// Lower-case hex SHA-256 of the file.
     public var sha256: String
+    /// File size in bytes.
     public var size_bytes: Int64
     /// The source that delivered the bytes (`ModelSource.description`).
     public var source: String
     /// ISO 8601 time the model entered the cache.
     public var fetched_at: String
+    /// The licence the lockfile names, when it names one.
     public var license: String?
 }
 
 /// A model found in the cache.
 public struct CachedModel: Sendable {
+    /// Lower-case hex SHA-256, the cache directory's name.
     public var sha256: String
+    /// The cached `model.gguf`.
     public var path: String
+    /// File size in bytes.
     public var sizeBytes: Int64
+    /// Its `metadata.json`, when readable.
     public var metadata: CachedModelMetadata?
 }

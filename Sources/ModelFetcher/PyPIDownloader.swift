@@ -10,6 +10,7 @@ public struct PyPIDownloader: Sendable {
     /// Let pip draw its own progress bar on our stderr (a terminal); otherwise pip runs quietly.
     public var showPipProgress: Bool
 
+    /// A downloader running `python` (`BITNET_PYTHON`, else `python3`) for pip.
     public init(python: String = ProcessInfo.processInfo.environment["BITNET_PYTHON"] ?? "python3",
                 showPipProgress: Bool = false) {
         self.python = python

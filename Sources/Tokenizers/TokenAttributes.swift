@@ -1,7 +1,9 @@
 /// What kind of token an id is, from `tokenizer.ggml.token_type` plus llama.cpp's by-name fix-ups
 /// (bit values match llama.cpp's `llama_token_attr`).
 public struct TokenAttributes: OptionSet, Sendable, Hashable {
+    /// The bits, as llama.cpp numbers them.
     public let rawValue: UInt32
+    /// Attributes from their bits.
     public init(rawValue: UInt32) { self.rawValue = rawValue }
 
     /// The unknown-token placeholder (`<unk>`).

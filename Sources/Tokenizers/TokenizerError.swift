@@ -16,6 +16,7 @@ public enum TokenizerError: Error, Equatable, Sendable, CustomStringConvertible 
     /// The vocabulary is empty.
     case emptyVocabulary
 
+    /// What went wrong and what to do, for a person.
     public var description: String {
         switch self {
         case .missingKey(let k):
