@@ -63,27 +63,31 @@ extension WeightQuantizer {
             for i in 0..<16 { levels[offset + i] = 0 }
             return 0
         }
+        /// The level of element i for `iscale`, in −32…31.
+        func level(_ iscale: Float, _ i: Int) -> Int { max(-nmax, min(nmax - 1, nearest(iscale * x[i]))) }
         /// Σ w·x·l and Σ w·l² (w = x²) for the levels of `iscale`, each product rounded as the reference's
         /// `w*x[i]*l` and `w*l*l` (left to right, in F32).
-        func fit(_ iscale: Float) -> (sumlx: Float, suml2: Float, levels: [Int]) {
-            var sumlx: Float = 0, suml2: Float = 0, ls = [Int](repeating: 0, count: 16)
+        func fit(_ iscale: Float) -> (sumlx: Float, suml2: Float) {
+            var sumlx: Float = 0, suml2: Float = 0
             for i in 0..<16 {
-                let l = max(-nmax, min(nmax - 1, nearest(iscale * x[i])))
-                ls[i] = l + nmax
-                let w = x[i] * x[i], fl = Float(l)
+                let w = x[i] * x[i], fl = Float(level(iscale, i))
                 sumlx += w * x[i] * fl
                 suml2 += w * fl * fl
             }
-            return (sumlx, suml2, ls)
+            return (sumlx, suml2)
         }
-        let first = fit(Float(-nmax) / signedMax)
-        for i in 0..<16 { levels[offset + i] = first.levels[i] }
+        /// Stores the levels of `iscale` (offset by 32) for the 16 elements.
+        func keep(_ iscale: Float) { for i in 0..<16 { levels[offset + i] = level(iscale, i) + nmax } }
+        let firstScale = Float(-nmax) / signedMax
+        let first = fit(firstScale)
+        keep(firstScale)
         var scale = first.suml2 != 0 ? first.sumlx / first.suml2 : 0
         var best = scale * first.sumlx
         for k in -9...9 where k != 0 {
-            let candidate = fit(-(Float(nmax) + 0.1 * Float(k)) / signedMax)
+            let iscale = -(Float(nmax) + 0.1 * Float(k)) / signedMax
+            let candidate = fit(iscale)
             if candidate.suml2 > 0 && candidate.sumlx * candidate.sumlx > best * candidate.suml2 {
-                for i in 0..<16 { levels[offset + i] = candidate.levels[i] }
+                keep(iscale)
                 scale = candidate.sumlx / candidate.suml2
                 best = scale * candidate.sumlx
             }
