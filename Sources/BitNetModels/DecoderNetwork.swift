@@ -59,7 +59,8 @@ public protocol Architecture: Sendable {
 public enum ModelRegistry {
     /// Every implemented architecture.
     public static let all: [any Architecture.Type] = [
-        LlamaArchitecture.self, Gemma3Architecture.self, BitNetArchitecture.self, BitNet25Architecture.self,
+        LlamaArchitecture.self, Qwen2Architecture.self, Qwen3Architecture.self, Phi3Architecture.self,
+        Gemma3Architecture.self, BitNetArchitecture.self, BitNet25Architecture.self,
     ]
 
     /// Implemented architecture names.

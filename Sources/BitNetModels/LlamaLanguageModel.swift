@@ -3,6 +3,7 @@ import Kernels
 
 /// The `llama` architecture: RMSNorm → GQA attention with RoPE → RMSNorm → SwiGLU feed-forward, pre-norm residual
 /// blocks, a final RMSNorm and an output projection (tied to the token embedding when `output.weight` is absent).
+/// Mistral and Falcon3 checkpoints (Falcon3-1.58bit included) convert to this architecture.
 public enum LlamaArchitecture: Architecture {
     public static let name = "llama"
 
@@ -11,54 +12,130 @@ public enum LlamaArchitecture: Architecture {
         requiredTensors: ArchitectureRequirements.decoderTensors())
 
     public static func load(_ file: GGUFFile) throws(ModelError) -> any DecoderNetwork {
-        try LlamaLanguageModel(file: file)
+        try LlamaLanguageModel(file: file, variant: .llama)
     }
 }
 
-/// Weights of a llama model, memory-mapped from its GGUF file, and the forward pass over them.
+/// What distinguishes the llama-shaped architectures that share `LlamaLanguageModel`'s block (llama, qwen2, qwen3,
+/// phi3). Every variant also reads the optional biases llama.cpp reads for it (query/key/value, attention output,
+/// feed-forward, output) and a fused `attn_qkv` in place of separate query/key/value matrices.
+public struct LlamaVariant: Sendable, Equatable {
+    /// `general.architecture` and metadata key prefix.
+    public let architecture: String
+    /// How RoPE pairs a head's dimensions: adjacent pairs for llama, halves (NeoX) for qwen2, qwen3 and phi3.
+    public let ropeStyle: TransformerOps.RopeStyle
+    /// Per-head RMSNorm of queries and keys before RoPE (`attn_q_norm`, `attn_k_norm`; qwen3).
+    public let queryKeyNorm: Bool
+    /// The query is multiplied by 1/√key_length before the attention, which then applies no scale (phi3's graph);
+    /// otherwise the attention scales the scores.
+    public let scalesQueryFirst: Bool
+    /// `ffn_up` holds the gate rows then the up rows, and there is no `ffn_gate` (phi3).
+    public let fusedGateUp: Bool
+
+    /// A variant; see the properties.
+    public init(architecture: String, ropeStyle: TransformerOps.RopeStyle, queryKeyNorm: Bool = false,
+                scalesQueryFirst: Bool = false, fusedGateUp: Bool = false) {
+        self.architecture = architecture
+        self.ropeStyle = ropeStyle
+        self.queryKeyNorm = queryKeyNorm
+        self.scalesQueryFirst = scalesQueryFirst
+        self.fusedGateUp = fusedGateUp
+    }
+
+    /// llama.cpp's `llama`.
+    public static let llama = LlamaVariant(architecture: LlamaArchitecture.name, ropeStyle: .interleaved)
+}
+
+/// Weights of a llama-shaped model (see `LlamaVariant`), memory-mapped from its GGUF file, and the forward pass.
 public final class LlamaLanguageModel: DecoderNetwork, @unchecked Sendable {
     // @unchecked Sendable: every stored property is immutable after init; weights point into the mapped file.
 
-    /// One transformer block's weights.
+    /// One transformer block's weights; biases are nil when the file has none.
     struct Block {
         let attnNorm: [Float], ffnNorm: [Float]
+        /// Per-head query/key norms, `[keyLength]` each (qwen3).
+        let qNorm: [Float]?, kNorm: [Float]?
         let wq, wk, wv, wo: WeightMatrix
+        let bq: [Float]?, bk: [Float]?, bv: [Float]?, bo: [Float]?
         let wGate, wUp, wDown: WeightMatrix
+        let bGate: [Float]?, bUp: [Float]?, bDown: [Float]?
     }
 
     public let hyperParameters: HyperParameters
+    /// Which llama-shaped architecture this is.
+    public let variant: LlamaVariant
     let file: GGUFFile
     let tokenEmbedding: WeightMatrix
     let blocks: [Block]
     let outputNorm: [Float]
     let output: WeightMatrix
+    let outputBias: [Float]?
 
     /// Reads hyper-parameters and binds every tensor, checking each shape.
-    public init(file: GGUFFile) throws(ModelError) {
-        let hp = try HyperParameters(file.metadata, architecture: LlamaArchitecture.name)
+    public init(file: GGUFFile, variant: LlamaVariant) throws(ModelError) {
+        let hp = try HyperParameters(file.metadata, architecture: variant.architecture)
         let w = WeightLoader(file: file)
         let d = hp.embeddingLength, ff = hp.feedForwardLength
         let qWidth = hp.headCount * hp.keyLength, kvWidth = hp.headCountKV * hp.keyLength
-        let vWidth = hp.headCountKV * hp.valueLength
+        let vWidth = hp.headCountKV * hp.valueLength, oWidth = hp.headCount * hp.valueLength
+        for name in [TensorName.ropeFactorsLong, TensorName.ropeFactorsShort] where file.tensor(named: name) != nil {
+            throw .tensorUnusable(name: name, reason: "LongRoPE frequency factors (Phi-3 128k-context models) are not "
+                + "implemented by this engine; use a 4k-context variant of the model")
+        }
         self.file = file
+        self.variant = variant
         hyperParameters = hp
         tokenEmbedding = try w.matrix(TensorName.tokenEmbedding, rows: hp.vocabSize, cols: d)
         var blocks: [Block] = []
+        typealias B = TensorName.Block
         for i in 0..<hp.blockCount {
+            let wq, wk, wv: WeightMatrix
+            var bq, bk, bv: [Float]?
+            if let qkv = try w.optionalMatrix(B.attnQKV.name(i), rows: qWidth + kvWidth + vWidth, cols: d) {
+                (wq, wk, wv) = (qkv.rows(0..<qWidth), qkv.rows(qWidth..<(qWidth + kvWidth)),
+                                qkv.rows((qWidth + kvWidth)..<qkv.rows))
+                if let b = try w.optionalVector(B.attnQKV.bias(i), count: qkv.rows) {
+                    (bq, bk, bv) = (Array(b[0..<qWidth]), Array(b[qWidth..<(qWidth + kvWidth)]),
+                                    Array(b[(qWidth + kvWidth)...]))
+                }
+            } else {
+                wq = try w.matrix(B.attnQ.name(i), rows: qWidth, cols: d)
+                wk = try w.matrix(B.attnK.name(i), rows: kvWidth, cols: d)
+                wv = try w.matrix(B.attnV.name(i), rows: vWidth, cols: d)
+            }
+            // Separate biases also apply to a fused matrix that has no fused bias (as in llama.cpp).
+            if bq == nil, bk == nil, bv == nil {
+                bq = try w.optionalVector(B.attnQ.bias(i), count: qWidth)
+                bk = try w.optionalVector(B.attnK.bias(i), count: kvWidth)
+                bv = try w.optionalVector(B.attnV.bias(i), count: vWidth)
+            }
+            let wGate, wUp: WeightMatrix
+            if variant.fusedGateUp {
+                let gateUp = try w.matrix(B.ffnUp.name(i), rows: 2 * ff, cols: d)
+                (wGate, wUp) = (gateUp.rows(0..<ff), gateUp.rows(ff..<(2 * ff)))
+            } else {
+                wGate = try w.matrix(B.ffnGate.name(i), rows: ff, cols: d)
+                wUp = try w.matrix(B.ffnUp.name(i), rows: ff, cols: d)
+            }
             blocks.append(Block(
-                attnNorm: try w.vector(TensorName.Block.attnNorm.name(i), count: d),
-                ffnNorm: try w.vector(TensorName.Block.ffnNorm.name(i), count: d),
-                wq: try w.matrix(TensorName.Block.attnQ.name(i), rows: qWidth, cols: d),
-                wk: try w.matrix(TensorName.Block.attnK.name(i), rows: kvWidth, cols: d),
-                wv: try w.matrix(TensorName.Block.attnV.name(i), rows: vWidth, cols: d),
-                wo: try w.matrix(TensorName.Block.attnOutput.name(i), rows: d, cols: hp.headCount * hp.valueLength),
-                wGate: try w.matrix(TensorName.Block.ffnGate.name(i), rows: ff, cols: d),
-                wUp: try w.matrix(TensorName.Block.ffnUp.name(i), rows: ff, cols: d),
-                wDown: try w.matrix(TensorName.Block.ffnDown.name(i), rows: d, cols: ff)))
+                attnNorm: try w.vector(B.attnNorm.name(i), count: d),
+                ffnNorm: try w.vector(B.ffnNorm.name(i), count: d),
+                qNorm: variant.queryKeyNorm ? try w.vector(B.attnQNorm.name(i), count: hp.keyLength) : nil,
+                kNorm: variant.queryKeyNorm ? try w.vector(B.attnKNorm.name(i), count: hp.keyLength) : nil,
+                wq: wq, wk: wk, wv: wv,
+                wo: try w.matrix(B.attnOutput.name(i), rows: d, cols: oWidth),
+                bq: bq, bk: bk, bv: bv,
+                bo: try w.optionalVector(B.attnOutput.bias(i), count: d),
+                wGate: wGate, wUp: wUp,
+                wDown: try w.matrix(B.ffnDown.name(i), rows: d, cols: ff),
+                bGate: variant.fusedGateUp ? nil : try w.optionalVector(B.ffnGate.bias(i), count: ff),
+                bUp: variant.fusedGateUp ? nil : try w.optionalVector(B.ffnUp.bias(i), count: ff),
+                bDown: try w.optionalVector(B.ffnDown.bias(i), count: d)))
         }
         self.blocks = blocks
         outputNorm = try w.vector(TensorName.outputNorm, count: d)
         output = try w.optionalMatrix(TensorName.output, rows: hp.vocabSize, cols: d) ?? tokenEmbedding
+        outputBias = try w.optionalVector(TensorName.outputBias, count: hp.vocabSize)
     }
 
     public func forward(_ tokens: [Int32], cache: KVCache, context ctx: ComputeContext,
@@ -66,10 +143,11 @@ public final class LlamaLanguageModel: DecoderNetwork, @unchecked Sendable {
         let hp = hyperParameters, n = tokens.count, start = cache.length
         guard n > 0 else { return UnsafeBufferPointer(start: nil, count: 0) }
         try checkBatch(tokens, cache: cache)
-        let d = hp.embeddingLength, ff = hp.feedForwardLength
+        let d = hp.embeddingLength, ff = hp.feedForwardLength, eps = hp.rmsEpsilon
         let qW = hp.headCount * hp.keyLength, kW = hp.headCountKV * hp.keyLength, vW = hp.headCountKV * hp.valueLength
         let oW = hp.headCount * hp.valueLength
         let pool = ctx.pool, scratch = ctx.scratch
+        let queryScale = 1 / Float(hp.keyLength).squareRoot()
         // Activations, row-major per token: x [n, d] residual, xn [n, d] normed / projection output,
         // q [n, qW], k [n, kW], v [n, vW], attn [n, oW], gate/up [n, ff].
         let x = ctx.buffer(.residual, n * d), xn = ctx.buffer(.normed, n * d)
@@ -80,35 +158,67 @@ public final class LlamaLanguageModel: DecoderNetwork, @unchecked Sendable {
         for (i, t) in tokens.enumerated() { tokenEmbedding.dequantizeRow(Int(t), into: x + i * d) }
 
         for (l, b) in blocks.enumerated() {
-            // Attention: xn = norm(x); q,k,v = xn·Wqᵀ, xn·Wkᵀ, xn·Wvᵀ; rotate q,k; cache k,v; x += attn(q)·Woᵀ
-            TransformerOps.rmsNormRows(x, weight: b.attnNorm, eps: hp.rmsEpsilon, into: xn, rows: n, width: d,
-                                       pool: pool)
+            // Attention: xn = norm(x); q,k,v = xn·Wqᵀ + bq, …; [qwen3: per-head norm of q, k]; rotate q,k;
+            // cache k,v; x += attn(q)·Woᵀ + bo
+            TransformerOps.rmsNormRows(x, weight: b.attnNorm, eps: eps, into: xn, rows: n, width: d, pool: pool)
             matmul((b.wq, q), (b.wk, k), (b.wv, v), input: xn, count: n, pool: pool, scratch: scratch)
-            TransformerOps.rotateAndCache(q: q, k: k, v: v, tokens: n, start: start, layer: l, cache: cache, hp: hp.attentionShape,
-                                          base: hp.ropeFreqBase, style: .interleaved, pool: pool)
+            Self.addBias(b.bq, to: q, rows: n)
+            Self.addBias(b.bk, to: k, rows: n)
+            Self.addBias(b.bv, to: v, rows: n)
+            if let qNorm = b.qNorm, let kNorm = b.kNorm {
+                TransformerOps.rmsNormRows(q, weight: qNorm, eps: eps, into: q, rows: n * hp.headCount,
+                                           width: hp.keyLength, pool: pool)
+                TransformerOps.rmsNormRows(k, weight: kNorm, eps: eps, into: k, rows: n * hp.headCountKV,
+                                           width: hp.keyLength, pool: pool)
+            }
+            TransformerOps.rotateAndCache(q: q, k: k, v: v, tokens: n, start: start, layer: l, cache: cache,
+                                          hp: hp.attentionShape, base: hp.ropeFreqBase, style: variant.ropeStyle,
+                                          pool: pool)
+            if variant.scalesQueryFirst {
+                // phi3 scales the rotated query in F32 (before the attention rounds it to F16) and attends with scale 1.
+                for i in 0..<(n * qW) { q[i] *= queryScale }
+            }
             TransformerOps.attentionGGMLRounding(q: q, out: attn, tokens: n, start: start, layer: l, cache: cache,
                                                  heads: hp.headCount, group: hp.groupSize, keyLength: hp.keyLength,
-                                                 valueLength: hp.valueLength, scale: 1 / Float(hp.keyLength).squareRoot(),
+                                                 valueLength: hp.valueLength,
+                                                 scale: variant.scalesQueryFirst ? 1 : queryScale,
                                                  pool: pool, scratch: scratch)
             matmul(b.wo, input: attn, count: n, output: xn, pool: pool, scratch: scratch)
+            Self.addBias(b.bo, to: xn, rows: n)
             TransformerOps.add(x, xn, n: n * d, pool: pool)
 
-            // Feed-forward: xn = norm(x); x += (silu(xn·Wgateᵀ) ⊙ xn·Wupᵀ)·Wdownᵀ, for rows f..<n (`ffnRows`)
+            // Feed-forward: xn = norm(x); x += (silu(xn·Wgateᵀ + bg) ⊙ (xn·Wupᵀ + bu))·Wdownᵀ + bd, for rows f..<n
+            // (`ffnRows`)
             let f = Self.ffnRows(layer: l, of: blocks.count, tokens: n, allLogits: allLogits), m = n - f, xf = x + f * d
-            TransformerOps.rmsNormRows(xf, weight: b.ffnNorm, eps: hp.rmsEpsilon, into: xn, rows: m, width: d,
-                                       pool: pool)
+            TransformerOps.rmsNormRows(xf, weight: b.ffnNorm, eps: eps, into: xn, rows: m, width: d, pool: pool)
             matmul((b.wGate, gate), (b.wUp, up), input: xn, count: m, pool: pool, scratch: scratch)
+            Self.addBias(b.bGate, to: gate, rows: m)
+            Self.addBias(b.bUp, to: up, rows: m)
             TransformerOps.swiglu(gate: gate, up: up, rows: m, width: ff, pool: pool)
             matmul(b.wDown, input: gate, count: m, output: xn, pool: pool, scratch: scratch)
+            Self.addBias(b.bDown, to: xn, rows: m)
             TransformerOps.add(xf, xn, n: m * d, pool: pool)
         }
         cache.advance(by: n)
 
-        // Output: logits = norm(x)·Woutᵀ for the rows asked for.
+        // Output: logits = norm(x)·Woutᵀ (+ bias) for the rows asked for.
         let first = allLogits ? 0 : n - 1, rows = n - first
-        TransformerOps.rmsNormRows(x + first * d, weight: outputNorm, eps: hp.rmsEpsilon, into: xn, rows: rows, width: d)
+        TransformerOps.rmsNormRows(x + first * d, weight: outputNorm, eps: eps, into: xn, rows: rows, width: d)
         let logits = ctx.buffer(.logits, rows * hp.vocabSize)
         matmul(output, input: xn, count: rows, output: logits, pool: pool, scratch: scratch)
+        Self.addBias(outputBias, to: logits, rows: rows)
         return UnsafeBufferPointer(start: logits, count: rows * hp.vocabSize)
+    }
+
+    /// Adds `bias` (when present) to each of `rows` rows of `bias.count` floats, as ggml_add broadcasts it.
+    static func addBias(_ bias: [Float]?, to y: UnsafeMutablePointer<Float>, rows: Int) {
+        guard let bias else { return }
+        let width = bias.count
+        bias.withUnsafeBufferPointer { b in
+            for r in 0..<rows {
+                let row = y + r * width
+                for j in 0..<width { row[j] += b[j] }
+            }
+        }
     }
 }

@@ -8,10 +8,16 @@ public enum TensorName {
     public static let output = "output.weight"
     /// LLaMA-3 style per-dimension RoPE frequency factors (bitnet-25 refuses non-unit ones).
     public static let ropeFrequencies = "rope_freqs.weight"
+    /// Phi-3's LongRoPE factors (128k-context variants), which this engine does not implement yet.
+    public static let ropeFactorsLong = "rope_factors_long.weight", ropeFactorsShort = "rope_factors_short.weight"
+    /// The output projection's optional bias (qwen2, phi3).
+    public static let outputBias = "output.bias"
 
     /// A tensor of every transformer block: `blk.<i>.<rawValue>.weight`.
     public enum Block: String, Sendable, CaseIterable {
         case attnNorm = "attn_norm", attnQ = "attn_q", attnK = "attn_k", attnV = "attn_v", attnOutput = "attn_output"
+        /// Query, key and value projections stored as one matrix (phi3), rows in that order.
+        case attnQKV = "attn_qkv"
         case ffnNorm = "ffn_norm", ffnGate = "ffn_gate", ffnUp = "ffn_up", ffnDown = "ffn_down"
         /// BitNet's sub-norms before the output and down projections.
         case attnSubNorm = "attn_sub_norm", ffnSubNorm = "ffn_sub_norm"
@@ -21,6 +27,9 @@ public enum TensorName {
 
         /// The weight of block `i`.
         public func name(_ i: Int) -> String { stem(i) + ".weight" }
+
+        /// The optional bias of block `i`'s projection (qwen2's query/key/value biases, llama's optional ones).
+        public func bias(_ i: Int) -> String { stem(i) + ".bias" }
 
         /// The name without `.weight` (upstream bitnet stores an optional `<stem>.scale` beside some weights).
         public func stem(_ i: Int) -> String { "blk.\(i).\(rawValue)" }

@@ -34,6 +34,11 @@ struct WeightLoader {
         return out
     }
 
+    /// The vector `name` if present.
+    func optionalVector(_ name: String, count: Int) throws(ModelError) -> [Float]? {
+        file.tensor(named: name) == nil ? nil : try vector(name, count: count)
+    }
+
     private func info(_ name: String) throws(ModelError) -> GGUFTensorInfo {
         guard let t = file.tensor(named: name) else { throw .missingTensor(name: name) }
         return t

@@ -15,12 +15,13 @@ public struct ChatMessage: Sendable, Codable, Equatable {
 }
 
 /// Renders conversations for the template families the supported models carry, recognised from the Jinja text in
-/// `tokenizer.chat_template`: ChatML (SmolLM2, Qwen), Gemma, Llama-3. This is not a Jinja interpreter: it knows
-/// each family's shape, and refuses a template it does not recognise rather than guess.
+/// `tokenizer.chat_template`: ChatML (SmolLM2, Qwen2, Qwen3), Gemma, Llama-3, Phi-3 and Falcon3, recognised by the
+/// markers llama.cpp's `llm_chat_detect_template` looks for. This is not a Jinja interpreter: it knows each
+/// family's shape, and refuses a template it does not recognise rather than guess.
 public struct ChatTemplate: Sendable, Equatable {
     /// The recognised families.
     public enum Family: String, Sendable, Codable {
-        case chatML = "chatml", gemma, llama3
+        case chatML = "chatml", gemma, llama3, phi3, falcon3
     }
 
     /// Which family.
@@ -40,10 +41,17 @@ public struct ChatTemplate: Sendable, Equatable {
         } else if template.contains("<|start_header_id|>") {
             family = .llama3
             defaultSystemPrompt = nil
+        } else if template.contains("<|assistant|>") && template.contains("<|end|>") {
+            family = .phi3
+            defaultSystemPrompt = nil
+        } else if template.contains("<|assistant|>") && template.contains("<|user|>") && template.contains("</s>") {
+            family = .falcon3
+            defaultSystemPrompt = nil
         } else {
             throw .unsupportedChatTemplate(
-                "the model's tokenizer.chat_template is none of ChatML (<|im_start|>), Gemma (<start_of_turn>) or "
-                    + "Llama-3 (<|start_header_id|>); use `bitnet run` with a raw prompt instead")
+                "the model's tokenizer.chat_template is none of ChatML (<|im_start|>), Gemma (<start_of_turn>), "
+                    + "Llama-3 (<|start_header_id|>), Phi-3 (<|assistant|> … <|end|>) or Falcon3 (<|assistant|>, "
+                    + "<|user|>, </s>); use `bitnet run` with a raw prompt instead")
         }
     }
 
@@ -82,6 +90,12 @@ public struct ChatTemplate: Sendable, Equatable {
                 out += "<|start_header_id|>\(m.role)<|end_header_id|>\n\n\(m.content.trimmingWhitespace())<|eot_id|>"
             }
             if addGenerationPrompt { out += "<|start_header_id|>assistant<|end_header_id|>\n\n" }
+        case .phi3:
+            for m in messages { out += "<|\(m.role)|>\n\(m.content)<|end|>\n" }
+            if addGenerationPrompt { out += "<|assistant|>\n" }
+        case .falcon3:
+            for m in messages { out += "<|\(m.role)|>\n\(m.content)\n" }
+            if addGenerationPrompt { out += "<|assistant|>\n" }
         }
         return out
     }

@@ -16,7 +16,7 @@ import GGUF
 /// Each tensor's values come from its own random stream (seed and tensor name), generated row chunk by row chunk,
 /// so `write(to:)` streams a file of any size with bounded memory and gives the same bytes as `makeWriter()`.
 public struct SyntheticModel: Sendable {
-    /// The architecture (`llama`, `bitnet` or `bitnet-25`).
+    /// The architecture (`llama`, `qwen2`, `qwen3`, `phi3`, `bitnet` or `bitnet-25`).
     public var architecture: SyntheticArchitecture
     /// Hyper-parameters.
     public var shape: SyntheticShape
@@ -24,7 +24,8 @@ public struct SyntheticModel: Sendable {
     public var weightType: GGMLType
     /// Seed of every random value.
     public var seed: UInt64
-    /// Whether the output projection is the token embedding (no `output.weight` tensor); always for `bitnet`.
+    /// Whether the output projection is the token embedding (no `output.weight` tensor); always for `bitnet`; the
+    /// llama-shaped architectures take the shape's default or the caller's choice.
     /// `bitnet-25` files carry an `output.weight` equal to the embedding (the published layout), which the graph
     /// does not use.
     public var tiedOutput: Bool
@@ -34,16 +35,17 @@ public struct SyntheticModel: Sendable {
     /// Version of the generator's output; part of the cache key, bumped whenever the bytes for a description change.
     public static let formatVersion = 1
 
-    /// A model description; `tiedOutput` defaults to the shape's, `vocabularyPath` to the shape's default
-    /// vocabulary in `SyntheticModel.vocabularyDirectory`.
+    /// A model description; `tiedOutput` defaults to the shape's, `vocabularyPath` to the architecture's required
+    /// vocabulary or else the shape's default, in `SyntheticModel.vocabularyDirectory`.
     public init(architecture: SyntheticArchitecture = .llama, shape: SyntheticShape, weightType: GGMLType,
                 seed: UInt64, tiedOutput: Bool? = nil, vocabularyPath: String? = nil) {
         self.architecture = architecture
         self.shape = shape
         self.weightType = weightType
         self.seed = seed
-        self.tiedOutput = architecture != .llama || (tiedOutput ?? shape.tiedOutputByDefault)
-        self.vocabularyPath = vocabularyPath ?? SyntheticModel.vocabularyDirectory + "/" + shape.defaultVocabulary
+        self.tiedOutput = !architecture.isLlamaFamily || (tiedOutput ?? shape.tiedOutputByDefault)
+        self.vocabularyPath = vocabularyPath ?? SyntheticModel.vocabularyDirectory + "/"
+            + (architecture.requiredVocabulary ?? shape.defaultVocabulary)
     }
 
     /// The cached llama.cpp vocab suite: `BITNET_VOCAB_DIR`, else `~/.cache/bitnet-swift/vocab/0c1e570`
@@ -63,7 +65,7 @@ public struct SyntheticModel: Sendable {
     /// vocabulary file name and `formatVersion`.
     public var cachePath: String {
         let vocab = URL(fileURLWithPath: vocabularyPath).deletingPathExtension().lastPathComponent
-        let head = architecture == .llama ? (tiedOutput ? "-tied" : "-separate") : ""
+        let head = architecture.isLlamaFamily ? (tiedOutput ? "-tied" : "-separate") : ""
         return Self.cacheDirectory + "/\(architecture.rawValue)-\(shape.name)-\(weightType.name)\(head)-seed\(seed)-"
             + "\(vocab)-v\(Self.formatVersion).gguf"
     }
@@ -167,6 +169,10 @@ public struct SyntheticModel: Sendable {
             md["\(a).rope.dimension_count"] = .uint32(UInt32(s.headLength))
             md["\(a).rope.freq_base"] = .float32(s.ropeFreqBase)
             md["\(a).attention.layer_norm_rms_epsilon"] = .float32(s.rmsEpsilon)
+            if let k = s.keyLength {
+                md["\(a).attention.key_length"] = .uint32(UInt32(k))
+                md["\(a).attention.value_length"] = .uint32(UInt32(k))
+            }
         }
         for (k, v) in tokenizer { md[k] = v }
         if architecture == .bitnet25 && quantized { md["general.quantization_version"] = .uint32(2) }

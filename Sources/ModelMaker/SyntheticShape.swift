@@ -8,6 +8,19 @@ public enum SyntheticArchitecture: String, CaseIterable, Sendable {
     /// Microsoft's `bitnet-25` (BitNet b1.58 2B-4T as bitnet.cpp writes it): `bitnet`'s tensors plus an unused F16
     /// `output.weight`, in the published file's order; matrices usually I2_S.
     case bitnet25 = "bitnet-25"
+    /// llama.cpp's `qwen2`: llama plus F32 biases on the query, key and value projections, NeoX RoPE.
+    case qwen2
+    /// llama.cpp's `qwen3`: llama plus per-head query/key RMSNorms, NeoX RoPE.
+    case qwen3
+    /// llama.cpp's `phi3`: fused `attn_qkv`, `ffn_up` holding gate and up rows, no `ffn_gate`, NeoX RoPE.
+    case phi3
+
+    /// The vocabulary this architecture needs whatever the shape: llama.cpp looks up `<|endoftext|>` when it loads
+    /// a model named phi3, which only Phi-3's vocabulary has.
+    public var requiredVocabulary: String? { self == .phi3 ? "ggml-vocab-phi-3.gguf" : nil }
+
+    /// The llama-shaped architectures, whose output head may be tied or separate.
+    public var isLlamaFamily: Bool { [.llama, .qwen2, .qwen3, .phi3].contains(self) }
 
     /// The architecture named `name`.
     /// - Throws: `ModelMakerError.unknownArchitecture`.
@@ -43,15 +56,32 @@ public struct SyntheticShape: Equatable, Sendable {
     public var tiedOutputByDefault: Bool
     /// The vocabulary file (in the llama.cpp vocab suite) used when none is given.
     public var defaultVocabulary: String
+    /// Width of one query/key/value head when it is not `embeddingLength / headCount` (written as
+    /// `attention.key_length` / `value_length`, as Qwen3 files have it); nil for the usual width.
+    public var keyLength: Int? = nil
 
     /// Width of one attention head.
-    public var headLength: Int { embeddingLength / headCount }
+    public var headLength: Int { keyLength ?? embeddingLength / headCount }
 
     /// Small enough for tests: every row length (256, 512) is a whole number of 256-element K-quant blocks, so all
     /// types apply to every matrix. 4 query heads share 2 key/value heads of width 64.
     public static let tiny = SyntheticShape(
         name: "tiny", blockCount: 2, embeddingLength: 256, feedForwardLength: 512, headCount: 4, headCountKV: 2,
         contextLength: 512, ropeFreqBase: 10_000, rmsEpsilon: 1e-5, tiedOutputByDefault: false,
+        defaultVocabulary: "ggml-vocab-llama-spm.gguf")
+
+    /// `tiny` with heads twice as wide (128), so the query width (512) differs from the embedding width (256), as in
+    /// Qwen3 (e.g. 0.6B: 16 heads of 128 over a 1024-wide stream).
+    public static let tinyWideHeads = SyntheticShape(
+        name: "tiny-wide-heads", blockCount: 2, embeddingLength: 256, feedForwardLength: 512, headCount: 4,
+        headCountKV: 2, contextLength: 512, ropeFreqBase: 10_000, rmsEpsilon: 1e-5, tiedOutputByDefault: false,
+        defaultVocabulary: "ggml-vocab-llama-spm.gguf", keyLength: 128)
+
+    /// `tiny` with eight heads of 32 (four key/value heads): 1/√32 is not a power of two, so where the attention
+    /// scale is applied (phi3 scales the query first) changes the rounding, as it does for Phi-3's heads of 96.
+    public static let tinyNarrowHeads = SyntheticShape(
+        name: "tiny-narrow-heads", blockCount: 2, embeddingLength: 256, feedForwardLength: 512, headCount: 8,
+        headCountKV: 4, contextLength: 512, ropeFreqBase: 10_000, rmsEpsilon: 1e-5, tiedOutputByDefault: false,
         defaultVocabulary: "ggml-vocab-llama-spm.gguf")
 
     /// SmolLM2-135M's hyper-parameters (HuggingFaceTB/SmolLM2-135M config): 30 blocks, 576 wide, FFN 1536, 9 query
@@ -72,7 +102,7 @@ public struct SyntheticShape: Equatable, Sendable {
         defaultVocabulary: "ggml-vocab-llama-bpe.gguf")
 
     /// Every preset.
-    public static let all: [SyntheticShape] = [.tiny, .smolLM135M, .bitnet2B]
+    public static let all: [SyntheticShape] = [.tiny, .tinyWideHeads, .tinyNarrowHeads, .smolLM135M, .bitnet2B]
 
     /// The preset named `name`.
     /// - Throws: `ModelMakerError.unknownShape`.

@@ -56,9 +56,10 @@ struct MakeModelCommand: ParsableCommand {
         if let outputHead, !["tied", "separate"].contains(outputHead) {
             throw ValidationError("--output-head must be tied or separate, not '\(outputHead)'")
         }
-        if outputHead != nil && arch != SyntheticArchitecture.llama.rawValue {
-            throw ValidationError("--output-head applies to --arch llama only: bitnet always takes its logits from "
-                + "token_embd, and bitnet-25 writes the published (unused) output.weight; drop the option")
+        if outputHead != nil, let a = SyntheticArchitecture(rawValue: arch), !a.isLlamaFamily {
+            throw ValidationError("--output-head applies to --arch llama, qwen2, qwen3 and phi3 only: bitnet always "
+                + "takes its logits from token_embd, and bitnet-25 writes the published (unused) output.weight; drop "
+                + "the option")
         }
     }
 

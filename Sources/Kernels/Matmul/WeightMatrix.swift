@@ -72,6 +72,27 @@ public struct WeightMatrix: @unchecked Sendable {
         self.kernels = kernels
     }
 
+    /// Rows `range` as a matrix of their own, over the same bytes. It keeps this matrix's kernels — chosen for the
+    /// whole row count, as llama.cpp chooses them for a fused tensor (phi3's `attn_qkv`, `ffn_up` holding gate and
+    /// up) — and its tensor scale, so each output is computed exactly as the whole matrix computes it.
+    public func rows(_ range: Range<Int>) -> WeightMatrix {
+        precondition(range.lowerBound >= 0 && range.upperBound <= rows && !range.isEmpty,
+                     "rows \(range) outside 0..<\(rows)")
+        return WeightMatrix(type: type, rows: range.count, cols: cols, data: data + range.lowerBound * rowBytes,
+                            rowBytes: rowBytes, kernels: kernels, tensorScale: tensorScale)
+    }
+
+    private init(type: GGMLType, rows: Int, cols: Int, data: UnsafeRawPointer, rowBytes: Int,
+                 kernels: DotKernel.GGMLKernels, tensorScale: Float?) {
+        self.type = type
+        self.rows = rows
+        self.cols = cols
+        self.data = data
+        self.rowBytes = rowBytes
+        self.kernels = kernels
+        self.tensorScale = tensorScale
+    }
+
     /// The kernel for activation row `t` of a matmul of `count` rows (all share one activation format).
     @inline(__always)
     public func kernel(forRow t: Int, of count: Int) -> DotKernel {

@@ -1,0 +1,161 @@
+import BitNetModels
+import BitNetRuntime
+import Foundation
+import GGUF
+import Kernels
+import LlamaReference
+import ModelMaker
+import TestSupport
+import Testing
+
+/// One architecture's exact-tier case: a synthetic model of that architecture in one weight type.
+struct ArchitectureCase: CustomTestStringConvertible, Sendable {
+    let architecture: SyntheticArchitecture
+    let type: GGMLType
+    let tiedOutput: Bool
+    var shape: SyntheticShape = .tiny
+    var testDescription: String {
+        "\(architecture.rawValue) \(type.name) (\(shape.name), \(tiedOutput ? "tied" : "separate") output)"
+    }
+}
+
+/// The llama-shaped architectures (qwen2, qwen3, phi3, and llama with ternary weights as Falcon3-1.58bit converts)
+/// against the llama.cpp build whose kernel routes the engine takes (the exact tier): every prefill logit of the
+/// 20-token prompt identical (max |Δ| 0, our F32 cache vs llama.cpp's `precise` configuration), and 32
+/// teacher-forced greedy steps identical (our F16 cache vs llama.cpp's default). Measured on both host kinds'
+/// exact tier: max |Δ| 0 for every weight type (f32 … tq2_0) on all three architectures (`bitnet crossval` on
+/// `make-model --arch qwen2|qwen3|phi3`, seed 7); the cases below cover fused, tied, K-quant, repacked and
+/// ternary paths.
+///
+/// Each case also runs the model with one architectural detail deliberately wrong (the RoPE pairing, the
+/// query/key norms, where the query is scaled, the biases) and requires the logits to differ, so the comparison
+/// is shown to see the detail it checks.
+@Suite(.serialized, .enabled(if: ParityMetrics.referenceEnabled, "BITNET_SKIP_REFERENCE_TESTS=1 opts out of the reference tier"))
+struct ArchitectureParityTests {
+    static let seed: UInt64 = 20_261_206
+
+    static let cases: [ArchitectureCase] = [
+        ArchitectureCase(architecture: .qwen2, type: .q8_0, tiedOutput: false),
+        ArchitectureCase(architecture: .qwen2, type: .q4_K, tiedOutput: true),
+        ArchitectureCase(architecture: .qwen3, type: .q4_0, tiedOutput: true, shape: .tinyWideHeads),
+        ArchitectureCase(architecture: .qwen3, type: .f16, tiedOutput: false, shape: .tinyWideHeads),
+        ArchitectureCase(architecture: .phi3, type: .q4_0, tiedOutput: false, shape: .tinyNarrowHeads),
+        ArchitectureCase(architecture: .phi3, type: .q6_K, tiedOutput: true, shape: .tinyNarrowHeads),
+        ArchitectureCase(architecture: .phi3, type: .tq2_0, tiedOutput: false, shape: .tinyNarrowHeads),
+        ArchitectureCase(architecture: .llama, type: .tq2_0, tiedOutput: false),
+    ]
+
+    @Test(arguments: cases)
+    func identicalToLlamaCpp(_ c: ArchitectureCase) throws {
+        let dir = try TestModels.scratchDirectory("arch-\(c.architecture.rawValue)-\(c.type.name)")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/model.gguf"
+        try SyntheticModel(architecture: c.architecture, shape: c.shape, weightType: c.type, seed: Self.seed,
+                           tiedOutput: c.tiedOutput).write(to: path)
+        let file = try GGUFFile(path: path)
+        let model = try ModelRegistry.load(file)
+        let llama = try #require(model as? LlamaLanguageModel)
+        #expect(llama.variant.architecture == c.architecture.rawValue)
+        #expect(Compatibility.check(file).runnable, "\(Compatibility.check(file).problems)")
+
+        let library = try ExactReference.library()
+        let refModel = try LlamaReference.LlamaModel(path: path, library: library)
+        let prompt = try refModel.tokenize(SyntheticParityTests.prompt, addSpecial: true)
+
+        // Prefill logits at every position: identical.
+        let precise = try LlamaContext(model: refModel, contextLength: 128, threads: 1, precision: .precise)
+        let theirs = try precise.eval(prompt, logits: .all)
+        try precise.close()
+        let ours = try Self.prefill(model, prompt)
+        let v = llama.hyperParameters.vocabSize
+        try #require(theirs.rows == prompt.count && ours.count == prompt.count * v)
+        var maxDelta: Float = 0
+        for p in 0..<prompt.count {
+            for (a, b) in zip(ours[(p * v)..<((p + 1) * v)], theirs.row(p)) { maxDelta = max(maxDelta, abs(a - b)) }
+        }
+        #expect(maxDelta == 0, "\(c.testDescription): prefill logits differ from llama.cpp, max |Δ| \(maxDelta)")
+
+        // Greedy, teacher-forced: the same token at every step.
+        var options = SessionOptions()
+        options.contextLength = 128
+        let ref = try LlamaContext(model: refModel, contextLength: 128, threads: 1)
+        let session = InferenceSession(model: model, options: options)
+        var refRow = try ref.eval(prompt, logits: .last).values[...]
+        var ourRow = try session.evaluate(prompt)[...]
+        var tokens: [Int32] = [], same = 0
+        for _ in 0..<SyntheticParityTests.steps {
+            let t = ParityMetrics.argmax(refRow)
+            if ParityMetrics.argmax(ourRow) == t && ourRow.elementsEqual(refRow) { same += 1 }
+            tokens.append(t)
+            refRow = try ref.eval([t], logits: .last).values[...]
+            ourRow = try session.evaluate([t])[...]
+        }
+        try ref.close()
+        #expect(same == SyntheticParityTests.steps, "\(c.testDescription): \(same)/\(SyntheticParityTests.steps) decode rows identical")
+        #expect(Set(tokens).count > 4, "\(c.testDescription): greedy output degenerate (\(tokens))")
+
+        // The comparison sees the architecture: a deliberately wrong variant gives other logits.
+        let wrong = try LlamaLanguageModel(file: file, variant: Self.mutated(llama.variant))
+        let wrongDelta = Self.maxDelta(try Self.prefill(wrong, prompt), theirs.values)
+        #expect(wrongDelta > 0.01, "\(c.testDescription): a wrong variant still matches (max |Δ| \(wrongDelta))")
+        let kernels = Set(session.executedKernels).sorted().joined(separator: " ")
+        print("TABLE | \(c.testDescription) | \(prompt.count) positions max |Δ| \(maxDelta) | decode "
+            + "\(same)/\(SyntheticParityTests.steps) identical, \(Set(tokens).count) distinct tokens | wrong variant "
+            + "max |Δ| \(wrongDelta) | kernels \(kernels)")
+    }
+
+    /// All-position logits of `prompt` with an F32 cache (llama.cpp's `precise` configuration).
+    static func prefill(_ model: any DecoderNetwork, _ prompt: [Int32]) throws -> [Float] {
+        var options = SessionOptions()
+        options.contextLength = 128
+        options.kvCacheType = .f32
+        return try InferenceSession(model: model, options: options).evaluate(prompt, allLogits: true)
+    }
+
+    static func maxDelta(_ a: [Float], _ b: [Float]) -> Float {
+        zip(a, b).map { abs($0 - $1) }.max() ?? 0
+    }
+
+    /// `variant` with the detail that distinguishes its architecture changed: qwen3 without its query/key norms
+    /// (their tensors stay in the file, unread), the others with the other RoPE pairing.
+    static func mutated(_ v: LlamaVariant) -> LlamaVariant {
+        if v.queryKeyNorm { return LlamaVariant(architecture: v.architecture, ropeStyle: v.ropeStyle) }
+        return LlamaVariant(architecture: v.architecture, ropeStyle: v.ropeStyle == .neox ? .interleaved : .neox,
+                            scalesQueryFirst: v.scalesQueryFirst, fusedGateUp: v.fusedGateUp)
+    }
+}
+
+/// Loading the llama-shaped architectures without the reference: what is refused, and how.
+struct LlamaFamilyLoadingTests {
+    /// Phi-3's 128k-context LongRoPE factors are not implemented: the file is refused naming the tensor, rather than
+    /// run with the wrong rotation.
+    @Test func longRoPEFactorsAreRefused() throws {
+        var writer = try SyntheticModel(architecture: .phi3, shape: .tinyNarrowHeads, weightType: .q8_0, seed: 1).makeWriter()
+        let half = SyntheticShape.tinyNarrowHeads.headLength / 2
+        try writer.addTensor(name: "rope_factors_long.weight", shape: [half], f32: Array(repeating: 1.5, count: half))
+        let dir = try TestModels.scratchDirectory("phi3-longrope")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try writer.write(to: dir + "/model.gguf")
+        #expect {
+            _ = try ModelRegistry.load(try GGUFFile(path: dir + "/model.gguf"))
+        } throws: { error in
+            guard case ModelError.tensorUnusable(let name, let reason) = error else { return false }
+            return name == "rope_factors_long.weight" && reason.contains("LongRoPE")
+        }
+    }
+
+    /// A qwen3 file without its query/key norms is reported by the compatibility check and refused by the loader.
+    @Test func qwen3NeedsItsNorms() throws {
+        let model = SyntheticModel(architecture: .qwen3, shape: .tinyWideHeads, weightType: .q8_0, seed: 1)
+        let writer = try model.makeWriter()
+        var stripped = GGUFWriter()
+        for (k, v) in writer.metadata.entries { stripped.metadata[k] = v }
+        let file0 = try GGUFFile(bytes: writer.serialized())
+        for t in file0.tensors where !t.name.hasSuffix("attn_k_norm.weight") {
+            try stripped.addTensor(name: t.name, type: t.type, shape: t.shape, bytes: Array(file0.data(of: t)))
+        }
+        let file = try GGUFFile(bytes: stripped.serialized())
+        #expect(Compatibility.check(file).problems.contains("tensor 'blk.0.attn_k_norm.weight' is missing"))
+        #expect(throws: ModelError.missingTensor(name: "blk.0.attn_k_norm.weight")) { _ = try ModelRegistry.load(file) }
+    }
+}
