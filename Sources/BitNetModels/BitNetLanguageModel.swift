@@ -190,6 +190,7 @@ public final class BitNetLanguageModel: DecoderNetwork, @unchecked Sendable {
         // Output: logits = norm(x)·token_embdᵀ for the rows asked for (bitnet has no output matrix).
         let first = allLogits ? 0 : n - 1, rows = n - first
         normRows(x + first * d, outputNorm, rows, d, xn)
+        if ctx.output == .hiddenStates { return UnsafeBufferPointer(start: xn, count: rows * d) }
         let logits = ctx.buffer(.logits, rows * hp.vocabSize)
         matmul(tokenEmbedding, input: xn, count: rows, output: logits, pool: ctx.pool, scratch: ctx.scratch)
         return UnsafeBufferPointer(start: logits, count: rows * hp.vocabSize)

@@ -7,8 +7,10 @@ public protocol DecoderNetwork: AnyObject, Sendable {
     var hyperParameters: HyperParameters { get }
 
     /// Runs `tokens` at positions `cache.length ..< cache.length + tokens.count`, stores their keys and values, and
-    /// returns logits `[rows, vocabSize]`: every position when `allLogits`, else only the last. The buffer belongs to
-    /// `context` and is valid until its next use.
+    /// returns logits `[rows, vocabSize]`: every position when `allLogits`, else only the last. When
+    /// `context.output` is `.hiddenStates` it returns the final norm's output `[rows, embeddingLength]` instead
+    /// (llama.cpp's `result_norm`, what embeddings pool). The buffer belongs to `context` and is valid until its
+    /// next use.
     /// - Throws: `ModelError.contextOverflow` when the tokens do not fit, `.tokenOutOfRange` for a bad id.
     func forward(_ tokens: [Int32], cache: KVCache, context: ComputeContext,
                  allLogits: Bool) throws(ModelError) -> UnsafeBufferPointer<Float>
@@ -85,6 +87,8 @@ public final class ComputeContext: @unchecked Sendable {
     public let pool: ThreadPool
     /// Kernel scratch (quantized activations, executed-kernel record).
     public let scratch = KernelScratch()
+    /// What `forward` returns: logits (the default) or the hidden states after the final norm (for embeddings).
+    public var output: Output = .logits
     private var buffers: [UnsafeMutablePointer<Float>?]
     private var capacities: [Int]
 
@@ -96,6 +100,14 @@ public final class ComputeContext: @unchecked Sendable {
     }
 
     deinit { for b in buffers { b?.deallocate() } }
+
+    /// What a forward pass returns.
+    public enum Output: Sendable {
+        /// Next-token logits, `[rows, vocabSize]`.
+        case logits
+        /// The output norm's result, `[rows, embeddingLength]`, before the output projection.
+        case hiddenStates
+    }
 
     /// Named activation buffers used by the forward passes.
     public enum Slot: Int, CaseIterable, Sendable {

@@ -207,6 +207,7 @@ public final class Gemma3LanguageModel: DecoderNetwork, @unchecked Sendable {
         // Output: logits = norm(x)·Woutᵀ for the rows asked for, soft-capped when the file says so.
         let first = allLogits ? 0 : n - 1, rows = n - first
         TransformerOps.rmsNormRows(x + first * d, weight: outputNorm, eps: eps, into: xn, rows: rows, width: d)
+        if ctx.output == .hiddenStates { return UnsafeBufferPointer(start: xn, count: rows * d) }
         let logits = ctx.buffer(.logits, rows * hp.vocabSize)
         matmul(output, input: xn, count: rows, output: logits, pool: pool, scratch: scratch)
         if let c = gemma.finalLogitSoftcap {

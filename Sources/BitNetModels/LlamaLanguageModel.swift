@@ -204,6 +204,7 @@ public final class LlamaLanguageModel: DecoderNetwork, @unchecked Sendable {
         // Output: logits = norm(x)·Woutᵀ (+ bias) for the rows asked for.
         let first = allLogits ? 0 : n - 1, rows = n - first
         TransformerOps.rmsNormRows(x + first * d, weight: outputNorm, eps: eps, into: xn, rows: rows, width: d)
+        if ctx.output == .hiddenStates { return UnsafeBufferPointer(start: xn, count: rows * d) }
         let logits = ctx.buffer(.logits, rows * hp.vocabSize)
         matmul(output, input: xn, count: rows, output: logits, pool: pool, scratch: scratch)
         Self.addBias(outputBias, to: logits, rows: rows)

@@ -100,13 +100,29 @@ public struct ChatTemplate: Sendable, Equatable {
         return out
     }
 
-    /// The literal system turn a ChatML template emits when `messages[0]` is not a system message, if any.
+    /// The literal system turn a ChatML template emits when `messages[0]` is not a system message, if any:
+    /// SmolLM2's (`if messages[0]['role'] != 'system'`) and Qwen2.5's (the `else` of `== 'system'`). It is the first
+    /// `<|im_start|>system` followed by a newline (real or written `\n`) and plain text up to `<|im_end|>`; turns
+    /// built from `messages[0]['content']` are skipped.
     static func chatMLDefaultSystem(_ template: String) -> String? {
-        let marker = "<|im_start|>system\n"
-        guard template.contains("messages[0]['role'] != 'system'"), let start = template.range(of: marker),
-              let end = template.range(of: "<|im_end|>", range: start.upperBound..<template.endIndex)
-        else { return nil }
-        return String(template[start.upperBound..<end.lowerBound])
+        guard template.contains("messages[0]['role']") else { return nil }
+        var searchFrom = template.startIndex
+        while let start = template.range(of: "<|im_start|>system", range: searchFrom..<template.endIndex) {
+            searchFrom = start.upperBound
+            var rest = template[start.upperBound...]
+            if rest.hasPrefix("\\n") {
+                rest = rest.dropFirst(2)
+            } else if rest.hasPrefix("\n") {
+                rest = rest.dropFirst(1)
+            } else {
+                continue
+            }
+            guard let end = rest.range(of: "<|im_end|>") else { return nil }
+            let text = rest[rest.startIndex..<end.lowerBound]
+            if text.isEmpty || text.contains("'") || text.contains("{") { continue }
+            return text.replacingOccurrences(of: "\\n", with: "\n")
+        }
+        return nil
     }
 }
 

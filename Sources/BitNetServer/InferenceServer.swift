@@ -4,8 +4,8 @@ import Hummingbird
 import ServiceLifecycle
 import Tokenizers
 
-/// An OpenAI-compatible HTTP server over one model: `/v1/chat/completions`, `/v1/completions`, `/v1/models`,
-/// `/tokenize`, `/detokenize` and `/health`.
+/// An OpenAI-compatible HTTP server over one model: `/v1/chat/completions`, `/v1/completions`, `/v1/embeddings`,
+/// `/v1/models`, `/tokenize`, `/detokenize` and `/health`.
 ///
 /// The model loads on a background thread after the listener is up, so `/health` answers 503 while loading.
 /// Generation runs on `SlotPool` threads; the handlers only await events, so event loops never block.
@@ -99,6 +99,11 @@ public final class InferenceServer: Sendable {
         router.post("/v1/completions") { request, _ in
             await self.guarded(request, "/v1/completions") { body, ready throws(ServerError) in
                 try await self.completion(JSONCoding.decode(CompletionRequest.self, from: body), ready)
+            }
+        }
+        router.post("/v1/embeddings") { request, _ in
+            await self.guarded(request, "/v1/embeddings") { body, ready throws(ServerError) in
+                try await self.embeddings(JSONCoding.decode(EmbeddingRequest.self, from: body), ready)
             }
         }
         router.post("/tokenize") { request, _ in

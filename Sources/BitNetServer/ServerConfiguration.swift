@@ -21,6 +21,8 @@ public struct ServerConfiguration: Sendable {
     public var modelID = "bitnet"
     /// Options for every slot's session (context length, threads, KV type).
     public var session = SessionOptions()
+    /// Pooling of `/v1/embeddings`; nil uses the model's `<arch>.pooling_type`.
+    public var pooling: Pooling?
 
     public init() {}
 

@@ -38,6 +38,12 @@ final class ServerMetrics: Sendable {
         Gauge(label: "bitnet_kv_cache_usage_ratio", dimensions: [("slot", String(slot))], factory: factory).record(kvUsed)
     }
 
+    /// Records an answered embeddings request.
+    func embedded(inputs: Int, tokens: Int) {
+        Counter(label: "bitnet_embedding_inputs_total", factory: factory).increment(by: inputs)
+        promptTokens.increment(by: tokens)
+    }
+
     /// The Prometheus text exposition, with the queue and slot gauges read now.
     func exposition(queue: Int, busy: Int) -> String {
         queueDepth.record(queue)

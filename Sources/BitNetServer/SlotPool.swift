@@ -9,10 +9,15 @@ final class Slot: @unchecked Sendable {
     let index: Int
     /// The slot's generator (session + tokenizer).
     let generator: Generator
+    private let engine: Engine
+    /// The slot's embedder, made on first use (its own compute threads, sized as the session's).
+    private(set) lazy var embedder = Embedder(model: engine.model, metadata: engine.file.metadata,
+                                              threads: generator.session.options.threads)
 
-    init(index: Int, generator: Generator) {
+    init(index: Int, generator: Generator, engine: Engine) {
         self.index = index
         self.generator = generator
+        self.engine = engine
     }
 }
 
@@ -40,7 +45,8 @@ final class SlotPool: @unchecked Sendable {
         self.parallel = parallel
         self.maxQueue = maxQueue
         for i in 0..<parallel {
-            let slot = Slot(index: i, generator: Generator(session: engine.makeSession(options), tokenizer: engine.tokenizer))
+            let slot = Slot(index: i, generator: Generator(session: engine.makeSession(options), tokenizer: engine.tokenizer),
+                            engine: engine)
             let thread = Thread { [self] in self.serve(slot) }
             thread.name = "bitnet-slot-\(i)"
             // The forward pass keeps its scratch on the heap; 8 MiB matches the main thread's default.

@@ -24,6 +24,7 @@ struct BitNetCommand: AsyncParsableCommand {
             CrossvalCommand.self,
             VerifyReceiptCommand.self,
             MakeModelCommand.self,
+            EmbedCommand.self,
             ConvertCommand.self,
             ServeCommand.self,
         ]

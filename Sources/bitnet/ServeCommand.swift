@@ -9,7 +9,7 @@ struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Serve the model over HTTP: OpenAI-compatible /v1/chat/completions and /v1/completions (with SSE "
-            + "streaming), /v1/models, /tokenize, /detokenize, /health."
+            + "streaming), /v1/embeddings, /v1/models, /tokenize, /detokenize, /health."
     )
 
     @OptionGroup var modelOptions: ModelOptions
@@ -35,7 +35,16 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-body"), help: "Largest request body in bytes (larger → 413).")
     var maxBody = 1 << 20
 
+    @Option(help: "Pooling of /v1/embeddings: mean, cls or last (default: the model's <arch>.pooling_type).")
+    var pooling: String?
+
     @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        if let pooling, Pooling(rawValue: pooling) == nil || pooling == "none" {
+            throw ValidationError("--pooling must be mean, cls or last, not '\(pooling)'")
+        }
+    }
 
     func run() async throws {
         let log = global.bootstrapLogging()
@@ -47,6 +56,7 @@ struct ServeCommand: AsyncParsableCommand {
         config.timeoutSeconds = timeout
         config.apiKey = apiKey
         config.maxBodyBytes = maxBody
+        config.pooling = pooling.flatMap(Pooling.init(rawValue:))
         config.session = try modelOptions.sessionOptions()
         // Resolving may fetch the default model; do it before listening so a bad --model fails fast.
         let path = try modelOptions.resolvedModelPath()

@@ -58,6 +58,7 @@ import Testing
         }
         var config = ServerHarness.configuration(parallel: 1, maxQueue: 4)
         config.modelID = "smollm2-135m-instruct"  // the id the document's replies show
+        config.pooling = .mean  // as `bitnet serve --pooling mean` (SmolLM2 names no pooling of its own)
         try await ServerHarness.withServer(config) { client, _ in
             for example in examples {
                 if let why = example.skipReason {

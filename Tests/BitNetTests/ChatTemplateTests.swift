@@ -45,3 +45,34 @@ struct ChatTemplateTests {
         #expect(text == "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n")
     }
 }
+
+/// The system turn a ChatML template writes when the conversation has none.
+struct ChatMLDefaultSystemTests {
+    @Test func qwen25WritesItsOwnInTheElseBranch() throws {
+        let template = "{%- if messages[0]['role'] == 'system' %}{{- '<|im_start|>system\\n' + messages[0]['content'] + "
+            + "'<|im_end|>\\n' }}{%- else %}{{- '<|im_start|>system\\nYou are Qwen, created by Alibaba Cloud. You are a "
+            + "helpful assistant.<|im_end|>\\n' }}{%- endif %}"
+        let t = try ChatTemplate(template: template)
+        #expect(t.defaultSystemPrompt == "You are Qwen, created by Alibaba Cloud. You are a helpful assistant.")
+        let text = t.render([ChatMessage(role: "user", content: "Hi")], addGenerationPrompt: true)
+        #expect(text.hasPrefix("<|im_start|>system\nYou are Qwen, created by Alibaba Cloud. You are a helpful assistant.<|im_end|>\n"))
+        // A system message of the conversation replaces it.
+        let own = t.render([ChatMessage(role: "system", content: "Terse."), ChatMessage(role: "user", content: "Hi")],
+                           addGenerationPrompt: false)
+        #expect(own == "<|im_start|>system\nTerse.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n")
+    }
+
+    @Test func smolLM2WritesItsOwnWhenTheFirstIsNotSystem() throws {
+        let template = "{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}{{ "
+            + "'<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\n' }}"
+            + "{% endif %}{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n'}}{% endfor %}"
+        #expect(try ChatTemplate(template: template).defaultSystemPrompt
+            == "You are a helpful AI assistant named SmolLM, trained by Hugging Face")
+    }
+
+    @Test func qwen3HasNone() throws {
+        let template = "{%- if messages[0].role == 'system' %}{{- '<|im_start|>system\\n' + messages[0].content + "
+            + "'<|im_end|>\\n' }}{%- endif %}{{- '<|im_start|>assistant\\n' }}"
+        #expect(try ChatTemplate(template: template).defaultSystemPrompt == nil)
+    }
+}

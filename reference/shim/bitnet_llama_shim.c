@@ -466,3 +466,85 @@ int bitnet_llama_greedy(bitnet_llama_context *context, const int32_t *prompt, in
     release(context);
     return status == BITNET_LLAMA_OK ? succeed() : status;
 }
+
+/* ---- embeddings ------------------------------------------------------------------------------------------ */
+
+int bitnet_llama_embed(bitnet_llama_model *model, const int32_t *tokens, int32_t n_tokens, int32_t pooling,
+                       int32_t n_threads, uint32_t flags, float *out, int64_t capacity, int32_t *out_rows,
+                       int32_t *out_pooling) {
+    if (model == NULL || tokens == NULL || n_tokens <= 0 || out_rows == NULL || out_pooling == NULL || capacity < 0)
+        return fail(BITNET_LLAMA_ERR_INVALID_ARGUMENT, "embed: NULL model/tokens/out_rows/out_pooling or no tokens");
+    if (pooling < BITNET_LLAMA_POOLING_MODEL || pooling > BITNET_LLAMA_POOLING_LAST)
+        return fail(BITNET_LLAMA_ERR_INVALID_ARGUMENT, "embed: pooling %d is not -1 (model), 0, 1, 2 or 3", pooling);
+    int status = validate_tokens(model, tokens, n_tokens);
+    if (status != BITNET_LLAMA_OK) return status;
+    *out_rows = 0;
+    *out_pooling = BITNET_LLAMA_POOLING_NONE;
+
+    struct llama_context_params params = llama_context_default_params();
+    params.n_ctx = (uint32_t)n_tokens;
+    params.n_batch = (uint32_t)n_tokens; /* pooling needs the whole sequence in one micro-batch */
+    params.n_ubatch = (uint32_t)n_tokens;
+    params.n_seq_max = 1;
+    params.embeddings = true;
+    params.pooling_type = pooling == BITNET_LLAMA_POOLING_MODEL ? LLAMA_POOLING_TYPE_UNSPECIFIED
+                                                                : (enum llama_pooling_type)pooling;
+    if (n_threads > 0) {
+        params.n_threads = n_threads;
+        params.n_threads_batch = n_threads;
+    }
+    params.no_perf = true;
+    if (flags & BITNET_LLAMA_CONTEXT_PRECISE) {
+        params.flash_attn_type = LLAMA_FLASH_ATTN_TYPE_DISABLED;
+        params.type_k = GGML_TYPE_F32;
+        params.type_v = GGML_TYPE_F32;
+    }
+    tl_llama_error[0] = '\0';
+    struct llama_context *ctx = llama_init_from_model(model->model, params);
+    if (ctx == NULL)
+        return fail(BITNET_LLAMA_ERR_OUT_OF_MEMORY, "llama.cpp could not create an embedding context of %d tokens: %s",
+                    n_tokens, tl_llama_error[0] ? tl_llama_error : "no reason logged (likely out of memory)");
+    int32_t applied = (int32_t)llama_pooling_type(ctx);
+    int32_t n_embd = llama_model_n_embd(model->model);
+    int32_t rows = applied == BITNET_LLAMA_POOLING_NONE ? n_tokens : 1;
+    *out_pooling = applied;
+    *out_rows = rows;
+    if (out != NULL && capacity < (int64_t)rows * n_embd) {
+        llama_free(ctx);
+        return fail(BITNET_LLAMA_ERR_BUFFER_TOO_SMALL, "embed needs %lld floats for %d row(s) of %d",
+                    (long long)rows * n_embd, rows, n_embd);
+    }
+
+    struct llama_batch batch = llama_batch_init(n_tokens, 0, 1);
+    if (batch.token == NULL || batch.pos == NULL || batch.seq_id == NULL || batch.logits == NULL) {
+        llama_batch_free(batch);
+        llama_free(ctx);
+        return fail(BITNET_LLAMA_ERR_OUT_OF_MEMORY, "out of memory allocating a batch of %d tokens", n_tokens);
+    }
+    for (int32_t i = 0; i < n_tokens; i++) {
+        batch.token[i] = tokens[i];
+        batch.pos[i] = i;
+        batch.n_seq_id[i] = 1;
+        batch.seq_id[i][0] = 0;
+        batch.logits[i] = 1;
+    }
+    batch.n_tokens = n_tokens;
+    int32_t result = llama_decode(ctx, batch);
+    llama_batch_free(batch);
+    if (result != 0) {
+        llama_free(ctx);
+        return fail(BITNET_LLAMA_ERR_DECODE_FAILED, "llama_decode returned %d for the embedding batch: %s", result,
+                    tl_llama_error[0] ? tl_llama_error : "no reason logged");
+    }
+    for (int32_t row = 0; out != NULL && row < rows; row++) {
+        const float *source = applied == BITNET_LLAMA_POOLING_NONE ? llama_get_embeddings_ith(ctx, row)
+                                                                   : llama_get_embeddings_seq(ctx, 0);
+        if (source == NULL) {
+            llama_free(ctx);
+            return fail(BITNET_LLAMA_ERR_DECODE_FAILED, "llama.cpp returned no embedding for row %d", row);
+        }
+        memcpy(out + (int64_t)row * n_embd, source, sizeof(float) * (size_t)n_embd);
+    }
+    llama_free(ctx);
+    return succeed();
+}

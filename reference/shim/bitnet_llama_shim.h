@@ -25,7 +25,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever a signature, a status code or a semantic of this header changes. */
-#define BITNET_LLAMA_SHIM_ABI_VERSION 2
+#define BITNET_LLAMA_SHIM_ABI_VERSION 3
 
 enum bitnet_llama_status {
     BITNET_LLAMA_OK = 0,
@@ -137,6 +137,23 @@ int bitnet_llama_eval(bitnet_llama_context *context, const int32_t *tokens, int3
  * *out_count receives how many were generated. */
 int bitnet_llama_greedy(bitnet_llama_context *context, const int32_t *prompt, int32_t n_prompt,
                         int32_t n_steps, int32_t stop_at_eog, int32_t *out_tokens, int32_t *out_count);
+
+/* ---- embeddings ---------------------------------------------------------------------------------------- */
+
+/* Pooling for bitnet_llama_embed (llama.cpp's llama_pooling_type values). */
+#define BITNET_LLAMA_POOLING_MODEL (-1) /* the model's <arch>.pooling_type (none when absent) */
+#define BITNET_LLAMA_POOLING_NONE 0
+#define BITNET_LLAMA_POOLING_MEAN 1
+#define BITNET_LLAMA_POOLING_CLS 2
+#define BITNET_LLAMA_POOLING_LAST 3
+
+/* Runs n_tokens as one sequence in a fresh embedding context (llama.cpp's embeddings mode, one micro-batch holding
+ * every token, `flags` as for contexts) and writes the hidden states after the output norm, pooled as `pooling`
+ * asks: one row of n_embd for mean/cls/last, n_tokens rows for none. Not normalised. `capacity` counts floats;
+ * *out_rows receives the rows and *out_pooling the pooling llama.cpp applied. */
+int bitnet_llama_embed(bitnet_llama_model *model, const int32_t *tokens, int32_t n_tokens, int32_t pooling,
+                       int32_t n_threads, uint32_t flags, float *out, int64_t capacity, int32_t *out_rows,
+                       int32_t *out_pooling);
 
 #ifdef __cplusplus
 }
