@@ -53,6 +53,16 @@ struct ParitySuiteTests {
         try check(model: path, label: "gemma3", prompts: Self.prompts(repeats: 10), contextLength: 256)
     }
 
+    /// The real qwen2 model of the opt-in `integration` tier (`bitnet fetch-models --name qwen2.5-coder-0.5b`).
+    @Test func qwen2WhenCached() throws {
+        let sha = "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32"
+        guard let path = try? TestModels.cachedModel(sha256: sha, name: "Qwen2.5-Coder-0.5B-Instruct Q4_K_M") else {
+            print("qwen2.5-coder-0.5b not cached (bitnet fetch-models --name qwen2.5-coder-0.5b); skipped")
+            return
+        }
+        try check(model: path, label: "qwen2", prompts: Self.prompts(repeats: 10), contextLength: 256)
+    }
+
     private func check(model: String, label: String, prompts: [String], contextLength: Int?) throws {
         var configuration = CrossValConfiguration(modelPath: model, prompts: prompts, engineThreads: 2, engineVersion: "0.1.0-dev")
         configuration.steps = Self.steps
