@@ -7,6 +7,7 @@ RSS before and after. Bounded: at most 64 clients, at most 300 s, loopback only;
 
     swift build -c release
     scripts/server-load.py [--clients 32] [--seconds 60] [--parallel 2] [--max-queue 16] [--threads 1] [--max-tokens 48]
+                           [--no-cont-batching]
 
 Exit status 1 when any request failed other than a deliberate 503 (queue full), or the server died.
 """
@@ -75,6 +76,7 @@ def main():
     ap.add_argument("--max-queue", type=int, default=16)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--max-tokens", type=int, default=48)
+    ap.add_argument("--no-cont-batching", action="store_true", help="one thread per slot instead of batched decode steps")
     a = ap.parse_args()
     if not (1 <= a.clients <= 64 and 0 < a.seconds <= 300):
         sys.exit("bounded: 1..64 clients, at most 300 s")
@@ -82,6 +84,7 @@ def main():
     cmd = [a.bitnet, "serve", "--host", "127.0.0.1", "--port", str(port), "--parallel", str(a.parallel),
            "--max-queue", str(a.max_queue), "--threads", str(a.threads), "--ctx", "512"]
     if a.model: cmd += ["--model", a.model]
+    if a.no_cont_batching: cmd += ["--no-cont-batching"]
     server = subprocess.Popen(cmd, stderr=subprocess.DEVNULL)
     try:
         for _ in range(600):
@@ -113,7 +116,8 @@ def main():
         alive = server.poll() is None
         ttft = sorted(stats["ttft"])
         q = lambda p: ttft[min(len(ttft) - 1, int(p * len(ttft)))] if ttft else float("nan")
-        print(f"clients {a.clients}, {elapsed:.1f} s, slots {a.parallel}, queue {a.max_queue}, threads/slot {a.threads}")
+        mode = "one thread per slot" if a.no_cont_batching or a.parallel == 1 else "continuous batching"
+        print(f"clients {a.clients}, {elapsed:.1f} s, slots {a.parallel} ({mode}), queue {a.max_queue}, threads {a.threads}")
         print(f"requests ok {stats['ok']}, deliberate 503 {stats['rejected']}, failed {stats['failed']}, server alive {alive}")
         print(f"generated {stats['tokens']} tokens, {stats['tokens'] / elapsed:.1f} tokens/s total")
         print(f"time to first token: p50 {q(0.5) * 1000:.0f} ms, p99 {q(0.99) * 1000:.0f} ms")

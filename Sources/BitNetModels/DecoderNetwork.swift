@@ -17,6 +17,27 @@ public protocol DecoderNetwork: AnyObject, Sendable {
 
     /// A cache sized for this model.
     func makeCache(capacity: Int, type: KVCacheType) -> KVCache
+
+    /// Runs several sequences in one call — each segment's tokens after its own cache's positions — and returns the
+    /// logits of each segment's last token, `[segments.count, vocabSize]`, in segment order (continuous batching:
+    /// the decode steps of many requests share one pass over the weights). The buffer belongs to `context`.
+    /// Architectures without a batched pass run the segments one after another (the default implementation).
+    /// - Throws: as `forward`, and `ModelError.invalidBatch` for an empty segment or a cache used twice.
+    func forwardBatch(_ segments: [BatchSegment], context: ComputeContext) throws(ModelError) -> UnsafeBufferPointer<Float>
+}
+
+/// One sequence of a batched forward pass: tokens to append to `cache`.
+public struct BatchSegment: @unchecked Sendable {
+    // @unchecked: the cache is used by the one thread running the pass.
+    /// Tokens, at positions `cache.length ..< cache.length + tokens.count`.
+    public var tokens: [Int32]
+    /// The sequence's own cache.
+    public var cache: KVCache
+
+    public init(tokens: [Int32], cache: KVCache) {
+        self.tokens = tokens
+        self.cache = cache
+    }
 }
 
 extension DecoderNetwork {
@@ -34,6 +55,30 @@ extension DecoderNetwork {
     /// and skips work no output needs.
     public static func ffnRows(layer: Int, of layers: Int, tokens: Int, allLogits: Bool) -> Int {
         layer == layers - 1 && !allLogits ? tokens - 1 : 0
+    }
+
+    /// Runs the segments one at a time and gathers each one's last logits row.
+    public func forwardBatch(_ segments: [BatchSegment], context: ComputeContext) throws(ModelError) -> UnsafeBufferPointer<Float> {
+        try checkSegments(segments)
+        let vocab = hyperParameters.vocabSize
+        let out = context.buffer(.batchLogits, segments.count * vocab)
+        for (i, segment) in segments.enumerated() {
+            let logits = try forward(segment.tokens, cache: segment.cache, context: context, allLogits: false)
+            (out + i * vocab).update(from: logits.baseAddress!, count: vocab)
+        }
+        return UnsafeBufferPointer(start: out, count: segments.count * vocab)
+    }
+
+    /// Checks that every segment has tokens and no cache appears twice.
+    public func checkSegments(_ segments: [BatchSegment]) throws(ModelError) {
+        guard !segments.isEmpty else { throw .invalidBatch("no segments") }
+        var seen = Set<ObjectIdentifier>()
+        for (i, segment) in segments.enumerated() {
+            guard !segment.tokens.isEmpty else { throw .invalidBatch("segment \(i) has no tokens") }
+            guard seen.insert(ObjectIdentifier(segment.cache)).inserted else {
+                throw .invalidBatch("segment \(i) uses a cache another segment uses")
+            }
+        }
     }
 
     /// Checks that `tokens` fit after the cached positions and are all inside the vocabulary.
@@ -111,7 +156,7 @@ public final class ComputeContext: @unchecked Sendable {
 
     /// Named activation buffers used by the forward passes.
     public enum Slot: Int, CaseIterable, Sendable {
-        case residual, normed, query, key, value, attention, gate, up, logits, extra
+        case residual, normed, query, key, value, attention, gate, up, logits, extra, batchLogits
     }
 
     /// A buffer of at least `count` floats for `slot`, reused across calls (grown, never shrunk).

@@ -140,14 +140,32 @@ public final class LlamaLanguageModel: DecoderNetwork, @unchecked Sendable {
 
     public func forward(_ tokens: [Int32], cache: KVCache, context ctx: ComputeContext,
                         allLogits: Bool) throws(ModelError) -> UnsafeBufferPointer<Float> {
-        let hp = hyperParameters, n = tokens.count, start = cache.length
-        guard n > 0 else { return UnsafeBufferPointer(start: nil, count: 0) }
-        try checkBatch(tokens, cache: cache)
+        guard !tokens.isEmpty else { return UnsafeBufferPointer(start: nil, count: 0) }
+        // CollectionOfOne: the decode step allocates nothing (DecodeAllocationTests).
+        return try run(CollectionOfOne(BatchSegment(tokens: tokens, cache: cache)), context: ctx, allLogits: allLogits)
+    }
+
+    /// All segments in one pass: the projections and the feed-forward network over every row at once, RoPE, the
+    /// cache store and the attention per segment (its own cache and positions).
+    public func forwardBatch(_ segments: [BatchSegment], context ctx: ComputeContext) throws(ModelError) -> UnsafeBufferPointer<Float> {
+        try checkSegments(segments)
+        return try run(segments, context: ctx, allLogits: false)
+    }
+
+    /// The forward pass over `segments` (rows in segment order). One segment: logits of every row when
+    /// `allLogits`, else of the last (the feed-forward of the last layer then skips the other rows, as llama.cpp
+    /// does); several: the logits of each segment's last row.
+    private func run<Segments: Collection<BatchSegment>>(_ segments: Segments, context ctx: ComputeContext,
+                                                          allLogits: Bool) throws(ModelError) -> UnsafeBufferPointer<Float> {
+        for segment in segments { try checkBatch(segment.tokens, cache: segment.cache) }
+        let hp = hyperParameters, single = segments.count == 1
         let d = hp.embeddingLength, ff = hp.feedForwardLength, eps = hp.rmsEpsilon
         let qW = hp.headCount * hp.keyLength, kW = hp.headCountKV * hp.keyLength, vW = hp.headCountKV * hp.valueLength
         let oW = hp.headCount * hp.valueLength
         let pool = ctx.pool, scratch = ctx.scratch
         let queryScale = 1 / Float(hp.keyLength).squareRoot()
+        // Rows in segment order: each segment's rows follow the previous segment's.
+        let n = segments.reduce(0) { $0 + $1.tokens.count }
         // Activations, row-major per token: x [n, d] residual, xn [n, d] normed / projection output,
         // q [n, qW], k [n, kW], v [n, vW], attn [n, oW], gate/up [n, ff].
         let x = ctx.buffer(.residual, n * d), xn = ctx.buffer(.normed, n * d)
@@ -155,7 +173,10 @@ public final class LlamaLanguageModel: DecoderNetwork, @unchecked Sendable {
         let attn = ctx.buffer(.attention, n * oW)
         let gate = ctx.buffer(.gate, n * ff), up = ctx.buffer(.up, n * ff)
 
-        for (i, t) in tokens.enumerated() { tokenEmbedding.dequantizeRow(Int(t), into: x + i * d) }
+        var row = 0
+        for segment in segments {
+            for t in segment.tokens { tokenEmbedding.dequantizeRow(Int(t), into: x + row * d); row += 1 }
+        }
 
         for (l, b) in blocks.enumerated() {
             // Attention: xn = norm(x); q,k,v = xn·Wqᵀ + bq, …; [qwen3: per-head norm of q, k]; rotate q,k;
@@ -171,25 +192,37 @@ public final class LlamaLanguageModel: DecoderNetwork, @unchecked Sendable {
                 TransformerOps.rmsNormRows(k, weight: kNorm, eps: eps, into: k, rows: n * hp.headCountKV,
                                            width: hp.keyLength, pool: pool)
             }
-            TransformerOps.rotateAndCache(q: q, k: k, v: v, tokens: n, start: start, layer: l, cache: cache,
-                                          hp: hp.attentionShape, base: hp.ropeFreqBase, style: variant.ropeStyle,
-                                          pool: pool)
+            var r = 0
+            for segment in segments {
+                let count = segment.tokens.count, cache = segment.cache
+                TransformerOps.rotateAndCache(q: q + r * qW, k: k + r * kW, v: v + r * vW, tokens: count,
+                                              start: cache.length, layer: l, cache: cache, hp: hp.attentionShape,
+                                              base: hp.ropeFreqBase, style: variant.ropeStyle, pool: pool)
+                r += count
+            }
             if variant.scalesQueryFirst {
                 // phi3 scales the rotated query in F32 (before the attention rounds it to F16) and attends with scale 1.
                 for i in 0..<(n * qW) { q[i] *= queryScale }
             }
-            TransformerOps.attentionGGMLRounding(q: q, out: attn, tokens: n, start: start, layer: l, cache: cache,
-                                                 heads: hp.headCount, group: hp.groupSize, keyLength: hp.keyLength,
-                                                 valueLength: hp.valueLength,
-                                                 scale: variant.scalesQueryFirst ? 1 : queryScale,
-                                                 pool: pool, scratch: scratch)
+            r = 0
+            for segment in segments {
+                let cache = segment.cache
+                defer { r += segment.tokens.count }
+                TransformerOps.attentionGGMLRounding(q: q + r * qW, out: attn + r * oW, tokens: segment.tokens.count,
+                                                     start: cache.length, layer: l, cache: cache,
+                                                     heads: hp.headCount, group: hp.groupSize, keyLength: hp.keyLength,
+                                                     valueLength: hp.valueLength,
+                                                     scale: variant.scalesQueryFirst ? 1 : queryScale,
+                                                     pool: pool, scratch: scratch)
+            }
             matmul(b.wo, input: attn, count: n, output: xn, pool: pool, scratch: scratch)
             Self.addBias(b.bo, to: xn, rows: n)
             TransformerOps.add(x, xn, n: n * d, pool: pool)
 
             // Feed-forward: xn = norm(x); x += (silu(xn·Wgateᵀ + bg) ⊙ (xn·Wupᵀ + bu))·Wdownᵀ + bd, for rows f..<n
-            // (`ffnRows`)
-            let f = Self.ffnRows(layer: l, of: blocks.count, tokens: n, allLogits: allLogits), m = n - f, xf = x + f * d
+            // (`ffnRows`; every row of a multi-segment batch)
+            let f = single ? Self.ffnRows(layer: l, of: blocks.count, tokens: n, allLogits: allLogits) : 0
+            let m = n - f, xf = x + f * d
             TransformerOps.rmsNormRows(xf, weight: b.ffnNorm, eps: eps, into: xn, rows: m, width: d, pool: pool)
             matmul((b.wGate, gate), (b.wUp, up), input: xn, count: m, pool: pool, scratch: scratch)
             Self.addBias(b.bGate, to: gate, rows: m)
@@ -199,11 +232,22 @@ public final class LlamaLanguageModel: DecoderNetwork, @unchecked Sendable {
             Self.addBias(b.bDown, to: xn, rows: m)
             TransformerOps.add(xf, xn, n: m * d, pool: pool)
         }
-        cache.advance(by: n)
+        for segment in segments { segment.cache.advance(by: segment.tokens.count) }
 
         // Output: logits = norm(x)·Woutᵀ (+ bias) for the rows asked for.
-        let first = allLogits ? 0 : n - 1, rows = n - first
-        TransformerOps.rmsNormRows(x + first * d, weight: outputNorm, eps: eps, into: xn, rows: rows, width: d)
+        let rows: Int
+        if single {
+            let first = allLogits ? 0 : n - 1
+            rows = n - first
+            TransformerOps.rmsNormRows(x + first * d, weight: outputNorm, eps: eps, into: xn, rows: rows, width: d)
+        } else {
+            rows = segments.count
+            var last = -1
+            for (i, segment) in segments.enumerated() {
+                last += segment.tokens.count
+                TransformerOps.rmsNormRows(x + last * d, weight: outputNorm, eps: eps, into: xn + i * d, rows: 1, width: d)
+            }
+        }
         if ctx.output == .hiddenStates { return UnsafeBufferPointer(start: xn, count: rows * d) }
         let logits = ctx.buffer(.logits, rows * hp.vocabSize)
         matmul(output, input: xn, count: rows, output: logits, pool: pool, scratch: scratch)

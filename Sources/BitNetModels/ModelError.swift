@@ -19,6 +19,8 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
     case contextOverflow(tokens: Int, contextLength: Int)
     /// A token id is outside the vocabulary.
     case tokenOutOfRange(id: Int32, vocabSize: Int)
+    /// A batched forward pass was given segments it cannot run (empty, or sharing a cache).
+    case invalidBatch(String)
 
     public var description: String {
         switch self {
@@ -39,6 +41,8 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
             "context overflow: \(t) tokens do not fit in a context of \(c). Shorten the prompt, lower -n, or raise --ctx."
         case .tokenOutOfRange(let id, let v):
             "token id \(id) is outside the vocabulary (0..<\(v))."
+        case .invalidBatch(let why):
+            "invalid batch: \(why)."
         }
     }
 }

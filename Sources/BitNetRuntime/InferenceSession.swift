@@ -79,6 +79,29 @@ public final class InferenceSession {
         return out
     }
 
+    /// Evaluates one token per session, each after its own cached tokens, in one batched forward pass over
+    /// `model` (continuous batching), and returns the logits rows in session order (`sessions.count × vocabSize`)
+    /// as a view into `context`'s buffer, valid until its next use. Every session must run `model`.
+    /// - Throws: `EngineError.model` (a full context, a bad token id, a session listed twice).
+    public static func decodeBatch(_ items: [(session: InferenceSession, token: Int32)], model: any DecoderNetwork,
+                                   context: ComputeContext) throws(EngineError) -> UnsafeBufferPointer<Float> {
+        for (session, _) in items {
+            precondition(session.model === model, "decodeBatch: a session runs another model")
+            guard session.cache.length < session.cache.capacity else {
+                throw .model(.contextOverflow(tokens: session.cache.length + 1, contextLength: session.cache.capacity))
+            }
+        }
+        let logits: UnsafeBufferPointer<Float>
+        do {
+            logits = try model.forwardBatch(items.map { BatchSegment(tokens: [$0.token], cache: $0.session.cache) },
+                                            context: context)
+        } catch {
+            throw .model(error)
+        }
+        for (session, token) in items { session.tokens.append(token) }
+        return logits
+    }
+
     /// Evaluates one token after the cached ones and returns its logits (`vocabSize` floats) as a view into the
     /// session's own buffer, valid until the next `evaluate` or `decode`. The decode loop's form of `evaluate`:
     /// nothing is allocated or copied.

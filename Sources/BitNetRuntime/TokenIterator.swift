@@ -129,6 +129,20 @@ public struct TokenIterator {
         return GenerationStep(token: next, text: text, logprob: logprob)
     }
 
+    /// The sampled token whose forward pass the next `next()` runs first, if any. A caller batching several
+    /// iterators (continuous batching) evaluates these tokens together (`InferenceSession.decodeBatch`) and hands
+    /// each iterator its row with `provideLogits` before calling `next()`.
+    public var pendingToken: Int32? { unevaluated }
+
+    /// Supplies the logits of `pendingToken`, evaluated by the caller in this iterator's session; the view must
+    /// stay valid until the following `next()` returns.
+    public mutating func provideLogits(_ logits: UnsafeBufferPointer<Float>) {
+        precondition(unevaluated != nil, "provideLogits without a pending token")
+        precondition(session.tokens.last == unevaluated, "provideLogits before the pending token was evaluated in the session")
+        unevaluated = nil
+        stepLogits = logits
+    }
+
     /// Ends generation early (the caller stopped listening): the next `next()` returns the held-back text, if
     /// any, then nil, with `result.stopReason == .cancelled`.
     public mutating func cancel() {

@@ -45,44 +45,85 @@ struct GenerationJob: Sendable {
     /// Runs on the slot's thread: tokenizes, checks the context, generates, streaming events; stops at the next
     /// token once the client is gone or the deadline passed.
     func run(on slot: Slot) {
-        defer { events.finish() }
-        if control.isCancelled { return }
-        if control.isExpired { events.yield(.failed(.timeout(seconds: control.timeoutSeconds))); return }
-        let generator = slot.generator
-        let ids = prompt.tokens(generator.tokenizer)
-        // The iterator checks the context (before any work) and runs the one generation loop (`TokenIterator`).
-        var steps: TokenIterator
-        do {
-            steps = try TokenIterator(session: generator.session, tokenizer: generator.tokenizer, prompt: ids,
-                                      maxTokens: maxTokens, sampling: sampling, stop: stop, logprobs: logprobs)
-        } catch {
-            events.yield(.failed(ServerError(error)))
+        guard var active = start(in: slot.generator.session, tokenizer: slot.generator.tokenizer, slotIndex: slot.index) else {
             return
         }
-        events.yield(.started(promptTokens: ids.count))
-        // Tokens whose text is still held back (part of a character, a possible stop string) ride with the next piece.
-        var pending: [TokenLogprob] = []
+        while active.advance() {}
+    }
+
+    /// Begins the job in `session`: tokenizes, checks the context and evaluates the prompt (the iterator's work),
+    /// then reports `started`. Returns nil when the job already ended (cancelled, expired, refused), its events
+    /// finished.
+    func start(in session: InferenceSession, tokenizer: Tokenizer, slotIndex: Int) -> ActiveGeneration? {
+        if control.isCancelled { events.finish(); return nil }
+        if control.isExpired { fail(.timeout(seconds: control.timeoutSeconds)); return nil }
+        let ids = prompt.tokens(tokenizer)
+        // The iterator checks the context (before any work) and runs the one generation loop (`TokenIterator`).
+        let steps: TokenIterator
         do {
-            while let step = try steps.next() {
+            steps = try TokenIterator(session: session, tokenizer: tokenizer, prompt: ids, maxTokens: maxTokens,
+                                      sampling: sampling, stop: stop, logprobs: logprobs)
+        } catch {
+            fail(ServerError(error))
+            return nil
+        }
+        events.yield(.started(promptTokens: ids.count))
+        return ActiveGeneration(job: self, steps: steps, promptTokens: ids.count, slotIndex: slotIndex)
+    }
+
+    /// Reports `error` and ends the event stream.
+    func fail(_ error: ServerError) {
+        events.yield(.failed(error))
+        events.finish()
+    }
+}
+
+/// A job whose prompt is evaluated, generating on one slot: `advance` runs one step and reports it.
+struct ActiveGeneration {
+    let job: GenerationJob
+    /// The generation loop (its session is the slot's).
+    var steps: TokenIterator
+    let promptTokens: Int
+    let slotIndex: Int
+    /// Log-probabilities of tokens whose text is still held back (part of a character, a possible stop string);
+    /// they ride with the next piece.
+    private var pending: [TokenLogprob] = []
+
+    init(job: GenerationJob, steps: TokenIterator, promptTokens: Int, slotIndex: Int) {
+        self.job = job
+        self.steps = steps
+        self.promptTokens = promptTokens
+        self.slotIndex = slotIndex
+    }
+
+    /// Runs one step (evaluating the pending token first unless its logits were provided) and reports its text;
+    /// false once the job is over, its final event sent and its stream finished.
+    mutating func advance() -> Bool {
+        do {
+            if let step = try steps.next() {
                 if let logprob = step.logprob { pending.append(logprob) }
-                guard !step.text.isEmpty else { continue }
-                events.yield(.text(step.text, pending))
-                pending.removeAll()
-                if control.isCancelled || control.isExpired { steps.cancel() }
-            }
-            let result = steps.result
-            // Counted before the reply completes, so a client that reads /metrics after its reply sees its tokens.
-            let session = generator.session
-            metrics.generation(promptTokens: result.promptTokens, predicted: result.tokens.count,
-                               tokensPerSecond: result.decodeTokensPerSecond, slot: slot.index,
-                               kvUsed: Double(session.tokens.count) / Double(max(1, session.contextLength)))
-            if result.stopReason == .cancelled && control.isExpired && !control.isCancelled {
-                events.yield(.failed(.timeout(seconds: control.timeoutSeconds)))
-            } else {
-                events.yield(.finished(result, promptTokens: ids.count))
+                if !step.text.isEmpty {
+                    job.events.yield(.text(step.text, pending))
+                    pending.removeAll()
+                }
+                if job.control.isCancelled || job.control.isExpired { steps.cancel() }
+                return true
             }
         } catch {
-            events.yield(.failed(ServerError(error)))
+            job.fail(ServerError(error))
+            return false
         }
+        let result = steps.result, session = steps.session
+        // Counted before the reply completes, so a client that reads /metrics after its reply sees its tokens.
+        job.metrics.generation(promptTokens: result.promptTokens, predicted: result.tokens.count,
+                               tokensPerSecond: result.decodeTokensPerSecond, slot: slotIndex,
+                               kvUsed: Double(session.tokens.count) / Double(max(1, session.contextLength)))
+        if result.stopReason == .cancelled && job.control.isExpired && !job.control.isCancelled {
+            job.fail(.timeout(seconds: job.control.timeoutSeconds))
+        } else {
+            job.events.yield(.finished(result, promptTokens: promptTokens))
+            job.events.finish()
+        }
+        return false
     }
 }

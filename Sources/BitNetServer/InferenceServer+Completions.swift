@@ -127,7 +127,7 @@ extension InferenceServer {
         }
         let job = GenerationJob(prompt: prompt, maxTokens: maxTokens, sampling: sampling, stop: stop, logprobs: logprobs,
                                 control: control, metrics: metrics, events: continuation)
-        guard ready.pool.submit({ slot in job.run(on: slot) }) else {
+        guard ready.pool.submit(job) else {
             continuation.finish()
             // A slot frees roughly once per request; suggest a short wait that grows with the queue.
             throw .overloaded(retryAfterSeconds: max(1, ready.pool.maxQueue / max(1, ready.pool.parallel)))

@@ -127,7 +127,7 @@ extension InferenceServer {
                                         _ work: @escaping @Sendable (Slot) throws(EngineError) -> T) async throws(ServerError) -> T {
         let control = RequestControl(timeoutSeconds: configuration.timeoutSeconds)
         let result: Result<T, ServerError> = await withCheckedContinuation { c in
-            let admitted = ready.pool.submit { slot in
+            let admitted = ready.pool.submitWork { slot in
                 if control.isExpired { c.resume(returning: .failure(.timeout(seconds: control.timeoutSeconds))); return }
                 do throws(EngineError) { c.resume(returning: .success(try work(slot))) } catch {
                     c.resume(returning: .failure(ServerError(error)))

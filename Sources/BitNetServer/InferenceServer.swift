@@ -68,8 +68,11 @@ public final class InferenceServer: Sendable {
     private func load() {
         do {
             let engine = try loadEngine()
-            let pool = SlotPool(engine: engine, options: configuration.session, parallel: configuration.parallel,
-                                maxQueue: configuration.maxQueue)
+            let c = configuration
+            let pool: any JobRunner = c.parallel > 1 && c.continuousBatching
+                ? BatchScheduler(engine: engine, options: c.session, parallel: c.parallel, maxQueue: c.maxQueue,
+                                 metrics: metrics)
+                : SlotPool(engine: engine, options: c.session, parallel: c.parallel, maxQueue: c.maxQueue)
             state.set(.ready(ReadyModel(engine: engine, pool: pool, created: Int(Date().timeIntervalSince1970))))
         } catch {
             state.set(.failed("the model failed to load: \(error)"))
@@ -231,7 +234,7 @@ public final class InferenceServer: Sendable {
 /// The loaded model and its slots.
 struct ReadyModel: @unchecked Sendable {
     let engine: Engine
-    let pool: SlotPool
+    let pool: any JobRunner
     let created: Int
 }
 

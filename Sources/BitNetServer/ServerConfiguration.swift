@@ -9,6 +9,9 @@ public struct ServerConfiguration: Sendable {
     public var port = 8080
     /// Slots: requests generated at the same time, each with its own session and KV cache.
     public var parallel = 1
+    /// With several slots, run their decode steps as one batched forward pass (`BatchScheduler`); otherwise each
+    /// slot has its own thread and forward passes (`SlotPool`).
+    public var continuousBatching = true
     /// Requests allowed to wait for a slot; beyond this the server answers 503 with `Retry-After`.
     public var maxQueue = 16
     /// Seconds a request may take from admission to its last token (queue wait included).

@@ -38,6 +38,12 @@ final class ServerMetrics: Sendable {
         Gauge(label: "bitnet_kv_cache_usage_ratio", dimensions: [("slot", String(slot))], factory: factory).record(kvUsed)
     }
 
+    /// Records one batched decode step of `rows` sequences (continuous batching).
+    func batchedStep(rows: Int) {
+        Counter(label: "bitnet_batched_decode_steps_total", factory: factory).increment()
+        Counter(label: "bitnet_batched_decode_rows_total", factory: factory).increment(by: rows)
+    }
+
     /// Records an answered embeddings request.
     func embedded(inputs: Int, tokens: Int) {
         Counter(label: "bitnet_embedding_inputs_total", factory: factory).increment(by: inputs)

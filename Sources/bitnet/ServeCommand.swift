@@ -35,6 +35,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-body"), help: "Largest request body in bytes (larger → 413).")
     var maxBody = 1 << 20
 
+    @Flag(name: .customLong("no-cont-batching"),
+          help: "With --parallel > 1, give each slot its own thread and forward passes instead of batching their decode steps.")
+    var noContinuousBatching = false
+
     @Option(help: "Pooling of /v1/embeddings: mean, cls or last (default: the model's <arch>.pooling_type).")
     var pooling: String?
 
@@ -57,6 +61,7 @@ struct ServeCommand: AsyncParsableCommand {
         config.apiKey = apiKey
         config.maxBodyBytes = maxBody
         config.pooling = pooling.flatMap(Pooling.init(rawValue:))
+        config.continuousBatching = !noContinuousBatching
         config.session = try modelOptions.sessionOptions()
         // Resolving may fetch the default model; do it before listening so a bad --model fails fast.
         let path = try modelOptions.resolvedModelPath()

@@ -1,0 +1,54 @@
+import BitNetRuntime
+import BitNetServer
+import Foundation
+import Testing
+import TestSupport
+
+/// The server with four slots under continuous batching (`BatchScheduler`): concurrent requests each get what a
+/// lone greedy run gives, streamed or not, and the slots free afterwards.
+@Suite(.serialized) struct BatchingServerTests {
+    static let prompts = ["The three primary colors are", "def fibonacci(n):", "Once upon a time", "The capital of Spain is",
+                          "Water boils at", "My favourite fruit"]
+
+    @Test func concurrentRequestsEqualLoneGreedy() async throws {
+        let config = ServerHarness.configuration(parallel: 4, maxQueue: 8)
+        #expect(config.continuousBatching)
+        try await ServerHarness.withServer(config) { client, server in
+            let engine = try Engine(path: try TestModels.smolLM2())
+            let expected = try Self.prompts.map {
+                try ServerHarness.expectedGreedy(engine.tokenizer.encode($0, addSpecial: true), engine: engine, maxTokens: 20).text
+            }
+            // Six requests on four slots: two wait and join as slots free; every other one streams.
+            let texts = try await withThrowingTaskGroup(of: (Int, String).self) { group in
+                for (i, prompt) in Self.prompts.enumerated() {
+                    group.addTask {
+                        let stream = i % 2 == 1
+                        let reply = try await client.post("/v1/completions", json: [
+                            "prompt": prompt, "temperature": 0, "max_tokens": 20, "stream": stream,
+                        ])
+                        guard reply.status == 200 else { return (i, "HTTP \(reply.status): \(reply.text)") }
+                        if stream { return (i, try ServerHarness.sseText(reply.text).text) }
+                        let choice = try ((try reply.json()["choices"] as? [[String: Any]])?.first).unwrap("a choice")
+                        return (i, try (choice["text"] as? String).unwrap("text"))
+                    }
+                }
+                var out = Array(repeating: "", count: Self.prompts.count)
+                for try await (i, text) in group { out[i] = text }
+                return out
+            }
+            for i in Self.prompts.indices {
+                #expect(texts[i] == expected[i], "request \(i) '\(Self.prompts[i])'")
+            }
+            try await ServerHarness.waitUntil("the slots are free") { server.busySlots == 0 && server.queueDepth == 0 }
+            // The decode steps really ran together: more rows than steps.
+            let metrics = try await client.send("GET", "/metrics").text
+            func value(_ name: String) -> Int? {
+                metrics.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { Int($0.split(separator: " ")[1]) }
+            }
+            let steps = try value("bitnet_batched_decode_steps_total").unwrap("batched steps")
+            let rows = try value("bitnet_batched_decode_rows_total").unwrap("batched rows")
+            #expect(rows > steps, "\(rows) rows in \(steps) steps: no step batched two sequences")
+            print("continuous batching: \(rows) rows in \(steps) batched steps")
+        }
+    }
+}
