@@ -51,7 +51,8 @@ import Testing
     }
 
     /// Each batch form's `y[t · rows + r]`, as `matmul` drives it: the tile decoded (or read in place), then `rows`
-    /// per activation row, `rowPairs` per pair (the odd one through `rows`), and `tile` for all at once.
+    /// per activation row, `rowPairs` per pair (the odd one through `rows`), `tile` for all at once, and
+    /// `packedTile` on the stored rows.
     static func batch(_ prefill: PrefillKernel, _ type: GGMLType, _ w: [UInt8], _ stride: Int, _ rows: Int,
                       _ xs: [[Float]], _ cols: Int) -> [(String, [Float])] {
         let format = prefill.activation ?? DotKernel.activationFormat(for: type), rowBytes = format.rowBytes(cols)
@@ -91,6 +92,15 @@ import Testing
         }
         if let tile = prefill.tile {
             run("tile") { t, a, y in tile(t, tileStride, a, rowBytes, count, cols, y, rows, rows) }
+        }
+        if let packed = prefill.packedTile {  // over the stored rows, as matmul runs it for a few activation rows
+            var y = [Float](repeating: .nan, count: count * rows)
+            w.withUnsafeBytes { wp in
+                activations.withUnsafeBytes { ap in
+                    y.withUnsafeMutableBufferPointer { packed(wp.baseAddress!, stride, ap.baseAddress!, rowBytes, count, cols, $0.baseAddress!, rows, rows) }
+                }
+            }
+            results.append(("packedTile", y))
         }
         return results
     }

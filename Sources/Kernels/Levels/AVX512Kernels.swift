@@ -6,7 +6,8 @@ import KernelsAVX512
 /// target, compiled for AVX-512 F/BW/VL/DQ + VNNI there) where a type has them. Every AVX-512 kernel gives its AVX2
 /// counterpart's bits, so this level's exact reference is llama.cpp's `x86-64-v3` build, as for `avx2`.
 ///
-/// With AVX-512 forms: Q8_0 and Q5_0 (prefill tiles of four rows by four activation rows, VNNI), TQ2_0 and I2_S
+/// With AVX-512 forms: Q8_0, Q5_0 and Q4_1 (prefill tiles of four rows by four activation rows, VNNI; for Q8_0 and
+/// Q4_1 also tiles over the stored rows, which `matmul` takes for batches of up to 16 rows), TQ2_0 and I2_S
 /// (decode rows with VNNI products; prefill tiles of two weight rows by four activation rows). The 32 vector
 /// registers hold each tile's accumulators without spilling.
 enum AVX512Kernels {
@@ -23,6 +24,10 @@ enum AVX512Kernels {
             row.prefill = tilePrefill(row.prefill, bitnet_avx512_rows_i2_s, tile: bitnet_avx512_tile_i2_s)
         case .q8_0, .q5_0:  // one unpacked layout (the avx2 unpackers), so one tile kernel
             row.prefill?.tile = bitnet_avx512_tile_q8_0
+            if type == .q8_0 { row.prefill?.packedTile = bitnet_avx512_packed_tile_q8_0 }
+        case .q4_1:
+            row.prefill?.tile = bitnet_avx512_tile_q4_1
+            row.prefill?.packedTile = bitnet_avx512_packed_tile_q4_1
         default:
             break
         }

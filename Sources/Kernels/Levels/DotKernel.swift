@@ -24,6 +24,13 @@ public struct PrefillKernel: Sendable {
     /// How many weight rows one decoded tile holds when the layout fixes it (the K-quant panels interleave 8 rows,
     /// `KQuantPrefill`); nil lets `matmul` size tiles to L1.
     public var tileRows: Int? = nil
+    /// A tile form that reads the stored (packed) rows where they lie, for batches of at most
+    /// `PrefillKernel.packedTileMaxRows` activation rows, with the same bits per output as `rows`: for a few rows
+    /// (continuous batching's decode steps) unpacking every tile costs more than it saves.
+    public var packedTile: TileDotFunction? = nil
+
+    /// The largest batch `packedTile` is used for.
+    public static let packedTileMaxRows = 16
     /// `rows` for two activation rows at once (each decoded weight block loaded once for both), with the same
     /// bits as two `rows` calls: `(w, stride, x0, x1, count, out0, out1, rows)`.
     public var rowPairs: RowPairsDotFunction? = nil

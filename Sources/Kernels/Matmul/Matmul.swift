@@ -27,9 +27,14 @@ public func matmul(
         // once (repacked Q4_K: gemm for whole groups of 4, then gemv), and those routes share one decoded layout.
         var split = 1
         while split < count, w.kernel(forRow: split, of: count).index == first.index { split += 1 }
-        let lastRows = prefill.rows, unpackedRowBytes = prefill.rowBytes(cols)
-        let tileStride = prefill.inPlace ? weightRowBytes : unpackedRowBytes  // bytes between the rows a tile reads
-        let tile = prefill.tileRows ?? max(4, min(16, 16_384 / max(1, unpackedRowBytes) / 4 * 4))
+        // A few activation rows with a packed tile form: read the stored rows in place (no unpacking).
+        let packedTile = count <= PrefillKernel.packedTileMaxRows && split == count ? prefill.packedTile : nil
+        let inPlace = prefill.inPlace || packedTile != nil, tileDot = packedTile ?? prefill.tile
+        let lastRows = prefill.rows, unpackedRowBytes = inPlace ? weightRowBytes : prefill.rowBytes(cols)
+        let tileStride = inPlace ? weightRowBytes : unpackedRowBytes  // bytes between the rows a tile reads
+        // A packed tile reads rows where they lie, so nothing bounds its tile but sharing: about 8 claims per thread.
+        let tile = packedTile != nil ? max(16, rows / (8 * pool.threadCount) / 4 * 4)
+            : prefill.tileRows ?? max(4, min(16, 16_384 / max(1, unpackedRowBytes) / 4 * 4))
         // One tile per claim: a tile is tens of microseconds of work, so the threads share out the tiles as they
         // finish them and neither waits long for the other when one runs slower.
         pool.parallelFor((rows + tile - 1) / tile, chunk: 1) { tiles in
@@ -40,13 +45,13 @@ public func matmul(
                     // Rows start..<end (≤ tile) of w; the buffer holds tile decoded rows (or the rows are read
                     // where they are, when the decoded layout is the stored one).
                     let tileRows: UnsafeRawPointer
-                    if prefill.inPlace {
+                    if inPlace {
                         tileRows = weights + start * weightRowBytes
                     } else {
                         prefill.unpack(weights + start * weightRowBytes, weightRowBytes, cols, end - start, unpacked)
                         tileRows = UnsafeRawPointer(unpacked)
                     }
-                    if let tileDot = prefill.tile, split == count {
+                    if let tileDot, split == count {
                         // Every activation row t < count against rows start..<end: y[t][start..<end].
                         tileDot(tileRows, tileStride, activations, activationRowBytes, count, cols, y + start, rows,
                                 end - start)

@@ -46,6 +46,23 @@ void bitnet_avx512_tile_i2_s(const void *w, ptrdiff_t stride, const void *x, ptr
 void bitnet_avx512_tile_q8_0(const void *w, ptrdiff_t stride, const void *x, ptrdiff_t xStride, ptrdiff_t xRows,
                              ptrdiff_t count, float *y, ptrdiff_t yStride, ptrdiff_t rows);
 
+// MARK: Q4_1 · Q8_1 (prefill over the AVX2 level's unpacked 4-row groups)
+
+/// A tile of rows unpacked by `bitnet_avx2_unpack_q4_1` (`stride` = the unpacked row bytes; groups of 4 rows at
+/// `4 · stride`): four rows by four activation rows per pass, the bits of `bitnet_avx2_unpacked_rows_q4_1`.
+void bitnet_avx512_tile_q4_1(const void *w, ptrdiff_t stride, const void *x, ptrdiff_t xStride, ptrdiff_t xRows,
+                             ptrdiff_t count, float *y, ptrdiff_t yStride, ptrdiff_t rows);
+
+/// A tile over the stored Q4_1 rows (`stride` = the packed row bytes) for a few activation rows: four rows by four
+/// activation rows per pass, each weight block decoded once; the bits of `bitnet_avx2_dot_q4_1` per output.
+void bitnet_avx512_packed_tile_q4_1(const void *w, ptrdiff_t stride, const void *x, ptrdiff_t xStride,
+                                    ptrdiff_t xRows, ptrdiff_t count, float *y, ptrdiff_t yStride, ptrdiff_t rows);
+
+/// A tile over the stored Q8_0 rows (`stride` = the packed row bytes) against Q8_0-split activations, for a few
+/// activation rows: four rows by four activation rows per pass; the bits of `bitnet_avx2_dot_q8_0` per output.
+void bitnet_avx512_packed_tile_q8_0(const void *w, ptrdiff_t stride, const void *x, ptrdiff_t xStride,
+                                    ptrdiff_t xRows, ptrdiff_t count, float *y, ptrdiff_t yStride, ptrdiff_t rows);
+
 #pragma clang assume_nonnull end
 #endif  // __x86_64__
 #endif
