@@ -57,6 +57,7 @@ public final class Embedder {
 
     /// The embedding(s) of `tokens`: one vector for mean/cls/last, one per token for `.none`.
     /// - Parameters:
+    ///   - tokens: the sequence, including any BOS/EOS the model expects.
     ///   - pooling: overrides the model's pooling; nil uses it (`.none` when the file names none).
     ///   - normalize: scale each vector to unit Euclidean length (as llama.cpp's server and `llama-embedding` do).
     /// - Throws: `EngineError.emptyPrompt`, `.model` (a token out of range, a sequence longer than the context).

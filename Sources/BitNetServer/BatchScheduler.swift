@@ -31,6 +31,8 @@ extension SlotPool: JobRunner {
 /// every active generation in one batched forward pass (`InferenceSession.decodeBatch`: the weights are read once
 /// for all of them), then samples each; waiting requests join as slots free, finished ones leave between steps.
 ///
+/// A joining request takes the free slot whose cache shares the longest prefix with its prompt (ties: the lowest
+/// slot), so a repeated system prompt is evaluated once per slot (`cache_prompt`, on by default).
 /// A joining request's prompt is evaluated whole before the next step (its prefill is not yet split into chunks
 /// interleaved with the others' decode steps). Batched matmuls may take other kernels than one-row ones, so a
 /// request's logits can differ in the last bits from a lone run of it (as in llama.cpp's server).
@@ -102,14 +104,14 @@ final class BatchScheduler: JobRunner, @unchecked Sendable {
             condition.lock()
             while waiting.isEmpty && active.isEmpty && !stopped { condition.wait() }
             if waiting.isEmpty && active.isEmpty { condition.unlock(); return }
-            var joining: [(slot: Int, job: GenerationJob)] = [], other: [SlotPool.Job] = []
-            var free = (0..<parallel).filter { active[$0] == nil }
+            var joining: [GenerationJob] = [], other: [SlotPool.Job] = []
+            var free = parallel - active.count
             var kept: [Work] = []
             for work in waiting {
                 switch work {
                 case .other(let w): other.append(w)
                 case .generation(let job):
-                    if free.isEmpty { kept.append(work) } else { joining.append((free.removeFirst(), job)) }
+                    if free == 0 { kept.append(work) } else { joining.append(job); free -= 1 }
                 }
             }
             waiting = kept
@@ -117,8 +119,14 @@ final class BatchScheduler: JobRunner, @unchecked Sendable {
             condition.unlock()
 
             for work in other { work(workSlot) }
-            for (slot, job) in joining {
-                if let generation = job.start(in: sessions[slot], tokenizer: engine.tokenizer, slotIndex: slot) {
+            for job in joining {
+                // The prompt cache: the free slot whose cached tokens share the longest prefix with this prompt.
+                let ids = job.prompt.tokens(engine.tokenizer)
+                let slot = (0..<parallel).filter { active[$0] == nil }.max { a, b in
+                    (job.cachePrompt ? sessions[a].commonPrefixLength(with: ids) : 0, b)
+                        < (job.cachePrompt ? sessions[b].commonPrefixLength(with: ids) : 0, a)
+                }!
+                if let generation = job.start(in: sessions[slot], tokenizer: engine.tokenizer, slotIndex: slot, tokens: ids) {
                     active[slot] = generation
                 }
             }

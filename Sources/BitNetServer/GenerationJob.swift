@@ -38,8 +38,11 @@ struct GenerationJob: Sendable {
     let stop: [String]
     /// Alternatives per token when the request asked for log-probabilities, else nil.
     let logprobs: Int?
+    /// Reuse the slot's cached prompt prefix (false: evaluate the whole prompt).
+    let cachePrompt: Bool
     let control: RequestControl
     let metrics: ServerMetrics
+    let slots: SlotTable
     let events: AsyncStream<GenerationEvent>.Continuation
 
     /// Runs on the slot's thread: tokenizes, checks the context, generates, streaming events; stops at the next
@@ -54,10 +57,12 @@ struct GenerationJob: Sendable {
     /// Begins the job in `session`: tokenizes, checks the context and evaluates the prompt (the iterator's work),
     /// then reports `started`. Returns nil when the job already ended (cancelled, expired, refused), its events
     /// finished.
-    func start(in session: InferenceSession, tokenizer: Tokenizer, slotIndex: Int) -> ActiveGeneration? {
+    func start(in session: InferenceSession, tokenizer: Tokenizer, slotIndex: Int,
+               tokens: [Int32]? = nil) -> ActiveGeneration? {
         if control.isCancelled { events.finish(); return nil }
         if control.isExpired { fail(.timeout(seconds: control.timeoutSeconds)); return nil }
-        let ids = prompt.tokens(tokenizer)
+        let ids = tokens ?? prompt.tokens(tokenizer)
+        if !cachePrompt { session.truncate(to: 0) }
         // The iterator checks the context (before any work) and runs the one generation loop (`TokenIterator`).
         let steps: TokenIterator
         do {
@@ -67,6 +72,8 @@ struct GenerationJob: Sendable {
             fail(ServerError(error))
             return nil
         }
+        slots.started(slot: slotIndex, reused: steps.result.reusedTokens, evaluated: steps.result.promptTokens)
+        metrics.promptCache(reused: steps.result.reusedTokens, evaluated: steps.result.promptTokens)
         events.yield(.started(promptTokens: ids.count))
         return ActiveGeneration(job: self, steps: steps, promptTokens: ids.count, slotIndex: slotIndex)
     }
@@ -110,10 +117,12 @@ struct ActiveGeneration {
                 return true
             }
         } catch {
+            job.slots.finished(slot: slotIndex, cached: steps.session.tokens.count)
             job.fail(ServerError(error))
             return false
         }
         let result = steps.result, session = steps.session
+        job.slots.finished(slot: slotIndex, cached: session.tokens.count)
         // Counted before the reply completes, so a client that reads /metrics after its reply sees its tokens.
         job.metrics.generation(promptTokens: result.promptTokens, predicted: result.tokens.count,
                                tokensPerSecond: result.decodeTokensPerSecond, slot: slotIndex,

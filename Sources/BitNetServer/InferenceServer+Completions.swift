@@ -92,7 +92,7 @@ extension InferenceServer {
             logprobs: format.logprobs(result.logprobs), finish_reason: finishReason(result.stopReason))
         return json(ChatCompletionResponse(id: format.id, object: "chat.completion", created: format.created,
                                            model: format.model, choices: [choice],
-                                           usage: Usage(prompt: promptTokens, completion: result.tokens.count)))
+                                           usage: Usage(prompt: promptTokens, completion: result.tokens.count, cached: result.reusedTokens)))
     }
 
     func completion(_ req: CompletionRequest, _ ready: ReadyModel) async throws(ServerError) -> Response {
@@ -110,7 +110,7 @@ extension InferenceServer {
                                                finish_reason: finishReason(result.stopReason))
         return json(CompletionResponse(id: format.id, object: "text_completion", created: format.created,
                                        model: format.model, choices: [choice],
-                                       usage: Usage(prompt: promptTokens, completion: result.tokens.count)))
+                                       usage: Usage(prompt: promptTokens, completion: result.tokens.count, cached: result.reusedTokens)))
     }
 
     /// Validates the sampling fields and queues the job; 503 when the queue is full.
@@ -126,7 +126,8 @@ extension InferenceServer {
             if case .cancelled = reason { control.cancel() }
         }
         let job = GenerationJob(prompt: prompt, maxTokens: maxTokens, sampling: sampling, stop: stop, logprobs: logprobs,
-                                control: control, metrics: metrics, events: continuation)
+                                cachePrompt: fields.cache_prompt ?? true, control: control, metrics: metrics,
+                                slots: slotTable, events: continuation)
         guard ready.pool.submit(job) else {
             continuation.finish()
             // A slot frees roughly once per request; suggest a short wait that grows with the queue.
@@ -181,7 +182,7 @@ extension InferenceServer {
                 let logprobs = format.logprobs(lps)
                 try await writer.write(format.piece(t, logprobs))
             case .finished(let result, let promptTokens):
-                let usage = Usage(prompt: promptTokens, completion: result.tokens.count)
+                let usage = Usage(prompt: promptTokens, completion: result.tokens.count, cached: result.reusedTokens)
                 let rest = Array(result.logprobs.dropFirst(sent))
                 let logprobs = rest.isEmpty ? nil : format.logprobs(rest)
                 let chunks = format.closing(finishReason(result.stopReason), usage: usage, logprobs: logprobs)

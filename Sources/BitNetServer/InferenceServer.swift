@@ -15,6 +15,8 @@ public final class InferenceServer: Sendable {
     let loadEngine: @Sendable () throws -> Engine
     let state = LockedState()
     let metrics = ServerMetrics()
+    /// Per-slot state and prompt-cache counts (`GET /slots`).
+    let slotTable: SlotTable
 
     /// A server that will load its engine with `loadEngine` when `run` starts.
     /// - Throws: `ServerError.invalidParameter` when the configuration is out of range.
@@ -22,6 +24,7 @@ public final class InferenceServer: Sendable {
         if let why = configuration.validationError() { throw .invalidParameter(why) }
         self.configuration = configuration
         self.loadEngine = loadEngine
+        slotTable = SlotTable(count: configuration.parallel)
     }
 
     /// Whether the model is loaded and requests are served.
@@ -86,9 +89,17 @@ public final class InferenceServer: Sendable {
         router.get("/health") { _, _ in self.health() }
         router.get("/metrics") { request, _ in
             await self.guarded(request, "/metrics") { _, ready in
-                let text = self.metrics.exposition(queue: ready.pool.queueDepth, busy: ready.pool.busySlots)
+                let text = self.metrics.exposition(
+                    queue: ready.pool.queueDepth, busy: ready.pool.busySlots, slots: self.slotTable.snapshot,
+                    contextLength: ready.engine.makeSessionContextLength(self.configuration.session))
                 return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                                 body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+            }
+        }
+        router.get("/slots") { request, _ in
+            await self.guarded(request, "/slots") { _, ready in
+                let contextLength = ready.engine.makeSessionContextLength(self.configuration.session)
+                return self.json(self.slotTable.snapshot.map { SlotStatus(entry: $0, contextLength: contextLength) })
             }
         }
         router.get("/v1/models") { request, _ in
@@ -228,6 +239,24 @@ public final class InferenceServer: Sendable {
             diff |= (i < x.count ? x[i] : 0) ^ (i < y.count ? y[i] : 0)
         }
         return diff == 0
+    }
+}
+
+/// One slot in `GET /slots`: its record and its context length.
+struct SlotStatus: Encodable, Sendable {
+    let id: Int, state: String, n_ctx: Int, cached_tokens: Int, requests: Int, cache_hits: Int
+    let reused_tokens: Int, evaluated_tokens: Int
+
+    init(entry e: SlotTable.Entry, contextLength: Int) {
+        (id, state, n_ctx, cached_tokens, requests) = (e.id, e.state, contextLength, e.cached_tokens, e.requests)
+        (cache_hits, reused_tokens, evaluated_tokens) = (e.cache_hits, e.reused_tokens, e.evaluated_tokens)
+    }
+}
+
+extension Engine {
+    /// The context length a session made with `options` has (the model's, at most 4096, when `options` says 0).
+    func makeSessionContextLength(_ options: SessionOptions) -> Int {
+        options.contextLength > 0 ? options.contextLength : min(model.hyperParameters.contextLength, 4096)
     }
 }
 

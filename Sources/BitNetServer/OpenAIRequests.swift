@@ -36,6 +36,8 @@ struct SamplingFields: Decodable, Sendable {
     var seed: Int64?
     var n: Int?
     var stop: TextList?
+    /// Reuse the slot's cached prefix of the prompt (llama-server's `cache_prompt`; default true).
+    var cache_prompt: Bool?
 
     /// The requested token budget, or nil for "until the context is full".
     func maxTokens() throws(ServerError) -> Int? {

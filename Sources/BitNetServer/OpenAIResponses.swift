@@ -4,14 +4,21 @@ import Hummingbird
 
 /// Token counts of one request.
 struct Usage: Codable, Sendable {
+    /// OpenAI's `prompt_tokens_details`: how many prompt tokens came from the prompt cache.
+    struct PromptTokensDetails: Codable, Sendable {
+        let cached_tokens: Int
+    }
+
     let prompt_tokens: Int
     let completion_tokens: Int
     let total_tokens: Int
+    let prompt_tokens_details: PromptTokensDetails
 
-    init(prompt: Int, completion: Int) {
+    init(prompt: Int, completion: Int, cached: Int) {
         prompt_tokens = prompt
         completion_tokens = completion
         total_tokens = prompt + completion
+        prompt_tokens_details = PromptTokensDetails(cached_tokens: cached)
     }
 }
 

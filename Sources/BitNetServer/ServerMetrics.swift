@@ -34,6 +34,12 @@ final class ServerMetrics: Sendable {
     func generation(promptTokens p: Int, predicted: Int, tokensPerSecond: Double, slot: Int, kvUsed: Double) {
         promptTokens.increment(by: p)
         predictedTokens.increment(by: predicted)
+        for name in ["llamacpp:prompt_tokens_total", "vllm:prompt_tokens_total"] {
+            Counter(label: name, factory: factory).increment(by: p)
+        }
+        for name in ["llamacpp:tokens_predicted_total", "vllm:generation_tokens_total"] {
+            Counter(label: name, factory: factory).increment(by: predicted)
+        }
         if predicted > 0 { decodeRate.record(tokensPerSecond) }
         Gauge(label: "bitnet_kv_cache_usage_ratio", dimensions: [("slot", String(slot))], factory: factory).record(kvUsed)
     }
@@ -44,16 +50,39 @@ final class ServerMetrics: Sendable {
         Counter(label: "bitnet_batched_decode_rows_total", factory: factory).increment(by: rows)
     }
 
+    /// Records a request's use of the prompt cache: `reused` prompt tokens taken from the slot's KV cache.
+    func promptCache(reused: Int, evaluated: Int) {
+        Counter(label: "bitnet_prompt_cache_requests_total", factory: factory).increment()
+        if reused > 0 { Counter(label: "bitnet_prompt_cache_hits_total", factory: factory).increment() }
+        Counter(label: "bitnet_prompt_cache_reused_tokens_total", factory: factory).increment(by: reused)
+        // vLLM counts prefix-cache queries and hits in tokens.
+        Counter(label: "vllm:prefix_cache_queries_total", factory: factory).increment(by: reused + evaluated)
+        Counter(label: "vllm:prefix_cache_hits_total", factory: factory).increment(by: reused)
+    }
+
     /// Records an answered embeddings request.
     func embedded(inputs: Int, tokens: Int) {
         Counter(label: "bitnet_embedding_inputs_total", factory: factory).increment(by: inputs)
         promptTokens.increment(by: tokens)
     }
 
-    /// The Prometheus text exposition, with the queue and slot gauges read now.
-    func exposition(queue: Int, busy: Int) -> String {
+    /// The Prometheus text exposition, with the queue and slot gauges read now; the gauges a gateway routes on also
+    /// under llama-server's (`llamacpp:*`) and vLLM's (`vllm:*`) names.
+    func exposition(queue: Int, busy: Int, slots: [SlotTable.Entry], contextLength: Int) -> String {
         queueDepth.record(queue)
         busySlots.record(busy)
+        for name in ["llamacpp:requests_deferred", "vllm:num_requests_waiting"] {
+            Gauge(label: name, factory: factory).record(queue)
+        }
+        for name in ["llamacpp:requests_processing", "vllm:num_requests_running"] {
+            Gauge(label: name, factory: factory).record(busy)
+        }
+        // The slots' caches together: tokens held over positions available.
+        let held = slots.reduce(0) { $0 + $1.cached_tokens }
+        let usage = Double(held) / Double(max(1, slots.count * contextLength))
+        for name in ["llamacpp:kv_cache_usage_ratio", "vllm:kv_cache_usage_perc"] {
+            Gauge(label: name, factory: factory).record(usage)
+        }
         return registry.emitToString()
     }
 }
