@@ -47,6 +47,8 @@ public struct TokenIterator {
     private let budget: Int
     private let topCount: Int?
     private var sampler: Sampler
+    /// JSON mode: masks the logits so the text stays a JSON object.
+    private let constraint: JSONObjectConstraint?
     private var decoder: StreamingDecoder
     private var stopFilter: StopStringFilter
     private var prefillLogits: [Float]
@@ -66,10 +68,13 @@ public struct TokenIterator {
     ///   - sampling: how each token is chosen.
     ///   - stop: strings that end generation; they are not part of the text.
     ///   - logprobs: alternatives per token when log-probabilities are wanted (0 or more), else nil.
+    ///   - jsonObject: constrain the output to one JSON object (`JSONObjectConstraint`; the stop reason is
+    ///     `endOfGeneration` once it is complete).
     /// - Throws: `EngineError.emptyPrompt`, `.invalidParameter`, `.contextOverflow` (before any work, when the prompt
     ///   and `maxTokens` do not fit, or the prompt alone fills the context), `.model` from the forward pass.
     public init(session: InferenceSession, tokenizer: Tokenizer, prompt: [Int32], maxTokens: Int?,
-                sampling: SamplingParameters, stop: [String] = [], logprobs: Int? = nil) throws(EngineError) {
+                sampling: SamplingParameters, stop: [String] = [], logprobs: Int? = nil,
+                jsonObject: Bool = false) throws(EngineError) {
         guard !prompt.isEmpty else { throw .emptyPrompt }
         if let maxTokens, maxTokens < 0 { throw .invalidParameter("the number of tokens to generate must be 0 or more") }
         if let why = sampling.validationError() { throw .invalidParameter(why) }
@@ -86,6 +91,7 @@ public struct TokenIterator {
         self.budget = budget
         topCount = logprobs
         sampler = Sampler(sampling)
+        constraint = jsonObject ? JSONObjectConstraint(tokenizer: tokenizer) : nil
         decoder = StreamingDecoder(tokenizer: tokenizer)
         stopFilter = StopStringFilter(stops: stop)
         // Reuse the cached prefix, but always evaluate at least the last prompt token to get its logits.
@@ -112,7 +118,15 @@ public struct TokenIterator {
                 throw error
             }
         }
-        let next = withLogits { sampler.sample($0, history: session.tokens) }
+        let next: Int32
+        if let constraint {
+            // JSON mode: sample among the tokens that keep the text a (prefix of a) JSON object.
+            guard let masked = withLogits({ constraint.mask($0) }) else { return finish(.endOfGeneration) }
+            next = masked.withUnsafeBufferPointer { sampler.sample($0, history: session.tokens) }
+            constraint.accept(next)
+        } else {
+            next = withLogits { sampler.sample($0, history: session.tokens) }
+        }
         if tokenizer.isEndOfGeneration(next) { return finish(.endOfGeneration) }
         result.tokens.append(next)
         let logprob = topCount.map { top in withLogits { TokenLogprob(token: next, logits: $0, topCount: top) } }

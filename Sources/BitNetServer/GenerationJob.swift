@@ -38,6 +38,8 @@ struct GenerationJob: Sendable {
     let stop: [String]
     /// Alternatives per token when the request asked for log-probabilities, else nil.
     let logprobs: Int?
+    /// Constrain the output to one JSON object (`response_format: json_object`).
+    let jsonObject: Bool
     /// Reuse the slot's cached prompt prefix (false: evaluate the whole prompt).
     let cachePrompt: Bool
     let control: RequestControl
@@ -67,7 +69,7 @@ struct GenerationJob: Sendable {
         let steps: TokenIterator
         do {
             steps = try TokenIterator(session: session, tokenizer: tokenizer, prompt: ids, maxTokens: maxTokens,
-                                      sampling: sampling, stop: stop, logprobs: logprobs)
+                                      sampling: sampling, stop: stop, logprobs: logprobs, jsonObject: jsonObject)
         } catch {
             fail(ServerError(error))
             return nil

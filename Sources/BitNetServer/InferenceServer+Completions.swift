@@ -126,6 +126,7 @@ extension InferenceServer {
             if case .cancelled = reason { control.cancel() }
         }
         let job = GenerationJob(prompt: prompt, maxTokens: maxTokens, sampling: sampling, stop: stop, logprobs: logprobs,
+                                jsonObject: try fields.jsonObject(),
                                 cachePrompt: fields.cache_prompt ?? true, control: control, metrics: metrics,
                                 slots: slotTable, events: continuation)
         guard ready.pool.submit(job) else {

@@ -38,6 +38,33 @@ struct SamplingFields: Decodable, Sendable {
     var stop: TextList?
     /// Reuse the slot's cached prefix of the prompt (llama-server's `cache_prompt`; default true).
     var cache_prompt: Bool?
+    /// OpenAI's `response_format` (`{"type": "text" | "json_object" | "json_schema", …}`).
+    var response_format: ResponseFormat?
+    /// llama-server's GBNF `grammar` (not supported yet: refused with a 400).
+    var grammar: String?
+
+    /// `response_format`'s `type`.
+    struct ResponseFormat: Decodable, Sendable {
+        var type: String
+    }
+
+    /// Whether the output must be one JSON object (`response_format: {"type": "json_object"}`).
+    /// - Throws: `invalidParameter` for a format or a grammar this server cannot enforce yet, saying what it can.
+    func jsonObject() throws(ServerError) -> Bool {
+        if grammar != nil {
+            throw .invalidParameter("grammar (GBNF) is not supported yet; response_format {\"type\": \"json_object\"} "
+                + "constrains the output to one JSON object")
+        }
+        switch response_format?.type {
+        case nil, "text": return false
+        case "json_object": return true
+        case "json_schema":
+            throw .invalidParameter("response_format json_schema is not supported yet; use {\"type\": \"json_object\"} "
+                + "(the output is then one JSON object, not checked against a schema)")
+        case let other?:
+            throw .invalidParameter("response_format type must be \"text\" or \"json_object\", not \"\(other)\"")
+        }
+    }
 
     /// The requested token budget, or nil for "until the context is full".
     func maxTokens() throws(ServerError) -> Int? {

@@ -55,3 +55,37 @@ import TestSupport
         }
     }
 }
+
+/// `response_format: {"type": "json_object"}`: the reply is one JSON object, streamed or not; formats and grammars
+/// the server cannot enforce get a 400 saying what it can.
+@Suite(.serialized) struct JSONModeServerTests {
+    @Test func jsonObjectRepliesParse() async throws {
+        try await ServerHarness.withServer(ServerHarness.configuration()) { client, _ in
+            // Prompts whose greedy / seeded replies close their object well inside the budget.
+            for (question, temperature, seed) in [("Give me a JSON object describing a cat with name and age.", 0.0, 1),
+                                                  ("List three colours.", 0.8, 3)] {
+                let request: [String: Any] = ["messages": [["role": "user", "content": question]], "temperature": temperature,
+                                              "seed": seed, "max_tokens": 160, "response_format": ["type": "json_object"]]
+                let reply = try await client.post("/v1/chat/completions", json: request)
+                #expect(reply.status == 200)
+                let choice = try ((try reply.json()["choices"] as? [[String: Any]])?.first).unwrap("a choice")
+                let text = try ((choice["message"] as? [String: Any])?["content"] as? String).unwrap("content")
+                #expect(choice["finish_reason"] as? String == "stop", "the object did not close within 160 tokens: \(text)")
+                #expect((try? JSONSerialization.jsonObject(with: Data(text.utf8))) is [String: Any], "not a JSON object: \(text)")
+                var streamed = request
+                streamed["stream"] = true
+                let sse = try ServerHarness.sseText(try await client.post("/v1/chat/completions", json: streamed).text)
+                #expect(sse.text == text)
+            }
+            for (format, fragment) in [(["type": "json_schema", "json_schema": ["name": "x"]] as [String: Any], "json_schema"),
+                                       (["type": "xml"], "xml")] {
+                let bad = try await client.post("/v1/chat/completions", json: [
+                    "messages": [["role": "user", "content": "Hi"]], "response_format": format])
+                #expect(bad.status == 400)
+                #expect(bad.text.contains(fragment))
+            }
+            let grammar = try await client.post("/v1/completions", json: ["prompt": "Hi", "grammar": "root ::= \"a\""])
+            #expect(grammar.status == 400 && grammar.text.contains("grammar"))
+        }
+    }
+}
