@@ -59,6 +59,9 @@ if [[ "${BITNET_SKIP_REFERENCE_TESTS:-0}" != "1" ]]; then
     .build/release/bitnet verify-receipt "$scalar_receipt"
 fi
 
+step "OpenAI Python client (PyPI openai, pinned) against bitnet serve"
+scripts/openai-client-test.sh
+
 step "versioned dependency: Examples/Chat builds against a tagged clone with no diagnostics and runs"
 scripts/check-consumer.sh
 

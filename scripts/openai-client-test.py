@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""The official OpenAI Python client against `bitnet serve` (issue "Serving at scale", item 5).
+
+Starts `bitnet serve --pooling mean` on a free loopback port with the default model (SmolLM2-135M-Instruct) and
+checks, through `openai.OpenAI(base_url=…)`: a chat completion and its stream (same greedy text), JSON mode
+(`response_format={"type": "json_object"}`, plain and streamed: the text parses as a JSON object), a text
+completion, embeddings (the client's default base64 encoding and floats: unit vectors of the model's width), the
+model list, and that a JSON schema gets `openai.BadRequestError`. Prints one line per check; exit 1 on the first
+failure. Run through scripts/openai-client-test.sh (which provides the pinned client).
+"""
+import base64, json, math, signal, socket, struct, subprocess, sys, time
+
+import openai
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+def check(name, condition, detail=""):
+    print(f"[openai-client] {'ok  ' if condition else 'FAIL'} {name}{': ' + detail if detail else ''}", flush=True)
+    if not condition:
+        raise SystemExit(1)
+
+def main():
+    bitnet = sys.argv[1] if len(sys.argv) > 1 else ".build/release/bitnet"
+    port = free_port()
+    server = subprocess.Popen([bitnet, "serve", "--host", "127.0.0.1", "--port", str(port), "--threads", "2",
+                               "--ctx", "1024", "--pooling", "mean", "--parallel", "2"], stderr=subprocess.DEVNULL)
+    try:
+        client = openai.OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key="unused", max_retries=0, timeout=120)
+        for _ in range(600):
+            try:
+                client.models.list()
+                break
+            except (openai.APIConnectionError, openai.APIStatusError):
+                time.sleep(0.1)
+        models = [m.id for m in client.models.list().data]
+        check("models.list", len(models) == 1, str(models))
+        model = models[0]
+
+        messages = [{"role": "user", "content": "What is the capital of France?"}]
+        reply = client.chat.completions.create(model=model, messages=messages, temperature=0, max_tokens=24)
+        text = reply.choices[0].message.content
+        check("chat.completions", bool(text) and reply.usage.completion_tokens > 0, repr(text))
+        pieces = [c.choices[0].delta.content or "" for c in
+                  client.chat.completions.create(model=model, messages=messages, temperature=0, max_tokens=24,
+                                                 stream=True) if c.choices]
+        check("chat.completions stream = non-stream", "".join(pieces) == text)
+
+        ask = [{"role": "user", "content": "Give me a JSON object describing a cat with name and age."}]
+        fmt = {"type": "json_object"}
+        reply = client.chat.completions.create(model=model, messages=ask, temperature=0, max_tokens=160, response_format=fmt)
+        content = reply.choices[0].message.content
+        parsed = json.loads(content)
+        check("JSON mode", isinstance(parsed, dict) and reply.choices[0].finish_reason == "stop", content[:60])
+        streamed = "".join(c.choices[0].delta.content or "" for c in client.chat.completions.create(
+            model=model, messages=ask, temperature=0, max_tokens=160, response_format=fmt, stream=True) if c.choices)
+        check("JSON mode stream", isinstance(json.loads(streamed), dict) and streamed == content)
+        try:
+            client.chat.completions.create(model=model, messages=ask, response_format={
+                "type": "json_schema", "json_schema": {"name": "cat", "schema": {"type": "object"}}})
+            check("json_schema refused", False, "no error")
+        except openai.BadRequestError as e:
+            check("json_schema refused with 400", "json_schema" in str(e))
+
+        completion = client.completions.create(model=model, prompt="The three primary colors are", temperature=0,
+                                               max_tokens=12)
+        check("completions", bool(completion.choices[0].text), repr(completion.choices[0].text))
+
+        decoded = {}
+        for encoding in ["base64", "float"]:
+            emb = client.embeddings.create(model=model, input=["Hello world", "Bonjour"], encoding_format=encoding)
+            # An explicit "base64" comes back as the string (the client decodes only its own default request).
+            vectors = [list(struct.unpack(f"<{len(base64.b64decode(d.embedding)) // 4}f", base64.b64decode(d.embedding)))
+                       if isinstance(d.embedding, str) else d.embedding for d in emb.data]
+            norms = [math.sqrt(sum(x * x for x in v)) for v in vectors]
+            check(f"embeddings ({encoding})", len(vectors) == 2 and all(len(v) == len(vectors[0]) > 0 for v in vectors)
+                  and all(abs(n - 1) < 1e-4 for n in norms), f"{len(vectors[0])} dims, norms {norms}")
+            decoded[encoding] = vectors[0]
+        # The client's own default (it asks for base64 and decodes): the F32 values exactly; the JSON floats are their
+        # shortest decimal forms, so within an F32 rounding of them.
+        default = client.embeddings.create(model=model, input="Hello world").data[0].embedding
+        check("embeddings (client default) = base64 = floats", default == decoded["base64"]
+              and max(abs(a - b) for a, b in zip(default, decoded["float"])) < 1e-6)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+if __name__ == "__main__":
+    main()
