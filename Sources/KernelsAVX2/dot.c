@@ -9,6 +9,7 @@
 // order differs between the routes, and each route below keeps llama.cpp's.
 #include "avx2.h"
 #include "bitnet_avx2_dot.h"
+#include "bitnet_avx2_rows.h"
 
 #if defined(__x86_64__)
 #pragma STDC FP_CONTRACT OFF
@@ -189,6 +190,35 @@ float bitnet_avx2_dot_q6_K(const void *w, const void *x, ptrdiff_t count) {
         acc = _mm256_fmadd_ps(_mm256_set1_ps(bn_half(wb, 208) * dx), bn_float(bn_q6_k_block_products(wb, xb)), acc);
     }
     return bn_hsum(acc);
+}
+
+/// Q6_K · Q8_K, four rows per pass: each row is `bitnet_avx2_dot_q6_K`'s arithmetic (the same block products, one
+/// FMA chain in block order, the same horizontal sum), four independent chains per pass, and the next rows hinted to
+/// the prefetcher (a Q6_K head is the largest matrix of a BitNet model with a requantized output). Leftover rows go
+/// through the single-row kernel.
+void bitnet_avx2_rows_q6_K(const void *w, ptrdiff_t stride, const void *x, ptrdiff_t count, float *out,
+                           ptrdiff_t rows) {
+    ptrdiff_t blocks = count / 256, r = 0;
+    for (; r + 4 <= rows; r += 4) {  // rows r ..< r+4 exist
+        const uint8_t *w0 = (const uint8_t *)w + r * stride, *w1 = w0 + stride, *w2 = w1 + stride, *w3 = w2 + stride;
+        __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+        uintptr_t ahead = (uintptr_t)w0 + (uintptr_t)(8 * stride);  // two passes on; a hint never faults
+        for (ptrdiff_t b = 0; b < blocks; b++) {
+            ptrdiff_t o = b * BN_Q6_K_BYTES;
+            const uint8_t *xb = (const uint8_t *)x + b * BN_Q8_K_BYTES;
+            bn_prefetch((const void *)(ahead + (uintptr_t)(4 * o)), 14);  // this pass reads 4 × 210 bytes
+            float dx = bn_f32(xb, 0);
+            a0 = _mm256_fmadd_ps(_mm256_set1_ps(bn_half(w0 + o, 208) * dx), bn_float(bn_q6_k_block_products(w0 + o, xb)), a0);
+            a1 = _mm256_fmadd_ps(_mm256_set1_ps(bn_half(w1 + o, 208) * dx), bn_float(bn_q6_k_block_products(w1 + o, xb)), a1);
+            a2 = _mm256_fmadd_ps(_mm256_set1_ps(bn_half(w2 + o, 208) * dx), bn_float(bn_q6_k_block_products(w2 + o, xb)), a2);
+            a3 = _mm256_fmadd_ps(_mm256_set1_ps(bn_half(w3 + o, 208) * dx), bn_float(bn_q6_k_block_products(w3 + o, xb)), a3);
+        }
+        out[r] = bn_hsum(a0);
+        out[r + 1] = bn_hsum(a1);
+        out[r + 2] = bn_hsum(a2);
+        out[r + 3] = bn_hsum(a3);
+    }
+    for (; r < rows; r++) out[r] = bitnet_avx2_dot_q6_K((const uint8_t *)w + r * stride, x, count);
 }
 
 // MARK: ternary formats

@@ -26,7 +26,7 @@ enum AVX2Kernels {
             LevelKernels(dot: bitnet_avx2_dot_q5_0, rows: bitnet_avx2_rows_q5_0,
                          prefill: signedBlockPrefill { bitnet_avx2_unpack_q5_0($0, $1, $2, $3, $4) })
         case .q4_K: LevelKernels(dot: bitnet_avx2_dot_q4_K)
-        case .q6_K: LevelKernels(dot: bitnet_avx2_dot_q6_K)
+        case .q6_K: LevelKernels(dot: bitnet_avx2_dot_q6_K, rows: bitnet_avx2_rows_q6_K)
         case .tq1_0: LevelKernels(dot: bitnet_avx2_dot_tq1_0)
         case .tq2_0:
             LevelKernels(dot: bitnet_avx2_dot_tq2_0, rows: bitnet_avx2_rows_tq2_0,

@@ -16,6 +16,10 @@
 
 // MARK: decode (rows of the packed weight matrix)
 
+/// Q6_K · Q8_K, four rows per pass (leftover rows through `bitnet_avx2_dot_q6_K`); the bits of that kernel.
+void bitnet_avx2_rows_q6_K(const void *w, ptrdiff_t stride, const void *x, ptrdiff_t count, float *out,
+                           ptrdiff_t rows);
+
 /// Q4_1 · Q8_1, four rows per pass (leftover rows through `bitnet_avx2_dot_q4_1`).
 void bitnet_avx2_rows_q4_1(const void *w, ptrdiff_t stride, const void *x, ptrdiff_t count, float *out,
                            ptrdiff_t rows);
