@@ -33,6 +33,10 @@ typealias ShimEmbedFn = @convention(c) (
     OpaquePointer?, UnsafePointer<Int32>?, Int32, Int32, Int32, UInt32, UnsafeMutablePointer<Float>?, Int64,
     UnsafeMutablePointer<Int32>?, UnsafeMutablePointer<Int32>?
 ) -> Int32
+typealias ShimChatApplyFn = @convention(c) (
+    UnsafePointer<CChar>?, UnsafePointer<UnsafePointer<CChar>?>?, UnsafePointer<UnsafePointer<CChar>?>?, Int32, Int32,
+    UnsafeMutablePointer<CChar>?, Int32, UnsafeMutablePointer<Int32>?
+) -> Int32
 typealias ShimGreedyFn = @convention(c) (
     OpaquePointer?, UnsafePointer<Int32>?, Int32, Int32, Int32, UnsafeMutablePointer<Int32>?,
     UnsafeMutablePointer<Int32>?
@@ -56,7 +60,7 @@ enum ShimStatus: Int32 {
 /// Every shim function, resolved with `dlsym`. Immutable once built.
 struct ShimSymbols {
     /// The ABI version this module speaks (`BITNET_LLAMA_SHIM_ABI_VERSION`).
-    static let abiVersion: Int32 = 3
+    static let abiVersion: Int32 = 4
 
     /// The names `bitnet preflight` checks, in header order.
     static let requiredNames: [String] = [
@@ -68,7 +72,7 @@ struct ShimSymbols {
         "bitnet_llama_token_to_piece", "bitnet_llama_detokenize", "bitnet_llama_context_new",
         "bitnet_llama_context_free", "bitnet_llama_context_n_ctx", "bitnet_llama_context_n_past",
         "bitnet_llama_context_reset", "bitnet_llama_context_request_abort", "bitnet_llama_eval",
-        "bitnet_llama_greedy", "bitnet_llama_embed",
+        "bitnet_llama_greedy", "bitnet_llama_embed", "bitnet_llama_chat_apply",
     ]
 
     let abiVersion: ShimInt32Fn
@@ -98,6 +102,7 @@ struct ShimSymbols {
     let eval: ShimEvalFn
     let greedy: ShimGreedyFn
     let embed: ShimEmbedFn
+    let chatApply: ShimChatApplyFn
 
     /// Resolves every symbol through `lookup`, which returns the raw address for a name or nil.
     init(lookup: (String) -> UnsafeMutableRawPointer?, library: String) throws(ReferenceError) {
@@ -134,5 +139,6 @@ struct ShimSymbols {
         eval = try resolve("bitnet_llama_eval", ShimEvalFn.self)
         greedy = try resolve("bitnet_llama_greedy", ShimGreedyFn.self)
         embed = try resolve("bitnet_llama_embed", ShimEmbedFn.self)
+        chatApply = try resolve("bitnet_llama_chat_apply", ShimChatApplyFn.self)
     }
 }

@@ -209,7 +209,7 @@ struct LlamaReferenceTests {
     func probe() throws {
         let probe = ReferenceProbe.run()
         #expect(probe.ready, "\(probe.problem ?? "")")
-        #expect(probe.symbols.count == 27)
+        #expect(probe.symbols.count == 28)
         #expect(probe.symbols.allSatisfy { $0.found })
         #expect(probe.abiVersion == probe.expectedABIVersion)
         #expect(probe.systemInfo?.isEmpty == false)

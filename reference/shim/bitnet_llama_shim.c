@@ -548,3 +548,25 @@ int bitnet_llama_embed(bitnet_llama_model *model, const int32_t *tokens, int32_t
     llama_free(ctx);
     return succeed();
 }
+
+/* ---- chat templates -------------------------------------------------------------------------------------- */
+
+int bitnet_llama_chat_apply(const char *tmpl, const char *const *roles, const char *const *contents, int32_t n_messages,
+                            int32_t add_assistant, char *buffer, int32_t capacity, int32_t *out_count) {
+    if (tmpl == NULL || out_count == NULL || n_messages < 0 || capacity < 0 ||
+        (n_messages > 0 && (roles == NULL || contents == NULL)))
+        return fail(BITNET_LLAMA_ERR_INVALID_ARGUMENT, "chat_apply: NULL template/out_count/messages or negative count");
+    struct llama_chat_message *chat = calloc((size_t)(n_messages > 0 ? n_messages : 1), sizeof *chat);
+    if (chat == NULL) return fail(BITNET_LLAMA_ERR_OUT_OF_MEMORY, "out of memory for %d messages", n_messages);
+    for (int32_t i = 0; i < n_messages; i++) {
+        chat[i].role = roles[i];
+        chat[i].content = contents[i];
+    }
+    int32_t n = llama_chat_apply_template(tmpl, chat, (size_t)n_messages, add_assistant != 0, buffer, capacity);
+    free(chat);
+    if (n < 0) return fail(BITNET_LLAMA_ERR_INVALID_ARGUMENT, "llama.cpp recognises no chat template in the given text");
+    *out_count = n;
+    if (buffer != NULL && n > capacity)
+        return fail(BITNET_LLAMA_ERR_BUFFER_TOO_SMALL, "chat_apply needs %d bytes, got %d", n, capacity);
+    return succeed();
+}

@@ -25,7 +25,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever a signature, a status code or a semantic of this header changes. */
-#define BITNET_LLAMA_SHIM_ABI_VERSION 3
+#define BITNET_LLAMA_SHIM_ABI_VERSION 4
 
 enum bitnet_llama_status {
     BITNET_LLAMA_OK = 0,
@@ -137,6 +137,15 @@ int bitnet_llama_eval(bitnet_llama_context *context, const int32_t *tokens, int3
  * *out_count receives how many were generated. */
 int bitnet_llama_greedy(bitnet_llama_context *context, const int32_t *prompt, int32_t n_prompt,
                         int32_t n_steps, int32_t stop_at_eog, int32_t *out_tokens, int32_t *out_count);
+
+/* ---- chat templates ------------------------------------------------------------------------------------ */
+
+/* Renders n_messages (roles[i], contents[i]) with llama.cpp's built-in template that `tmpl` (Jinja text or a name such
+ * as "chatml") is recognised as (llama_chat_apply_template), ending with the assistant opener when add_assistant.
+ * Writes at most `capacity` bytes (no NUL) and the full length to *out_count (two-pass as the tokenizer calls);
+ * BITNET_LLAMA_ERR_INVALID_ARGUMENT when llama.cpp recognises no template. */
+int bitnet_llama_chat_apply(const char *tmpl, const char *const *roles, const char *const *contents, int32_t n_messages,
+                            int32_t add_assistant, char *buffer, int32_t capacity, int32_t *out_count);
 
 /* ---- embeddings ---------------------------------------------------------------------------------------- */
 
