@@ -17,10 +17,40 @@ BITNET_AVX512_BEGIN
 
 enum { BN5_Q8_0_GROUP_BLOCK = 384 };  // 4 rows × BITNET_AVX2_Q8_0_UNPACKED_BLOCK_BYTES
 
+/// One group kernel's signature: weight rows `w` (4 of them, `nr` real; unpacked groups read their interleaved layout
+/// from `w`), `blocks` 32-element blocks, `na` (1…4) activation rows `x + a · xStride`, outputs `out[a · outStride + i]`.
+typedef void (*bn5_group_kernel)(const uint8_t *w, ptrdiff_t stride, ptrdiff_t nr, ptrdiff_t blocks, const uint8_t *x,
+                                 ptrdiff_t xStride, int na, ptrdiff_t count, float *out, ptrdiff_t outStride);
+
+/// The tile walk every kernel here shares: activation rows in fours, weight rows in groups of four (unpacked groups
+/// lie `4 · stride` apart, as packed rows do), `group` inlined per literal `na` so each copy keeps its accumulators
+/// in registers.
+BN5_INLINE void bn5_tiles(bn5_group_kernel group, const void *w, ptrdiff_t stride, const void *x, ptrdiff_t xStride,
+                          ptrdiff_t xRows, ptrdiff_t count, float *y, ptrdiff_t yStride, ptrdiff_t rows) {
+    ptrdiff_t blocks = count / 32;
+    for (ptrdiff_t t = 0; t < xRows; t += 4) {  // activation rows t ..< t + na exist
+        ptrdiff_t na = xRows - t < 4 ? xRows - t : 4;
+        const uint8_t *xt = bn5_at(x, t * xStride);
+        for (ptrdiff_t r = 0; r < rows; r += 4) {  // weight rows r ..< r + nr exist (plus padding to 4)
+            const uint8_t *wr = bn5_at(w, r * stride);
+            float *out = y + t * yStride + r;
+            ptrdiff_t nr = rows - r < 4 ? rows - r : 4;
+            switch (na) {
+            case 4: group(wr, stride, nr, blocks, xt, xStride, 4, count, out, yStride); break;
+            case 3: group(wr, stride, nr, blocks, xt, xStride, 3, count, out, yStride); break;
+            case 2: group(wr, stride, nr, blocks, xt, xStride, 2, count, out, yStride); break;
+            default: group(wr, stride, nr, blocks, xt, xStride, 1, count, out, yStride); break;
+            }
+        }
+    }
+}
+
 /// The 4 rows of unpacked group `group` (of `blocks` blocks) against `na` (1…4, a constant after inlining) activation
 /// rows `x + a · xStride`, into `out[a · outStride + i]` for the `nr` real rows i < nr (the rest are padding).
-BN5_INLINE void bn5_q8_0_group(const uint8_t *group, ptrdiff_t blocks, const uint8_t *x, ptrdiff_t xStride, int na,
-                               ptrdiff_t count, float *out, ptrdiff_t outStride, ptrdiff_t nr) {
+BN5_INLINE void bn5_q8_0_group(const uint8_t *group, ptrdiff_t stride, ptrdiff_t nr, ptrdiff_t blocks,
+                               const uint8_t *x, ptrdiff_t xStride, int na, ptrdiff_t count, float *out,
+                               ptrdiff_t outStride) {
+    (void)stride;  // the group's 4 rows are interleaved block by block
     __m256 acc[4][4];
     for (int i = 0; i < 4; i++)
         for (int a = 0; a < na; a++) acc[i][a] = _mm256_setzero_ps();
@@ -48,22 +78,7 @@ BN5_INLINE void bn5_q8_0_group(const uint8_t *group, ptrdiff_t blocks, const uin
 
 void bitnet_avx512_tile_q8_0(const void *w, ptrdiff_t stride, const void *x, ptrdiff_t xStride, ptrdiff_t xRows,
                              ptrdiff_t count, float *y, ptrdiff_t yStride, ptrdiff_t rows) {
-    ptrdiff_t blocks = count / 32;
-    for (ptrdiff_t t = 0; t < xRows; t += 4) {  // activation rows t ..< t + na exist
-        ptrdiff_t na = xRows - t < 4 ? xRows - t : 4;
-        const uint8_t *xt = bn5_at(x, t * xStride);
-        for (ptrdiff_t g = 0; g < (rows + 3) / 4; g++) {  // group g: rows 4g ..< 4g + nr (+ padding to 4)
-            const uint8_t *group = bn5_at(w, g * 4 * stride);
-            float *out = y + t * yStride + 4 * g;
-            ptrdiff_t nr = rows - 4 * g < 4 ? rows - 4 * g : 4;
-            switch (na) {  // a literal count per case: each inlined copy keeps its 16 accumulators in registers
-            case 4: bn5_q8_0_group(group, blocks, xt, xStride, 4, count, out, yStride, nr); break;
-            case 3: bn5_q8_0_group(group, blocks, xt, xStride, 3, count, out, yStride, nr); break;
-            case 2: bn5_q8_0_group(group, blocks, xt, xStride, 2, count, out, yStride, nr); break;
-            default: bn5_q8_0_group(group, blocks, xt, xStride, 1, count, out, yStride, nr); break;
-            }
-        }
-    }
+    bn5_tiles(bn5_q8_0_group, w, stride, x, xStride, xRows, count, y, yStride, rows);
 }
 
 // MARK: Q4_1 · Q8_1
@@ -74,8 +89,10 @@ enum { BN5_Q4_1_GROUP_BLOCK = 272, BN5_Q8_1_BYTES = 36 };  // 4 rows × BITNET_A
 /// per row and activation row the AVX2 unpacked-rows arithmetic — `fma(d_w·d_x, float(Σ q·x), acc)` in block order,
 /// `bn_hsum`, plus the 4-lane min chain `fma(m_w, s_x, mins)` — with `vpdpbusd` for the integer sums (q ≤ 15, so no
 /// AVX2 int16 pair sum saturates and the int32 lanes are the same).
-BN5_INLINE void bn5_q4_1_group(const uint8_t *group, ptrdiff_t blocks, const uint8_t *x, ptrdiff_t xStride, int na,
-                               float *out, ptrdiff_t outStride, ptrdiff_t nr) {
+BN5_INLINE void bn5_q4_1_group(const uint8_t *group, ptrdiff_t stride, ptrdiff_t nr, ptrdiff_t blocks,
+                               const uint8_t *x, ptrdiff_t xStride, int na, ptrdiff_t count, float *out,
+                               ptrdiff_t outStride) {
+    (void)stride, (void)count;  // the group's 4 rows are interleaved block by block; Q8_1 blocks carry their scales
     __m256 acc[4][4];
     __m128 mins[4];
     for (int a = 0; a < na; a++) {
@@ -112,22 +129,7 @@ BN5_INLINE void bn5_q4_1_group(const uint8_t *group, ptrdiff_t blocks, const uin
 
 void bitnet_avx512_tile_q4_1(const void *w, ptrdiff_t stride, const void *x, ptrdiff_t xStride, ptrdiff_t xRows,
                              ptrdiff_t count, float *y, ptrdiff_t yStride, ptrdiff_t rows) {
-    ptrdiff_t blocks = count / 32;
-    for (ptrdiff_t t = 0; t < xRows; t += 4) {  // activation rows t ..< t + na exist
-        ptrdiff_t na = xRows - t < 4 ? xRows - t : 4;
-        const uint8_t *xt = bn5_at(x, t * xStride);
-        for (ptrdiff_t g = 0; g < (rows + 3) / 4; g++) {  // group g: rows 4g ..< 4g + nr (+ padding to 4)
-            const uint8_t *group = bn5_at(w, g * 4 * stride);
-            float *out = y + t * yStride + 4 * g;
-            ptrdiff_t nr = rows - 4 * g < 4 ? rows - 4 * g : 4;
-            switch (na) {  // a literal count per case: each inlined copy keeps its accumulators in registers
-            case 4: bn5_q4_1_group(group, blocks, xt, xStride, 4, out, yStride, nr); break;
-            case 3: bn5_q4_1_group(group, blocks, xt, xStride, 3, out, yStride, nr); break;
-            case 2: bn5_q4_1_group(group, blocks, xt, xStride, 2, out, yStride, nr); break;
-            default: bn5_q4_1_group(group, blocks, xt, xStride, 1, out, yStride, nr); break;
-            }
-        }
-    }
+    bn5_tiles(bn5_q4_1_group, w, stride, x, xStride, xRows, count, y, yStride, rows);
 }
 
 /// 4 packed Q4_1 rows (`w`, `stride` apart; `nr` of them real, the others repeat row 0 and are not written) against
@@ -135,7 +137,9 @@ void bitnet_avx512_tile_q4_1(const void *w, ptrdiff_t stride, const void *x, ptr
 /// `bitnet_avx2_dot_q4_1` (`fma(d_w·d_x, float(Σ q·x), acc)` in block order, `bn_hsum`, plus the fused min chain
 /// `fma(m_w, s_x, mins)`, here one lane per weight row).
 BN5_INLINE void bn5_q4_1_packed_group(const uint8_t *w, ptrdiff_t stride, ptrdiff_t nr, ptrdiff_t blocks,
-                                      const uint8_t *x, ptrdiff_t xStride, int na, float *out, ptrdiff_t outStride) {
+                                      const uint8_t *x, ptrdiff_t xStride, int na, ptrdiff_t count, float *out,
+                                      ptrdiff_t outStride) {
+    (void)count;  // Q8_1 blocks carry their scales
     const uint8_t *rows[4];
     for (int i = 0; i < 4; i++) rows[i] = w + (i < nr ? i : 0) * stride;
     __m256 acc[4][4];
@@ -175,22 +179,7 @@ BN5_INLINE void bn5_q4_1_packed_group(const uint8_t *w, ptrdiff_t stride, ptrdif
 
 void bitnet_avx512_packed_tile_q4_1(const void *w, ptrdiff_t stride, const void *x, ptrdiff_t xStride,
                                     ptrdiff_t xRows, ptrdiff_t count, float *y, ptrdiff_t yStride, ptrdiff_t rows) {
-    ptrdiff_t blocks = count / 32;
-    for (ptrdiff_t t = 0; t < xRows; t += 4) {  // activation rows t ..< t + na exist
-        ptrdiff_t na = xRows - t < 4 ? xRows - t : 4;
-        const uint8_t *xt = bn5_at(x, t * xStride);
-        for (ptrdiff_t r = 0; r < rows; r += 4) {  // weight rows r ..< r + nr exist
-            const uint8_t *wr = bn5_at(w, r * stride);
-            float *out = y + t * yStride + r;
-            ptrdiff_t nr = rows - r < 4 ? rows - r : 4;
-            switch (na) {  // a literal count per case: each inlined copy keeps its accumulators in registers
-            case 4: bn5_q4_1_packed_group(wr, stride, nr, blocks, xt, xStride, 4, out, yStride); break;
-            case 3: bn5_q4_1_packed_group(wr, stride, nr, blocks, xt, xStride, 3, out, yStride); break;
-            case 2: bn5_q4_1_packed_group(wr, stride, nr, blocks, xt, xStride, 2, out, yStride); break;
-            default: bn5_q4_1_packed_group(wr, stride, nr, blocks, xt, xStride, 1, out, yStride); break;
-            }
-        }
-    }
+    bn5_tiles(bn5_q4_1_packed_group, w, stride, x, xStride, xRows, count, y, yStride, rows);
 }
 
 /// 4 packed Q8_0 rows against `na` Q8_0-split activation rows (a row's int8 quants, 32 per block, then one F32 scale
@@ -228,22 +217,7 @@ BN5_INLINE void bn5_q8_0_packed_group(const uint8_t *w, ptrdiff_t stride, ptrdif
 
 void bitnet_avx512_packed_tile_q8_0(const void *w, ptrdiff_t stride, const void *x, ptrdiff_t xStride,
                                     ptrdiff_t xRows, ptrdiff_t count, float *y, ptrdiff_t yStride, ptrdiff_t rows) {
-    ptrdiff_t blocks = count / 32;
-    for (ptrdiff_t t = 0; t < xRows; t += 4) {  // activation rows t ..< t + na exist
-        ptrdiff_t na = xRows - t < 4 ? xRows - t : 4;
-        const uint8_t *xt = bn5_at(x, t * xStride);
-        for (ptrdiff_t r = 0; r < rows; r += 4) {  // weight rows r ..< r + nr exist
-            const uint8_t *wr = bn5_at(w, r * stride);
-            float *out = y + t * yStride + r;
-            ptrdiff_t nr = rows - r < 4 ? rows - r : 4;
-            switch (na) {  // a literal count per case: each inlined copy keeps its accumulators in registers
-            case 4: bn5_q8_0_packed_group(wr, stride, nr, blocks, xt, xStride, 4, count, out, yStride); break;
-            case 3: bn5_q8_0_packed_group(wr, stride, nr, blocks, xt, xStride, 3, count, out, yStride); break;
-            case 2: bn5_q8_0_packed_group(wr, stride, nr, blocks, xt, xStride, 2, count, out, yStride); break;
-            default: bn5_q8_0_packed_group(wr, stride, nr, blocks, xt, xStride, 1, count, out, yStride); break;
-            }
-        }
-    }
+    bn5_tiles(bn5_q8_0_packed_group, w, stride, x, xStride, xRows, count, y, yStride, rows);
 }
 
 BITNET_AVX512_END

@@ -275,6 +275,22 @@ static bool should_abort(void *data) {
     return atomic_load(&context->abort_request);
 }
 
+/* What every context of the shim sets: one sequence, the thread count (<= 0: llama.cpp's default), no perf counters,
+ * and for BITNET_LLAMA_CONTEXT_PRECISE flash attention off with an F32 key/value cache. */
+static void apply_common_params(struct llama_context_params *params, int32_t n_threads, uint32_t flags) {
+    params->n_seq_max = 1;
+    if (n_threads > 0) {
+        params->n_threads = n_threads;
+        params->n_threads_batch = n_threads;
+    }
+    params->no_perf = true;
+    if (flags & BITNET_LLAMA_CONTEXT_PRECISE) {
+        params->flash_attn_type = LLAMA_FLASH_ATTN_TYPE_DISABLED;
+        params->type_k = GGML_TYPE_F32;
+        params->type_v = GGML_TYPE_F32;
+    }
+}
+
 int bitnet_llama_context_new(bitnet_llama_model *model, uint32_t n_ctx, int32_t n_threads, uint32_t seed,
                              uint32_t flags, bitnet_llama_context **out_context) {
     if (out_context == NULL) return fail(BITNET_LLAMA_ERR_INVALID_ARGUMENT, "out_context is NULL");
@@ -290,17 +306,7 @@ int bitnet_llama_context_new(bitnet_llama_model *model, uint32_t n_ctx, int32_t 
     uint32_t effective_ctx = n_ctx != 0 ? n_ctx : (uint32_t)llama_model_n_ctx_train(model->model);
     params.n_batch = effective_ctx;
     params.n_ubatch = effective_ctx < 512 ? effective_ctx : 512;
-    params.n_seq_max = 1;
-    if (n_threads > 0) {
-        params.n_threads = n_threads;
-        params.n_threads_batch = n_threads;
-    }
-    params.no_perf = true;
-    if (flags & BITNET_LLAMA_CONTEXT_PRECISE) {
-        params.flash_attn_type = LLAMA_FLASH_ATTN_TYPE_DISABLED;
-        params.type_k = GGML_TYPE_F32;
-        params.type_v = GGML_TYPE_F32;
-    }
+    apply_common_params(&params, n_threads, flags);
     params.abort_callback = should_abort;
     params.abort_callback_data = context;
 
@@ -485,20 +491,10 @@ int bitnet_llama_embed(bitnet_llama_model *model, const int32_t *tokens, int32_t
     params.n_ctx = (uint32_t)n_tokens;
     params.n_batch = (uint32_t)n_tokens; /* pooling needs the whole sequence in one micro-batch */
     params.n_ubatch = (uint32_t)n_tokens;
-    params.n_seq_max = 1;
     params.embeddings = true;
     params.pooling_type = pooling == BITNET_LLAMA_POOLING_MODEL ? LLAMA_POOLING_TYPE_UNSPECIFIED
                                                                 : (enum llama_pooling_type)pooling;
-    if (n_threads > 0) {
-        params.n_threads = n_threads;
-        params.n_threads_batch = n_threads;
-    }
-    params.no_perf = true;
-    if (flags & BITNET_LLAMA_CONTEXT_PRECISE) {
-        params.flash_attn_type = LLAMA_FLASH_ATTN_TYPE_DISABLED;
-        params.type_k = GGML_TYPE_F32;
-        params.type_v = GGML_TYPE_F32;
-    }
+    apply_common_params(&params, n_threads, flags);
     tl_llama_error[0] = '\0';
     struct llama_context *ctx = llama_init_from_model(model->model, params);
     if (ctx == NULL)
