@@ -70,6 +70,9 @@ public final class LlamaLanguageModel: DecoderNetwork, @unchecked Sendable {
     let outputNorm: [Float]
     let output: WeightMatrix
     let outputBias: [Float]?
+    /// LLaMA-3's per-pair RoPE frequency factors (`rope_freqs.weight`, ropeDimensionCount / 2 values; llama only), when
+    /// present: Llama 3.1+ files carry them.
+    let ropeFactors: [Float]?
 
     /// Reads hyper-parameters and binds every tensor, checking each shape.
     public init(file: GGUFFile, variant: LlamaVariant) throws(ModelError) {
@@ -136,6 +139,9 @@ public final class LlamaLanguageModel: DecoderNetwork, @unchecked Sendable {
         outputNorm = try w.vector(TensorName.outputNorm, count: d)
         output = try w.optionalMatrix(TensorName.output, rows: hp.vocabSize, cols: d) ?? tokenEmbedding
         outputBias = try w.optionalVector(TensorName.outputBias, count: hp.vocabSize)
+        // Only llama's graph passes them to RoPE (qwen2/qwen3 pass none; phi3's LongRoPE factors are refused above).
+        ropeFactors = variant == .llama
+            ? try w.optionalVector(TensorName.ropeFrequencies, count: hp.ropeDimensionCount / 2) : nil
     }
 
     public func forward(_ tokens: [Int32], cache: KVCache, context ctx: ComputeContext,
@@ -197,7 +203,8 @@ public final class LlamaLanguageModel: DecoderNetwork, @unchecked Sendable {
                 let count = segment.tokens.count, cache = segment.cache
                 TransformerOps.rotateAndCache(q: q + r * qW, k: k + r * kW, v: v + r * vW, tokens: count,
                                               start: cache.length, layer: l, cache: cache, hp: hp.attentionShape,
-                                              base: hp.ropeFreqBase, style: variant.ropeStyle, pool: pool)
+                                              base: hp.ropeFreqBase, style: variant.ropeStyle, factors: ropeFactors,
+                                              pool: pool)
                 r += count
             }
             if variant.scalesQueryFirst {

@@ -104,6 +104,33 @@ struct ArchitectureParityTests {
             + "max |Δ| \(wrongDelta) | kernels \(kernels)")
     }
 
+    /// LLaMA-3 `rope_freqs` (as Llama 3.1+ GGUFs carry them): a llama model with factors 1…8.75 over its 32 pairs
+    /// gives llama.cpp's logits exactly, and ignoring the factors (the same file without the tensor) does not.
+    @Test func ropeFrequencyFactorsMatchLlamaCpp() throws {
+        let dir = try TestModels.scratchDirectory("arch-rope-freqs")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let model = SyntheticModel(architecture: .llama, shape: .tiny, weightType: .q8_0, seed: Self.seed)
+        var writer = try model.makeWriter()
+        let pairs = SyntheticShape.tiny.headLength / 2
+        try writer.addTensor(name: "rope_freqs.weight", shape: [pairs], f32: (0..<pairs).map { 1 + Float($0) / 4 })
+        try writer.write(to: dir + "/with.gguf")
+        try model.write(to: dir + "/without.gguf")
+
+        let library = try ExactReference.library()
+        let refModel = try LlamaReference.LlamaModel(path: dir + "/with.gguf", library: library)
+        // Long enough that the slowest pairs' angles move.
+        let prompt = try refModel.tokenize(String(repeating: SyntheticParityTests.prompt + " ", count: 3), addSpecial: true)
+        let precise = try LlamaContext(model: refModel, contextLength: 128, threads: 1, precision: .precise)
+        let theirs = try precise.eval(prompt, logits: .all)
+        try precise.close()
+        let with = try Self.prefill(try ModelRegistry.load(try GGUFFile(path: dir + "/with.gguf")), prompt)
+        let without = try Self.prefill(try ModelRegistry.load(try GGUFFile(path: dir + "/without.gguf")), prompt)
+        let exact = Self.maxDelta(with, theirs.values), ignored = Self.maxDelta(without, theirs.values)
+        #expect(exact == 0, "with rope_freqs: max |Δ| \(exact)")
+        #expect(ignored > 0.01, "ignoring rope_freqs still matches (max |Δ| \(ignored))")
+        print("TABLE | llama q8_0 + rope_freqs | \(prompt.count) positions max |Δ| \(exact) | factors ignored: \(ignored)")
+    }
+
     /// All-position logits of `prompt` with an F32 cache (llama.cpp's `precise` configuration).
     static func prefill(_ model: any DecoderNetwork, _ prompt: [Int32]) throws -> [Float] {
         var options = SessionOptions()
