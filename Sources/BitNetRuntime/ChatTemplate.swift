@@ -15,13 +15,18 @@ public struct ChatMessage: Sendable, Codable, Equatable {
 }
 
 /// Renders conversations for the template families the supported models carry, recognised from the Jinja text in
-/// `tokenizer.chat_template`: ChatML (SmolLM2, Qwen2, Qwen3), Gemma, Llama-3, Phi-3 and Falcon3, recognised by the
+/// `tokenizer.chat_template`: ChatML (SmolLM2, Qwen2, Qwen3), Gemma, Llama-3, Phi-3, Falcon3 and Mistral (v1, v3,
+/// v3-tekken, v7), recognised by the
 /// markers llama.cpp's `llm_chat_detect_template` looks for. This is not a Jinja interpreter: it knows each
 /// family's shape, and refuses a template it does not recognise rather than guess.
 public struct ChatTemplate: Sendable, Equatable {
     /// The recognised families.
     public enum Family: String, Sendable, Codable {
         case chatML = "chatml", gemma, llama3, phi3, falcon3
+        /// Mistral's `[INST]` conventions, as llama.cpp names them: v1 (a space before `[INST]` and `[/INST]`), v3,
+        /// v3-tekken (no spaces after `[INST]`), v7 (`[SYSTEM_PROMPT]` turns).
+        case mistralV1 = "mistral-v1", mistralV3 = "mistral-v3", mistralV3Tekken = "mistral-v3-tekken"
+        case mistralV7 = "mistral-v7"
     }
 
     /// Which family.
@@ -41,6 +46,13 @@ public struct ChatTemplate: Sendable, Equatable {
         } else if template.contains("<|start_header_id|>") {
             family = .llama3
             defaultSystemPrompt = nil
+        } else if template.contains("[INST]") && template.contains("[SYSTEM_PROMPT]") {
+            family = .mistralV7
+            defaultSystemPrompt = nil
+        } else if template.contains("[INST]")
+                    && (template.contains("' [INST] ' + system_message") || template.contains("[AVAILABLE_TOOLS]")) {
+            family = template.contains(" [INST]") ? .mistralV1 : template.contains("\"[INST]\"") ? .mistralV3Tekken : .mistralV3
+            defaultSystemPrompt = nil
         } else if template.contains("<|assistant|>") && template.contains("<|end|>") {
             family = .phi3
             defaultSystemPrompt = nil
@@ -51,7 +63,8 @@ public struct ChatTemplate: Sendable, Equatable {
             throw .unsupportedChatTemplate(
                 "the model's tokenizer.chat_template is none of ChatML (<|im_start|>), Gemma (<start_of_turn>), "
                     + "Llama-3 (<|start_header_id|>), Phi-3 (<|assistant|> … <|end|>) or Falcon3 (<|assistant|>, "
-                    + "<|user|>, </s>); use `bitnet run` with a raw prompt instead")
+                    + "<|user|>, </s>) or Mistral ([INST] with [SYSTEM_PROMPT] or [AVAILABLE_TOOLS]); use `bitnet run` "
+                    + "with a raw prompt instead")
         }
     }
 
@@ -96,6 +109,30 @@ public struct ChatTemplate: Sendable, Equatable {
         case .falcon3:
             for m in messages { out += "<|\(m.role)|>\n\(m.content)\n" }
             if addGenerationPrompt { out += "<|assistant|>\n" }
+        case .mistralV7:
+            // The model's turn follows `[/INST]` directly, so there is no opener to add.
+            out += bosText
+            for m in messages {
+                switch m.role {
+                case "system": out += "[SYSTEM_PROMPT] \(m.content)[/SYSTEM_PROMPT]"
+                case "user": out += "[INST] \(m.content)[/INST]"
+                default: out += " \(m.content)</s>"
+                }
+            }
+        case .mistralV1, .mistralV3, .mistralV3Tekken:
+            let lead = family == .mistralV1 ? " " : "", trail = family == .mistralV3Tekken ? "" : " "
+            out += bosText
+            var inTurn = false
+            for m in messages {
+                if !inTurn { out += lead + "[INST]" + trail; inTurn = true }
+                switch m.role {
+                case "system": out += m.content + "\n\n"
+                case "user": out += m.content + lead + "[/INST]"
+                default:
+                    out += trail + (family == .mistralV3 ? m.content.trimmingWhitespace() : m.content) + "</s>"
+                    inTurn = false
+                }
+            }
         }
         return out
     }

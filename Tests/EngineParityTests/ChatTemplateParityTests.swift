@@ -23,6 +23,10 @@ struct ChatTemplateParityTests {
         ("llama3", "{% for m in messages %}{{ '<|start_header_id|>' + m['role'] + '<|end_header_id|>\\n\\n' }}{% endfor %}"),
         ("phi3", "{% for m in messages %}{{'<|' + m['role'] + '|>\\n' + m['content'] + '<|end|>\\n'}}{% endfor %}{{ '<|assistant|>\\n' }}"),
         ("falcon3", "{% if m['role'] == 'user' %}{{ '<|user|>\\n' + m['content'] }}{% else %}{{ '<|assistant|>\\n' + m['content'] + '</s>' }}{% endif %}"),
+        ("mistral-v7", "{{ bos_token }}{% if m['role'] == 'system' %}{{ '[SYSTEM_PROMPT] ' + m['content'] + '[/SYSTEM_PROMPT]' }}{% else %}{{ '[INST] ' + m['content'] + '[/INST]' }}{% endif %}"),
+        ("mistral-v1", "{{ bos_token }}{{ ' [INST] ' + system_message }}{{ ' [/INST]' }}"),
+        ("mistral-v3", "{{ bos_token }}{% if tools %}[AVAILABLE_TOOLS]{% endif %}{{ '[INST] ' + m['content'] + '[/INST]' }}"),
+        ("mistral-v3-tekken", "{{ bos_token }}{% if tools %}[AVAILABLE_TOOLS]{% endif %}{{ \"[INST]\" + m['content'] + \"[/INST]\" }}"),
     ]
 
     @Test(arguments: 0..<templates.count)
