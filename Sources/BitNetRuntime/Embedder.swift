@@ -78,7 +78,7 @@ public final class Embedder {
         case .none: vectors = (0..<n).map { Array(hidden[($0 * d)..<(($0 + 1) * d)]) }
         case .cls: vectors = [Array(hidden[0..<d])]
         case .last: vectors = [Array(hidden[((n - 1) * d)..<(n * d)])]
-        case .mean: vectors = [Self.mean(hidden, tokens: n, width: d, pool: context.pool, scratch: context.scratch)]
+        case .mean: vectors = [try Self.mean(hidden, tokens: n, width: d, pool: context.pool, scratch: context.scratch)]
         }
         return normalize ? vectors.map(Self.normalized) : vectors
     }
@@ -86,20 +86,26 @@ public final class Embedder {
     /// The mean of `tokens` rows of `width`: the F32 product of the transposed rows `[width, tokens]` with a
     /// column of 1/tokens, as llama.cpp's mean pooling computes it.
     static func mean(_ hidden: UnsafeBufferPointer<Float>, tokens n: Int, width d: Int, pool: ThreadPool,
-                     scratch: KernelScratch) -> [Float] {
+                     scratch: KernelScratch) throws(EngineError) -> [Float] {
         var transposed = [Float](repeating: 0, count: n * d)
         for t in 0..<n { for j in 0..<d { transposed[j * n + t] = hidden[t * d + j] } }
         let weights = Array(repeating: 1 / Float(n), count: n)
         var out = [Float](repeating: 0, count: d)
+        var failure: KernelError?
         transposed.withUnsafeBytes { bytes in
             // An F32 matrix of d rows × n columns over `transposed` (n·d floats), alive for this call.
-            let m = try! WeightMatrix(type: .f32, rows: d, cols: n, bytes: bytes)
+            let m: WeightMatrix
+            do throws(KernelError) { m = try WeightMatrix(type: .f32, rows: d, cols: n, bytes: bytes) } catch {
+                failure = error
+                return
+            }
             weights.withUnsafeBufferPointer { w in
                 out.withUnsafeMutableBufferPointer { o in
                     matmul(m, input: w.baseAddress!, count: 1, output: o.baseAddress!, pool: pool, scratch: scratch)
                 }
             }
         }
+        if let failure { throw .invalidParameter("mean pooling over \(n) × \(d) hidden states: \(failure)") }
         return out
     }
 

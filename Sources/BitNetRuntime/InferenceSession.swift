@@ -17,6 +17,11 @@ public struct SessionOptions: Sendable {
     /// The defaults: the model's training context (at most 4096), one thread per physical core, an F16 cache,
     /// batches of 512.
     public init() {}
+
+    /// The context length a session over a model trained on `trainingContext` positions gets with these options.
+    public func resolvedContextLength(trainingContext: Int) -> Int {
+        contextLength > 0 ? contextLength : min(trainingContext, 4096)
+    }
 }
 
 /// One conversation with a model: its KV cache, the tokens in it, and the compute context.
@@ -39,7 +44,7 @@ public final class InferenceSession {
     /// A session over `model`.
     public init(model: any DecoderNetwork, options: SessionOptions = SessionOptions()) {
         let hp = model.hyperParameters
-        let n = options.contextLength > 0 ? options.contextLength : min(hp.contextLength, 4096)
+        let n = options.resolvedContextLength(trainingContext: hp.contextLength)
         self.model = model
         self.options = options
         cache = model.makeCache(capacity: n, type: options.kvCacheType)

@@ -31,12 +31,16 @@ public struct JSONObjectRecognizer: Sendable, Equatable {
         case `true`, `false`, null
         var bytes: [UInt8] {
             switch self {
-            case .true: Array("true".utf8)
-            case .false: Array("false".utf8)
-            case .null: Array("null".utf8)
+            case .true: Self.trueBytes
+            case .false: Self.falseBytes
+            case .null: Self.nullBytes
             }
         }
+        static let trueBytes = Array("true".utf8), falseBytes = Array("false".utf8), nullBytes = Array("null".utf8)
     }
+
+    /// The characters a backslash may escape besides `u`.
+    private static let escapes = Array("\"\\/bfnrt".utf8)
 
     private var mode = Mode.start
     /// Bit i set: container i (from the outside) is an array; clear: an object.
@@ -64,7 +68,7 @@ public struct JSONObjectRecognizer: Sendable, Equatable {
             return b >= 0x20  // control characters must be escaped
         case .escape(let key):
             if b == UInt8(ascii: "u") { mode = .unicode(key: key, left: 4); return true }
-            guard Array("\"\\/bfnrt".utf8).contains(b) else { return false }
+            guard Self.escapes.contains(b) else { return false }
             mode = .string(key: key)
             return true
         case .unicode(let key, let left):
@@ -208,7 +212,11 @@ public final class JSONObjectConstraint {
     /// `logits` with every token the object cannot take next set to −∞, in a buffer of the constraint's own (valid
     /// until the next call); nil when no token at all is allowed.
     public func mask(_ logits: UnsafeBufferPointer<Float>) -> [Float]? {
-        masked = Array(logits)
+        if masked.count == logits.count {
+            masked.withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: logits) }
+        } else {
+            masked = Array(logits)
+        }
         var any = false
         for id in 0..<min(pieces.count, masked.count) {
             let allowed: Bool

@@ -90,8 +90,7 @@ extension InferenceServer {
             }
             sequences = ids.map { $0.map { Int32($0) } }
         }
-        let limit = configuration.session.contextLength > 0
-            ? configuration.session.contextLength : ready.engine.model.hyperParameters.contextLength
+        let limit = ready.engine.makeSessionContextLength(configuration.session)
         for (i, seq) in sequences.enumerated() {
             if seq.isEmpty { throw .invalidParameter("input[\(i)] is empty") }
             if seq.count > limit { throw .contextOverflow(promptTokens: seq.count, requested: 0, contextLength: limit) }

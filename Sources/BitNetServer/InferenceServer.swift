@@ -256,7 +256,7 @@ struct SlotStatus: Encodable, Sendable {
 extension Engine {
     /// The context length a session made with `options` has (the model's, at most 4096, when `options` says 0).
     func makeSessionContextLength(_ options: SessionOptions) -> Int {
-        options.contextLength > 0 ? options.contextLength : min(model.hyperParameters.contextLength, 4096)
+        options.resolvedContextLength(trainingContext: model.hyperParameters.contextLength)
     }
 }
 
