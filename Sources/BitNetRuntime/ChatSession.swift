@@ -58,7 +58,7 @@ public final class ChatSession: Sendable {
         let bosText = engine.tokenizer.bos.flatMap { engine.tokenizer.text(of: $0) } ?? ""
         var options = options
         options.tokenization = .chat
-        return LanguageModel.stream(session: box, tokenizer: engine.tokenizer, options: options) { [self] in
+        return LanguageModel.stream(session: box, engine: engine, options: options) { [self] in
             // Read when the turn starts (turns run one at a time), so it sees every earlier reply.
             let turn = messages + [ChatMessage(role: "user", content: message)]
             return PromptTokenization.chat.tokens(template.render(turn, addGenerationPrompt: true, bosText: bosText),

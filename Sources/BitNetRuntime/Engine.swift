@@ -1,4 +1,5 @@
 import BitNetModels
+import Foundation
 import GGUF
 import Kernels
 import Tokenizers
@@ -31,6 +32,21 @@ public final class Engine: Sendable {
             chatTemplate = .failure(.unsupportedChatTemplate("the model file has no tokenizer.chat_template"))
         }
     }
+
+    /// The vocabulary as byte strings for constrained output (JSON mode, grammars), built on first use and shared
+    /// by every request.
+    public var tokenVocabulary: TokenVocabulary {
+        vocabularyLock.withLock {
+            if let cachedVocabulary { return cachedVocabulary }
+            let v = TokenVocabulary(tokenizer: tokenizer)
+            cachedVocabulary = v
+            return v
+        }
+    }
+
+    private let vocabularyLock = NSLock()
+    /// Guarded by `vocabularyLock`.
+    nonisolated(unsafe) private var cachedVocabulary: TokenVocabulary?
 
     /// The instruction-set level every kernel of this engine runs at on this host (named in receipts, `inspect
     /// --json` and `preflight`, and used to pick the llama.cpp build a bit-exact comparison needs).

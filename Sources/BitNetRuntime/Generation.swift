@@ -59,10 +59,11 @@ public struct Generator {
     /// - Throws: `EngineError.contextOverflow` before any work when prompt + `maxTokens` exceed the context,
     ///   `.emptyPrompt`, `.invalidParameter`, `.model`.
     public func generate(prompt: [Int32], maxTokens: Int, sampling: SamplingParameters, stop: [String] = [],
-                         logprobs topCount: Int? = nil, onText: (String) -> Bool = { _ in true },
+                         logprobs topCount: Int? = nil, format: OutputFormat = .text,
+                         onText: (String) -> Bool = { _ in true },
                          onToken: (TokenLogprob) -> Void = { _ in }) throws(EngineError) -> GenerationResult {
         var steps = try TokenIterator(session: session, tokenizer: tokenizer, prompt: prompt, maxTokens: maxTokens,
-                                      sampling: sampling, stop: stop, logprobs: topCount)
+                                      sampling: sampling, stop: stop, logprobs: topCount, format: format)
         while let step = try steps.next() {
             if let logprob = step.logprob { onToken(logprob) }
             if !step.text.isEmpty && !onText(step.text) { steps.cancel() }

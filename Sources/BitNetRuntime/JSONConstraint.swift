@@ -189,53 +189,56 @@ public struct JSONObjectRecognizer: Sendable, Equatable {
     }
 }
 
-/// Constrained sampling for JSON mode: before each token is sampled, every token whose text cannot continue the
-/// JSON object so far gets logit −∞; end-of-generation tokens are allowed only once the object is complete, and
-/// then nothing else is. The sampled token's bytes advance the recogniser.
-public final class JSONObjectConstraint {
+/// Constrained sampling for JSON mode: a token is allowed when its bytes keep the text a prefix of a JSON object;
+/// end-of-generation tokens are allowed only once the object is complete, and then nothing else is.
+public final class JSONObjectConstraint: OutputConstraint {
     private var recognizer = JSONObjectRecognizer()
-    /// Each token's bytes (empty for control tokens, which are never allowed).
-    private let pieces: [[UInt8]]
-    private let endOfGeneration: [Bool]
+    private let vocabulary: TokenVocabulary
     private var masked: [Float] = []
 
-    /// A constraint over `tokenizer`'s vocabulary.
-    public init(tokenizer: Tokenizer) {
-        let n = tokenizer.vocabularySize
-        pieces = (0..<n).map { tokenizer.tokenToPiece(Int32($0), renderSpecial: false) }
-        endOfGeneration = (0..<n).map { tokenizer.isEndOfGeneration(Int32($0)) }
+    /// A constraint over `vocabulary`.
+    public init(vocabulary: TokenVocabulary) {
+        self.vocabulary = vocabulary
+    }
+
+    /// A constraint over `tokenizer`'s vocabulary (builds its `TokenVocabulary`; reuse one across requests instead).
+    public convenience init(tokenizer: Tokenizer) {
+        self.init(vocabulary: TokenVocabulary(tokenizer: tokenizer))
     }
 
     /// True once the object is complete.
     public var isComplete: Bool { recognizer.isComplete }
 
-    /// `logits` with every token the object cannot take next set to −∞, in a buffer of the constraint's own (valid
-    /// until the next call); nil when no token at all is allowed.
+    public func allows(_ token: Int32) -> Bool {
+        let id = Int(token)
+        guard id >= 0, id < vocabulary.pieces.count else { return false }
+        if vocabulary.endOfGeneration[id] { return recognizer.isComplete }
+        let piece = vocabulary.pieces[id]
+        var r = recognizer
+        return !piece.isEmpty && !recognizer.isComplete && r.feed(piece)
+    }
+
     public func mask(_ logits: UnsafeBufferPointer<Float>) -> [Float]? {
-        if masked.count == logits.count {
-            masked.withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: logits) }
-        } else {
-            masked = Array(logits)
-        }
+        let n = min(logits.count, vocabulary.pieces.count)
+        masked = [Float](repeating: -.infinity, count: logits.count)
         var any = false
-        for id in 0..<min(pieces.count, masked.count) {
-            let allowed: Bool
-            if endOfGeneration[id] {
-                allowed = recognizer.isComplete
-            } else if pieces[id].isEmpty || recognizer.isComplete {
-                allowed = false
-            } else {
-                var r = recognizer
-                allowed = r.feed(pieces[id])
+        if recognizer.isComplete {
+            for id in 0..<n where vocabulary.endOfGeneration[id] { masked[id] = logits[id]; any = true }
+        } else {
+            vocabulary.forEachAccepted(from: recognizer, feed: { state, b in
+                var r = state
+                return r.feed(b) ? r : nil
+            }) { id in
+                if Int(id) < n { masked[Int(id)] = logits[Int(id)]; any = true }
             }
-            if allowed { any = true } else { masked[id] = -.infinity }
         }
         return any ? masked : nil
     }
 
-    /// Advances past the sampled `token` (which `mask` allowed).
+    /// Advances past the sampled `token` (which `allows` accepted).
     public func accept(_ token: Int32) {
-        guard Int(token) < pieces.count, !endOfGeneration[Int(token)] else { return }
-        _ = recognizer.feed(pieces[Int(token)])
+        let id = Int(token)
+        guard id >= 0, id < vocabulary.pieces.count, !vocabulary.endOfGeneration[id] else { return }
+        _ = recognizer.feed(vocabulary.pieces[id])
     }
 }

@@ -15,12 +15,16 @@ public struct GenerationOptions: Sendable {
     public var tokenization = PromptTokenization.completion
     /// Context length, threads and KV-cache type of the session.
     public var session = SessionOptions()
+    /// What the text must be: free text, one JSON object, or a grammar's match (`Grammar(gbnf:)`,
+    /// `JSONSchemaGrammar(schema:).grammar`).
+    public var format = OutputFormat.text
 
     /// Options with the given values (each defaults as its property does).
     public init(maxTokens: Int? = 256, sampling: SamplingParameters = SamplingParameters(), stop: [String] = [],
-                tokenization: PromptTokenization = .completion, session: SessionOptions = SessionOptions()) {
+                tokenization: PromptTokenization = .completion, session: SessionOptions = SessionOptions(),
+                format: OutputFormat = .text) {
         (self.maxTokens, self.sampling, self.stop) = (maxTokens, sampling, stop)
-        (self.tokenization, self.session) = (tokenization, session)
+        (self.tokenization, self.session, self.format) = (tokenization, session, format)
     }
 }
 
@@ -101,14 +105,14 @@ public final class LanguageModel: Sendable {
     {
         let engine = engine
         let session = SessionBox(engine.makeSession(options.session))
-        return Self.stream(session: session, tokenizer: engine.tokenizer, options: options) {
+        return Self.stream(session: session, engine: engine, options: options) {
             options.tokenization.tokens(prompt, engine.tokenizer)
         } onFinish: { _ in } transform: { $0 }
     }
 
     /// Runs a `TokenIterator` on its own thread, yielding its text and result into a stream; `onFinish` sees the
     /// result when generation was not cancelled (what `ChatSession` records as the reply).
-    static func stream<Element: Sendable>(session: SessionBox, tokenizer: Tokenizer, options: GenerationOptions,
+    static func stream<Element: Sendable>(session: SessionBox, engine: Engine, options: GenerationOptions,
                                           prompt: @escaping @Sendable () -> [Int32],
                                           onFinish: @escaping @Sendable (GenerationResult) -> Void,
                                           transform: @escaping @Sendable (GenerationEvent) -> Element?)
@@ -117,7 +121,9 @@ public final class LanguageModel: Sendable {
         let flag = CancelFlag()
         let events = AsyncThrowingStream<GenerationEvent, Error> { continuation in
             continuation.onTermination = { _ in flag.set() }
-            let work = GenerationWork(session: session, tokenizer: tokenizer, options: options, prompt: prompt,
+            let work = GenerationWork(session: session, tokenizer: engine.tokenizer,
+                                      vocabulary: options.format == .text ? nil : engine.tokenVocabulary,
+                                      options: options, prompt: prompt,
                                       continuation: continuation, cancel: flag, onFinish: onFinish)
             let thread = Thread { work.run() }
             thread.name = "bitnet-generate"
@@ -203,6 +209,7 @@ struct GenerationWork: @unchecked Sendable {
     // @unchecked Sendable: the tokenizer is immutable after load, and the session is only touched under its box's lock.
     let session: SessionBox
     let tokenizer: Tokenizer
+    let vocabulary: TokenVocabulary?
     let options: GenerationOptions
     let prompt: @Sendable () -> [Int32]
     let continuation: AsyncThrowingStream<GenerationEvent, Error>.Continuation
@@ -214,7 +221,8 @@ struct GenerationWork: @unchecked Sendable {
         defer { session.lock.unlock() }
         do {
             var steps = try TokenIterator(session: session.session, tokenizer: tokenizer, prompt: prompt(),
-                                          maxTokens: options.maxTokens, sampling: options.sampling, stop: options.stop)
+                                          maxTokens: options.maxTokens, sampling: options.sampling, stop: options.stop,
+                                          format: options.format, vocabulary: vocabulary)
             while let step = try steps.next() {
                 if cancel.isSet { steps.cancel() }
                 if !step.text.isEmpty { continuation.yield(.text(step.text)) }

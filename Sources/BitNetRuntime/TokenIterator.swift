@@ -47,8 +47,8 @@ public struct TokenIterator {
     private let budget: Int
     private let topCount: Int?
     private var sampler: Sampler
-    /// JSON mode: masks the logits so the text stays a JSON object.
-    private let constraint: JSONObjectConstraint?
+    /// Structured output (JSON mode, a grammar): which tokens may come next.
+    private let constraint: (any OutputConstraint)?
     private var decoder: StreamingDecoder
     private var stopFilter: StopStringFilter
     private var prefillLogits: [Float]
@@ -68,13 +68,15 @@ public struct TokenIterator {
     ///   - sampling: how each token is chosen.
     ///   - stop: strings that end generation; they are not part of the text.
     ///   - logprobs: alternatives per token when log-probabilities are wanted (0 or more), else nil.
-    ///   - jsonObject: constrain the output to one JSON object (`JSONObjectConstraint`; the stop reason is
-    ///     `endOfGeneration` once it is complete).
+    ///   - format: constrain the output to one JSON object or to a grammar (the stop reason is `endOfGeneration`
+    ///     once the text is complete).
+    ///   - vocabulary: the tokenizer's `TokenVocabulary` for a constrained `format` (`Engine.tokenVocabulary`);
+    ///     built here when nil.
     /// - Throws: `EngineError.emptyPrompt`, `.invalidParameter`, `.contextOverflow` (before any work, when the prompt
     ///   and `maxTokens` do not fit, or the prompt alone fills the context), `.model` from the forward pass.
     public init(session: InferenceSession, tokenizer: Tokenizer, prompt: [Int32], maxTokens: Int?,
                 sampling: SamplingParameters, stop: [String] = [], logprobs: Int? = nil,
-                jsonObject: Bool = false) throws(EngineError) {
+                format: OutputFormat = .text, vocabulary: TokenVocabulary? = nil) throws(EngineError) {
         guard !prompt.isEmpty else { throw .emptyPrompt }
         if let maxTokens, maxTokens < 0 { throw .invalidParameter("the number of tokens to generate must be 0 or more") }
         if let why = sampling.validationError() { throw .invalidParameter(why) }
@@ -91,7 +93,7 @@ public struct TokenIterator {
         self.budget = budget
         topCount = logprobs
         sampler = Sampler(sampling)
-        constraint = jsonObject ? JSONObjectConstraint(tokenizer: tokenizer) : nil
+        constraint = format == .text ? nil : format.makeConstraint(vocabulary ?? TokenVocabulary(tokenizer: tokenizer))
         decoder = StreamingDecoder(tokenizer: tokenizer)
         stopFilter = StopStringFilter(stops: stop)
         // Reuse the cached prefix, but always evaluate at least the last prompt token to get its logits.
@@ -120,10 +122,16 @@ public struct TokenIterator {
         }
         let next: Int32
         if let constraint {
-            // JSON mode: sample among the tokens that keep the text a (prefix of a) JSON object.
-            guard let masked = withLogits({ constraint.mask($0) }) else { return finish(.endOfGeneration) }
-            next = masked.withUnsafeBufferPointer { sampler.sample($0, history: session.tokens) }
-            constraint.accept(next)
+            // Structured output: keep the first draw when it fits (cheap), else draw again among the tokens that
+            // fit (see OutputConstraint for why that samples the masked distribution).
+            if constraint.isComplete { return finish(.endOfGeneration) }
+            var drawn = withLogits { sampler.sample($0, history: session.tokens) }
+            if !constraint.allows(drawn) {
+                guard let masked = withLogits({ constraint.mask($0) }) else { return finish(.endOfGeneration) }
+                drawn = masked.withUnsafeBufferPointer { sampler.sample($0, history: session.tokens) }
+            }
+            constraint.accept(drawn)
+            next = drawn
         } else {
             next = withLogits { sampler.sample($0, history: session.tokens) }
         }
