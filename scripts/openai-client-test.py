@@ -5,12 +5,25 @@ Starts `bitnet serve --pooling mean` on a free loopback port with the default mo
 checks, through `openai.OpenAI(base_url=…)`: a chat completion and its stream (same greedy text), JSON mode
 (`response_format={"type": "json_object"}`, plain and streamed: the text parses as a JSON object), a text
 completion, embeddings (the client's default base64 encoding and floats: unit vectors of the model's width), the
-model list, and that a JSON schema gets `openai.BadRequestError`. Prints one line per check; exit 1 on the first
-failure. Run through scripts/openai-client-test.sh (which provides the pinned client).
+model list, a JSON schema (a Pydantic model through `chat.completions.parse`, and streamed), a tool-call round trip
+(`tools` → `message.tool_calls`, streamed as `delta.tool_calls`, the result sent back as a `tool` message), and that a
+schema keyword the server cannot enforce gets `openai.BadRequestError`. Prints one line per check; exit 1 on the
+first failure. Run through scripts/openai-client-test.sh (which provides the pinned client).
 """
 import base64, json, math, signal, socket, struct, subprocess, sys, time
 
 import openai
+import pydantic
+
+class Cat(pydantic.BaseModel):
+    name: str
+    age: int
+    indoor: bool
+
+WEATHER = {"type": "function", "function": {
+    "name": "get_weather", "description": "Current weather for a city",
+    "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"],
+                   "additionalProperties": False}}}
 
 def free_port():
     with socket.socket() as s:
@@ -57,12 +70,45 @@ def main():
         streamed = "".join(c.choices[0].delta.content or "" for c in client.chat.completions.create(
             model=model, messages=ask, temperature=0, max_tokens=160, response_format=fmt, stream=True) if c.choices)
         check("JSON mode stream", isinstance(json.loads(streamed), dict) and streamed == content)
+        # A JSON schema from a Pydantic model (strict: every field required, no others), parsed by the client.
+        parsed = client.chat.completions.parse(model=model, messages=ask, temperature=0, max_tokens=160, response_format=Cat)
+        cat = parsed.choices[0].message.parsed
+        check("json_schema (pydantic parse)", isinstance(cat, Cat), repr(cat))
+        schema_format = {"type": "json_schema", "json_schema": {"name": "cat", "strict": True,
+                                                                  "schema": Cat.model_json_schema()}}
+        streamed = "".join(c.choices[0].delta.content or "" for c in client.chat.completions.create(
+            model=model, messages=ask, temperature=0, max_tokens=160, response_format=schema_format, stream=True) if c.choices)
+        check("json_schema stream", Cat.model_validate_json(streamed) == cat, streamed[:60])
         try:
             client.chat.completions.create(model=model, messages=ask, response_format={
-                "type": "json_schema", "json_schema": {"name": "cat", "schema": {"type": "object"}}})
-            check("json_schema refused", False, "no error")
+                "type": "json_schema", "json_schema": {"name": "cat", "schema": {
+                    "type": "object", "properties": {"born": {"type": "string", "format": "date"}}}}})
+            check("unsupported schema keyword refused", False, "no error")
         except openai.BadRequestError as e:
-            check("json_schema refused with 400", "json_schema" in str(e))
+            check("unsupported schema keyword refused with 400", "format" in str(e) and "$.properties.born" in str(e))
+
+        # Tools: a required call, streamed and not, then the result back as a tool message.
+        question = [{"role": "user", "content": "What is the weather in Paris?"}]
+        reply = client.chat.completions.create(model=model, messages=question, tools=[WEATHER], tool_choice="required",
+                                               temperature=0, max_tokens=60)
+        calls = reply.choices[0].message.tool_calls or []
+        args = json.loads(calls[0].function.arguments) if calls else {}
+        check("tool call", reply.choices[0].finish_reason == "tool_calls" and len(calls) == 1
+              and calls[0].function.name == "get_weather" and isinstance(args.get("city"), str), str(args))
+        chunks = [c for c in client.chat.completions.create(model=model, messages=question, tools=[WEATHER],
+                                                            tool_choice="required", temperature=0, max_tokens=60,
+                                                            stream=True) if c.choices]
+        deltas = [tc for c in chunks for tc in (c.choices[0].delta.tool_calls or [])]
+        check("tool call stream", len(deltas) == 1 and deltas[0].function.name == "get_weather"
+              and deltas[0].function.arguments == calls[0].function.arguments
+              and chunks[-1].choices[0].finish_reason == "tool_calls")
+        history = question + [reply.choices[0].message.model_dump(exclude_none=True),
+                              {"role": "tool", "tool_call_id": calls[0].id, "content": '{"temperature_c": 18}'}]
+        follow = client.chat.completions.create(model=model, messages=history, tools=[WEATHER], temperature=0,
+                                                max_tokens=80)
+        message = follow.choices[0].message
+        check("tool result round trip", follow.choices[0].finish_reason in ("stop", "tool_calls")
+              and (bool(message.content) or bool(message.tool_calls)), repr(message.content or message.tool_calls)[:80])
 
         completion = client.completions.create(model=model, prompt="The three primary colors are", temperature=0,
                                                max_tokens=12)

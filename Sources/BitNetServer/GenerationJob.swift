@@ -38,8 +38,10 @@ struct GenerationJob: Sendable {
     let stop: [String]
     /// Alternatives per token when the request asked for log-probabilities, else nil.
     let logprobs: Int?
-    /// Constrain the output to one JSON object (`response_format: json_object`).
-    let jsonObject: Bool
+    /// What the output must be (free text, one JSON object, a grammar's match).
+    let format: OutputFormat
+    /// The vocabulary a constrained `format` masks (shared by the engine's requests); nil for free text.
+    let vocabulary: TokenVocabulary?
     /// Reuse the slot's cached prompt prefix (false: evaluate the whole prompt).
     let cachePrompt: Bool
     let control: RequestControl
@@ -69,7 +71,8 @@ struct GenerationJob: Sendable {
         let steps: TokenIterator
         do {
             steps = try TokenIterator(session: session, tokenizer: tokenizer, prompt: ids, maxTokens: maxTokens,
-                                      sampling: sampling, stop: stop, logprobs: logprobs, jsonObject: jsonObject)
+                                      sampling: sampling, stop: stop, logprobs: logprobs, format: format,
+                                      vocabulary: vocabulary)
         } catch {
             fail(ServerError(error))
             return nil

@@ -40,6 +40,11 @@ struct StreamFormat: Sendable {
             : JSONCoding.event(completion([.init(text: text, index: 0, logprobs: logprobs, finish_reason: nil)]))
     }
 
+    /// A chunk carrying a reply's tool calls (sent whole, once the reply is complete).
+    func toolCalls(_ calls: [ChatCompletionResponse.ToolCall]) -> ByteBuffer {
+        JSONCoding.event(chat([.init(index: 0, delta: .init(tool_calls: calls), finish_reason: nil)]))
+    }
+
     /// The finishing chunk; `logprobs` covers tokens whose text never showed (the held-back start of a stop string).
     func closing(_ reason: String, usage: Usage, logprobs: ChoiceLogprobs?) -> [ByteBuffer] {
         var out = [isChat ? JSONCoding.event(chat([.init(index: 0, delta: .init(), logprobs: logprobs, finish_reason: reason)]))
@@ -68,14 +73,27 @@ struct StreamFormat: Sendable {
 }
 
 extension InferenceServer {
-    func chatCompletion(_ req: ChatCompletionRequest, _ ready: ReadyModel) async throws(ServerError) -> Response {
+    func chatCompletion(_ req: ChatCompletionRequest, raw: OrderedJSON, _ ready: ReadyModel) async throws(ServerError) -> Response {
         try checkModel(req.model)
         let template: ChatTemplate
         switch ready.engine.chatTemplate {
         case .success(let t): template = t
         case .failure(let e): throw ServerError(e)
         }
-        let messages = try req.chatMessages()
+        var messages = try req.chatMessages()
+        let tools = try ToolSet(request: raw)
+        let outputFormat: OutputFormat
+        if let tools {
+            guard req.sampling.response_format == nil, req.sampling.grammar == nil else {
+                throw .invalidParameter("tools cannot be combined with response_format or grammar (the tool-call format is "
+                    + "itself a constraint)")
+            }
+            guard req.logprobs != true else { throw .invalidParameter("logprobs are not supported together with tools") }
+            messages = tools.instructing(messages)
+            outputFormat = .grammar(tools.grammar)
+        } else {
+            outputFormat = try req.sampling.outputFormat(raw: raw)
+        }
         let tokenizer = ready.engine.tokenizer
         let bosText = tokenizer.bos.flatMap { tokenizer.text(of: $0) } ?? ""
         let text = template.render(messages, addGenerationPrompt: true, bosText: bosText)
@@ -84,18 +102,26 @@ extension InferenceServer {
                                   created: Int(Date().timeIntervalSince1970), isChat: true,
                                   includeUsage: req.stream_options?.include_usage ?? false,
                                   logprobFormatter: logprobs.map { _ in LogprobFormatter(tokenizer: tokenizer, isChat: true) })
-        let reader = try submit(.chat(text), req.sampling, logprobs: logprobs, ready)
-        if req.stream ?? false { return try await streamed(reader, format) }
+        let reader = try submit(.chat(text), req.sampling, format: outputFormat, logprobs: logprobs, ready)
+        if req.stream ?? false { return try await streamed(reader, format, tools: tools != nil) }
         let (result, promptTokens) = try await collect(reader)
-        let choice = ChatCompletionResponse.Choice(
-            index: 0, message: .init(role: "assistant", content: result.text),
-            logprobs: format.logprobs(result.logprobs), finish_reason: finishReason(result.stopReason))
+        var message = ChatCompletionResponse.Message(role: "assistant", content: result.text)
+        var reason = finishReason(result.stopReason)
+        if tools != nil {
+            switch ToolSet.parse(result.text) {
+            case .calls(let calls)?: message = .init(role: "assistant", content: nil, tool_calls: calls); reason = "tool_calls"
+            case .answer(let answer)?: message.content = answer
+            case nil: break  // cut short (max_tokens): the partial JSON is returned as it is, finish_reason "length"
+            }
+        }
+        let choice = ChatCompletionResponse.Choice(index: 0, message: message, logprobs: format.logprobs(result.logprobs),
+                                                   finish_reason: reason)
         return json(ChatCompletionResponse(id: format.id, object: "chat.completion", created: format.created,
                                            model: format.model, choices: [choice],
                                            usage: Usage(prompt: promptTokens, completion: result.tokens.count, cached: result.reusedTokens)))
     }
 
-    func completion(_ req: CompletionRequest, _ ready: ReadyModel) async throws(ServerError) -> Response {
+    func completion(_ req: CompletionRequest, raw: OrderedJSON, _ ready: ReadyModel) async throws(ServerError) -> Response {
         try checkModel(req.model)
         let text = try req.promptText()
         let logprobs = try req.logprobCount()
@@ -103,7 +129,8 @@ extension InferenceServer {
                                   created: Int(Date().timeIntervalSince1970), isChat: false,
                                   includeUsage: req.stream_options?.include_usage ?? false,
                                   logprobFormatter: logprobs.map { _ in LogprobFormatter(tokenizer: ready.engine.tokenizer, isChat: false) })
-        let reader = try submit(.completion(text), req.sampling, logprobs: logprobs, ready)
+        let reader = try submit(.completion(text), req.sampling, format: try req.sampling.outputFormat(raw: raw),
+                                logprobs: logprobs, ready)
         if req.stream ?? false { return try await streamed(reader, format) }
         let (result, promptTokens) = try await collect(reader)
         let choice = CompletionResponse.Choice(text: result.text, index: 0, logprobs: format.logprobs(result.logprobs),
@@ -114,7 +141,7 @@ extension InferenceServer {
     }
 
     /// Validates the sampling fields and queues the job; 503 when the queue is full.
-    private func submit(_ prompt: PromptInput, _ fields: SamplingFields, logprobs: Int?,
+    private func submit(_ prompt: PromptInput, _ fields: SamplingFields, format: OutputFormat, logprobs: Int?,
                         _ ready: ReadyModel) throws(ServerError) -> EventReader {
         let sampling = try fields.sampling()
         let maxTokens = try fields.maxTokens()
@@ -126,7 +153,7 @@ extension InferenceServer {
             if case .cancelled = reason { control.cancel() }
         }
         let job = GenerationJob(prompt: prompt, maxTokens: maxTokens, sampling: sampling, stop: stop, logprobs: logprobs,
-                                jsonObject: try fields.jsonObject(),
+                                format: format, vocabulary: format == .text ? nil : ready.engine.tokenVocabulary,
                                 cachePrompt: fields.cache_prompt ?? true, control: control, metrics: metrics,
                                 slots: slotTable, events: continuation)
         guard ready.pool.submit(job) else {
@@ -150,7 +177,7 @@ extension InferenceServer {
     }
 
     /// Waits for the job to start (so prompt errors are still plain 4xx responses), then streams SSE chunks.
-    private func streamed(_ reader: EventReader, _ format: StreamFormat) async throws(ServerError) -> Response {
+    private func streamed(_ reader: EventReader, _ format: StreamFormat, tools: Bool = false) async throws(ServerError) -> Response {
         switch await reader.next() {
         case .started: break
         case .failed(let error): throw error
@@ -158,7 +185,7 @@ extension InferenceServer {
         }
         let body = ResponseBody { writer in
             do {
-                try await self.writeEvents(reader, format, &writer)
+                try await self.writeEvents(reader, format, tools: tools, &writer)
             } catch {
                 reader.abandon()
                 throw error
@@ -171,13 +198,23 @@ extension InferenceServer {
     }
 
     /// Writes the SSE chunks of one job, ending with `data: [DONE]`; throws when the client is gone.
-    private func writeEvents(_ reader: EventReader, _ format: StreamFormat, _ writer: inout any ResponseBodyWriter) async throws {
+    /// With `tools`, the reply is sent once complete: as `delta.tool_calls` when it calls tools, else as content.
+    private func writeEvents(_ reader: EventReader, _ format: StreamFormat, tools: Bool,
+                             _ writer: inout any ResponseBodyWriter) async throws {
         var format = format
         if let first = format.opening() { try await writer.write(first) }
         var sent = 0  // tokens whose log-probabilities went out with a piece
+        var generated = "", answerSent = 0  // with tools: the reply so far, and the bytes of its answer sent
         loop: while let event = await reader.next() {
             switch event {
             case .started: continue
+            case .text(let t, _) where tools:
+                // An answer is streamed as it is decoded; a tool call is sent whole at the end.
+                generated += t
+                if let answer = PartialAnswer.decode(generated), answer.utf8.count > answerSent {
+                    try await writer.write(format.piece(String(decoding: Array(answer.utf8)[answerSent...], as: UTF8.self), nil))
+                    answerSent = answer.utf8.count
+                }
             case .text(let t, let lps):
                 sent += lps.count
                 let logprobs = format.logprobs(lps)
@@ -186,7 +223,20 @@ extension InferenceServer {
                 let usage = Usage(prompt: promptTokens, completion: result.tokens.count, cached: result.reusedTokens)
                 let rest = Array(result.logprobs.dropFirst(sent))
                 let logprobs = rest.isEmpty ? nil : format.logprobs(rest)
-                let chunks = format.closing(finishReason(result.stopReason), usage: usage, logprobs: logprobs)
+                var reason = finishReason(result.stopReason)
+                if tools {
+                    switch ToolSet.parse(result.text) {
+                    case .calls(let calls)?: try await writer.write(format.toolCalls(calls)); reason = "tool_calls"
+                    case .answer(let answer)?:
+                        let rest = Array(answer.utf8).dropFirst(answerSent)
+                        if !rest.isEmpty { try await writer.write(format.piece(String(decoding: rest, as: UTF8.self), nil)) }
+                    case nil where answerSent == 0:
+                        try await writer.write(format.piece(result.text, nil))
+                    case nil:
+                        break  // an answer cut short: what was decoded is already out
+                    }
+                }
+                let chunks = format.closing(reason, usage: usage, logprobs: logprobs)
                 for chunk in chunks { try await writer.write(chunk) }
                 break loop
             case .failed(let error):

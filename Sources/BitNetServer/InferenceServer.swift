@@ -107,12 +107,14 @@ public final class InferenceServer: Sendable {
         }
         router.post("/v1/chat/completions") { request, _ in
             await self.guarded(request, "/v1/chat/completions") { body, ready throws(ServerError) in
-                try await self.chatCompletion(JSONCoding.decode(ChatCompletionRequest.self, from: body), ready)
+                try await self.chatCompletion(JSONCoding.decode(ChatCompletionRequest.self, from: body),
+                                              raw: JSONCoding.ordered(body), ready)
             }
         }
         router.post("/v1/completions") { request, _ in
             await self.guarded(request, "/v1/completions") { body, ready throws(ServerError) in
-                try await self.completion(JSONCoding.decode(CompletionRequest.self, from: body), ready)
+                try await self.completion(JSONCoding.decode(CompletionRequest.self, from: body),
+                                          raw: JSONCoding.ordered(body), ready)
             }
         }
         router.post("/v1/embeddings") { request, _ in

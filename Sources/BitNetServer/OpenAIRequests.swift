@@ -38,9 +38,10 @@ struct SamplingFields: Decodable, Sendable {
     var stop: TextList?
     /// Reuse the slot's cached prefix of the prompt (llama-server's `cache_prompt`; default true).
     var cache_prompt: Bool?
-    /// OpenAI's `response_format` (`{"type": "text" | "json_object" | "json_schema", …}`).
+    /// OpenAI's `response_format` (`{"type": "text" | "json_object" | "json_schema", …}`); the schema itself is
+    /// read from the body in order (`outputFormat(raw:)`).
     var response_format: ResponseFormat?
-    /// llama-server's GBNF `grammar` (not supported yet: refused with a 400).
+    /// llama-server's GBNF `grammar`.
     var grammar: String?
 
     /// `response_format`'s `type`.
@@ -48,21 +49,32 @@ struct SamplingFields: Decodable, Sendable {
         var type: String
     }
 
-    /// Whether the output must be one JSON object (`response_format: {"type": "json_object"}`).
-    /// - Throws: `invalidParameter` for a format or a grammar this server cannot enforce yet, saying what it can.
-    func jsonObject() throws(ServerError) -> Bool {
-        if grammar != nil {
-            throw .invalidParameter("grammar (GBNF) is not supported yet; response_format {\"type\": \"json_object\"} "
-                + "constrains the output to one JSON object")
+    /// What the output must be: free text, one JSON object, text a JSON schema validates (`response_format`
+    /// `json_schema`, or llama-server's `json_schema` field / `json_object` with a `schema`), or a GBNF `grammar`.
+    /// - Parameter raw: the request body, members in order (a schema's property order is the output's).
+    /// - Throws: `invalidParameter` saying where a schema or grammar is malformed or unsupported.
+    func outputFormat(raw: OrderedJSON) throws(ServerError) -> OutputFormat {
+        let type = response_format?.type ?? "text"
+        let schema = raw["response_format"]?["json_schema"]?["schema"] ?? raw["response_format"]?["schema"]
+            ?? raw["json_schema"].flatMap { $0 == .null ? nil : $0 }
+        if let grammar {
+            guard type == "text", schema == nil else {
+                throw .invalidParameter("give either grammar or response_format / json_schema, not both")
+            }
+            do { return .grammar(try Grammar(gbnf: grammar)) } catch { throw .invalidParameter(error.description) }
         }
-        switch response_format?.type {
-        case nil, "text": return false
-        case "json_object": return true
-        case "json_schema":
-            throw .invalidParameter("response_format json_schema is not supported yet; use {\"type\": \"json_object\"} "
-                + "(the output is then one JSON object, not checked against a schema)")
-        case let other?:
-            throw .invalidParameter("response_format type must be \"text\" or \"json_object\", not \"\(other)\"")
+        switch type {
+        case "text" where schema == nil: return .text
+        case "json_object" where schema == nil: return .jsonObject
+        case "text", "json_object", "json_schema":
+            guard let schema else {
+                throw .invalidParameter("response_format json_schema needs {\"json_schema\": {\"name\": …, \"schema\": {…}}}")
+            }
+            do { return .grammar(try JSONSchemaGrammar(schema: schema).grammar) } catch {
+                throw .invalidParameter(error.description)
+            }
+        default:
+            throw .invalidParameter("response_format type must be \"text\", \"json_object\" or \"json_schema\", not \"\(type)\"")
         }
     }
 
@@ -127,8 +139,24 @@ struct StreamOptions: Decodable, Sendable {
 
 /// One message of a chat request.
 struct ChatMessageIn: Decodable, Sendable {
+    /// A tool call an assistant message made earlier in the conversation.
+    struct ToolCallIn: Decodable, Sendable {
+        struct Function: Decodable, Sendable {
+            let name: String
+            /// The arguments as JSON text, as OpenAI sends them.
+            let arguments: String
+        }
+        let id: String?
+        let function: Function
+    }
+
     let role: String
-    let content: TextList
+    /// nil for an assistant message that only calls tools.
+    let content: TextList?
+    let tool_calls: [ToolCallIn]?
+    /// On a `tool` message: which call this is the result of.
+    let tool_call_id: String?
+    let name: String?
 }
 
 /// `POST /v1/chat/completions` body.
@@ -155,18 +183,6 @@ struct ChatCompletionRequest: Decodable, Sendable {
         sampling = try SamplingFields(from: decoder)
     }
 
-    /// The messages for the chat template; roles are checked.
-    func chatMessages() throws(ServerError) -> [ChatMessage] {
-        guard !messages.isEmpty else { throw .invalidParameter("messages must not be empty") }
-        var out: [ChatMessage] = []
-        for m in messages {
-            guard ["system", "user", "assistant", "developer"].contains(m.role) else {
-                throw .invalidParameter("unknown message role '\(m.role)' (system, user, assistant)")
-            }
-            out.append(ChatMessage(role: m.role == "developer" ? "system" : m.role, content: m.content.values.joined()))
-        }
-        return out
-    }
 }
 
 /// `POST /v1/completions` body.

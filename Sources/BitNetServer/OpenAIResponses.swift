@@ -24,6 +24,7 @@ struct Usage: Codable, Sendable {
 
 /// OpenAI's `finish_reason` for an engine stop reason.
 func finishReason(_ r: StopReason) -> String {
+    // "tool_calls" is chosen by the chat endpoint when the reply is a tool call.
     switch r {
     case .endOfGeneration, .stopString: "stop"
     case .length, .cancelled: "length"
@@ -35,6 +36,26 @@ struct ChatCompletionResponse: Encodable, Sendable {
     struct Message: Encodable, Sendable {
         var role: String?
         var content: String?
+        var tool_calls: [ToolCall]?
+    }
+    /// One call in `message.tool_calls` / `delta.tool_calls`.
+    struct ToolCall: Encodable, Sendable {
+        struct Function: Encodable, Sendable {
+            let name: String
+            /// The arguments object as JSON text.
+            let arguments: String
+        }
+        /// Position in the list (streamed deltas carry it).
+        let index: Int
+        let id: String
+        var type = "function"
+        let function: Function
+
+        init(index: Int, id: String, function: Function) {
+            self.index = index
+            self.id = id
+            self.function = function
+        }
     }
     struct Choice: Encodable, Sendable {
         let index: Int
@@ -150,6 +171,13 @@ enum JSONCoding {
             throw .malformedRequest("'\(path(ctx))' is null (expected \(t))")
         } catch {
             throw .malformedRequest("the body could not be decoded: \(error)")
+        }
+    }
+
+    /// The body with object members in order (schemas, tool definitions); call after `decode` succeeded.
+    static func ordered(_ buffer: ByteBuffer) throws(ServerError) -> OrderedJSON {
+        do { return try OrderedJSON.parse(Array(buffer.readableBytesView)) } catch {
+            throw .malformedRequest("the body is not valid JSON (\(error))")
         }
     }
 
