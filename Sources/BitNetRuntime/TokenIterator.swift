@@ -51,12 +51,15 @@ public struct TokenIterator {
     private let constraint: (any OutputConstraint)?
     private var decoder: StreamingDecoder
     private var stopFilter: StopStringFilter
-    private var prefillLogits: [Float]
+    private var prefillLogits: [Float] = []
     private var stepLogits: UnsafeBufferPointer<Float>?
     /// The last sampled token, not yet evaluated.
     private var unevaluated: Int32?
     private var finished = false
-    private let decodeStart: DispatchTime
+    private var decodeStart = DispatchTime.now()
+    /// The prompt, and how far it has been evaluated (`prefill(upTo:)` evaluates it in chunks).
+    private let prompt: [Int32]
+    private var evaluated: Int
 
     /// Evaluates `prompt` (token ids, including any BOS) after the prefix the session already holds.
     ///
@@ -72,11 +75,15 @@ public struct TokenIterator {
     ///     once the text is complete).
     ///   - vocabulary: the tokenizer's `TokenVocabulary` for a constrained `format` (`Engine.tokenVocabulary`);
     ///     built here when nil.
+    ///   - deferPrefill: evaluate nothing yet: the caller evaluates the prompt in chunks with `prefill(upTo:)`
+    ///     (a server interleaving a long prompt with other requests' decode steps); `next()` finishes whatever is
+    ///     left.
     /// - Throws: `EngineError.emptyPrompt`, `.invalidParameter`, `.contextOverflow` (before any work, when the prompt
     ///   and `maxTokens` do not fit, or the prompt alone fills the context), `.model` from the forward pass.
     public init(session: InferenceSession, tokenizer: Tokenizer, prompt: [Int32], maxTokens: Int?,
                 sampling: SamplingParameters, stop: [String] = [], logprobs: Int? = nil,
-                format: OutputFormat = .text, vocabulary: TokenVocabulary? = nil) throws(EngineError) {
+                format: OutputFormat = .text, vocabulary: TokenVocabulary? = nil,
+                deferPrefill: Bool = false) throws(EngineError) {
         guard !prompt.isEmpty else { throw .emptyPrompt }
         if let maxTokens, maxTokens < 0 { throw .invalidParameter("the number of tokens to generate must be 0 or more") }
         if let why = sampling.validationError() { throw .invalidParameter(why) }
@@ -101,10 +108,32 @@ public struct TokenIterator {
         session.truncate(to: reuse)
         result.reusedTokens = reuse
         result.promptTokens = prompt.count - reuse
+        self.prompt = prompt
+        evaluated = reuse
+        if !deferPrefill { try prefill(upTo: .max) }
+    }
+
+    /// True while part of the prompt is still to be evaluated (only with `deferPrefill`).
+    public var isPrefilling: Bool { evaluated < prompt.count }
+
+    /// Evaluates up to `count` more prompt tokens (at least one while any are left); the last chunk's logits are
+    /// the first token's. A cancelled iterator evaluates nothing more.
+    /// - Throws: `EngineError.model` from the forward pass; the iterator is finished after it.
+    public mutating func prefill(upTo count: Int) throws(EngineError) {
+        guard isPrefilling, !cancelled, !finished else { return }
+        let end = evaluated + min(max(1, count), prompt.count - evaluated)
         let t0 = DispatchTime.now()
-        prefillLogits = try session.evaluate(Array(prompt[reuse...]))
-        result.prefillSeconds = Self.seconds(since: t0)
-        decodeStart = DispatchTime.now()
+        let logits: [Float]
+        do { logits = try session.evaluate(Array(prompt[evaluated..<end])) } catch {
+            finished = true
+            throw error
+        }
+        result.prefillSeconds += Self.seconds(since: t0)
+        evaluated = end
+        if end == prompt.count {
+            prefillLogits = logits
+            decodeStart = DispatchTime.now()
+        }
     }
 
     /// The next step, or nil once generation has ended (`result.stopReason` says why).
@@ -112,6 +141,7 @@ public struct TokenIterator {
     public mutating func next() throws(EngineError) -> GenerationStep? {
         guard !finished else { return nil }
         if cancelled { return finish(.cancelled) }
+        if isPrefilling { try prefill(upTo: .max) }
         if result.tokens.count >= budget { return finish(.length) }
         if let token = unevaluated {
             unevaluated = nil

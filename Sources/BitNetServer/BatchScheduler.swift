@@ -33,14 +33,16 @@ extension SlotPool: JobRunner {
 ///
 /// A joining request takes the free slot whose cache shares the longest prefix with its prompt (ties: the lowest
 /// slot), so a repeated system prompt is evaluated once per slot (`cache_prompt`, on by default).
-/// A joining request's prompt is evaluated whole before the next step (its prefill is not yet split into chunks
-/// interleaved with the others' decode steps). Batched matmuls may take other kernels than one-row ones, so a
-/// request's logits can differ in the last bits from a lone run of it (as in llama.cpp's server).
+/// A joining request's prompt is evaluated in chunks of at most `batchSize` tokens, one chunk per scheduler
+/// iteration between the others' decode steps, so a long prompt delays the running streams by one chunk at a time
+/// instead of its whole length (llama-server's chunked prefill, `--batch-size`).
 final class BatchScheduler: JobRunner, @unchecked Sendable {
     // @unchecked: the mutable state is guarded by `condition`; sessions and the compute context are used only by
     // the scheduler thread.
     let parallel: Int
     let maxQueue: Int
+    /// Prompt tokens a joining request evaluates per iteration.
+    let batchSize: Int
 
     private enum Work {
         case generation(GenerationJob)
@@ -61,8 +63,9 @@ final class BatchScheduler: JobRunner, @unchecked Sendable {
     private let workSlot: Slot
 
     /// Builds `parallel` sessions over `engine` and starts the scheduler thread.
-    init(engine: Engine, options: SessionOptions, parallel: Int, maxQueue: Int, metrics: ServerMetrics) {
+    init(engine: Engine, options: SessionOptions, parallel: Int, maxQueue: Int, batchSize: Int, metrics: ServerMetrics) {
         self.metrics = metrics
+        self.batchSize = batchSize
         self.parallel = parallel
         self.maxQueue = maxQueue
         self.engine = engine
@@ -126,9 +129,15 @@ final class BatchScheduler: JobRunner, @unchecked Sendable {
                     (job.cachePrompt ? sessions[a].commonPrefixLength(with: ids) : 0, b)
                         < (job.cachePrompt ? sessions[b].commonPrefixLength(with: ids) : 0, a)
                 }!
-                if let generation = job.start(in: sessions[slot], tokenizer: engine.tokenizer, slotIndex: slot, tokens: ids) {
+                if let generation = job.start(in: sessions[slot], tokenizer: engine.tokenizer, slotIndex: slot, tokens: ids,
+                                              deferPrefill: true) {
                     active[slot] = generation
                 }
+            }
+            // One prompt chunk per prefilling request, then one decode step of the others.
+            for slot in active.keys.sorted() where active[slot]!.isPrefilling {
+                metrics.prefillChunk()
+                if !active[slot]!.prefill(upTo: batchSize) { active[slot] = nil }
             }
             step(&active)
             condition.lock()
@@ -139,7 +148,7 @@ final class BatchScheduler: JobRunner, @unchecked Sendable {
 
     /// One decode step of every active generation: their pending tokens in one batched pass, then a sample each.
     private func step(_ active: inout [Int: ActiveGeneration]) {
-        let slots = active.keys.sorted()
+        let slots = active.keys.sorted().filter { !active[$0]!.isPrefilling }
         let pending = slots.filter { active[$0]!.steps.pendingToken != nil }
         if !pending.isEmpty {
             let vocab = engine.model.hyperParameters.vocabSize
@@ -159,6 +168,6 @@ final class BatchScheduler: JobRunner, @unchecked Sendable {
                 }
             }
         }
-        for slot in active.keys.sorted() where !active[slot]!.advance() { active[slot] = nil }
+        for slot in slots where !active[slot]!.advance() { active[slot] = nil }
     }
 }

@@ -62,7 +62,7 @@ struct GenerationJob: Sendable {
     /// then reports `started`. Returns nil when the job already ended (cancelled, expired, refused), its events
     /// finished.
     func start(in session: InferenceSession, tokenizer: Tokenizer, slotIndex: Int,
-               tokens: [Int32]? = nil) -> ActiveGeneration? {
+               tokens: [Int32]? = nil, deferPrefill: Bool = false) -> ActiveGeneration? {
         if control.isCancelled { events.finish(); return nil }
         if control.isExpired { fail(.timeout(seconds: control.timeoutSeconds)); return nil }
         let ids = tokens ?? prompt.tokens(tokenizer)
@@ -72,7 +72,7 @@ struct GenerationJob: Sendable {
         do {
             steps = try TokenIterator(session: session, tokenizer: tokenizer, prompt: ids, maxTokens: maxTokens,
                                       sampling: sampling, stop: stop, logprobs: logprobs, format: format,
-                                      vocabulary: vocabulary)
+                                      vocabulary: vocabulary, deferPrefill: deferPrefill)
         } catch {
             fail(ServerError(error))
             return nil
@@ -106,6 +106,21 @@ struct ActiveGeneration {
         self.steps = steps
         self.promptTokens = promptTokens
         self.slotIndex = slotIndex
+    }
+
+    /// True while the prompt is still being evaluated in chunks (`prefill(upTo:)`).
+    var isPrefilling: Bool { steps.isPrefilling }
+
+    /// Evaluates up to `count` more prompt tokens; false once the job is over (the pass failed, its error sent).
+    mutating func prefill(upTo count: Int) -> Bool {
+        do {
+            try steps.prefill(upTo: count)
+            return true
+        } catch {
+            job.slots.finished(slot: slotIndex, cached: steps.session.tokens.count)
+            job.fail(ServerError(error))
+            return false
+        }
     }
 
     /// Runs one step (evaluating the pending token first unless its logits were provided) and reports its text;

@@ -74,6 +74,7 @@ public final class InferenceServer: Sendable {
             let c = configuration
             let pool: any JobRunner = c.parallel > 1 && c.continuousBatching
                 ? BatchScheduler(engine: engine, options: c.session, parallel: c.parallel, maxQueue: c.maxQueue,
+                                 batchSize: c.batchSize,
                                  metrics: metrics)
                 : SlotPool(engine: engine, options: c.session, parallel: c.parallel, maxQueue: c.maxQueue)
             state.set(.ready(ReadyModel(engine: engine, pool: pool, created: Int(Date().timeIntervalSince1970))))

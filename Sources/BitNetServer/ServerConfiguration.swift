@@ -12,6 +12,9 @@ public struct ServerConfiguration: Sendable {
     /// With several slots, run their decode steps as one batched forward pass (`BatchScheduler`); otherwise each
     /// slot has its own thread and forward passes (`SlotPool`).
     public var continuousBatching = true
+    /// With continuous batching, the prompt tokens a joining request evaluates between two decode steps of the
+    /// others (llama-server's `--batch-size`): smaller keeps the running streams smoother, larger prefills faster.
+    public var batchSize = 256
     /// Requests allowed to wait for a slot; beyond this the server answers 503 with `Retry-After`.
     public var maxQueue = 16
     /// Seconds a request may take from admission to its last token (queue wait included).
@@ -33,6 +36,7 @@ public struct ServerConfiguration: Sendable {
     public func validationError() -> String? {
         if !(0...65535).contains(port) { return "port must be 0...65535, got \(port)" }
         if !(1...64).contains(parallel) { return "parallel must be 1...64, got \(parallel)" }
+        if !(1...65536).contains(batchSize) { return "batch-size must be 1...65536, got \(batchSize)" }
         if !(0...100_000).contains(maxQueue) { return "max-queue must be 0...100000, got \(maxQueue)" }
         if !(timeoutSeconds > 0 && timeoutSeconds.isFinite) { return "timeout must be a positive number of seconds" }
         if maxBodyBytes < 1024 { return "the body limit must be at least 1024 bytes" }

@@ -50,6 +50,11 @@ final class ServerMetrics: Sendable {
         Counter(label: "bitnet_batched_decode_rows_total", factory: factory).increment(by: rows)
     }
 
+    /// Records one prompt chunk evaluated between decode steps (chunked prefill under continuous batching).
+    func prefillChunk() {
+        Counter(label: "bitnet_prefill_chunks_total", factory: factory).increment()
+    }
+
     /// Records a request's use of the prompt cache: `reused` prompt tokens taken from the slot's KV cache.
     func promptCache(reused: Int, evaluated: Int) {
         Counter(label: "bitnet_prompt_cache_requests_total", factory: factory).increment()

@@ -35,6 +35,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-body"), help: "Largest request body in bytes (larger → 413).")
     var maxBody = 1 << 20
 
+    @Option(name: [.customShort("b"), .customLong("batch-size")],
+            help: "With continuous batching, prompt tokens a joining request evaluates between two decode steps of the others.")
+    var batchSize = 256
+
     @Flag(name: .customLong("no-cont-batching"),
           help: "With --parallel > 1, give each slot its own thread and forward passes instead of batching their decode steps.")
     var noContinuousBatching = false
@@ -62,6 +66,7 @@ struct ServeCommand: AsyncParsableCommand {
         config.maxBodyBytes = maxBody
         config.pooling = pooling.flatMap(Pooling.init(rawValue:))
         config.continuousBatching = !noContinuousBatching
+        config.batchSize = batchSize
         config.session = try modelOptions.sessionOptions()
         // Resolving may fetch the default model; do it before listening so a bad --model fails fast.
         let path = try modelOptions.resolvedModelPath()

@@ -51,4 +51,43 @@ import TestSupport
             print("continuous batching: \(rows) rows in \(steps) batched steps")
         }
     }
+
+    /// A long prompt joining while another request streams is evaluated in chunks of --batch-size between the
+    /// other's decode steps; both replies equal lone greedy runs.
+    @Test func longPromptIsPrefilledInChunks() async throws {
+        var config = ServerHarness.configuration(parallel: 2, maxQueue: 4)
+        config.batchSize = 16
+        try await ServerHarness.withServer(config) { client, server in
+            let engine = try Engine(path: try TestModels.smolLM2())
+            let long = Array(repeating: "The river runs past the old mill and the bridge.", count: 12).joined(separator: " ")
+            let prompts = ["Once upon a time", long]
+            let expected = try prompts.map {
+                try ServerHarness.expectedGreedy(engine.tokenizer.encode($0, addSpecial: true), engine: engine, maxTokens: 24).text
+            }
+            let longTokens = engine.tokenizer.encode(long, addSpecial: true).count
+            let texts = try await withThrowingTaskGroup(of: (Int, String).self) { group in
+                for (i, prompt) in prompts.enumerated() {
+                    group.addTask {
+                        if i == 1 { try await Task.sleep(for: .milliseconds(150)) }  // join while the first decodes
+                        let reply = try await client.post("/v1/completions", json: [
+                            "prompt": prompt, "temperature": 0, "max_tokens": 24, "stream": true,
+                        ])
+                        guard reply.status == 200 else { return (i, "HTTP \(reply.status): \(reply.text)") }
+                        return (i, try ServerHarness.sseText(reply.text).text)
+                    }
+                }
+                var out = ["", ""]
+                for try await (i, text) in group { out[i] = text }
+                return out
+            }
+            #expect(texts == expected)
+            try await ServerHarness.waitUntil("the slots are free") { server.busySlots == 0 && server.queueDepth == 0 }
+            let metrics = try await client.send("GET", "/metrics").text
+            let chunks = metrics.split(separator: "\n").first { $0.hasPrefix("bitnet_prefill_chunks_total ") }
+                .flatMap { Int($0.split(separator: " ")[1]) } ?? 0
+            // The long prompt alone needs ceil(n/16) chunks (the short one adds one or two).
+            #expect(chunks >= (longTokens + 15) / 16, "\(chunks) chunks for a \(longTokens)-token prompt")
+            print("chunked prefill: \(chunks) chunks of at most 16 tokens, long prompt \(longTokens) tokens")
+        }
+    }
 }
