@@ -17,7 +17,7 @@
 // Block sizes in bytes (BlockLayout): 32-element formats, then 256-element super-blocks.
 enum {
     BN_Q4_0_BYTES = 18, BN_Q4_1_BYTES = 20, BN_Q5_0_BYTES = 22, BN_Q8_0_BYTES = 34, BN_Q8_1_BYTES = 36,
-    BN_Q4_K_BYTES = 144, BN_Q6_K_BYTES = 210, BN_Q8_K_BYTES = 292, BN_TQ1_0_BYTES = 54, BN_TQ2_0_BYTES = 66,
+    BN_Q4_K_BYTES = 144, BN_Q5_K_BYTES = 176, BN_Q6_K_BYTES = 210, BN_Q8_K_BYTES = 292, BN_TQ1_0_BYTES = 54, BN_TQ2_0_BYTES = 66,
 };
 
 BITNET_AVX2_BEGIN
@@ -132,6 +132,32 @@ BN_INLINE void bn_q4_k_block_products(const void *wb, const void *xb, __m256i *p
     *mins = bn_q4_k_min_products(xb, s);
 }
 
+/// One Q5_K super-block against its Q8_K block, exactly in integers: Q4_K's lanes (`bn_q4_k_block_products`) with
+/// each quant's fifth bit (bit 2·chunk of qh byte l for element 64·chunk + l, bit 2·chunk + 1 for 64·chunk + 32 + l)
+/// added as 16 before the products, as ggml's `ggml_vec_dot_q5_K_q8_K` does.
+BN_INLINE void bn_q5_k_block_products(const void *wb, const void *xb, __m256i *products, __m256i *mins) {
+    bn_q4_k_scales s = bn_q4_k_scales_mins(wb);
+    __m256i low = _mm256_set1_epi8(0x0F), hbits = bn_load256(wb, 16), isum = _mm256_setzero_si256();
+    for (int chunk = 0; chunk < 4; chunk++) {
+        __m256i raw = bn_load256(wb, 48 + 32 * chunk);
+        __m256i bit0 = _mm256_set1_epi8((char)(1 << (2 * chunk))), bit1 = _mm256_set1_epi8((char)(2 << (2 * chunk)));
+        // A byte's selected bit moved to bit 4: (qh & bit) == bit → 16.
+        __m256i h0 = _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(hbits, bit0), bit0), _mm256_set1_epi8(16));
+        __m256i h1 = _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(hbits, bit1), bit1), _mm256_set1_epi8(16));
+        __m256i q0 = _mm256_add_epi8(_mm256_and_si256(raw, low), h0);
+        __m256i q1 = _mm256_add_epi8(_mm256_and_si256(_mm256_srli_epi16(raw, 4), low), h1);
+        uint32_t packed = chunk < 2 ? s.scales_lo : s.scales_hi;
+        uint32_t shift = (uint32_t)(16 * (chunk % 2));
+        int16_t sc0 = (int16_t)((packed >> shift) & 0xFF), sc1 = (int16_t)((packed >> (shift + 8)) & 0xFF);
+        __m256i p0 = _mm256_maddubs_epi16(q0, bn_load256(xb, 4 + 64 * chunk));
+        __m256i p1 = _mm256_maddubs_epi16(q1, bn_load256(xb, 36 + 64 * chunk));
+        isum = _mm256_add_epi32(isum, _mm256_add_epi32(_mm256_madd_epi16(p0, _mm256_set1_epi16(sc0)),
+                                                       _mm256_madd_epi16(p1, _mm256_set1_epi16(sc1))));
+    }
+    *products = isum;
+    *mins = bn_q4_k_min_products(xb, s);
+}
+
 /// Group k (32 elements of quants `q`) of a Q6_K half: its two 16-element sub-blocks' int8 scales `sc[2k]`,
 /// `sc[2k+1]` times Σ q·q_x, in 8 int32 lanes.
 BN_INLINE __m256i bn_q6_k_group(__m256i q, const uint8_t *sc, const uint8_t *xq, int k) {
@@ -177,6 +203,21 @@ float bitnet_avx2_dot_q4_K(const void *w, const void *x, ptrdiff_t count) {
         __m256i products, min_dot;
         bn_q4_k_block_products(wb, xb, &products, &min_dot);
         min_terms += bn_half(wb, 2) * dx * (float)bn_wrapped_sum(min_dot);  // (dmin·d_x)·M, rounded, then added
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(bn_half(wb, 0) * dx), bn_float(products), acc);
+    }
+    return bn_hsum(acc) - min_terms;
+}
+
+float bitnet_avx2_dot_q5_K(const void *w, const void *x, ptrdiff_t count) {
+    __m256 acc = _mm256_setzero_ps();
+    float min_terms = 0;
+    for (ptrdiff_t b = 0; b < count / 256; b++) {
+        const uint8_t *wb = (const uint8_t *)w + b * BN_Q5_K_BYTES, *xb = (const uint8_t *)x + b * BN_Q8_K_BYTES;
+        float dx = bn_f32(xb, 0);
+        __m256i products, min_dot;
+        bn_q5_k_block_products(wb, xb, &products, &min_dot);
+        // ggml's `summs += dmin * M` is one expression its compiler fuses (unlike Q4_K's, which sums vectors).
+        min_terms = fmaf(bn_half(wb, 2) * dx, (float)bn_wrapped_sum(min_dot), min_terms);
         acc = _mm256_fmadd_ps(_mm256_set1_ps(bn_half(wb, 0) * dx), bn_float(products), acc);
     }
     return bn_hsum(acc) - min_terms;
@@ -437,6 +478,18 @@ float bitnet_avx2_tiled_q4_K(const void *w, const void *x, ptrdiff_t count) {
         const uint8_t *wb = (const uint8_t *)w + b * BN_Q4_K_BYTES, *xb = (const uint8_t *)x + b * BN_Q8_K_BYTES;
         __m256i products, mins;
         bn_q4_k_block_products(wb, xb, &products, &mins);
+        acc = bn_tiled_q4_k_step(acc, bn_wrapped_sum(products), bn_wrapped_sum(mins), bn_half(wb, 0), bn_half(wb, 2),
+                                 bn_f32(xb, 0));
+    }
+    return acc;
+}
+
+float bitnet_avx2_tiled_q5_K(const void *w, const void *x, ptrdiff_t count) {
+    float acc = 0;
+    for (ptrdiff_t b = 0; b < count / 256; b++) {
+        const uint8_t *wb = (const uint8_t *)w + b * BN_Q5_K_BYTES, *xb = (const uint8_t *)x + b * BN_Q8_K_BYTES;
+        __m256i products, mins;
+        bn_q5_k_block_products(wb, xb, &products, &mins);
         acc = bn_tiled_q4_k_step(acc, bn_wrapped_sum(products), bn_wrapped_sum(mins), bn_half(wb, 0), bn_half(wb, 2),
                                  bn_f32(xb, 0));
     }

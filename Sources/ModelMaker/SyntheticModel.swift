@@ -80,6 +80,7 @@ public struct SyntheticModel: Sendable {
         case .q8_0: 7
         case .q5_0: 8
         case .q4_K: 14  // Q4_K_S: every matrix Q4_K
+        case .q5_K: 16  // Q5_K_S
         case .q6_K: 18
         case .bf16: 32
         case .tq1_0: 36

@@ -5,12 +5,12 @@ import Kernels
 ///
 /// Float types hold bell-shaped values of standard deviation `sigma`. Q8_0, Q4_0 and Q4_1 quantize such values with
 /// llama.cpp's reference quantizers (`ActivationQuantizer` with `.reference` rounding, `WeightQuantizer`). Q5_0,
-/// Q4_K and Q6_K, which have no quantizer here, are written block by block from random codes with scales chosen so
+/// Q4_K, Q5_K and Q6_K, which have no quantizer here, are written block by block from random codes with scales chosen so
 /// the dequantized values spread with about `sigma` (each block's scale varies by ±25% so blocks differ as real
 /// ones do). Any such bit pattern with finite scales is a valid block, and both engines read the same file.
 public enum SyntheticTensorEncoder {
     /// Weight types the generator writes, in the order the parity tests list them.
-    public static let supportedTypes: [GGMLType] = [.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1, .q5_0, .q4_K, .q6_K]
+    public static let supportedTypes: [GGMLType] = [.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1, .q5_0, .q4_K, .q5_K, .q6_K]
 
     /// The type named `name` (`q4_k`, `Q4_K`, `f16`…).
     /// - Throws: `ModelMakerError.unsupportedWeightType`.
@@ -23,11 +23,12 @@ public enum SyntheticTensorEncoder {
 
     /// The type a `rows × rowLength` matrix is written in when `type` asks for it: `type` itself, or — when the
     /// row is not a whole number of `type`'s blocks (576-wide rows and 256-element K-quant blocks) — the fallback
-    /// llama.cpp's quantizer picks in that case (Q4_K → Q5_0, Q6_K → Q8_0).
+    /// llama.cpp's quantizer picks in that case (Q4_K → Q5_0, Q6_K → Q8_0; for Q5_K llama.cpp picks Q5_1, which
+    /// has no kernel here, so Q5_0 stands in).
     public static func effectiveType(_ type: GGMLType, rowLength: Int) -> GGMLType {
         guard let t = type.traits, rowLength % t.blockSize != 0 else { return type }
         switch type {
-        case .q4_K: return .q5_0
+        case .q4_K, .q5_K: return .q5_0
         case .q6_K: return .q8_0
         default: return type
         }
@@ -77,6 +78,7 @@ public enum SyntheticTensorEncoder {
         case .q5_0: fillQ5_0(&out, sigma: sigma, random: &random)
         case .tq1_0, .tq2_0: fillTernary(type, &out, elements: elements, sigma: sigma, random: &random)
         case .q4_K: fillQ4_K(&out, sigma: sigma, random: &random)
+        case .q5_K: fillQ5_K(&out, sigma: sigma, random: &random)
         default: fillQ6_K(&out, sigma: sigma, random: &random)
         }
         return out
@@ -119,20 +121,40 @@ public enum SyntheticTensorEncoder {
             let d = jittered(sigma / (40 * 4.61), &random)
             storeF16(d, &out, at: base)
             storeF16(8 * d, &out, at: base + 2)
-            var sc = [UInt8](repeating: 0, count: 8), mn = [UInt8](repeating: 0, count: 8)
-            for j in 0..<8 {
-                sc[j] = UInt8(16 + random.next() % 48)
-                mn[j] = UInt8((Int(sc[j]) * 15 + 8) / 16)  // round(sc · 7.5 / 8)
-            }
-            // Packing (the inverse of the 6-bit unpacking in Kernels' Q4_K dequantizer): bytes 0..3 hold scales
-            // 0..3 and the top two bits of scales 4..7; bytes 4..7 the same for mins; bytes 8..11 the low nibbles
-            // of scales 4..7 (low half) and mins 4..7 (high half).
-            for j in 0..<4 {
-                out[base + 4 + j] = (sc[j] & 63) | ((sc[j + 4] >> 4) << 6)
-                out[base + 8 + j] = (mn[j] & 63) | ((mn[j + 4] >> 4) << 6)
-                out[base + 12 + j] = (sc[j + 4] & 0xF) | ((mn[j + 4] & 0xF) << 4)
-            }
+            packScalesMinsK4(&out, at: base + 4, random: &random)
             fillRandom(&out, (base + 16)..<(base + 144), &random)
+        }
+    }
+
+    /// Q5_K (176 bytes / 256): Q4_K's header and scale packing, 32 bytes of fifth bits, 128 bytes of nibbles;
+    /// value d·sc·q − dmin·m with q uniform in 0...31 (standard deviation ≈ 9.23, mean 15.5), so dmin = 16d centres
+    /// each sub-block with Q4_K's mins.
+    static func fillQ5_K(_ out: inout [UInt8], sigma: Float, random: inout SyntheticRandom) {
+        for b in 0..<out.count / 176 {
+            let base = 176 * b
+            let d = jittered(sigma / (40 * 9.23), &random)
+            storeF16(d, &out, at: base)
+            storeF16(16 * d, &out, at: base + 2)
+            packScalesMinsK4(&out, at: base + 4, random: &random)
+            fillRandom(&out, (base + 16)..<(base + 176), &random)
+        }
+    }
+
+    /// Eight random 6-bit scales in 16...63, each min about sc·15/16, packed into the 12 bytes at `at` as Q4_K and
+    /// Q5_K store them.
+    static func packScalesMinsK4(_ out: inout [UInt8], at start: Int, random: inout SyntheticRandom) {
+        var sc = [UInt8](repeating: 0, count: 8), mn = [UInt8](repeating: 0, count: 8)
+        for j in 0..<8 {
+            sc[j] = UInt8(16 + random.next() % 48)
+            mn[j] = UInt8((Int(sc[j]) * 15 + 8) / 16)  // round(sc · 7.5 / 8)
+        }
+        // Packing (the inverse of the 6-bit unpacking in Kernels' K-quant dequantizers): bytes 0..3 hold scales
+        // 0..3 and the top two bits of scales 4..7; bytes 4..7 the same for mins; bytes 8..11 the low nibbles
+        // of scales 4..7 (low half) and mins 4..7 (high half).
+        for j in 0..<4 {
+            out[start + j] = (sc[j] & 63) | ((sc[j + 4] >> 4) << 6)
+            out[start + 4 + j] = (mn[j] & 63) | ((mn[j + 4] >> 4) << 6)
+            out[start + 8 + j] = (sc[j + 4] & 0xF) | ((mn[j + 4] & 0xF) << 4)
         }
     }
 

@@ -46,7 +46,7 @@ import Testing
     }
 
     /// llama.cpp on AVX2: Q4_0/Q4_K with rows % 8 == 0 always repacked (Q4_K's gemm order for activation rows in
-    /// whole groups of 4, gemv order for the last count % 4); other Q4_K and all Q6_K tiled from 8 rows on.
+    /// whole groups of 4, gemv order for the last count % 4); other Q4_K and all Q5_K and Q6_K tiled from 8 rows on.
     @Test func weightMatrixPicksLlamaCppsRoute() throws {
         var rng = SeededRNG(seed: 11)
         // (row t, batch count) → kernel id, for t = last row of batches 1, 7, 8, 9 and t = 0 of a batch of 9.
@@ -67,6 +67,8 @@ import Testing
             #expect(try ids(.q4_K, rows: 12) == [q4, q4, q4Tiled, q4Tiled, q4Tiled])
             let q6 = "q6_K×q8_K.\(level)", q6Tiled = "q6_K×q8_K.tiled.\(level)"
             #expect(try ids(.q6_K, rows: 640) == [q6, q6, q6Tiled, q6Tiled, q6Tiled])
+            let q5 = "q5_K×q8_K.\(level)", q5Tiled = "q5_K×q8_K.tiled.\(level)"
+            #expect(try ids(.q5_K, rows: 640) == [q5, q5, q5Tiled, q5Tiled, q5Tiled])  // no x86 repack for Q5_K
             #expect(try ids(.q8_0, rows: 640) == Array(repeating: "q8_0×q8_0.\(level)", count: 5))
         } else {
             print("[GGMLRouteTests] x86 route ids not checked: this process runs the \(KernelLevel.active) level")
@@ -74,7 +76,7 @@ import Testing
     }
 
     /// `matmul` of batches around the floors equals each row's kernel's dots, on 1 and 2 threads.
-    @Test(arguments: [GGMLType.q4_K, .q6_K, .q4_0])
+    @Test(arguments: [GGMLType.q4_K, .q5_K, .q6_K, .q4_0])
     func matmulUsesEachRowsRoute(type: GGMLType) throws {
         var rng = SeededRNG(seed: 0xB47 + UInt64(type.rawValue))
         let rows = 24, cols = 512

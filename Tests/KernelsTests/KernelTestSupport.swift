@@ -42,7 +42,7 @@ enum RandomRows {
         default:
             var bytes = (0..<rowBytes * rows).map { _ in UInt8.random(in: 0...255, using: &rng) }
             let scaleOffsets: [Int] = switch type {
-            case .q4_1, .q4_K: [0, 2]
+            case .q4_1, .q4_K, .q5_K: [0, 2]
             case .q6_K: [208]
             case .tq1_0: [52]
             case .tq2_0: [64]

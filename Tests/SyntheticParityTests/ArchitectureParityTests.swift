@@ -43,6 +43,7 @@ struct ArchitectureParityTests {
         ArchitectureCase(architecture: .phi3, type: .q6_K, tiedOutput: true, shape: .tinyNarrowHeads),
         ArchitectureCase(architecture: .phi3, type: .tq2_0, tiedOutput: false, shape: .tinyNarrowHeads),
         ArchitectureCase(architecture: .llama, type: .tq2_0, tiedOutput: false),
+        ArchitectureCase(architecture: .qwen2, type: .q5_K, tiedOutput: false),
     ]
 
     @Test(arguments: cases)

@@ -50,6 +50,7 @@ struct SyntheticParityTests {
         SyntheticCase(type: .q4_1, tiedOutput: true),
         SyntheticCase(type: .q5_0, tiedOutput: false),
         SyntheticCase(type: .q4_K, tiedOutput: true),
+        SyntheticCase(type: .q5_K, tiedOutput: true),
         SyntheticCase(type: .q6_K, tiedOutput: false),
     ]
 

@@ -19,6 +19,7 @@ public enum DequantizeScalar {
         case .q5_0: q5_0(src, dst, count)
         case .q8_0: q8_0(src, dst, count)
         case .q4_K: q4_K(src, dst, count)
+        case .q5_K: q5_K(src, dst, count)
         case .q6_K: q6_K(src, dst, count)
         case .tq1_0: tq1_0(src, dst, count)
         case .tq2_0: tq2_0(src, dst, count)

@@ -30,6 +30,9 @@ float bitnet_avx2_dot_q5_0(const void *w, const void *x, ptrdiff_t count);
 /// Q4_K · Q8_K: one FMA of d·d_x per super-block into an 8-lane chain, minus the rounded min terms summed in order.
 float bitnet_avx2_dot_q4_K(const void *w, const void *x, ptrdiff_t count);
 
+/// Q5_K · Q8_K in ggml's x86 `vec_dot` order (Q4_K's, with the fifth bit added to each quant).
+float bitnet_avx2_dot_q5_K(const void *w, const void *x, ptrdiff_t count);
+
 /// Q6_K · Q8_K: one FMA of d·d_x per super-block into an 8-lane chain, then a tree sum.
 float bitnet_avx2_dot_q6_K(const void *w, const void *x, ptrdiff_t count);
 
@@ -69,6 +72,9 @@ float bitnet_avx2_repack_q4_K_gemm(const void *w, const void *x, ptrdiff_t count
 
 /// Q4_K · Q8_K in the tiled kernel's order: per super-block r = fma(−dmin, M, d·S), then acc = fma(r, d_x, acc).
 float bitnet_avx2_tiled_q4_K(const void *w, const void *x, ptrdiff_t count);
+
+/// Q5_K · Q8_K in the tiled kernel's order (Q4_K's epilogue).
+float bitnet_avx2_tiled_q5_K(const void *w, const void *x, ptrdiff_t count);
 
 /// Q6_K · Q8_K in the tiled kernel's order: per super-block acc = fma(d·S, d_x, acc).
 float bitnet_avx2_tiled_q6_K(const void *w, const void *x, ptrdiff_t count);

@@ -36,6 +36,25 @@ extension DequantizeScalar {
         }
     }
 
+    /// Q5_K (176 bytes / 256): d, dmin, the Q4_K scale packing, 32 bytes of fifth bits (bit 2c of byte l for element
+    /// 64c + l, bit 2c + 1 for 64c + 32 + l), 128 bytes of low nibbles as Q4_K's.
+    static func q5_K(_ src: UnsafeRawPointer, _ dst: UnsafeMutablePointer<Float>, _ count: Int) {
+        for b in 0..<count / 256 {
+            let block = src + b * BlockLayout.q5_KBytes, out = dst + b * 256
+            let d = block.f16(at: 0), dmin = block.f16(at: 2)
+            let scales = block + 4, qh = block + 16, qs = block + 48
+            for chunk in 0..<4 {
+                let (s0, m0) = scaleMinK4(2 * chunk, scales), (s1, m1) = scaleMinK4(2 * chunk + 1, scales)
+                let d0 = d * Float(s0), min0 = dmin * Float(m0), d1 = d * Float(s1), min1 = dmin * Float(m1)
+                for l in 0..<32 {
+                    let byte = qs.u8(at: 32 * chunk + l), high = qh.u8(at: l) >> (2 * chunk)
+                    out[64 * chunk + l] = d0 * Float((byte & 0xF) | ((high & 1) << 4)) - min0
+                    out[64 * chunk + 32 + l] = d1 * Float((byte >> 4) | ((high & 2) << 3)) - min1
+                }
+            }
+        }
+    }
+
     static func q6_K(_ src: UnsafeRawPointer, _ dst: UnsafeMutablePointer<Float>, _ count: Int) {
         for b in 0..<count / 256 {
             let block = src + b * BlockLayout.q6_KBytes

@@ -1,4 +1,4 @@
-/// The K-quants (Q4_K, Q6_K) against Q8_K activations.
+/// The K-quants (Q4_K, Q5_K, Q6_K) against Q8_K activations.
 extension DotScalar {
     /// Q4_K · Q8_K: per super-block `d·d_x·Σ_s sc_s·Σ q·q_x − dmin·d_x·Σ_s m_s·Σ q_x` (the second sum from bsums).
     public static func q4_K(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
@@ -20,6 +20,18 @@ extension DotScalar {
                     + Int(xb.loadUnaligned(fromByteOffset: 262 + 4 * sub, as: Int16.self))
                 minSum += Int(m) * bsums
             }
+            let dx = xb.loadUnaligned(as: Float.self)
+            sum += (wb.f16(at: 0) * dx) * Float(isum) - (wb.f16(at: 2) * dx) * Float(minSum)
+        }
+        return sum
+    }
+
+    /// Q5_K · Q8_K: as Q4_K with 5-bit quants, `d·d_x·Σ_s sc_s·Σ q·q_x − dmin·d_x·Σ_s m_s·Σ q_x`.
+    public static func q5_K(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
+        var sum: Float = 0
+        for b in 0..<count / 256 {
+            let wb = w + b * BlockLayout.q5_KBytes, xb = x + b * BlockLayout.q8_KBytes
+            let (isum, minSum) = q5_KBlockSums(wb, xb)
             let dx = xb.loadUnaligned(as: Float.self)
             sum += (wb.f16(at: 0) * dx) * Float(isum) - (wb.f16(at: 2) * dx) * Float(minSum)
         }

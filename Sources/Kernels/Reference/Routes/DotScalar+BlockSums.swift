@@ -43,6 +43,27 @@ extension DotScalar {
         return (Int32(isum), Int32(minSum))
     }
 
+    /// Q5_K super-block · Q8_K block: (Σ_s sc_s·Σ q·q_x, Σ_s m_s·Σ q_x) over the 8 sub-blocks of 32, q the 5-bit
+    /// quant (low nibble from `qs`, fifth bit from `qh`).
+    static func q5_KBlockSums(_ wb: UnsafeRawPointer, _ xb: UnsafeRawPointer) -> (Int32, Int32) {
+        let scales = wb + 4, qh = wb + 16, qs = wb + 48
+        var isum = 0, minSum = 0
+        for sub in 0..<8 {
+            let (sc, m) = DequantizeScalar.scaleMinK4(sub, scales)
+            let shift: UInt8 = sub % 2 == 0 ? 0 : 4
+            var dot = 0
+            for l in 0..<32 {
+                let q = Int((qs.u8(at: 32 * (sub / 2) + l) >> shift) & 0xF) | Int((qh.u8(at: l) >> sub) & 1) << 4
+                dot += q * Int(xb.i8(at: 4 + 32 * sub + l))
+            }
+            isum += Int(sc) * dot
+            let xsum = Int(xb.loadUnaligned(fromByteOffset: 260 + 4 * sub, as: Int16.self))
+                + Int(xb.loadUnaligned(fromByteOffset: 262 + 4 * sub, as: Int16.self))
+            minSum += Int(m) * xsum
+        }
+        return (Int32(isum), Int32(minSum))
+    }
+
     /// Q6_K super-block · Q8_K block: Σ_g sc_g·Σ (q − 32)·q_x over the 16 groups of 16.
     static func q6_KBlockSum(_ wb: UnsafeRawPointer, _ xb: UnsafeRawPointer) -> Int32 {
         var isum = 0

@@ -27,6 +27,18 @@ public enum GGMLTiledKQuant {
         return acc
     }
 
+    /// Q5_K · Q8_K in the tiled kernel's order (scalar reference): Q4_K's epilogue (ggml instantiates the tiled
+    /// kernel with the same sub-block size and min handling for both).
+    public static func q5_K(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
+        var acc: Float = 0
+        for b in 0..<count / 256 {
+            let wb = w + b * BlockLayout.q5_KBytes, xb = x + b * BlockLayout.q8_KBytes
+            let (s, m) = DotScalar.q5_KBlockSums(wb, xb)
+            acc = q4_KStep(acc, s, m, wb.f16(at: 0), wb.f16(at: 2), xb.loadUnaligned(as: Float.self))
+        }
+        return acc
+    }
+
     /// Q6_K · Q8_K in the tiled kernel's order (scalar reference).
     public static func q6_K(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
         var acc: Float = 0
