@@ -17,7 +17,7 @@
 // Block sizes in bytes (BlockLayout): 32-element formats, then 256-element super-blocks.
 enum {
     BN_Q4_0_BYTES = 18, BN_Q4_1_BYTES = 20, BN_Q5_0_BYTES = 22, BN_Q8_0_BYTES = 34, BN_Q8_1_BYTES = 36,
-    BN_Q4_K_BYTES = 144, BN_Q5_K_BYTES = 176, BN_Q6_K_BYTES = 210, BN_Q8_K_BYTES = 292, BN_TQ1_0_BYTES = 54, BN_TQ2_0_BYTES = 66,
+    BN_Q2_K_BYTES = 84, BN_Q3_K_BYTES = 110, BN_Q4_K_BYTES = 144, BN_Q5_K_BYTES = 176, BN_Q6_K_BYTES = 210, BN_Q8_K_BYTES = 292, BN_TQ1_0_BYTES = 54, BN_TQ2_0_BYTES = 66,
 };
 
 BITNET_AVX2_BEGIN
@@ -132,6 +132,76 @@ BN_INLINE void bn_q4_k_block_products(const void *wb, const void *xb, __m256i *p
     *mins = bn_q4_k_min_products(xb, s);
 }
 
+/// Sub-blocks `2i`, `2i + 1` (of 16 elements each) of 32 quants `q` against activation bytes `xq`: the int16 pair
+/// sums scaled by `scales[2i]` (lanes 0…3) and `scales[2i + 1]` (lanes 4…7), as ggml's `get_scale_shuffle_q3k`.
+BN_INLINE __m256i bn_k16_scaled(__m256i pairs, const int16_t *scales, int i) {
+    __m256i scale = _mm256_set_m128i(_mm_set1_epi16(scales[2 * i + 1]), _mm_set1_epi16(scales[2 * i]));
+    return _mm256_madd_epi16(scale, pairs);
+}
+
+/// One Q2_K super-block against its Q8_K block, exactly in integers, with ggml's `ggml_vec_dot_q2_K_q8_K` lanes:
+/// `*products` sums to Σ_s sc_s·Σ q·q_x, `*mins` (lane k = m_2k·bsum_2k + m_2k+1·bsum_2k+1) to Σ_s m_s·bsum_s.
+BN_INLINE void bn_q2_k_block_products(const void *wb, const void *xb, __m256i *products, __m256i *mins) {
+    __m128i packed = bn_load128(wb, 0);
+    __m128i scales8 = _mm_and_si128(packed, _mm_set1_epi8(0x0F));
+    __m128i mins8 = _mm_and_si128(_mm_srli_epi16(packed, 4), _mm_set1_epi8(0x0F));
+    *mins = _mm256_madd_epi16(_mm256_cvtepi8_epi16(mins8), bn_load256(xb, 260));
+    int16_t scales[16];
+    _mm256_storeu_si256((__m256i *)(void *)scales, _mm256_cvtepi8_epi16(scales8));
+    __m256i three = _mm256_set1_epi8(3), isum = _mm256_setzero_si256();
+    for (int h = 0; h < 2; h++) {  // 128 elements: 32 bytes of four 2-bit fields
+        __m256i bits = bn_load256(wb, 16 + 32 * h);
+        const uint8_t *xq = (const uint8_t *)xb + 4 + 128 * h;
+        __m256i p[4];
+        for (int i = 0; i < 4; i++) {
+            __m256i q = _mm256_and_si256(_mm256_srli_epi16(bits, 2 * i), three);
+            p[i] = bn_k16_scaled(_mm256_maddubs_epi16(q, bn_load256(xq, 32 * i)), scales + 8 * h, i);
+        }
+        isum = _mm256_add_epi32(isum, _mm256_add_epi32(_mm256_add_epi32(p[0], p[1]), _mm256_add_epi32(p[2], p[3])));
+    }
+    *products = isum;
+}
+
+/// The 16 sub-block scales of a Q3_K block (12 packed bytes at offset 96) as signed values (raw − 32).
+BN_INLINE void bn_q3_k_scales(const void *wb, int16_t out[16]) {
+    uint32_t a0 = bn_u32(wb, 96), a1 = bn_u32(wb, 100), a2 = bn_u32(wb, 104);
+    uint32_t words[4] = {
+        (a0 & 0x0F0F0F0Fu) | (((a2 >> 0) & 0x03030303u) << 4),
+        (a1 & 0x0F0F0F0Fu) | (((a2 >> 2) & 0x03030303u) << 4),
+        ((a0 >> 4) & 0x0F0F0F0Fu) | (((a2 >> 4) & 0x03030303u) << 4),
+        ((a1 >> 4) & 0x0F0F0F0Fu) | (((a2 >> 6) & 0x03030303u) << 4),
+    };
+    const uint8_t *bytes = (const uint8_t *)words;
+    for (int s = 0; s < 16; s++) out[s] = (int16_t)((int)bytes[s] - 32);
+}
+
+/// One Q3_K super-block against its Q8_K block, exactly in integers, with ggml's `ggml_vec_dot_q3_K_q8_K` lanes:
+/// 8 lanes summing to Σ_s sc_s·Σ (q − 4)·q_x. As there, the low bit pairs and the "minus 4 unless the high bit is
+/// set" part are multiplied separately and subtracted as int16.
+BN_INLINE __m256i bn_q3_k_block_products(const void *wb, const void *xb) {
+    int16_t scales[16];
+    bn_q3_k_scales(wb, scales);
+    __m256i three = _mm256_set1_epi8(3), one = _mm256_set1_epi8(1), hbits = bn_load256(wb, 0);
+    __m256i isum = _mm256_setzero_si256();
+    for (int h = 0; h < 2; h++) {
+        __m256i bits = bn_load256(wb, 32 + 32 * h);
+        const uint8_t *xq = (const uint8_t *)xb + 4 + 128 * h;
+        __m256i p[4];
+        for (int i = 0; i < 4; i++) {
+            int bit = 4 * h + i;
+            __m256i low = _mm256_and_si256(_mm256_srli_epi16(bits, 2 * i), three);
+            // 4 where the high bit is clear, 0 where it is set.
+            __m256i minus = _mm256_slli_epi16(
+                _mm256_srli_epi16(_mm256_andnot_si256(hbits, _mm256_slli_epi16(one, bit)), bit), 2);
+            __m256i x = bn_load256(xq, 32 * i);
+            __m256i pairs = _mm256_sub_epi16(_mm256_maddubs_epi16(low, x), _mm256_maddubs_epi16(minus, x));
+            p[i] = bn_k16_scaled(pairs, scales + 8 * h, i);
+        }
+        isum = _mm256_add_epi32(isum, _mm256_add_epi32(_mm256_add_epi32(p[0], p[1]), _mm256_add_epi32(p[2], p[3])));
+    }
+    return isum;
+}
+
 /// One Q5_K super-block against its Q8_K block, exactly in integers: Q4_K's lanes (`bn_q4_k_block_products`) with
 /// each quant's fifth bit (bit 2·chunk of qh byte l for element 64·chunk + l, bit 2·chunk + 1 for 64·chunk + 32 + l)
 /// added as 16 before the products, as ggml's `ggml_vec_dot_q5_K_q8_K` does.
@@ -206,6 +276,29 @@ float bitnet_avx2_dot_q4_K(const void *w, const void *x, ptrdiff_t count) {
         acc = _mm256_fmadd_ps(_mm256_set1_ps(bn_half(wb, 0) * dx), bn_float(products), acc);
     }
     return bn_hsum(acc) - min_terms;
+}
+
+float bitnet_avx2_dot_q2_K(const void *w, const void *x, ptrdiff_t count) {
+    __m256 acc = _mm256_setzero_ps();
+    for (ptrdiff_t b = 0; b < count / 256; b++) {
+        const uint8_t *wb = (const uint8_t *)w + b * BN_Q2_K_BYTES, *xb = (const uint8_t *)x + b * BN_Q8_K_BYTES;
+        float dx = bn_f32(xb, 0);
+        __m256i products, mins;
+        bn_q2_k_block_products(wb, xb, &products, &mins);
+        // ggml: the min lanes first, with −(d_x·dmin), then the scaled sums with d_x·d, both into one 8-lane chain.
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(-(bn_half(wb, 82) * dx)), bn_float(mins), acc);
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(bn_half(wb, 80) * dx), bn_float(products), acc);
+    }
+    return bn_hsum(acc);
+}
+
+float bitnet_avx2_dot_q3_K(const void *w, const void *x, ptrdiff_t count) {
+    __m256 acc = _mm256_setzero_ps();
+    for (ptrdiff_t b = 0; b < count / 256; b++) {
+        const uint8_t *wb = (const uint8_t *)w + b * BN_Q3_K_BYTES, *xb = (const uint8_t *)x + b * BN_Q8_K_BYTES;
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(bn_half(wb, 108) * bn_f32(xb, 0)), bn_float(bn_q3_k_block_products(wb, xb)), acc);
+    }
+    return bn_hsum(acc);
 }
 
 float bitnet_avx2_dot_q5_K(const void *w, const void *x, ptrdiff_t count) {
@@ -480,6 +573,27 @@ float bitnet_avx2_tiled_q4_K(const void *w, const void *x, ptrdiff_t count) {
         bn_q4_k_block_products(wb, xb, &products, &mins);
         acc = bn_tiled_q4_k_step(acc, bn_wrapped_sum(products), bn_wrapped_sum(mins), bn_half(wb, 0), bn_half(wb, 2),
                                  bn_f32(xb, 0));
+    }
+    return acc;
+}
+
+float bitnet_avx2_tiled_q2_K(const void *w, const void *x, ptrdiff_t count) {
+    float acc = 0;
+    for (ptrdiff_t b = 0; b < count / 256; b++) {
+        const uint8_t *wb = (const uint8_t *)w + b * BN_Q2_K_BYTES, *xb = (const uint8_t *)x + b * BN_Q8_K_BYTES;
+        __m256i products, mins;
+        bn_q2_k_block_products(wb, xb, &products, &mins);
+        acc = bn_tiled_q4_k_step(acc, bn_wrapped_sum(products), bn_wrapped_sum(mins), bn_half(wb, 80), bn_half(wb, 82),
+                                 bn_f32(xb, 0));
+    }
+    return acc;
+}
+
+float bitnet_avx2_tiled_q3_K(const void *w, const void *x, ptrdiff_t count) {
+    float acc = 0;
+    for (ptrdiff_t b = 0; b < count / 256; b++) {
+        const uint8_t *wb = (const uint8_t *)w + b * BN_Q3_K_BYTES, *xb = (const uint8_t *)x + b * BN_Q8_K_BYTES;
+        acc = bn_tiled_q6_k_step(acc, bn_wrapped_sum(bn_q3_k_block_products(wb, xb)), bn_half(wb, 108), bn_f32(xb, 0));
     }
     return acc;
 }

@@ -10,7 +10,7 @@ import Kernels
 /// ones do). Any such bit pattern with finite scales is a valid block, and both engines read the same file.
 public enum SyntheticTensorEncoder {
     /// Weight types the generator writes, in the order the parity tests list them.
-    public static let supportedTypes: [GGMLType] = [.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1, .q5_0, .q4_K, .q5_K, .q6_K]
+    public static let supportedTypes: [GGMLType] = [.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1, .q5_0, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K]
 
     /// The type named `name` (`q4_k`, `Q4_K`, `f16`…).
     /// - Throws: `ModelMakerError.unsupportedWeightType`.
@@ -23,11 +23,12 @@ public enum SyntheticTensorEncoder {
 
     /// The type a `rows × rowLength` matrix is written in when `type` asks for it: `type` itself, or — when the
     /// row is not a whole number of `type`'s blocks (576-wide rows and 256-element K-quant blocks) — the fallback
-    /// llama.cpp's quantizer picks in that case (Q4_K → Q5_0, Q6_K → Q8_0; for Q5_K llama.cpp picks Q5_1, which
-    /// has no kernel here, so Q5_0 stands in).
+    /// llama.cpp's quantizer picks in that case (Q2_K, Q3_K → Q4_0, Q4_K → Q5_0, Q6_K → Q8_0; for Q5_K llama.cpp
+    /// picks Q5_1, which has no kernel here, so Q5_0 stands in).
     public static func effectiveType(_ type: GGMLType, rowLength: Int) -> GGMLType {
         guard let t = type.traits, rowLength % t.blockSize != 0 else { return type }
         switch type {
+        case .q2_K, .q3_K: return .q4_0
         case .q4_K, .q5_K: return .q5_0
         case .q6_K: return .q8_0
         default: return type
@@ -79,6 +80,8 @@ public enum SyntheticTensorEncoder {
         case .tq1_0, .tq2_0: fillTernary(type, &out, elements: elements, sigma: sigma, random: &random)
         case .q4_K: fillQ4_K(&out, sigma: sigma, random: &random)
         case .q5_K: fillQ5_K(&out, sigma: sigma, random: &random)
+        case .q2_K: fillQ2_K(&out, sigma: sigma, random: &random)
+        case .q3_K: fillQ3_K(&out, sigma: sigma, random: &random)
         default: fillQ6_K(&out, sigma: sigma, random: &random)
         }
         return out
@@ -137,6 +140,45 @@ public enum SyntheticTensorEncoder {
             storeF16(16 * d, &out, at: base + 2)
             packScalesMinsK4(&out, at: base + 4, random: &random)
             fillRandom(&out, (base + 16)..<(base + 176), &random)
+        }
+    }
+
+    /// Q2_K (84 bytes / 256): 16 bytes of (scale, min) nibbles, 64 bytes of 2-bit quants, d, dmin; value
+    /// d·sc·q − dmin·m with q uniform in 0...3 (standard deviation ≈ 1.12, mean 1.5). Scales in 8...15, each min
+    /// about sc·3/8 with dmin = 4d, so sub-blocks centre near zero.
+    static func fillQ2_K(_ out: inout [UInt8], sigma: Float, random: inout SyntheticRandom) {
+        for b in 0..<out.count / 84 {
+            let base = 84 * b
+            for s in 0..<16 {
+                let sc = UInt8(8 + random.next() % 8)
+                out[base + s] = sc | ((sc * 3 + 4) / 8) << 4  // min = round(sc · 3/8), in units of dmin = 4d
+            }
+            fillRandom(&out, (base + 16)..<(base + 80), &random)
+            let d = jittered(sigma / (11.5 * 1.12), &random)
+            storeF16(d, &out, at: base + 80)
+            storeF16(4 * d, &out, at: base + 82)
+        }
+    }
+
+    /// Q3_K (110 bytes / 256): high bits, 2-bit quants, 12 bytes of packed 6-bit scales, d; value
+    /// d·(sc − 32)·(q − 4) with q uniform in 0...7 (standard deviation of q − 4 ≈ 2.29). Raw scales are drawn in
+    /// 40...63 or 1...24 (signed ±8...31).
+    static func fillQ3_K(_ out: inout [UInt8], sigma: Float, random: inout SyntheticRandom) {
+        for b in 0..<out.count / 110 {
+            let base = 110 * b
+            fillRandom(&out, base..<(base + 96), &random)
+            var raw = [UInt8](repeating: 0, count: 16)
+            for s in 0..<16 {
+                let r = random.next()
+                raw[s] = r & 1 == 0 ? UInt8(40 + (r >> 1) % 24) : UInt8(1 + (r >> 1) % 24)
+            }
+            // Inverse of the unpacking: bytes 0…7 hold the low nibbles (sub-blocks 0…7 low, 8…15 high), bytes
+            // 8…11 the top two bits of sub-blocks b, b+4, b+8, b+12 at bits 0, 2, 4, 6.
+            for k in 0..<8 { out[base + 96 + k] = (raw[k] & 0xF) | (raw[k + 8] & 0xF) << 4 }
+            for k in 0..<4 {
+                out[base + 104 + k] = (raw[k] >> 4) | (raw[k + 4] >> 4) << 2 | (raw[k + 8] >> 4) << 4 | (raw[k + 12] >> 4) << 6
+            }
+            storeF16(jittered(sigma / (20 * 2.29), &random), &out, at: base + 108)
         }
     }
 

@@ -28,10 +28,10 @@ import Testing
     @Test func unsupportedTypeIsATypedError() {
         var out = [Float](repeating: 0, count: 256)
         let bytes = [UInt8](repeating: 0, count: 256)
-        #expect(throws: KernelError.unsupportedType(.q2_K)) {
+        #expect(throws: KernelError.unsupportedType(.q5_1)) {
             try bytes.withUnsafeBytes { src in
                 try out.withUnsafeMutableBufferPointer {
-                    try Dequantize.checkedRow(.q2_K, src.baseAddress!, into: $0.baseAddress!, count: 256)
+                    try Dequantize.checkedRow(.q5_1, src.baseAddress!, into: $0.baseAddress!, count: 256)
                 }
             }
         }

@@ -46,7 +46,7 @@ import Testing
         #expect(DotKernel.kernel(for: .q4_K)?.activation == .q8_K)
         #expect(DotKernel.kernel(for: .q5_0)?.activation == .q8_0)
         #expect(DotKernel.kernel(for: .f16)?.activation == .f16)
-        #expect(DotKernel.kernel(for: .q2_K) == nil)
+        #expect(DotKernel.kernel(for: .q5_1) == nil)
         if KernelLevel.active.givesX86V3Bits { #expect(DotKernel.kernel(for: .q8_0)?.id == "q8_0×q8_0.\(KernelLevel.active)") }
     }
 }

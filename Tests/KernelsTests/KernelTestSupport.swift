@@ -44,6 +44,8 @@ enum RandomRows {
             let scaleOffsets: [Int] = switch type {
             case .q4_1, .q4_K, .q5_K: [0, 2]
             case .q6_K: [208]
+            case .q2_K: [80, 82]
+            case .q3_K: [108]
             case .tq1_0: [52]
             case .tq2_0: [64]
             default: [0]

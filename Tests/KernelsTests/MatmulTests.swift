@@ -111,8 +111,8 @@ import Testing
             #expect(throws: KernelError.rowNotBlockAligned(type: .q4_K, cols: 40, blockSize: 256)) {
                 try WeightMatrix(type: .q4_K, rows: 1, cols: 40, bytes: raw)
             }
-            #expect(throws: KernelError.unsupportedType(.q2_K)) {
-                try WeightMatrix(type: .q2_K, rows: 1, cols: 256, bytes: raw)
+            #expect(throws: KernelError.unsupportedType(.q5_1)) {
+                try WeightMatrix(type: .q5_1, rows: 1, cols: 256, bytes: raw)
             }
         }
     }

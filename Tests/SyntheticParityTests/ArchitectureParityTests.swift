@@ -44,6 +44,8 @@ struct ArchitectureParityTests {
         ArchitectureCase(architecture: .phi3, type: .tq2_0, tiedOutput: false, shape: .tinyNarrowHeads),
         ArchitectureCase(architecture: .llama, type: .tq2_0, tiedOutput: false),
         ArchitectureCase(architecture: .qwen2, type: .q5_K, tiedOutput: false),
+        ArchitectureCase(architecture: .qwen3, type: .q3_K, tiedOutput: false, shape: .tinyWideHeads),
+        ArchitectureCase(architecture: .llama, type: .q2_K, tiedOutput: false),
     ]
 
     @Test(arguments: cases)

@@ -51,6 +51,8 @@ struct SyntheticParityTests {
         SyntheticCase(type: .q5_0, tiedOutput: false),
         SyntheticCase(type: .q4_K, tiedOutput: true),
         SyntheticCase(type: .q5_K, tiedOutput: true),
+        SyntheticCase(type: .q2_K, tiedOutput: false),
+        SyntheticCase(type: .q3_K, tiedOutput: true),
         SyntheticCase(type: .q6_K, tiedOutput: false),
     ]
 

@@ -23,7 +23,7 @@ public enum BlockLayout {
     public static let superBlock = 256
 
     static let q4_0Bytes = 18, q4_1Bytes = 20, q5_0Bytes = 22, q8_0Bytes = 34, q8_1Bytes = 36
-    static let q4_KBytes = 144, q5_KBytes = 176, q6_KBytes = 210, q8_KBytes = 292
+    static let q2_KBytes = 84, q3_KBytes = 110, q4_KBytes = 144, q5_KBytes = 176, q6_KBytes = 210, q8_KBytes = 292
     static let tq1_0Bytes = 54, tq2_0Bytes = 66
 }
 

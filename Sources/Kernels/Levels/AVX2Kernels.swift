@@ -27,6 +27,8 @@ enum AVX2Kernels {
                          prefill: signedBlockPrefill { bitnet_avx2_unpack_q5_0($0, $1, $2, $3, $4) })
         case .q4_K: LevelKernels(dot: bitnet_avx2_dot_q4_K)
         case .q5_K: LevelKernels(dot: bitnet_avx2_dot_q5_K)
+        case .q2_K: LevelKernels(dot: bitnet_avx2_dot_q2_K)
+        case .q3_K: LevelKernels(dot: bitnet_avx2_dot_q3_K)
         case .q6_K: LevelKernels(dot: bitnet_avx2_dot_q6_K, rows: bitnet_avx2_rows_q6_K)
         case .tq1_0: LevelKernels(dot: bitnet_avx2_dot_tq1_0)
         case .tq2_0:
@@ -51,6 +53,8 @@ enum AVX2Kernels {
             LevelKernels(dot: bitnet_avx2_repack_q4_K_gemm, prefill: q4_KPanels(bitnet_avx2_panel_q4_K_gemm))
         case (.q4_K, .tiled): LevelKernels(dot: bitnet_avx2_tiled_q4_K, prefill: q4_KPanels(bitnet_avx2_panel_q4_K_tiled))
         case (.q5_K, .tiled): LevelKernels(dot: bitnet_avx2_tiled_q5_K)
+        case (.q2_K, .tiled): LevelKernels(dot: bitnet_avx2_tiled_q2_K)
+        case (.q3_K, .tiled): LevelKernels(dot: bitnet_avx2_tiled_q3_K)
         case (.bf16, .tinyBLAS): LevelKernels(dot: bitnet_avx2_tinyblas_bf16, rows: bitnet_avx2_tinyblas_rows_bf16)
         case (.f32, .tinyBLAS): LevelKernels(dot: bitnet_avx2_tinyblas_f32, rows: bitnet_avx2_tinyblas_rows_f32)
         case (.f16, .tinyBLAS): LevelKernels(dot: bitnet_avx2_tinyblas_f16, rows: bitnet_avx2_tinyblas_rows_f16)

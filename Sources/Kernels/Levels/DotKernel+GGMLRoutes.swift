@@ -36,7 +36,8 @@ extension DotKernel {
     /// The (type, route) pairs that have kernels, in `DotKernel.all` order after the `vec_dot` kernels.
     static let routedTypes: [(GGMLType, Route)] = [(.q4_0, .repack8x8), (.q4_K, .repack8x8), (.q4_K, .repack8x8GEMM),
                                                    (.q4_K, .tiled), (.q6_K, .tiled), (.bf16, .tinyBLAS),
-                                                   (.f32, .tinyBLAS), (.f16, .tinyBLAS), (.q5_K, .tiled)]
+                                                   (.f32, .tinyBLAS), (.f16, .tinyBLAS), (.q5_K, .tiled),
+                                                   (.q2_K, .tiled), (.q3_K, .tiled)]
 
     /// The kernel reproducing `route` for `type`, or nil when that route does not exist for the type.
     public static func kernel(for type: GGMLType, route: Route, path: KernelPath = .simd) -> DotKernel? {
@@ -99,6 +100,8 @@ extension DotKernel {
         case (.q4_K, .repack8x8GEMM): { GGMLRepack8x8.q4_KGEMM($0, $1, $2) }
         case (.q4_K, .tiled): { GGMLTiledKQuant.q4_K($0, $1, $2) }
         case (.q5_K, .tiled): { GGMLTiledKQuant.q5_K($0, $1, $2) }
+        case (.q2_K, .tiled): { GGMLTiledKQuant.q2_K($0, $1, $2) }
+        case (.q3_K, .tiled): { GGMLTiledKQuant.q3_K($0, $1, $2) }
         case (.bf16, .tinyBLAS): { GGMLBF16.tinyBLAS($0, $1, $2) }
         case (.f32, .tinyBLAS): { GGMLFloat.tinyBLASF32($0, $1, $2) }
         case (.f16, .tinyBLAS): { GGMLFloat.tinyBLASF16($0, $1, $2) }

@@ -30,6 +30,13 @@ float bitnet_avx2_dot_q5_0(const void *w, const void *x, ptrdiff_t count);
 /// Q4_K · Q8_K: one FMA of d·d_x per super-block into an 8-lane chain, minus the rounded min terms summed in order.
 float bitnet_avx2_dot_q4_K(const void *w, const void *x, ptrdiff_t count);
 
+/// Q2_K · Q8_K in ggml's x86 `vec_dot` order: per super-block the min lanes (FMA with −d_x·dmin) then the scaled
+/// sums (FMA with d_x·d) into one 8-lane chain, horizontal sum at the end.
+float bitnet_avx2_dot_q2_K(const void *w, const void *x, ptrdiff_t count);
+
+/// Q3_K · Q8_K in ggml's x86 `vec_dot` order: one FMA of d_x·d per super-block into an 8-lane chain.
+float bitnet_avx2_dot_q3_K(const void *w, const void *x, ptrdiff_t count);
+
 /// Q5_K · Q8_K in ggml's x86 `vec_dot` order (Q4_K's, with the fifth bit added to each quant).
 float bitnet_avx2_dot_q5_K(const void *w, const void *x, ptrdiff_t count);
 
@@ -72,6 +79,12 @@ float bitnet_avx2_repack_q4_K_gemm(const void *w, const void *x, ptrdiff_t count
 
 /// Q4_K · Q8_K in the tiled kernel's order: per super-block r = fma(−dmin, M, d·S), then acc = fma(r, d_x, acc).
 float bitnet_avx2_tiled_q4_K(const void *w, const void *x, ptrdiff_t count);
+
+/// Q2_K · Q8_K in the tiled kernel's order (Q4_K's epilogue).
+float bitnet_avx2_tiled_q2_K(const void *w, const void *x, ptrdiff_t count);
+
+/// Q3_K · Q8_K in the tiled kernel's order (Q6_K's epilogue).
+float bitnet_avx2_tiled_q3_K(const void *w, const void *x, ptrdiff_t count);
 
 /// Q5_K · Q8_K in the tiled kernel's order (Q4_K's epilogue).
 float bitnet_avx2_tiled_q5_K(const void *w, const void *x, ptrdiff_t count);

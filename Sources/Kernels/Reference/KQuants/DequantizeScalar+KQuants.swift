@@ -36,6 +36,45 @@ extension DequantizeScalar {
         }
     }
 
+    /// Q2_K (84 bytes / 256): 16 bytes of (scale, min) nibbles per sub-block of 16, 64 bytes of 2-bit quants
+    /// (bits 2i of byte 32h + l hold element 128h + 32i + l), d, dmin; value d·sc·q − dmin·m.
+    static func q2_K(_ src: UnsafeRawPointer, _ dst: UnsafeMutablePointer<Float>, _ count: Int) {
+        for b in 0..<count / 256 {
+            let block = src + b * BlockLayout.q2_KBytes, out = dst + b * 256
+            let d = block.f16(at: 80), dmin = block.f16(at: 82)
+            for e in 0..<256 {
+                let sc = block.u8(at: e / 16), q = (block.u8(at: 16 + 32 * (e / 128) + e % 32) >> (2 * ((e / 32) % 4))) & 3
+                out[e] = (d * Float(sc & 0xF)) * Float(q) - dmin * Float(sc >> 4)
+            }
+        }
+    }
+
+    /// The 16 signed 6-bit sub-block scales (raw − 32) of a Q3_K block, from the 12 packed bytes at offset 96:
+    /// low nibbles of bytes 0…7 then their high nibbles, each with two more bits from bytes 8…11.
+    static func q3_KScales(_ block: UnsafeRawPointer) -> [Int] {
+        (0..<16).map { s in
+            let b = s % 4, part = s / 4  // parts: low nibble of 0…3, of 4…7, high nibble of 0…3, of 4…7
+            let byte = block.u8(at: 96 + b + 4 * (part % 2))
+            let low = part < 2 ? byte & 0xF : byte >> 4
+            let high = (block.u8(at: 96 + 8 + b) >> (2 * part)) & 3
+            return Int(low | high << 4) - 32
+        }
+    }
+
+    /// Q3_K (110 bytes / 256): 32 bytes of high bits (bit g of byte l for element 32g + l), 64 bytes of low bit
+    /// pairs laid out as Q2_K's, 12 bytes of packed 6-bit scales, d; value d·(sc − 32)·(q − 4), q the 3-bit quant.
+    static func q3_K(_ src: UnsafeRawPointer, _ dst: UnsafeMutablePointer<Float>, _ count: Int) {
+        for b in 0..<count / 256 {
+            let block = src + b * BlockLayout.q3_KBytes, out = dst + b * 256
+            let d = block.f16(at: 108), scales = q3_KScales(block)
+            for e in 0..<256 {
+                let low = (block.u8(at: 32 + 32 * (e / 128) + e % 32) >> (2 * ((e / 32) % 4))) & 3
+                let high = (block.u8(at: e % 32) >> (e / 32)) & 1
+                out[e] = (d * Float(scales[e / 16])) * Float(Int(low) - (high == 1 ? 0 : 4))
+            }
+        }
+    }
+
     /// Q5_K (176 bytes / 256): d, dmin, the Q4_K scale packing, 32 bytes of fifth bits (bit 2c of byte l for element
     /// 64c + l, bit 2c + 1 for 64c + 32 + l), 128 bytes of low nibbles as Q4_K's.
     static func q5_K(_ src: UnsafeRawPointer, _ dst: UnsafeMutablePointer<Float>, _ count: Int) {

@@ -1,4 +1,4 @@
-/// The K-quants (Q4_K, Q5_K, Q6_K) against Q8_K activations.
+/// The K-quants (Q2_K, Q3_K, Q4_K, Q5_K, Q6_K) against Q8_K activations.
 extension DotScalar {
     /// Q4_K · Q8_K: per super-block `d·d_x·Σ_s sc_s·Σ q·q_x − dmin·d_x·Σ_s m_s·Σ q_x` (the second sum from bsums).
     public static func q4_K(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
@@ -22,6 +22,28 @@ extension DotScalar {
             }
             let dx = xb.loadUnaligned(as: Float.self)
             sum += (wb.f16(at: 0) * dx) * Float(isum) - (wb.f16(at: 2) * dx) * Float(minSum)
+        }
+        return sum
+    }
+
+    /// Q2_K · Q8_K: per super-block `d·d_x·Σ_s sc_s·Σ q·q_x − dmin·d_x·Σ_s m_s·Σ q_x` over 16 sub-blocks of 16.
+    public static func q2_K(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
+        var sum: Float = 0
+        for b in 0..<count / 256 {
+            let wb = w + b * BlockLayout.q2_KBytes, xb = x + b * BlockLayout.q8_KBytes
+            let (isum, minSum) = q2_KBlockSums(wb, xb)
+            let dx = xb.loadUnaligned(as: Float.self)
+            sum += (wb.f16(at: 80) * dx) * Float(isum) - (wb.f16(at: 82) * dx) * Float(minSum)
+        }
+        return sum
+    }
+
+    /// Q3_K · Q8_K: per super-block `d·d_x·Σ_s sc_s·Σ (q − 4)·q_x` over 16 sub-blocks of 16.
+    public static func q3_K(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
+        var sum: Float = 0
+        for b in 0..<count / 256 {
+            let wb = w + b * BlockLayout.q3_KBytes, xb = x + b * BlockLayout.q8_KBytes
+            sum += (wb.f16(at: 108) * xb.loadUnaligned(as: Float.self)) * Float(q3_KBlockSum(wb, xb))
         }
         return sum
     }

@@ -43,6 +43,39 @@ extension DotScalar {
         return (Int32(isum), Int32(minSum))
     }
 
+    /// Q2_K super-block · Q8_K block: (Σ_s sc_s·Σ q·q_x, Σ_s m_s·Σ q_x) over the 16 sub-blocks of 16, Σ q_x from the
+    /// activation's bsums.
+    static func q2_KBlockSums(_ wb: UnsafeRawPointer, _ xb: UnsafeRawPointer) -> (Int32, Int32) {
+        var isum = 0, minSum = 0
+        for s in 0..<16 {
+            let sc = wb.u8(at: s)
+            var dot = 0
+            for e in 16 * s ..< 16 * s + 16 {
+                let q = (wb.u8(at: 16 + 32 * (e / 128) + e % 32) >> (2 * ((e / 32) % 4))) & 3
+                dot += Int(q) * Int(xb.i8(at: 4 + e))
+            }
+            isum += Int(sc & 0xF) * dot
+            minSum += Int(sc >> 4) * Int(xb.loadUnaligned(fromByteOffset: 260 + 2 * s, as: Int16.self))
+        }
+        return (Int32(isum), Int32(minSum))
+    }
+
+    /// Q3_K super-block · Q8_K block: Σ_s (sc_s − 32)·Σ (q − 4)·q_x over the 16 sub-blocks of 16.
+    static func q3_KBlockSum(_ wb: UnsafeRawPointer, _ xb: UnsafeRawPointer) -> Int32 {
+        let scales = DequantizeScalar.q3_KScales(wb)
+        var isum = 0
+        for s in 0..<16 {
+            var dot = 0
+            for e in 16 * s ..< 16 * s + 16 {
+                let low = (wb.u8(at: 32 + 32 * (e / 128) + e % 32) >> (2 * ((e / 32) % 4))) & 3
+                let high = (wb.u8(at: e % 32) >> (e / 32)) & 1
+                dot += (Int(low) + 4 * Int(high) - 4) * Int(xb.i8(at: 4 + e))
+            }
+            isum += scales[s] * dot
+        }
+        return Int32(isum)
+    }
+
     /// Q5_K super-block · Q8_K block: (Σ_s sc_s·Σ q·q_x, Σ_s m_s·Σ q_x) over the 8 sub-blocks of 32, q the 5-bit
     /// quant (low nibble from `qs`, fifth bit from `qh`).
     static func q5_KBlockSums(_ wb: UnsafeRawPointer, _ xb: UnsafeRawPointer) -> (Int32, Int32) {

@@ -27,6 +27,28 @@ public enum GGMLTiledKQuant {
         return acc
     }
 
+    /// Q2_K · Q8_K in the tiled kernel's order (scalar reference): Q4_K's epilogue over Q2_K's sums.
+    public static func q2_K(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
+        var acc: Float = 0
+        for b in 0..<count / 256 {
+            let wb = w + b * BlockLayout.q2_KBytes, xb = x + b * BlockLayout.q8_KBytes
+            let (s, m) = DotScalar.q2_KBlockSums(wb, xb)
+            acc = q4_KStep(acc, s, m, wb.f16(at: 80), wb.f16(at: 82), xb.loadUnaligned(as: Float.self))
+        }
+        return acc
+    }
+
+    /// Q3_K · Q8_K in the tiled kernel's order (scalar reference): Q6_K's epilogue (no mins; the −4 offset is in
+    /// the exact sum).
+    public static func q3_K(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
+        var acc: Float = 0
+        for b in 0..<count / 256 {
+            let wb = w + b * BlockLayout.q3_KBytes, xb = x + b * BlockLayout.q8_KBytes
+            acc = q6_KStep(acc, DotScalar.q3_KBlockSum(wb, xb), wb.f16(at: 108), xb.loadUnaligned(as: Float.self))
+        }
+        return acc
+    }
+
     /// Q5_K · Q8_K in the tiled kernel's order (scalar reference): Q4_K's epilogue (ggml instantiates the tiled
     /// kernel with the same sub-block size and min handling for both).
     public static func q5_K(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
