@@ -17,7 +17,7 @@
 // Block sizes in bytes (BlockLayout): 32-element formats, then 256-element super-blocks.
 enum {
     BN_Q4_0_BYTES = 18, BN_Q4_1_BYTES = 20, BN_Q5_0_BYTES = 22, BN_Q8_0_BYTES = 34, BN_Q8_1_BYTES = 36,
-    BN_Q2_K_BYTES = 84, BN_Q3_K_BYTES = 110, BN_Q4_K_BYTES = 144, BN_Q5_K_BYTES = 176, BN_Q6_K_BYTES = 210, BN_Q8_K_BYTES = 292, BN_TQ1_0_BYTES = 54, BN_TQ2_0_BYTES = 66,
+    BN_IQ4_NL_BYTES = 18, BN_IQ4_XS_BYTES = 136, BN_Q2_K_BYTES = 84, BN_Q3_K_BYTES = 110, BN_Q4_K_BYTES = 144, BN_Q5_K_BYTES = 176, BN_Q6_K_BYTES = 210, BN_Q8_K_BYTES = 292, BN_TQ1_0_BYTES = 54, BN_TQ2_0_BYTES = 66,
 };
 
 BITNET_AVX2_BEGIN
@@ -130,6 +130,24 @@ BN_INLINE void bn_q4_k_block_products(const void *wb, const void *xb, __m256i *p
     for (int chunk = 0; chunk < 4; chunk++) isum = _mm256_add_epi32(isum, bn_q4_k_chunk_products(wb, xb, chunk, s));
     *products = isum;
     *mins = bn_q4_k_min_products(xb, s);
+}
+
+/// ggml's `kvalues_iq4nl`: the 16 levels IQ4_NL and IQ4_XS nibbles index.
+static const int8_t bn_iq4_values[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
+
+/// The 32 levels of one 16-byte nibble run at `q` (elements 0…15 from the low nibbles, 16…31 from the high), as
+/// signed bytes in element order.
+BN_INLINE __m256i bn_iq4_levels(const void *q) {
+    __m128i lut = _mm_loadu_si128((const __m128i *)(const void *)bn_iq4_values), bits = bn_load128(q, 0);
+    __m128i low = _mm_shuffle_epi8(lut, _mm_and_si128(bits, _mm_set1_epi8(0x0F)));
+    __m128i high = _mm_shuffle_epi8(lut, _mm_and_si128(_mm_srli_epi16(bits, 4), _mm_set1_epi8(0x0F)));
+    return _mm256_set_m128i(high, low);
+}
+
+/// Signed levels · signed activation bytes as ggml's `mul_add_epi8` (|v| · sign(x, v) through `maddubs`): 16 int16
+/// pair sums (no saturation: |v| ≤ 127, |x| ≤ 127).
+BN_INLINE __m256i bn_iq4_pairs(__m256i v, __m256i x) {
+    return _mm256_maddubs_epi16(_mm256_sign_epi8(v, v), _mm256_sign_epi8(x, v));
 }
 
 /// Sub-blocks `2i`, `2i + 1` (of 16 elements each) of 32 quants `q` against activation bytes `xq`: the int16 pair
@@ -276,6 +294,50 @@ float bitnet_avx2_dot_q4_K(const void *w, const void *x, ptrdiff_t count) {
         acc = _mm256_fmadd_ps(_mm256_set1_ps(bn_half(wb, 0) * dx), bn_float(products), acc);
     }
     return bn_hsum(acc) - min_terms;
+}
+
+float bitnet_avx2_dot_iq4_nl(const void *w, const void *x, ptrdiff_t count) {
+    // ggml's AVX2 loop: blocks in pairs, even ones into one 8-lane chain and odd ones into another, summed at the end.
+    __m256 acc1 = _mm256_setzero_ps(), acc2 = _mm256_setzero_ps();
+    __m256i ones = _mm256_set1_epi16(1);
+    ptrdiff_t blocks = count / 32, b = 0;
+    for (; b + 1 < blocks; b += 2) {
+        const uint8_t *w0 = (const uint8_t *)w + b * BN_IQ4_NL_BYTES, *x0 = (const uint8_t *)x + b * BN_Q8_0_BYTES;
+        const uint8_t *w1 = w0 + BN_IQ4_NL_BYTES, *x1 = x0 + BN_Q8_0_BYTES;
+        __m256i p0 = _mm256_madd_epi16(bn_iq4_pairs(bn_iq4_levels(w0 + 2), bn_load256(x0, 2)), ones);
+        __m256i p1 = _mm256_madd_epi16(bn_iq4_pairs(bn_iq4_levels(w1 + 2), bn_load256(x1, 2)), ones);
+        acc1 = _mm256_fmadd_ps(_mm256_set1_ps(bn_half(x0, 0) * bn_half(w0, 0)), bn_float(p0), acc1);
+        acc2 = _mm256_fmadd_ps(_mm256_set1_ps(bn_half(x1, 0) * bn_half(w1, 0)), bn_float(p1), acc2);
+    }
+    float sum = bn_hsum(_mm256_add_ps(acc1, acc2));
+    for (; b < blocks; b++) {  // an odd last block: ggml's scalar tail, `sumf += d * sumi` (one fused step as compiled)
+        const uint8_t *wb = (const uint8_t *)w + b * BN_IQ4_NL_BYTES, *xb = (const uint8_t *)x + b * BN_Q8_0_BYTES;
+        int32_t s = bn_wrapped_sum(_mm256_madd_epi16(bn_iq4_pairs(bn_iq4_levels(wb + 2), bn_load256(xb, 2)), ones));
+        sum = fmaf(bn_half(xb, 0) * bn_half(wb, 0), (float)s, sum);
+    }
+    return sum;
+}
+
+/// One IQ4_XS super-block against its Q8_K block, exactly in integers, with ggml's `ggml_vec_dot_iq4_xs_q8_K` lanes:
+/// 8 lanes summing to Σ_s sc_s·Σ v·q_x.
+BN_INLINE __m256i bn_iq4_xs_block_products(const void *wb, const void *xb) {
+    uint32_t sh = bn_u16(wb, 2);
+    __m256i isum = _mm256_setzero_si256();
+    for (int ib = 0; ib < 8; ib++) {
+        int16_t ls = (int16_t)(((((const uint8_t *)wb)[4 + ib / 2] >> (4 * (ib % 2))) & 0xF) | (((sh >> (2 * ib)) & 3) << 4)) - 32;
+        __m256i pairs = bn_iq4_pairs(bn_iq4_levels((const uint8_t *)wb + 8 + 16 * ib), bn_load256(xb, 4 + 32 * ib));
+        isum = _mm256_add_epi32(isum, _mm256_madd_epi16(pairs, _mm256_set1_epi16(ls)));
+    }
+    return isum;
+}
+
+float bitnet_avx2_dot_iq4_xs(const void *w, const void *x, ptrdiff_t count) {
+    __m256 acc = _mm256_setzero_ps();
+    for (ptrdiff_t b = 0; b < count / 256; b++) {
+        const uint8_t *wb = (const uint8_t *)w + b * BN_IQ4_XS_BYTES, *xb = (const uint8_t *)x + b * BN_Q8_K_BYTES;
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(bn_half(wb, 0) * bn_f32(xb, 0)), bn_float(bn_iq4_xs_block_products(wb, xb)), acc);
+    }
+    return bn_hsum(acc);
 }
 
 float bitnet_avx2_dot_q2_K(const void *w, const void *x, ptrdiff_t count) {
@@ -516,6 +578,17 @@ float bitnet_avx2_repack_q4_0(const void *w, const void *x, ptrdiff_t count) {
     return acc;
 }
 
+float bitnet_avx2_repack_iq4_nl(const void *w, const void *x, ptrdiff_t count) {
+    float acc = 0;
+    __m256i ones = _mm256_set1_epi16(1);
+    for (ptrdiff_t b = 0; b < count / 32; b++) {
+        const uint8_t *wb = (const uint8_t *)w + b * BN_IQ4_NL_BYTES, *xb = (const uint8_t *)x + b * BN_Q8_0_BYTES;
+        int32_t s = bn_wrapped_sum(_mm256_madd_epi16(bn_iq4_pairs(bn_iq4_levels(wb + 2), bn_load256(xb, 2)), ones));
+        acc = fmaf((float)s, bn_half(wb, 0) * bn_half(xb, 0), acc);
+    }
+    return acc;
+}
+
 float bitnet_avx2_repack_q4_K(const void *w, const void *x, ptrdiff_t count) {
     float acc = 0, acc_min = 0;
     for (ptrdiff_t b = 0; b < count / 256; b++) {
@@ -573,6 +646,15 @@ float bitnet_avx2_tiled_q4_K(const void *w, const void *x, ptrdiff_t count) {
         bn_q4_k_block_products(wb, xb, &products, &mins);
         acc = bn_tiled_q4_k_step(acc, bn_wrapped_sum(products), bn_wrapped_sum(mins), bn_half(wb, 0), bn_half(wb, 2),
                                  bn_f32(xb, 0));
+    }
+    return acc;
+}
+
+float bitnet_avx2_tiled_iq4_xs(const void *w, const void *x, ptrdiff_t count) {
+    float acc = 0;
+    for (ptrdiff_t b = 0; b < count / 256; b++) {
+        const uint8_t *wb = (const uint8_t *)w + b * BN_IQ4_XS_BYTES, *xb = (const uint8_t *)x + b * BN_Q8_K_BYTES;
+        acc = bn_tiled_q6_k_step(acc, bn_wrapped_sum(bn_iq4_xs_block_products(wb, xb)), bn_half(wb, 0), bn_f32(xb, 0));
     }
     return acc;
 }

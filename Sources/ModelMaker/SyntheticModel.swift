@@ -80,6 +80,8 @@ public struct SyntheticModel: Sendable {
         case .q8_0: 7
         case .q5_0: 8
         case .q2_K: 10
+        case .iq4_nl: 25
+        case .iq4_xs: 30
         case .q3_K: 11  // Q3_K_S
         case .q4_K: 14  // Q4_K_S: every matrix Q4_K
         case .q5_K: 16  // Q5_K_S

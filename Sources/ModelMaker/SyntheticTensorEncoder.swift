@@ -10,7 +10,8 @@ import Kernels
 /// ones do). Any such bit pattern with finite scales is a valid block, and both engines read the same file.
 public enum SyntheticTensorEncoder {
     /// Weight types the generator writes, in the order the parity tests list them.
-    public static let supportedTypes: [GGMLType] = [.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1, .q5_0, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K]
+    public static let supportedTypes: [GGMLType] = [.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1, .q5_0, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K, .iq4_nl,
+                                                    .iq4_xs]
 
     /// The type named `name` (`q4_k`, `Q4_K`, `f16`…).
     /// - Throws: `ModelMakerError.unsupportedWeightType`.
@@ -23,12 +24,13 @@ public enum SyntheticTensorEncoder {
 
     /// The type a `rows × rowLength` matrix is written in when `type` asks for it: `type` itself, or — when the
     /// row is not a whole number of `type`'s blocks (576-wide rows and 256-element K-quant blocks) — the fallback
-    /// llama.cpp's quantizer picks in that case (Q2_K, Q3_K → Q4_0, Q4_K → Q5_0, Q6_K → Q8_0; for Q5_K llama.cpp
+    /// llama.cpp's quantizer picks in that case (IQ4_XS → IQ4_NL, Q2_K, Q3_K → Q4_0, Q4_K → Q5_0, Q6_K → Q8_0; for Q5_K llama.cpp
     /// picks Q5_1, which has no kernel here, so Q5_0 stands in).
     public static func effectiveType(_ type: GGMLType, rowLength: Int) -> GGMLType {
         guard let t = type.traits, rowLength % t.blockSize != 0 else { return type }
         switch type {
         case .q2_K, .q3_K: return .q4_0
+        case .iq4_xs: return .iq4_nl
         case .q4_K, .q5_K: return .q5_0
         case .q6_K: return .q8_0
         default: return type
@@ -81,6 +83,8 @@ public enum SyntheticTensorEncoder {
         case .q4_K: fillQ4_K(&out, sigma: sigma, random: &random)
         case .q5_K: fillQ5_K(&out, sigma: sigma, random: &random)
         case .q2_K: fillQ2_K(&out, sigma: sigma, random: &random)
+        case .iq4_nl: fillIQ4_NL(&out, sigma: sigma, random: &random)
+        case .iq4_xs: fillIQ4_XS(&out, sigma: sigma, random: &random)
         case .q3_K: fillQ3_K(&out, sigma: sigma, random: &random)
         default: fillQ6_K(&out, sigma: sigma, random: &random)
         }
@@ -140,6 +144,44 @@ public enum SyntheticTensorEncoder {
             storeF16(16 * d, &out, at: base + 2)
             packScalesMinsK4(&out, at: base + 4, random: &random)
             fillRandom(&out, (base + 16)..<(base + 176), &random)
+        }
+    }
+
+    /// IQ4_NL (18 bytes / 32): d, 16 bytes of nibbles indexing ggml's 16 non-linear levels (−127…113). Uniform
+    /// nibbles would bias every weight (the levels average −6.5), so each nibble is the level nearest a bell-shaped
+    /// draw of standard deviation 50 (as a quantizer of Gaussian weights picks them).
+    static func fillIQ4_NL(_ out: inout [UInt8], sigma: Float, random: inout SyntheticRandom) {
+        for b in 0..<out.count / 18 {
+            storeF16(jittered(sigma / 50, &random), &out, at: 18 * b)
+            fillIQ4Nibbles(&out, (18 * b + 2)..<(18 * b + 18), &random)
+        }
+    }
+
+    /// The ggml IQ4 levels, for picking nibbles.
+    static let iq4Levels: [Float] = [-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113]
+
+    static func fillIQ4Nibbles(_ out: inout [UInt8], _ range: Range<Int>, _ random: inout SyntheticRandom) {
+        func nibble() -> UInt8 {
+            let target = 50 * random.gaussian()
+            return UInt8(iq4Levels.indices.min { abs(iq4Levels[$0] - target) < abs(iq4Levels[$1] - target) }!)
+        }
+        for i in range { out[i] = nibble() | nibble() << 4 }
+    }
+
+    /// IQ4_XS (136 bytes / 256): d, eight 6-bit sub-block scales (raw 40…63: signed 8…31), IQ4_NL's nibbles.
+    static func fillIQ4_XS(_ out: inout [UInt8], sigma: Float, random: inout SyntheticRandom) {
+        for b in 0..<out.count / 136 {
+            let base = 136 * b
+            storeF16(jittered(sigma / (20 * 50), &random), &out, at: base)
+            var high: UInt16 = 0
+            for ib in 0..<8 {
+                let ls = UInt8(40 + random.next() % 24)
+                out[base + 4 + ib / 2] |= (ls & 0xF) << (4 * UInt8(ib % 2))
+                high |= UInt16(ls >> 4) << (2 * UInt16(ib))
+            }
+            out[base + 2] = UInt8(truncatingIfNeeded: high)
+            out[base + 3] = UInt8(truncatingIfNeeded: high >> 8)
+            fillIQ4Nibbles(&out, (base + 8)..<(base + 136), &random)
         }
     }
 

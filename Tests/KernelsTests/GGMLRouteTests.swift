@@ -71,6 +71,10 @@ import Testing
             #expect(try ids(.q5_K, rows: 640) == [q5, q5, q5Tiled, q5Tiled, q5Tiled])  // no x86 repack for Q5_K
             let q2 = "q2_K×q8_K.\(level)", q2Tiled = "q2_K×q8_K.tiled.\(level)"
             #expect(try ids(.q2_K, rows: 640) == [q2, q2, q2Tiled, q2Tiled, q2Tiled])  // repacked on AVX-512 builds only
+            #expect(try ids(.iq4_nl, rows: 640) == Array(repeating: "iq4_nl×q8_0.repack8x8.\(level)", count: 5))
+            #expect(try ids(.iq4_nl, rows: 12) == Array(repeating: "iq4_nl×q8_0.\(level)", count: 5))
+            let xs = "iq4_xs×q8_K.\(level)", xsTiled = "iq4_xs×q8_K.tiled.\(level)"
+            #expect(try ids(.iq4_xs, rows: 640) == [xs, xs, xsTiled, xsTiled, xsTiled])
             let q3 = "q3_K×q8_K.\(level)", q3Tiled = "q3_K×q8_K.tiled.\(level)"
             #expect(try ids(.q3_K, rows: 640) == [q3, q3, q3Tiled, q3Tiled, q3Tiled])
             #expect(try ids(.q8_0, rows: 640) == Array(repeating: "q8_0×q8_0.\(level)", count: 5))
@@ -80,7 +84,7 @@ import Testing
     }
 
     /// `matmul` of batches around the floors equals each row's kernel's dots, on 1 and 2 threads.
-    @Test(arguments: [GGMLType.q2_K, .q3_K, .q4_K, .q5_K, .q6_K, .q4_0])
+    @Test(arguments: [GGMLType.q2_K, .q3_K, .q4_K, .q5_K, .q6_K, .q4_0, .iq4_nl, .iq4_xs])
     func matmulUsesEachRowsRoute(type: GGMLType) throws {
         var rng = SeededRNG(seed: 0xB47 + UInt64(type.rawValue))
         let rows = 24, cols = 512

@@ -46,6 +46,8 @@ struct ArchitectureParityTests {
         ArchitectureCase(architecture: .qwen2, type: .q5_K, tiedOutput: false),
         ArchitectureCase(architecture: .qwen3, type: .q3_K, tiedOutput: false, shape: .tinyWideHeads),
         ArchitectureCase(architecture: .llama, type: .q2_K, tiedOutput: false),
+        ArchitectureCase(architecture: .llama, type: .iq4_nl, tiedOutput: true),
+        ArchitectureCase(architecture: .phi3, type: .iq4_xs, tiedOutput: false, shape: .tinyNarrowHeads),
     ]
 
     @Test(arguments: cases)

@@ -53,6 +53,8 @@ struct SyntheticParityTests {
         SyntheticCase(type: .q5_K, tiedOutput: true),
         SyntheticCase(type: .q2_K, tiedOutput: false),
         SyntheticCase(type: .q3_K, tiedOutput: true),
+        SyntheticCase(type: .iq4_nl, tiedOutput: false),
+        SyntheticCase(type: .iq4_xs, tiedOutput: true),
         SyntheticCase(type: .q6_K, tiedOutput: false),
     ]
 

@@ -25,6 +25,9 @@ public enum BlockLayout {
     static let q4_0Bytes = 18, q4_1Bytes = 20, q5_0Bytes = 22, q8_0Bytes = 34, q8_1Bytes = 36
     static let q2_KBytes = 84, q3_KBytes = 110, q4_KBytes = 144, q5_KBytes = 176, q6_KBytes = 210, q8_KBytes = 292
     static let tq1_0Bytes = 54, tq2_0Bytes = 66
+    static let iq4_nlBytes = 18, iq4_xsBytes = 136
+    /// The 16 non-linear levels IQ4_NL and IQ4_XS nibbles index (ggml's `kvalues_iq4nl`).
+    static let iq4Values: [Int8] = [-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113]
 }
 
 /// The form activations take before a dot product with a weight row, mirroring ggml-cpu's `vec_dot_type`.

@@ -37,7 +37,8 @@ extension DotKernel {
     static let routedTypes: [(GGMLType, Route)] = [(.q4_0, .repack8x8), (.q4_K, .repack8x8), (.q4_K, .repack8x8GEMM),
                                                    (.q4_K, .tiled), (.q6_K, .tiled), (.bf16, .tinyBLAS),
                                                    (.f32, .tinyBLAS), (.f16, .tinyBLAS), (.q5_K, .tiled),
-                                                   (.q2_K, .tiled), (.q3_K, .tiled)]
+                                                   (.q2_K, .tiled), (.q3_K, .tiled), (.iq4_nl, .repack8x8),
+                                                   (.iq4_xs, .tiled)]
 
     /// The kernel reproducing `route` for `type`, or nil when that route does not exist for the type.
     public static func kernel(for type: GGMLType, route: Route, path: KernelPath = .simd) -> DotKernel? {
@@ -101,6 +102,8 @@ extension DotKernel {
         case (.q4_K, .tiled): { GGMLTiledKQuant.q4_K($0, $1, $2) }
         case (.q5_K, .tiled): { GGMLTiledKQuant.q5_K($0, $1, $2) }
         case (.q2_K, .tiled): { GGMLTiledKQuant.q2_K($0, $1, $2) }
+        case (.iq4_nl, .repack8x8): { GGMLRepack8x8.iq4_nl($0, $1, $2) }
+        case (.iq4_xs, .tiled): { GGMLTiledKQuant.iq4_xs($0, $1, $2) }
         case (.q3_K, .tiled): { GGMLTiledKQuant.q3_K($0, $1, $2) }
         case (.bf16, .tinyBLAS): { GGMLBF16.tinyBLAS($0, $1, $2) }
         case (.f32, .tinyBLAS): { GGMLFloat.tinyBLASF32($0, $1, $2) }

@@ -91,10 +91,11 @@ public struct DotKernel: Sendable {
     public let index: Int
 
     /// Weight types that have kernels: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q4_K, Q6_K, TQ1_0, TQ2_0, Q5_K, Q2_K,
-    /// Q3_K.
+    /// Q3_K, IQ4_NL, IQ4_XS.
     /// (New types go at the end: a kernel's index in `all` is its bit in `KernelScratch`'s record.)
     public static let supportedTypes: [GGMLType] = [
-        .f32, .f16, .bf16, .q8_0, .q4_0, .q4_1, .q5_0, .q4_K, .q6_K, .tq1_0, .tq2_0, .q5_K, .q2_K, .q3_K,
+        .f32, .f16, .bf16, .q8_0, .q4_0, .q4_1, .q5_0, .q4_K, .q6_K, .tq1_0, .tq2_0, .q5_K, .q2_K, .q3_K, .iq4_nl,
+        .iq4_xs,
     ]
 
     /// Weight types whose rows carry no scale; `WeightMatrix.tensorScale` multiplies every dot product: I2_S.
@@ -130,9 +131,9 @@ public struct DotKernel: Sendable {
         switch type {
         case .f16: .f16
         case .bf16: .bf16
-        case .q8_0, .q4_0, .q5_0: .q8_0
+        case .q8_0, .q4_0, .q5_0, .iq4_nl: .q8_0
         case .q4_1: .q8_1
-        case .q2_K, .q3_K, .q4_K, .q5_K, .q6_K, .tq1_0, .tq2_0: .q8_K
+        case .q2_K, .q3_K, .q4_K, .q5_K, .q6_K, .iq4_xs, .tq1_0, .tq2_0: .q8_K
         case .i2_s: .i8
         default: .f32
         }
@@ -147,6 +148,8 @@ public struct DotKernel: Sendable {
         case .q4_1: { DotScalar.q4_1($0, $1, $2) }
         case .q5_0: { DotScalar.q5_0($0, $1, $2) }
         case .q4_K: { DotScalar.q4_K($0, $1, $2) }
+        case .iq4_nl: { DotScalar.iq4_nl($0, $1, $2) }
+        case .iq4_xs: { DotScalar.iq4_xs($0, $1, $2) }
         case .q2_K: { DotScalar.q2_K($0, $1, $2) }
         case .q3_K: { DotScalar.q3_K($0, $1, $2) }
         case .q5_K: { DotScalar.q5_K($0, $1, $2) }

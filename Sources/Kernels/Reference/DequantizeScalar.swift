@@ -18,6 +18,8 @@ public enum DequantizeScalar {
         case .q4_1: q4_1(src, dst, count)
         case .q5_0: q5_0(src, dst, count)
         case .q8_0: q8_0(src, dst, count)
+        case .iq4_nl: iq4_nl(src, dst, count)
+        case .iq4_xs: iq4_xs(src, dst, count)
         case .q2_K: q2_K(src, dst, count)
         case .q3_K: q3_K(src, dst, count)
         case .q4_K: q4_K(src, dst, count)

@@ -30,6 +30,19 @@ float bitnet_avx2_dot_q5_0(const void *w, const void *x, ptrdiff_t count);
 /// Q4_K · Q8_K: one FMA of d·d_x per super-block into an 8-lane chain, minus the rounded min terms summed in order.
 float bitnet_avx2_dot_q4_K(const void *w, const void *x, ptrdiff_t count);
 
+/// IQ4_NL · Q8_0 in ggml's x86 `vec_dot` order: blocks in pairs into two 8-lane chains, added before the horizontal
+/// sum; an odd last block added after it.
+float bitnet_avx2_dot_iq4_nl(const void *w, const void *x, ptrdiff_t count);
+
+/// IQ4_XS · Q8_K in ggml's x86 `vec_dot` order: one FMA of d·d_x per super-block into an 8-lane chain.
+float bitnet_avx2_dot_iq4_xs(const void *w, const void *x, ptrdiff_t count);
+
+/// IQ4_XS · Q8_K in the tiled kernel's order (Q6_K's epilogue).
+float bitnet_avx2_tiled_iq4_xs(const void *w, const void *x, ptrdiff_t count);
+
+/// IQ4_NL · Q8_0 in the repacked kernels' order (Q4_0's: per block acc = fma(S, d·d_x, acc)).
+float bitnet_avx2_repack_iq4_nl(const void *w, const void *x, ptrdiff_t count);
+
 /// Q2_K · Q8_K in ggml's x86 `vec_dot` order: per super-block the min lanes (FMA with −d_x·dmin) then the scaled
 /// sums (FMA with d_x·d) into one 8-lane chain, horizontal sum at the end.
 float bitnet_avx2_dot_q2_K(const void *w, const void *x, ptrdiff_t count);

@@ -36,6 +36,43 @@ extension DequantizeScalar {
         }
     }
 
+    /// IQ4_NL (18 bytes / 32): d, 16 bytes of nibbles (element j low, j + 16 high) indexing `BlockLayout.iq4Values`.
+    static func iq4_nl(_ src: UnsafeRawPointer, _ dst: UnsafeMutablePointer<Float>, _ count: Int) {
+        for b in 0..<count / 32 {
+            let block = src + b * BlockLayout.iq4_nlBytes, out = dst + b * 32
+            let d = block.f16(at: 0)
+            for j in 0..<16 {
+                let byte = block.u8(at: 2 + j)
+                out[j] = d * Float(BlockLayout.iq4Values[Int(byte & 0xF)])
+                out[j + 16] = d * Float(BlockLayout.iq4Values[Int(byte >> 4)])
+            }
+        }
+    }
+
+    /// The signed 6-bit scale (ls − 32) of sub-block `ib` (0..<8) of an IQ4_XS block: low nibble from
+    /// `scales_l[ib / 2]`, top two bits from `scales_h`.
+    static func iq4_xsScale(_ block: UnsafeRawPointer, _ ib: Int) -> Int {
+        let low = (block.u8(at: 4 + ib / 2) >> (4 * (ib % 2))) & 0xF
+        let high = (block.loadUnaligned(fromByteOffset: 2, as: UInt16.self) >> (2 * ib)) & 3
+        return Int(low) | Int(high) << 4 - 32
+    }
+
+    /// IQ4_XS (136 bytes / 256): d, 2 + 4 bytes of 6-bit sub-block scales, then per sub-block of 32 IQ4_NL's nibbles.
+    static func iq4_xs(_ src: UnsafeRawPointer, _ dst: UnsafeMutablePointer<Float>, _ count: Int) {
+        for b in 0..<count / 256 {
+            let block = src + b * BlockLayout.iq4_xsBytes, out = dst + b * 256
+            let d = block.f16(at: 0)
+            for ib in 0..<8 {
+                let dl = d * Float(iq4_xsScale(block, ib))
+                for j in 0..<16 {
+                    let byte = block.u8(at: 8 + 16 * ib + j)
+                    out[32 * ib + j] = dl * Float(BlockLayout.iq4Values[Int(byte & 0xF)])
+                    out[32 * ib + j + 16] = dl * Float(BlockLayout.iq4Values[Int(byte >> 4)])
+                }
+            }
+        }
+    }
+
     /// Q2_K (84 bytes / 256): 16 bytes of (scale, min) nibbles per sub-block of 16, 64 bytes of 2-bit quants
     /// (bits 2i of byte 32h + l hold element 128h + 32i + l), d, dmin; value d·sc·q − dmin·m.
     static func q2_K(_ src: UnsafeRawPointer, _ dst: UnsafeMutablePointer<Float>, _ count: Int) {

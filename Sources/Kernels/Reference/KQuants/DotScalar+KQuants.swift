@@ -26,6 +26,26 @@ extension DotScalar {
         return sum
     }
 
+    /// IQ4_NL · Q8_0: per block `d·d_x·Σ v·q_x`, v the non-linear level of each nibble.
+    public static func iq4_nl(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
+        var sum: Float = 0
+        for b in 0..<count / 32 {
+            let wb = w + b * BlockLayout.iq4_nlBytes, xb = x + b * BlockLayout.q8_0Bytes
+            sum += (wb.f16(at: 0) * xb.f16(at: 0)) * Float(iq4_nlBlockSum(wb, xb))
+        }
+        return sum
+    }
+
+    /// IQ4_XS · Q8_K: per super-block `d·d_x·Σ_s sc_s·Σ v·q_x` over 8 sub-blocks of 32.
+    public static func iq4_xs(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
+        var sum: Float = 0
+        for b in 0..<count / 256 {
+            let wb = w + b * BlockLayout.iq4_xsBytes, xb = x + b * BlockLayout.q8_KBytes
+            sum += (wb.f16(at: 0) * xb.loadUnaligned(as: Float.self)) * Float(iq4_xsBlockSum(wb, xb))
+        }
+        return sum
+    }
+
     /// Q2_K · Q8_K: per super-block `d·d_x·Σ_s sc_s·Σ q·q_x − dmin·d_x·Σ_s m_s·Σ q_x` over 16 sub-blocks of 16.
     public static func q2_K(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
         var sum: Float = 0

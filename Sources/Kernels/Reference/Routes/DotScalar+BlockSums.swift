@@ -43,6 +43,32 @@ extension DotScalar {
         return (Int32(isum), Int32(minSum))
     }
 
+    /// IQ4_NL block · Q8_0 block: Σ v·q_x over 32 elements.
+    static func iq4_nlBlockSum(_ wb: UnsafeRawPointer, _ xb: UnsafeRawPointer) -> Int32 {
+        var isum = 0
+        for j in 0..<16 {
+            let byte = wb.u8(at: 2 + j)
+            isum += Int(BlockLayout.iq4Values[Int(byte & 0xF)]) * Int(xb.i8(at: 2 + j))
+            isum += Int(BlockLayout.iq4Values[Int(byte >> 4)]) * Int(xb.i8(at: 18 + j))
+        }
+        return Int32(isum)
+    }
+
+    /// IQ4_XS super-block · Q8_K block: Σ_s sc_s·Σ v·q_x over the 8 sub-blocks of 32.
+    static func iq4_xsBlockSum(_ wb: UnsafeRawPointer, _ xb: UnsafeRawPointer) -> Int32 {
+        var isum = 0
+        for ib in 0..<8 {
+            var dot = 0
+            for j in 0..<16 {
+                let byte = wb.u8(at: 8 + 16 * ib + j)
+                dot += Int(BlockLayout.iq4Values[Int(byte & 0xF)]) * Int(xb.i8(at: 4 + 32 * ib + j))
+                dot += Int(BlockLayout.iq4Values[Int(byte >> 4)]) * Int(xb.i8(at: 4 + 32 * ib + 16 + j))
+            }
+            isum += DequantizeScalar.iq4_xsScale(wb, ib) * dot
+        }
+        return Int32(isum)
+    }
+
     /// Q2_K super-block · Q8_K block: (Σ_s sc_s·Σ q·q_x, Σ_s m_s·Σ q_x) over the 16 sub-blocks of 16, Σ q_x from the
     /// activation's bsums.
     static func q2_KBlockSums(_ wb: UnsafeRawPointer, _ xb: UnsafeRawPointer) -> (Int32, Int32) {

@@ -24,7 +24,7 @@ public enum GGMLRepack8x8 {
     /// True when llama.cpp repacks a `type` weight of `rows` rows on this machine (x86-64 with AVX2).
     public static func repacks(_ type: GGMLType, rows: Int) -> Bool {
         #if arch(x86_64)
-        return (type == .q4_0 || type == .q4_K) && rows % 8 == 0
+        return (type == .q4_0 || type == .q4_K || type == .iq4_nl) && rows % 8 == 0
         #else
         return false
         #endif
@@ -36,6 +36,17 @@ public enum GGMLRepack8x8 {
         for b in 0..<count / 32 {
             let wb = w + b * BlockLayout.q4_0Bytes, xb = x + b * BlockLayout.q8_0Bytes
             acc = acc.addingProduct(Float(DotScalar.q4_0BlockSum(wb, xb)), wb.f16(at: 0) * xb.f16(at: 0))
+        }
+        return acc
+    }
+
+    /// IQ4_NL · Q8_0 in the repacked kernels' order (ggml runs Q4_0's gemv and gemm with IQ4_NL's levels as the
+    /// lookup table; scalar reference).
+    public static func iq4_nl(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
+        var acc: Float = 0
+        for b in 0..<count / 32 {
+            let wb = w + b * BlockLayout.iq4_nlBytes, xb = x + b * BlockLayout.q8_0Bytes
+            acc = acc.addingProduct(Float(DotScalar.iq4_nlBlockSum(wb, xb)), wb.f16(at: 0) * xb.f16(at: 0))
         }
         return acc
     }

@@ -27,6 +27,16 @@ public enum GGMLTiledKQuant {
         return acc
     }
 
+    /// IQ4_XS · Q8_K in the tiled kernel's order (scalar reference): Q6_K's epilogue (no mins).
+    public static func iq4_xs(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
+        var acc: Float = 0
+        for b in 0..<count / 256 {
+            let wb = w + b * BlockLayout.iq4_xsBytes, xb = x + b * BlockLayout.q8_KBytes
+            acc = q6_KStep(acc, DotScalar.iq4_xsBlockSum(wb, xb), wb.f16(at: 0), xb.loadUnaligned(as: Float.self))
+        }
+        return acc
+    }
+
     /// Q2_K · Q8_K in the tiled kernel's order (scalar reference): Q4_K's epilogue over Q2_K's sums.
     public static func q2_K(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
         var acc: Float = 0
