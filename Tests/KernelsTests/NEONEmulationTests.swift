@@ -19,6 +19,7 @@ import Testing
         (.f32, [37, 256, 1000]), (.f16, [37, 256, 1000]), (.bf16, [37, 256, 1000]),
         (.q4_0, [32, 576, 2048]), (.q4_1, [32, 576, 2048]), (.q5_0, [32, 576, 2048]), (.q8_0, [32, 576, 2048]),
         (.tq2_0, [256, 2560]), (.i2_s, [128, 2560]), (.q4_K, [256, 2048]), (.q6_K, [256, 2048]), (.tq1_0, [256, 2560]),
+        (.q2_K, [256, 2048]), (.q3_K, [256, 2048]), (.q5_K, [256, 2048]), (.iq4_nl, [32, 576, 2048]), (.iq4_xs, [256, 2048]),
     ]
 
     /// Whether this process runs on ARM64 (then no emulator is needed).
@@ -53,7 +54,7 @@ import Testing
         let records = try Self.writeVectors(to: vectors)
 
         let root = Self.packageRoot.path
-        let sources = ["Sources/KernelsNEON/float.c", "Sources/KernelsNEON/blocks.c", "Sources/KernelsNEON/kquants.c",
+        let sources = ["Sources/KernelsNEON/float.c", "Sources/KernelsNEON/blocks.c", "Sources/KernelsNEON/kquants.c", "Sources/KernelsNEON/lowbits.c",
                        "Sources/KernelsNEON/unavailable.c",
                        "Sources/KernelsCSupport/KernelsCSupport.c", "Tests/NEONDriver/driver.c"].map { root + "/" + $0 }
         let cross = native ? [] : ["--target=aarch64-linux-gnu", "-fuse-ld=lld"]

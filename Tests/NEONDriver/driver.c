@@ -35,6 +35,11 @@ static const kernel_row table[] = {
     {12, "q4_K", bitnet_neon_dot_q4_K, bitnet_dotprod_dot_q4_K},
     {14, "q6_K", bitnet_neon_dot_q6_K, bitnet_dotprod_dot_q6_K},
     {34, "tq1_0", bitnet_neon_dot_tq1_0, bitnet_dotprod_dot_tq1_0},
+    {10, "q2_K", bitnet_neon_dot_q2_K, bitnet_dotprod_dot_q2_K},
+    {11, "q3_K", bitnet_neon_dot_q3_K, bitnet_dotprod_dot_q3_K},
+    {13, "q5_K", bitnet_neon_dot_q5_K, bitnet_dotprod_dot_q5_K},
+    {20, "iq4_nl", bitnet_neon_dot_iq4_nl, bitnet_dotprod_dot_iq4_nl},
+    {23, "iq4_xs", bitnet_neon_dot_iq4_xs, bitnet_dotprod_dot_iq4_xs},
 };
 enum { TYPES = sizeof table / sizeof table[0] };
 

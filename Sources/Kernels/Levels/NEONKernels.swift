@@ -20,6 +20,11 @@ enum NEONKernels {
         case .q4_K: LevelKernels(dot: dotprod ? bitnet_dotprod_dot_q4_K : bitnet_neon_dot_q4_K)
         case .q6_K: LevelKernels(dot: dotprod ? bitnet_dotprod_dot_q6_K : bitnet_neon_dot_q6_K)
         case .tq1_0: LevelKernels(dot: dotprod ? bitnet_dotprod_dot_tq1_0 : bitnet_neon_dot_tq1_0)
+        case .q2_K: LevelKernels(dot: dotprod ? bitnet_dotprod_dot_q2_K : bitnet_neon_dot_q2_K)
+        case .q3_K: LevelKernels(dot: dotprod ? bitnet_dotprod_dot_q3_K : bitnet_neon_dot_q3_K)
+        case .q5_K: LevelKernels(dot: dotprod ? bitnet_dotprod_dot_q5_K : bitnet_neon_dot_q5_K)
+        case .iq4_nl: LevelKernels(dot: dotprod ? bitnet_dotprod_dot_iq4_nl : bitnet_neon_dot_iq4_nl)
+        case .iq4_xs: LevelKernels(dot: dotprod ? bitnet_dotprod_dot_iq4_xs : bitnet_neon_dot_iq4_xs)
         default: LevelKernels(dot: DotKernel.scalarDot(type))
         }
     }

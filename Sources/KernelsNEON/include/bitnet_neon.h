@@ -28,6 +28,11 @@ float bitnet_neon_dot_i2_s(const void *w, const void *x, ptrdiff_t count);
 float bitnet_neon_dot_q4_K(const void *w, const void *x, ptrdiff_t count);
 float bitnet_neon_dot_q6_K(const void *w, const void *x, ptrdiff_t count);
 float bitnet_neon_dot_tq1_0(const void *w, const void *x, ptrdiff_t count);
+float bitnet_neon_dot_q2_K(const void *w, const void *x, ptrdiff_t count);
+float bitnet_neon_dot_q3_K(const void *w, const void *x, ptrdiff_t count);
+float bitnet_neon_dot_q5_K(const void *w, const void *x, ptrdiff_t count);
+float bitnet_neon_dot_iq4_nl(const void *w, const void *x, ptrdiff_t count);
+float bitnet_neon_dot_iq4_xs(const void *w, const void *x, ptrdiff_t count);
 
 float bitnet_dotprod_dot_q8_0(const void *w, const void *x, ptrdiff_t count);
 float bitnet_dotprod_dot_q4_0(const void *w, const void *x, ptrdiff_t count);
@@ -38,6 +43,11 @@ float bitnet_dotprod_dot_i2_s(const void *w, const void *x, ptrdiff_t count);
 float bitnet_dotprod_dot_q4_K(const void *w, const void *x, ptrdiff_t count);
 float bitnet_dotprod_dot_q6_K(const void *w, const void *x, ptrdiff_t count);
 float bitnet_dotprod_dot_tq1_0(const void *w, const void *x, ptrdiff_t count);
+float bitnet_dotprod_dot_q2_K(const void *w, const void *x, ptrdiff_t count);
+float bitnet_dotprod_dot_q3_K(const void *w, const void *x, ptrdiff_t count);
+float bitnet_dotprod_dot_q5_K(const void *w, const void *x, ptrdiff_t count);
+float bitnet_dotprod_dot_iq4_nl(const void *w, const void *x, ptrdiff_t count);
+float bitnet_dotprod_dot_iq4_xs(const void *w, const void *x, ptrdiff_t count);
 
 #pragma clang assume_nonnull end
 #endif
