@@ -278,21 +278,8 @@ public struct JSONSchemaGrammar {
             return n
         }
 
-        /// A GBNF string literal for the JSON text `text`.
-        static func literal(_ text: String) -> String {
-            var out = "\""
-            for u in text.unicodeScalars {
-                switch u {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                case "\r": out += "\\r"
-                case "\t": out += "\\t"
-                default: out.unicodeScalars.append(u)
-                }
-            }
-            return out + "\""
-        }
+        /// A GBNF string literal for the JSON text `text` (JSON's string escapes are GBNF's too).
+        static func literal(_ text: String) -> String { OrderedJSON.quoted(text) }
     }
 }
 

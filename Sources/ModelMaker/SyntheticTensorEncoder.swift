@@ -123,27 +123,26 @@ public enum SyntheticTensorEncoder {
     /// sc·7.5/8 with dmin = 8d, which centres every sub-block near zero as a real quantizer's min does; the
     /// spread is then about d·sc·4.6.
     static func fillQ4_K(_ out: inout [UInt8], sigma: Float, random: inout SyntheticRandom) {
-        for b in 0..<out.count / 144 {
-            let base = 144 * b
-            let d = jittered(sigma / (40 * 4.61), &random)
-            storeF16(d, &out, at: base)
-            storeF16(8 * d, &out, at: base + 2)
-            packScalesMinsK4(&out, at: base + 4, random: &random)
-            fillRandom(&out, (base + 16)..<(base + 144), &random)
-        }
+        fillK4Scaled(&out, blockBytes: 144, d: sigma / (40 * 4.61), dminFactor: 8, random: &random)
     }
 
     /// Q5_K (176 bytes / 256): Q4_K's header and scale packing, 32 bytes of fifth bits, 128 bytes of nibbles;
     /// value d·sc·q − dmin·m with q uniform in 0...31 (standard deviation ≈ 9.23, mean 15.5), so dmin = 16d centres
     /// each sub-block with Q4_K's mins.
     static func fillQ5_K(_ out: inout [UInt8], sigma: Float, random: inout SyntheticRandom) {
-        for b in 0..<out.count / 176 {
-            let base = 176 * b
-            let d = jittered(sigma / (40 * 9.23), &random)
-            storeF16(d, &out, at: base)
-            storeF16(16 * d, &out, at: base + 2)
+        fillK4Scaled(&out, blockBytes: 176, d: sigma / (40 * 9.23), dminFactor: 16, random: &random)
+    }
+
+    /// Q4_K and Q5_K blocks: d jittered around `d`, dmin = `dminFactor`·d, packed scales and mins, random quant bytes.
+    static func fillK4Scaled(_ out: inout [UInt8], blockBytes: Int, d: Float, dminFactor: Float,
+                             random: inout SyntheticRandom) {
+        for b in 0..<out.count / blockBytes {
+            let base = blockBytes * b
+            let scale = jittered(d, &random)
+            storeF16(scale, &out, at: base)
+            storeF16(dminFactor * scale, &out, at: base + 2)
             packScalesMinsK4(&out, at: base + 4, random: &random)
-            fillRandom(&out, (base + 16)..<(base + 176), &random)
+            fillRandom(&out, (base + 16)..<(base + blockBytes), &random)
         }
     }
 

@@ -32,21 +32,23 @@ public enum GGMLRepack8x8 {
 
     /// Q4_0 · Q8_0 in the repacked kernels' order (scalar reference).
     public static func q4_0(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
-        var acc: Float = 0
-        for b in 0..<count / 32 {
-            let wb = w + b * BlockLayout.q4_0Bytes, xb = x + b * BlockLayout.q8_0Bytes
-            acc = acc.addingProduct(Float(DotScalar.q4_0BlockSum(wb, xb)), wb.f16(at: 0) * xb.f16(at: 0))
-        }
-        return acc
+        blocks32(w, x, count, blockBytes: BlockLayout.q4_0Bytes, DotScalar.q4_0BlockSum)
     }
 
     /// IQ4_NL · Q8_0 in the repacked kernels' order (ggml runs Q4_0's gemv and gemm with IQ4_NL's levels as the
     /// lookup table; scalar reference).
     public static func iq4_nl(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
+        blocks32(w, x, count, blockBytes: BlockLayout.iq4_nlBytes, DotScalar.iq4_nlBlockSum)
+    }
+
+    /// The 32-element formats' gemv/gemm order: per block `acc = fma(S, d·d_x, acc)`, S = `blockSum(w, x)`.
+    @inline(__always)
+    static func blocks32(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int, blockBytes: Int,
+                         _ blockSum: (UnsafeRawPointer, UnsafeRawPointer) -> Int32) -> Float {
         var acc: Float = 0
         for b in 0..<count / 32 {
-            let wb = w + b * BlockLayout.iq4_nlBytes, xb = x + b * BlockLayout.q8_0Bytes
-            acc = acc.addingProduct(Float(DotScalar.iq4_nlBlockSum(wb, xb)), wb.f16(at: 0) * xb.f16(at: 0))
+            let wb = w + b * blockBytes, xb = x + b * BlockLayout.q8_0Bytes
+            acc = acc.addingProduct(Float(blockSum(wb, xb)), wb.f16(at: 0) * xb.f16(at: 0))
         }
         return acc
     }

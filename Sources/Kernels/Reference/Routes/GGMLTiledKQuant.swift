@@ -18,66 +18,60 @@ public enum GGMLTiledKQuant {
 
     /// Q4_K · Q8_K in the tiled kernel's order (scalar reference).
     public static func q4_K(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
-        var acc: Float = 0
-        for b in 0..<count / 256 {
-            let wb = w + b * BlockLayout.q4_KBytes, xb = x + b * BlockLayout.q8_KBytes
+        fold(w, x, count, blockBytes: BlockLayout.q4_KBytes) { acc, wb, xb, dx in
             let (s, m) = DotScalar.q4_KBlockSums(wb, xb)
-            acc = q4_KStep(acc, s, m, wb.f16(at: 0), wb.f16(at: 2), xb.loadUnaligned(as: Float.self))
+            return q4_KStep(acc, s, m, wb.f16(at: 0), wb.f16(at: 2), dx)
         }
-        return acc
-    }
-
-    /// IQ4_XS · Q8_K in the tiled kernel's order (scalar reference): Q6_K's epilogue (no mins).
-    public static func iq4_xs(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
-        var acc: Float = 0
-        for b in 0..<count / 256 {
-            let wb = w + b * BlockLayout.iq4_xsBytes, xb = x + b * BlockLayout.q8_KBytes
-            acc = q6_KStep(acc, DotScalar.iq4_xsBlockSum(wb, xb), wb.f16(at: 0), xb.loadUnaligned(as: Float.self))
-        }
-        return acc
-    }
-
-    /// Q2_K · Q8_K in the tiled kernel's order (scalar reference): Q4_K's epilogue over Q2_K's sums.
-    public static func q2_K(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
-        var acc: Float = 0
-        for b in 0..<count / 256 {
-            let wb = w + b * BlockLayout.q2_KBytes, xb = x + b * BlockLayout.q8_KBytes
-            let (s, m) = DotScalar.q2_KBlockSums(wb, xb)
-            acc = q4_KStep(acc, s, m, wb.f16(at: 80), wb.f16(at: 82), xb.loadUnaligned(as: Float.self))
-        }
-        return acc
-    }
-
-    /// Q3_K · Q8_K in the tiled kernel's order (scalar reference): Q6_K's epilogue (no mins; the −4 offset is in
-    /// the exact sum).
-    public static func q3_K(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
-        var acc: Float = 0
-        for b in 0..<count / 256 {
-            let wb = w + b * BlockLayout.q3_KBytes, xb = x + b * BlockLayout.q8_KBytes
-            acc = q6_KStep(acc, DotScalar.q3_KBlockSum(wb, xb), wb.f16(at: 108), xb.loadUnaligned(as: Float.self))
-        }
-        return acc
     }
 
     /// Q5_K · Q8_K in the tiled kernel's order (scalar reference): Q4_K's epilogue (ggml instantiates the tiled
     /// kernel with the same sub-block size and min handling for both).
     public static func q5_K(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
-        var acc: Float = 0
-        for b in 0..<count / 256 {
-            let wb = w + b * BlockLayout.q5_KBytes, xb = x + b * BlockLayout.q8_KBytes
+        fold(w, x, count, blockBytes: BlockLayout.q5_KBytes) { acc, wb, xb, dx in
             let (s, m) = DotScalar.q5_KBlockSums(wb, xb)
-            acc = q4_KStep(acc, s, m, wb.f16(at: 0), wb.f16(at: 2), xb.loadUnaligned(as: Float.self))
+            return q4_KStep(acc, s, m, wb.f16(at: 0), wb.f16(at: 2), dx)
         }
-        return acc
+    }
+
+    /// Q2_K · Q8_K in the tiled kernel's order (scalar reference): Q4_K's epilogue over Q2_K's sums.
+    public static func q2_K(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
+        fold(w, x, count, blockBytes: BlockLayout.q2_KBytes) { acc, wb, xb, dx in
+            let (s, m) = DotScalar.q2_KBlockSums(wb, xb)
+            return q4_KStep(acc, s, m, wb.f16(at: 80), wb.f16(at: 82), dx)
+        }
     }
 
     /// Q6_K · Q8_K in the tiled kernel's order (scalar reference).
     public static func q6_K(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
+        fold(w, x, count, blockBytes: BlockLayout.q6_KBytes) { acc, wb, xb, dx in
+            q6_KStep(acc, DotScalar.q6_KBlockSum(wb, xb), wb.f16(at: 208), dx)
+        }
+    }
+
+    /// Q3_K · Q8_K in the tiled kernel's order (scalar reference): Q6_K's epilogue (no mins; the −4 offset is in
+    /// the exact sum).
+    public static func q3_K(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
+        fold(w, x, count, blockBytes: BlockLayout.q3_KBytes) { acc, wb, xb, dx in
+            q6_KStep(acc, DotScalar.q3_KBlockSum(wb, xb), wb.f16(at: 108), dx)
+        }
+    }
+
+    /// IQ4_XS · Q8_K in the tiled kernel's order (scalar reference): Q6_K's epilogue (no mins).
+    public static func iq4_xs(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
+        fold(w, x, count, blockBytes: BlockLayout.iq4_xsBytes) { acc, wb, xb, dx in
+            q6_KStep(acc, DotScalar.iq4_xsBlockSum(wb, xb), wb.f16(at: 0), dx)
+        }
+    }
+
+    /// The tiled kernel's K loop for one output: `step(acc, weight block, Q8_K block, d_x)` over the row's
+    /// super-blocks in order, from a zero accumulator.
+    @inline(__always)
+    static func fold(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int, blockBytes: Int,
+                     _ step: (Float, UnsafeRawPointer, UnsafeRawPointer, Float) -> Float) -> Float {
         var acc: Float = 0
         for b in 0..<count / 256 {
-            let wb = w + b * BlockLayout.q6_KBytes, xb = x + b * BlockLayout.q8_KBytes
-            let s = DotScalar.q6_KBlockSum(wb, xb)
-            acc = q6_KStep(acc, s, wb.f16(at: 208), xb.loadUnaligned(as: Float.self))
+            let wb = w + b * blockBytes, xb = x + b * BlockLayout.q8_KBytes
+            acc = step(acc, wb, xb, xb.loadUnaligned(as: Float.self))
         }
         return acc
     }
