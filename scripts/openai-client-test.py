@@ -10,7 +10,7 @@ model list, a JSON schema (a Pydantic model through `chat.completions.parse`, an
 schema keyword the server cannot enforce gets `openai.BadRequestError`. Prints one line per check; exit 1 on the
 first failure. Run through scripts/openai-client-test.sh (which provides the pinned client).
 """
-import base64, json, math, signal, socket, struct, subprocess, sys, time
+import base64, datetime, json, math, signal, socket, struct, subprocess, sys, time
 
 import openai
 import pydantic
@@ -19,6 +19,7 @@ class Cat(pydantic.BaseModel):
     name: str
     age: int
     indoor: bool
+    born: datetime.date  # a "format": "date" string
 
 WEATHER = {"type": "function", "function": {
     "name": "get_weather", "description": "Current weather for a city",
@@ -82,7 +83,7 @@ def main():
         try:
             client.chat.completions.create(model=model, messages=ask, response_format={
                 "type": "json_schema", "json_schema": {"name": "cat", "schema": {
-                    "type": "object", "properties": {"born": {"type": "string", "format": "date"}}}}})
+                    "type": "object", "properties": {"born": {"type": "string", "format": "email"}}}}})
             check("unsupported schema keyword refused", False, "no error")
         except openai.BadRequestError as e:
             check("unsupported schema keyword refused with 400", "format" in str(e) and "$.properties.born" in str(e))

@@ -4,10 +4,10 @@
 /// Supported: `type` (one or a list), `enum`, `const`, `anyOf`/`oneOf`, a one-element `allOf`, `$ref` into
 /// `#/$defs` or `#/definitions` (recursion allowed), objects (`properties` written in the schema's order, `required`,
 /// `additionalProperties` — when `properties` are given and it is absent, no other members are allowed, as with
-/// OpenAI's strict mode), arrays (`items`, `minItems`, `maxItems`), strings (`minLength`, `maxLength`), `nullable`.
-/// Annotations (`title`, `description`, `default`, `examples`, `$schema`, `$id`, `strict`) are ignored. Any other
-/// keyword (`pattern`, `format`, `minimum`, …) is refused with the path where it appears, rather than generating
-/// JSON the schema would reject.
+/// OpenAI's strict mode), arrays (`items`, `minItems`, `maxItems`), strings (`minLength`, `maxLength`, `format`
+/// date / time / date-time / uuid), `nullable`. Annotations (`title`, `description`, `default`, `examples`,
+/// `$schema`, `$id`, `strict`) are ignored. Any other keyword (`pattern`, other formats, `minimum`, …) is refused with
+/// the path where it appears, rather than generating JSON the schema would reject.
 public struct JSONSchemaGrammar {
     /// The grammar text (GBNF), root rule `root`.
     public let gbnf: String
@@ -34,6 +34,8 @@ public struct JSONSchemaGrammar {
         ("json-integer", #""-"? ("0" | [1-9] [0-9]{0,15})"#),
         ("json-number", #"json-integer ("." [0-9]{1,16})? ([eE] [-+]? [0-9]{1,3})?"#),
         ("json-boolean", #""true" | "false""#),
+        ("json-date", #"[0-9]{4} "-" ("0" [1-9] | "1" [0-2]) "-" ("0" [1-9] | [12] [0-9] | "3" [01])"#),
+        ("json-time", #"([01] [0-9] | "2" [0-3]) ":" [0-5] [0-9] ":" [0-5] [0-9] ("." [0-9]{1,6})? ("Z" | [+-] ([01] [0-9] | "2" [0-3]) ":" [0-5] [0-9])"#),
         ("json-null", #""null""#),
         ("json-value", #"json-object | json-array | json-string | json-number | json-boolean | json-null"#),
         ("json-object", #""{" ws (json-string ws ":" ws json-value (ws "," ws json-string ws ":" ws json-value)*)? ws "}""#),
@@ -105,7 +107,16 @@ public struct JSONSchemaGrammar {
                                                "strict", "$defs", "definitions", "readOnly", "writeOnly", "deprecated"]
         static let handled: Set<String> = ["type", "enum", "const", "anyOf", "oneOf", "allOf", "$ref", "properties",
                                            "required", "additionalProperties", "items", "minItems", "maxItems",
-                                           "minLength", "maxLength", "nullable"]
+                                           "minLength", "maxLength", "nullable", "format"]
+
+        /// String `format`s the grammar enforces (RFC 3339 date, time and date-time, and UUIDs), as GBNF between
+        /// the quotes.
+        static let formats: [String: String] = [
+            "date": #"json-date"#,
+            "time": #"json-time"#,
+            "date-time": #"json-date "T" json-time"#,
+            "uuid": #"[0-9a-fA-F]{8} "-" [0-9a-fA-F]{4} "-" [0-9a-fA-F]{4} "-" [0-9a-fA-F]{4} "-" [0-9a-fA-F]{12}"#,
+        ]
 
         mutating func expression(for schema: OrderedJSON, name: String, path: String) throws(JSONSchemaError) -> String {
             switch schema {
@@ -171,6 +182,16 @@ public struct JSONSchemaGrammar {
         mutating func typed(_ type: String, _ schema: OrderedJSON, name: String, path: String) throws(JSONSchemaError) -> String {
             switch type {
             case "string":
+                if let format = schema["format"] {
+                    guard let name = format.stringValue, let body = Self.formats[name] else {
+                        throw JSONSchemaError(path: path + ".format", message: "format \(format.serialized) is not supported "
+                            + "(supported: " + Self.formats.keys.sorted().joined(separator: ", ") + ")")
+                    }
+                    guard schema["minLength"] == nil, schema["maxLength"] == nil else {
+                        throw JSONSchemaError(path: path, message: "minLength/maxLength together with format are not supported")
+                    }
+                    return "\"\\\"\" \(body) \"\\\"\""
+                }
                 let lo = try count(schema, "minLength", path) ?? 0
                 let hi = try count(schema, "maxLength", path)
                 if lo == 0 && hi == nil { return "json-string" }

@@ -151,7 +151,7 @@ struct JSONSchemaGrammarTests {
 
     @Test(arguments: [
         (#"{"type":"string","pattern":"^a"}"#, "$", "pattern"),
-        (#"{"type":"object","properties":{"d":{"type":"string","format":"date"}}}"#, "$.properties.d", "format"),
+        (#"{"type":"object","properties":{"d":{"type":"string","format":"email"}}}"#, "$.properties.d.format", "not supported"),
         (#"{"type":"array","items":{"type":"integer","minimum":0}}"#, "$.items", "minimum"),
         (##"{"$ref":"#/components/x"}"##, "$.$ref", "cannot resolve"),
         (#"{"type":"object","properties":{},"required":["z"]}"#, "$.required", "not among the properties"),
@@ -165,6 +165,19 @@ struct JSONSchemaGrammarTests {
         } catch {
             #expect(error.path == path, "\(error)")
             #expect(error.message.contains(fragment), "\(error)")
+        }
+    }
+
+    @Test func stringFormats() throws {
+        let schema = #"{"type":"object","properties":{"d":{"type":"string","format":"date"},"t":{"type":"string","format":"date-time"},"u":{"type":"string","format":"uuid"}},"required":["d","t","u"]}"#
+        let ok = #"{"d":"2026-12-06","t":"2026-12-06T17:04:30.5+01:00","u":"123e4567-e89b-12d3-a456-426614174000"}"#
+        #expect(try Self.verdict(schema, ok) == (true, true))
+        #expect(try Self.verdict(schema, ok.replacingOccurrences(of: "+01:00", with: "Z")) == (true, true))
+        for bad in ["2026-13-06", "26-12-06", "2026-12-06T25:00:00Z", "2026-12-06T17:04:30", "123e4567e89b12d3a456426614174000"] {
+            let text = bad.contains("T") ? ok.replacingOccurrences(of: "2026-12-06T17:04:30.5+01:00", with: bad)
+                : bad.count > 20 ? ok.replacingOccurrences(of: "123e4567-e89b-12d3-a456-426614174000", with: bad)
+                : ok.replacingOccurrences(of: "\"2026-12-06\"", with: "\"\(bad)\"")
+            #expect(try !Self.verdict(schema, text).complete, "\(bad)")
         }
     }
 
