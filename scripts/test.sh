@@ -9,8 +9,10 @@
 #      in release (model-level tests are 10-100x slower in debug)
 #   5. scripts/parity-levels.sh --check: the engine against both reference levels (the tolerance tier)
 #   6. the scalar kernel level end to end: `bitnet crossval --isa scalar` against llama.cpp (tolerance tier)
-#   7. scripts/check-consumer.sh: Examples/Chat, depending on this package by version, builds and generates
-#   8. scripts/build-docs.sh: the DocC archive of the Swift API
+#   7. structured output from the CLI (`bitnet run --grammar`, `--json-schema`) and the OpenAI Python client against
+#      `bitnet serve` (scripts/openai-client-test.sh)
+#   8. scripts/check-consumer.sh: Examples/Chat, depending on this package by version, builds and generates
+#   9. scripts/build-docs.sh: the DocC archive of the Swift API
 # Environment: BITNET_CACHE_DIR moves the cache; BITNET_SKIP_REFERENCE_TESTS=1 skips (with a printed reason) the
 # tests that need llama.cpp, for machines that cannot build it. Extra arguments go to `swift test`.
 set -euo pipefail
@@ -58,6 +60,22 @@ if [[ "${BITNET_SKIP_REFERENCE_TESTS:-0}" != "1" ]]; then
         --prompt "The capital of France is" --prompt "Write a haiku about the sea." --receipt "$scalar_receipt"
     .build/release/bitnet verify-receipt "$scalar_receipt"
 fi
+
+step "structured output from the CLI: bitnet run --grammar / --json-schema on SmolLM2, a malformed grammar refused"
+colour=$(.build/release/bitnet run --model smollm2-135m-instruct --temp 0 -n 16 \
+    --grammar 'root ::= "Colour: " ("red" | "green" | "blue")' "My favourite colour is" 2>/dev/null)
+[[ "$colour" =~ ^Colour:\ (red|green|blue)$ ]] || { echo "grammar output '$colour' does not match" >&2; exit 1; }
+person=$(.build/release/bitnet run --model smollm2-135m-instruct --temp 0 -n 60 --json-schema \
+    '{"type":"object","properties":{"name":{"type":"string","maxLength":20},"born":{"type":"string","format":"date"}},"required":["name","born"]}' \
+    "A famous scientist as JSON:" 2>/dev/null)
+python3 -c 'import json, re, sys; d = json.loads(sys.argv[1]); assert list(d) == ["name", "born"] and re.fullmatch(r"\d{4}-\d\d-\d\d", d["born"]), d' "$person"
+grammar_err=$(mktemp "${TMPDIR:-/tmp}/grammar-err.XXXXXX")
+if .build/release/bitnet run --model smollm2-135m-instruct -n 4 --grammar 'root ::= "a' x 2>"$grammar_err" >/dev/null; then
+    echo "a malformed grammar was accepted" >&2; exit 1
+fi
+grep -q "grammar line 1, column" "$grammar_err" || { cat "$grammar_err" >&2; exit 1; }
+rm -f "$grammar_err"
+echo "grammar: '$colour'; schema: $person" >&2
 
 step "OpenAI Python client (PyPI openai, pinned) against bitnet serve"
 scripts/openai-client-test.sh

@@ -55,15 +55,19 @@ public struct Generator {
     /// Tokens the session already holds as a prefix of `prompt` are not evaluated again (chat turns reuse the
     /// cache). `onText` receives each new piece of text; return false from it to stop. With `logprobs` (the number
     /// of alternatives, 0 or more) each token's `TokenLogprob` goes to `onToken` before its text, and into
-    /// `result.logprobs`; without it no per-token work is added.
+    /// `result.logprobs`; without it no per-token work is added. `format` constrains the text (`OutputFormat`: one
+    /// JSON object or a grammar's match); `vocabulary` is the engine's `TokenVocabulary` for it, built per call when
+    /// nil.
     /// - Throws: `EngineError.contextOverflow` before any work when prompt + `maxTokens` exceed the context,
     ///   `.emptyPrompt`, `.invalidParameter`, `.model`.
     public func generate(prompt: [Int32], maxTokens: Int, sampling: SamplingParameters, stop: [String] = [],
                          logprobs topCount: Int? = nil, format: OutputFormat = .text,
+                         vocabulary: TokenVocabulary? = nil,
                          onText: (String) -> Bool = { _ in true },
                          onToken: (TokenLogprob) -> Void = { _ in }) throws(EngineError) -> GenerationResult {
         var steps = try TokenIterator(session: session, tokenizer: tokenizer, prompt: prompt, maxTokens: maxTokens,
-                                      sampling: sampling, stop: stop, logprobs: topCount, format: format)
+                                      sampling: sampling, stop: stop, logprobs: topCount, format: format,
+                                      vocabulary: vocabulary)
         while let step = try steps.next() {
             if let logprob = step.logprob { onToken(logprob) }
             if !step.text.isEmpty && !onText(step.text) { steps.cancel() }

@@ -11,6 +11,7 @@ struct ChatCommand: ParsableCommand {
 
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var sampling: SamplingOptions
+    @OptionGroup var outputFormat: OutputFormatOptions
 
     @Option(name: .long, help: "System prompt (default: the template's own, if any).")
     var system: String?
@@ -26,6 +27,8 @@ struct ChatCommand: ParsableCommand {
         let generator = Generator(session: session, tokenizer: engine.tokenizer)
         let bosText = engine.tokenizer.bos.flatMap { engine.tokenizer.text(of: $0) } ?? ""
         var messages: [ChatMessage] = system.map { [ChatMessage(role: "system", content: $0)] } ?? []
+        let format = try outputFormat.format()
+        let vocabulary = format == .text ? nil : engine.tokenVocabulary
         let interactive = isatty(0) != 0
         while true {
             if interactive { FileHandle.standardError.write(Data("> ".utf8)) }
@@ -37,7 +40,7 @@ struct ChatCommand: ParsableCommand {
             // The template writes BOS itself where the family needs it, so no BOS is added here.
             let ids = PromptTokenization.chat.tokens(text, engine.tokenizer)
             let result = try generator.generate(prompt: ids, maxTokens: sampling.nPredict, sampling: params,
-                                                stop: sampling.stop) { piece in
+                                                stop: sampling.stop, format: format, vocabulary: vocabulary) { piece in
                 FileHandle.standardOutput.write(Data(piece.utf8))
                 return true
             }

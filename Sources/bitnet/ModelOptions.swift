@@ -127,3 +127,44 @@ struct SamplingOptions: ParsableArguments {
 }
 
 extension KVCacheType: ExpressibleByArgument {}
+
+/// Structured output for `run` and `chat`, as llama-cli takes it: a GBNF grammar or a JSON schema the text must match.
+struct OutputFormatOptions: ParsableArguments {
+    @Option(help: "A GBNF grammar the generated text must match (llama.cpp's notation; rule 'root').")
+    var grammar: String?
+
+    @Option(name: .customLong("grammar-file"), help: "Read the GBNF grammar from this file.")
+    var grammarFile: String?
+
+    @Option(name: [.customShort("j"), .customLong("json-schema")], help: "A JSON schema the generated JSON must validate against.")
+    var jsonSchema: String?
+
+    @Option(name: .customLong("json-schema-file"), help: "Read the JSON schema from this file.")
+    var jsonSchemaFile: String?
+
+    /// The format asked for (`.text` when none).
+    /// - Throws: `ValidationError` for two formats at once, an unreadable file, a malformed grammar (with line and
+    ///   column) or a schema that cannot be enforced (with its JSON path).
+    func format() throws -> OutputFormat {
+        let given = [grammar, grammarFile, jsonSchema, jsonSchemaFile].compactMap { $0 }
+        guard given.count <= 1 else {
+            throw ValidationError("give one of --grammar, --grammar-file, --json-schema, --json-schema-file")
+        }
+        func read(_ path: String) throws -> String {
+            do { return try String(contentsOfFile: path, encoding: .utf8) } catch {
+                throw ValidationError("cannot read '\(path)': \(error.localizedDescription)")
+            }
+        }
+        if let text = try grammar ?? grammarFile.map(read) {
+            do { return .grammar(try Grammar(gbnf: text)) } catch { throw ValidationError(error.description) }
+        }
+        if let text = try jsonSchema ?? jsonSchemaFile.map(read) {
+            let schema: OrderedJSON
+            do { schema = try OrderedJSON.parse(text) } catch { throw ValidationError("the JSON schema: \(error)") }
+            do { return .grammar(try JSONSchemaGrammar(schema: schema).grammar) } catch {
+                throw ValidationError(error.description)
+            }
+        }
+        return .text
+    }
+}

@@ -14,6 +14,7 @@ struct RunCommand: ParsableCommand {
 
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var sampling: SamplingOptions
+    @OptionGroup var outputFormat: OutputFormatOptions
 
     @Flag(help: "Print one JSON object (text, token ids, timings) instead of streaming.")
     var json = false
@@ -39,7 +40,7 @@ struct RunCommand: ParsableCommand {
         log.debug("prompt: \(ids.count) tokens, context \(session.contextLength), threads \(options.threads)")
         let generator = Generator(session: session, tokenizer: engine.tokenizer)
         let result = try generator.generate(prompt: ids, maxTokens: sampling.nPredict, sampling: params,
-                                            stop: sampling.stop) { piece in
+                                            stop: sampling.stop, format: try outputFormat.format()) { piece in
             if !json { FileHandle.standardOutput.write(Data(piece.utf8)) }
             return true
         }
