@@ -19,23 +19,6 @@ __attribute__((target("dotprod"))) static inline int32x4_t bn_ksdot16(int32x4_t 
     return vdotq_s32(acc, a, b);
 }
 
-/// The 6-bit scale and min of Q4_K sub-block `j` (`DequantizeScalar.scaleMinK4`).
-static inline void bn_scale_min_k4(int j, const uint8_t *q, int *scale, int *min) {
-    if (j < 4) {
-        *scale = q[j] & 63;
-        *min = q[j + 4] & 63;
-    } else {
-        *scale = (q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4);
-        *min = (q[j + 4] >> 4) | ((q[j] >> 6) << 4);
-    }
-}
-
-static inline int bn_i16(const uint8_t *p) {
-    int16_t v;
-    memcpy(&v, p, 2);
-    return v;
-}
-
 /// Q4_K: sub-block s holds nibble (s odd: high) of bytes 32·(s / 2) ..< +32, against activations 32·s ..< +32.
 #define BN_Q4_K_BODY(DOT16)                                                                                        \
     const uint8_t *wr = (const uint8_t *)w, *xr = (const uint8_t *)x;                                              \

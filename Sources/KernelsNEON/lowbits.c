@@ -19,23 +19,6 @@ __attribute__((target("dotprod"))) static inline int32x4_t bn_lsdot16(int32x4_t 
     return vdotq_s32(acc, a, b);
 }
 
-static inline int bn_li16(const uint8_t *p) {
-    int16_t v;
-    memcpy(&v, p, 2);
-    return v;
-}
-
-/// The 6-bit (scale, min) of Q4_K/Q5_K sub-block `j` (`DequantizeScalar.scaleMinK4`).
-static inline void bn_lscale_min_k4(int j, const uint8_t *q, int *scale, int *min) {
-    if (j < 4) {
-        *scale = q[j] & 63;
-        *min = q[j + 4] & 63;
-    } else {
-        *scale = (q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4);
-        *min = (q[j + 4] >> 4) | ((q[j] >> 6) << 4);
-    }
-}
-
 /// The signed scales of a Q3_K block (`DequantizeScalar.q3_KScales`).
 static inline void bn_q3_k_scales16(const uint8_t *wb, int out[16]) {
     for (int s = 0; s < 16; s++) {
@@ -61,7 +44,7 @@ static inline uint8x16_t bn_two_bits(const uint8_t *p, int shift) {
         int64_t isum = 0, minSum = 0;                                                                              \
         for (int sub = 0; sub < 8; sub++) {                                                                        \
             int sc, m;                                                                                             \
-            bn_lscale_min_k4(sub, wb + 4, &sc, &m);                                                                \
+            bn_scale_min_k4(sub, wb + 4, &sc, &m);                                                                \
             int32x4_t acc = vdupq_n_s32(0);                                                                        \
             for (int half = 0; half < 2; half++) {                                                                 \
                 uint8x16_t raw = vld1q_u8(wb + 48 + 32 * (sub / 2) + 16 * half);                                   \
@@ -72,7 +55,7 @@ static inline uint8x16_t bn_two_bits(const uint8_t *p, int shift) {
                 acc = DOT16(acc, vreinterpretq_s8_u8(q), vld1q_s8((const int8_t *)xb + 4 + 32 * sub + 16 * half)); \
             }                                                                                                      \
             isum += (int64_t)sc * vaddvq_s32(acc);                                                                 \
-            minSum += (int64_t)m * (bn_li16(xb + 260 + 4 * sub) + bn_li16(xb + 262 + 4 * sub));                    \
+            minSum += (int64_t)m * (bn_i16(xb + 260 + 4 * sub) + bn_i16(xb + 262 + 4 * sub));                    \
         }                                                                                                          \
         float dx = bn_f32(xb);                                                                                     \
         sum += (bn_half(wb) * dx) * (float)(int32_t)isum - (bn_half(wb + 2) * dx) * (float)(int32_t)minSum;        \
@@ -90,7 +73,7 @@ static inline uint8x16_t bn_two_bits(const uint8_t *p, int shift) {
             uint8x16_t q = bn_two_bits(wb + 16 + 32 * (s / 8) + 16 * (s % 2), 2 * ((s % 8) / 2));                  \
             int32x4_t acc = DOT16(vdupq_n_s32(0), vreinterpretq_s8_u8(q), vld1q_s8((const int8_t *)xb + 4 + 16 * s)); \
             isum += (int64_t)(wb[s] & 0xF) * vaddvq_s32(acc);                                                      \
-            minSum += (int64_t)(wb[s] >> 4) * bn_li16(xb + 260 + 2 * s);                                           \
+            minSum += (int64_t)(wb[s] >> 4) * bn_i16(xb + 260 + 2 * s);                                           \
         }                                                                                                          \
         float dx = bn_f32(xb);                                                                                     \
         sum += (bn_half(wb + 80) * dx) * (float)(int32_t)isum - (bn_half(wb + 82) * dx) * (float)(int32_t)minSum;  \
