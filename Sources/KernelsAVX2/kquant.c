@@ -15,8 +15,8 @@ BITNET_AVX2_BEGIN
 //
 // Exactness: the routes (tiled, repacked gemv, repacked gemm) differ only in the float fold over the exact integer
 // sums S and M of each block or 64-element pair, so each lane below is that route's scalar step applied lane-wise.
-// Integer range: a Q4_K sub-block (8 lane pairs of ≤ 2·15·127) sums in int16 (≤ 30480); Q6_K quants (0…63) allow only
-// two `maddubs` results per int16 sum (≤ 32004).
+// Integer range: a Q4_K sub-block (8 lane pairs of ≤ 2·15·128) sums in int16 (≤ 30720); Q5_K quants (0…31) allow four
+// (≤ 31744), Q6_K quants (0…63) only two `maddubs` results per int16 sum (≤ 32256).
 //
 // Panel block (per 256-element super-block; offsets are multiples of 32; lane r = weight row r, zeros past `rows`):
 //   Q4_K: d[8] F32 @0, dmin[8] F32 @32, (sc, sc) int16 per row × 8 sub-blocks @64, (m_2p, m_2p+1) × 4 @320,
@@ -26,7 +26,7 @@ enum {
     BN_KQ_Q4_K_DMIN = 32, BN_KQ_Q4_K_SCALES = 64, BN_KQ_Q4_K_MINS = 320, BN_KQ_Q4_K_QUANTS = 448,
     BN_KQ_Q6_K_SCALES = 32, BN_KQ_Q6_K_SCALE_PAIRS = 544, BN_KQ_Q6_K_QUANTS = 800,
     // BlockLayout.q4_KBytes, q6_KBytes, q8_KBytes (Q8_K: d F32 @0, qs[256] @4, bsums[16] int16 @260).
-    BN_KQ_Q4_K_BYTES = 144, BN_KQ_Q6_K_BYTES = 210, BN_KQ_Q8_K_BYTES = 292,
+    BN_KQ_Q4_K_BYTES = 144, BN_KQ_Q5_K_BYTES = 176, BN_KQ_Q6_K_BYTES = 210, BN_KQ_Q8_K_BYTES = 292,
 };
 
 _Static_assert(BN_KQ_Q4_K_QUANTS + 2048 == BITNET_AVX2_Q4_K_PANEL_BLOCK_BYTES, "Q4_K panel layout");
@@ -68,14 +68,17 @@ BN_INLINE void bn_kq_scale_min_k4(int j, const uint8_t *scales, uint8_t *scale, 
     *min = (uint8_t)((scales[j + 4] >> 4) | ((scales[j] >> 6) << 4));
 }
 
-void bitnet_avx2_unpack_q4_K_panels(const void *w, ptrdiff_t stride, ptrdiff_t count, ptrdiff_t rows, void *out) {
+/// Q4_K and Q5_K rows into panels: the same layout, the quant bytes holding 0…15 (Q4_K) or 0…31 (Q5_K, the fifth bit
+/// from qh: bit 2·chunk of byte l for element 64·chunk + l, bit 2·chunk + 1 for 64·chunk + 32 + l).
+BN_INLINE void bn_kq_unpack_k4_panels(const void *w, ptrdiff_t stride, ptrdiff_t count, ptrdiff_t rows, void *out,
+                                      ptrdiff_t block_bytes, ptrdiff_t qs_offset, int has_qh) {
     ptrdiff_t blocks = count / 256, bytes = BITNET_AVX2_Q4_K_PANEL_BLOCK_BYTES;
     if (rows < BITNET_AVX2_KQUANT_PANEL_ROWS) memset(out, 0, (size_t)(blocks * bytes));
     ptrdiff_t filled = rows < BITNET_AVX2_KQUANT_PANEL_ROWS ? rows : BITNET_AVX2_KQUANT_PANEL_ROWS;
     for (ptrdiff_t r = 0; r < filled; r++) {
         for (ptrdiff_t b = 0; b < blocks; b++) {
             // Block b of row r < rows of the caller's matrix; the panel holds blocks × bytes.
-            const uint8_t *wb = (const uint8_t *)w + r * stride + b * BN_KQ_Q4_K_BYTES;
+            const uint8_t *wb = (const uint8_t *)w + r * stride + b * block_bytes;
             uint8_t *pb = (uint8_t *)out + b * bytes;
             bn_kq_put_f32(pb, 4 * r, bn_kq_half(wb, 0));
             bn_kq_put_f32(pb, BN_KQ_Q4_K_DMIN + 4 * r, bn_kq_half(wb, 2));
@@ -88,14 +91,25 @@ void bitnet_avx2_unpack_q4_K_panels(const void *w, ptrdiff_t stride, ptrdiff_t c
             }
             for (int chunk = 0; chunk < 4; chunk++) {  // 32 bytes: elements 64c + j in the low nibbles, 64c + 32 + j
                 for (int k = 0; k < 8; k++) {          // in the high
-                    uint32_t v = bn_u32(wb, 16 + 32 * chunk + 4 * k);
+                    uint32_t v = bn_u32(wb, qs_offset + 32 * chunk + 4 * k);
+                    uint32_t h = has_qh ? bn_u32(wb, 16 + 4 * k) : 0;
+                    uint32_t low_bits = ((h >> (2 * chunk)) & 0x01010101u) << 4;
+                    uint32_t high_bits = ((h >> (2 * chunk + 1)) & 0x01010101u) << 4;
                     int low = 16 * chunk + k, high = low + 8;  // groups of 4 elements
-                    bn_kq_put_u32(pb, BN_KQ_Q4_K_QUANTS + 32 * low + 4 * r, v & 0x0F0F0F0Fu);
-                    bn_kq_put_u32(pb, BN_KQ_Q4_K_QUANTS + 32 * high + 4 * r, (v >> 4) & 0x0F0F0F0Fu);
+                    bn_kq_put_u32(pb, BN_KQ_Q4_K_QUANTS + 32 * low + 4 * r, (v & 0x0F0F0F0Fu) | low_bits);
+                    bn_kq_put_u32(pb, BN_KQ_Q4_K_QUANTS + 32 * high + 4 * r, ((v >> 4) & 0x0F0F0F0Fu) | high_bits);
                 }
             }
         }
     }
+}
+
+void bitnet_avx2_unpack_q4_K_panels(const void *w, ptrdiff_t stride, ptrdiff_t count, ptrdiff_t rows, void *out) {
+    bn_kq_unpack_k4_panels(w, stride, count, rows, out, BN_KQ_Q4_K_BYTES, 16, 0);
+}
+
+void bitnet_avx2_unpack_q5_K_panels(const void *w, ptrdiff_t stride, ptrdiff_t count, ptrdiff_t rows, void *out) {
+    bn_kq_unpack_k4_panels(w, stride, count, rows, out, BN_KQ_Q5_K_BYTES, 48, 1);
 }
 
 /// Four Q6_K quants of row `r` (elements 128·part + 32·i + 4k …) into group 32·part + 8·i + k of the panel block.
@@ -181,9 +195,24 @@ BN_INLINE __m256i bn_kq_q4_K_sub_block(const void *pb, const void *xb, int sub) 
     return _mm256_madd_epi16(pairs, bn_load256(pb, BN_KQ_Q4_K_SCALES + 32 * sub));
 }
 
-/// A Q4_K panel · one Q8_K row in `fold`'s order (`KQuantPrefill.q4_KPanel`).
-BN_INLINE void bn_kq_q4_K_panel(bn_kq_fold fold, const void *panel, const void *x, ptrdiff_t count, float *out,
-                                ptrdiff_t rows) {
+/// `bn_kq_q4_K_sub_block` for 5-bit quants: the int16 pair sums are widened after every 4 groups.
+BN_INLINE __m256i bn_kq_q5_K_sub_block(const void *pb, const void *xb, int sub) {
+    ptrdiff_t q = BN_KQ_Q4_K_QUANTS + 256 * sub, x = 4 + 32 * sub;
+    __m256i scale = bn_load256(pb, BN_KQ_Q4_K_SCALES + 32 * sub), total = _mm256_setzero_si256();
+    for (int half = 0; half < 2; half++) {
+        __m256i pairs = _mm256_setzero_si256();
+        for (int g = 4 * half; g < 4 * half + 4; g++) {
+            pairs = _mm256_add_epi16(pairs,
+                                     _mm256_maddubs_epi16(bn_load256(pb, q + 32 * g), bn_kq_broadcast_quad(xb, x + 4 * g)));
+        }
+        total = _mm256_add_epi32(total, _mm256_madd_epi16(pairs, scale));
+    }
+    return total;
+}
+
+/// A Q4_K (or, `five_bit`, Q5_K) panel · one Q8_K row in `fold`'s order (`KQuantPrefill.q4_KPanel`).
+BN_INLINE void bn_kq_q4_K_panel(bn_kq_fold fold, int five_bit, const void *panel, const void *x, ptrdiff_t count,
+                                float *out, ptrdiff_t rows) {
     __m256 acc = _mm256_setzero_ps(), acc_min = acc;
     for (ptrdiff_t b = 0; b < count / 256; b++) {
         const uint8_t *pb = (const uint8_t *)panel + b * BITNET_AVX2_Q4_K_PANEL_BLOCK_BYTES;
@@ -197,8 +226,10 @@ BN_INLINE void bn_kq_q4_K_panel(bn_kq_fold fold, const void *panel, const void *
         _mm256_storeu_si256((__m256i *)xsums, _mm256_hadd_epi16(bsums, bsums));
         __m256i s = _mm256_setzero_si256(), m = s;
         for (int pair = 0; pair < 4; pair++) {
-            __m256i sp = _mm256_add_epi32(bn_kq_q4_K_sub_block(pb, xb, 2 * pair),
-                                          bn_kq_q4_K_sub_block(pb, xb, 2 * pair + 1));
+            __m256i sp = five_bit ? _mm256_add_epi32(bn_kq_q5_K_sub_block(pb, xb, 2 * pair),
+                                                     bn_kq_q5_K_sub_block(pb, xb, 2 * pair + 1))
+                                  : _mm256_add_epi32(bn_kq_q4_K_sub_block(pb, xb, 2 * pair),
+                                                     bn_kq_q4_K_sub_block(pb, xb, 2 * pair + 1));
             __m256i mp = _mm256_madd_epi16(bn_load256(pb, BN_KQ_Q4_K_MINS + 32 * pair),
                                            _mm256_set1_epi32(xsums[pair < 2 ? pair : pair + 2]));
             if (fold == BN_KQ_FOLD_GEMM) {
@@ -229,19 +260,25 @@ BN_INLINE void bn_kq_q4_K_panel(bn_kq_fold fold, const void *panel, const void *
 void bitnet_avx2_panel_q4_K_tiled(const void *w, ptrdiff_t stride, const void *x, ptrdiff_t count, float *out,
                                   ptrdiff_t rows) {
     (void)stride;
-    bn_kq_q4_K_panel(BN_KQ_FOLD_TILED, w, x, count, out, rows);
+    bn_kq_q4_K_panel(BN_KQ_FOLD_TILED, 0, w, x, count, out, rows);
+}
+
+void bitnet_avx2_panel_q5_K_tiled(const void *w, ptrdiff_t stride, const void *x, ptrdiff_t count, float *out,
+                                  ptrdiff_t rows) {
+    (void)stride;
+    bn_kq_q4_K_panel(BN_KQ_FOLD_TILED, 1, w, x, count, out, rows);
 }
 
 void bitnet_avx2_panel_q4_K_gemv(const void *w, ptrdiff_t stride, const void *x, ptrdiff_t count, float *out,
                                  ptrdiff_t rows) {
     (void)stride;
-    bn_kq_q4_K_panel(BN_KQ_FOLD_GEMV, w, x, count, out, rows);
+    bn_kq_q4_K_panel(BN_KQ_FOLD_GEMV, 0, w, x, count, out, rows);
 }
 
 void bitnet_avx2_panel_q4_K_gemm(const void *w, ptrdiff_t stride, const void *x, ptrdiff_t count, float *out,
                                  ptrdiff_t rows) {
     (void)stride;
-    bn_kq_q4_K_panel(BN_KQ_FOLD_GEMM, w, x, count, out, rows);
+    bn_kq_q4_K_panel(BN_KQ_FOLD_GEMM, 0, w, x, count, out, rows);
 }
 
 // MARK: Q6_K

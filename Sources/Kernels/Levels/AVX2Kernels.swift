@@ -54,7 +54,11 @@ enum AVX2Kernels {
         case (.q4_K, .repack8x8GEMM):
             LevelKernels(dot: bitnet_avx2_repack_q4_K_gemm, prefill: q4_KPanels(bitnet_avx2_panel_q4_K_gemm))
         case (.q4_K, .tiled): LevelKernels(dot: bitnet_avx2_tiled_q4_K, prefill: q4_KPanels(bitnet_avx2_panel_q4_K_tiled))
-        case (.q5_K, .tiled): LevelKernels(dot: bitnet_avx2_tiled_q5_K)
+        case (.q5_K, .tiled):
+            LevelKernels(dot: bitnet_avx2_tiled_q5_K,
+                         prefill: PrefillKernel(rowBytes: { $0 / 256 * panelBlockBytes(q6_K: false) },
+                                                unpack: { bitnet_avx2_unpack_q5_K_panels($0, $1, $2, $3, $4) },
+                                                rows: bitnet_avx2_panel_q5_K_tiled, tileRows: panelRows))
         case (.q2_K, .tiled): LevelKernels(dot: bitnet_avx2_tiled_q2_K)
         case (.iq4_nl, .repack8x8): LevelKernels(dot: bitnet_avx2_repack_iq4_nl)
         case (.iq4_xs, .tiled): LevelKernels(dot: bitnet_avx2_tiled_iq4_xs)

@@ -25,6 +25,9 @@ enum {
 /// `out` (`count / 256 * BITNET_AVX2_Q4_K_PANEL_BLOCK_BYTES` bytes). A partial panel's missing rows are zeros.
 void bitnet_avx2_unpack_q4_K_panels(const void *w, ptrdiff_t stride, ptrdiff_t count, ptrdiff_t rows, void *out);
 
+/// As `bitnet_avx2_unpack_q4_K_panels` for Q5_K rows: the same panel layout with 5-bit quants.
+void bitnet_avx2_unpack_q5_K_panels(const void *w, ptrdiff_t stride, ptrdiff_t count, ptrdiff_t rows, void *out);
+
 /// As `bitnet_avx2_unpack_q4_K_panels` for Q6_K rows (`BITNET_AVX2_Q6_K_PANEL_BLOCK_BYTES` per super-block).
 void bitnet_avx2_unpack_q6_K_panels(const void *w, ptrdiff_t stride, ptrdiff_t count, ptrdiff_t rows, void *out);
 
@@ -33,6 +36,10 @@ void bitnet_avx2_unpack_q6_K_panels(const void *w, ptrdiff_t stride, ptrdiff_t c
 
 /// Q4_K panel · Q8_K in the tiled kernel's order: per block `fma(fma(−dmin, M, d·S), d_x, acc)`.
 void bitnet_avx2_panel_q4_K_tiled(const void *w, ptrdiff_t stride, const void *x, ptrdiff_t count, float *out,
+                                  ptrdiff_t rows);
+
+/// A Q5_K panel (`bitnet_avx2_unpack_q5_K_panels`) · one Q8_K row in the tiled order (Q4_K's epilogue).
+void bitnet_avx2_panel_q5_K_tiled(const void *w, ptrdiff_t stride, const void *x, ptrdiff_t count, float *out,
                                   ptrdiff_t rows);
 
 /// Q4_K panel · Q8_K in the repacked gemv's order: `fma(S, d·d_x, acc)` and `fma(M, dmin·d_x, accMin)` per block,
