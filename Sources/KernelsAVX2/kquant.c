@@ -26,7 +26,8 @@ enum {
     BN_KQ_Q4_K_DMIN = 32, BN_KQ_Q4_K_SCALES = 64, BN_KQ_Q4_K_MINS = 320, BN_KQ_Q4_K_QUANTS = 448,
     BN_KQ_Q6_K_SCALES = 32, BN_KQ_Q6_K_SCALE_PAIRS = 544, BN_KQ_Q6_K_QUANTS = 800,
     // BlockLayout.q4_KBytes, q6_KBytes, q8_KBytes (Q8_K: d F32 @0, qs[256] @4, bsums[16] int16 @260).
-    BN_KQ_Q4_K_BYTES = 144, BN_KQ_Q5_K_BYTES = 176, BN_KQ_Q6_K_BYTES = 210, BN_KQ_Q8_K_BYTES = 292,
+    BN_KQ_Q3_K_BYTES = 110, BN_KQ_Q4_K_BYTES = 144, BN_KQ_Q5_K_BYTES = 176, BN_KQ_Q6_K_BYTES = 210,
+    BN_KQ_Q8_K_BYTES = 292,
 };
 
 _Static_assert(BN_KQ_Q4_K_QUANTS + 2048 == BITNET_AVX2_Q4_K_PANEL_BLOCK_BYTES, "Q4_K panel layout");
@@ -145,6 +146,42 @@ void bitnet_avx2_unpack_q6_K_panels(const void *w, ptrdiff_t stride, ptrdiff_t c
                     bn_kq_q6_K_store(pb, part, 2, k, r, ((ql0 >> 4) & 0x0F0F0F0Fu) | (qh & 0x30303030u));
                     bn_kq_q6_K_store(pb, part, 3, k, r, ((ql1 >> 4) & 0x0F0F0F0Fu) | ((qh >> 2) & 0x30303030u));
                 }
+            }
+        }
+    }
+}
+
+/// Sub-block `s`'s signed scale (raw − 32) of a Q3_K block (`DequantizeScalar.q3_KScales`).
+BN_INLINE int bn_kq_q3_K_scale(const uint8_t *wb, int s) {
+    int b = s % 4, part = s / 4;
+    int byte = wb[96 + b + 4 * (part % 2)];
+    int low = part < 2 ? (byte & 0xF) : (byte >> 4);
+    return (low | (((wb[104 + b] >> (2 * part)) & 3) << 4)) - 32;
+}
+
+/// Q3_K rows into Q6_K's panel layout: quants 0…7 (the low bit pair plus 4 × the high bit), signed scales; the −4
+/// offset is applied by the panel kernel through the activation's bsums, as Q6_K's −32.
+void bitnet_avx2_unpack_q3_K_panels(const void *w, ptrdiff_t stride, ptrdiff_t count, ptrdiff_t rows, void *out) {
+    ptrdiff_t blocks = count / 256, bytes = BITNET_AVX2_Q6_K_PANEL_BLOCK_BYTES;
+    if (rows < BITNET_AVX2_KQUANT_PANEL_ROWS) memset(out, 0, (size_t)(blocks * bytes));
+    ptrdiff_t filled = rows < BITNET_AVX2_KQUANT_PANEL_ROWS ? rows : BITNET_AVX2_KQUANT_PANEL_ROWS;
+    for (ptrdiff_t r = 0; r < filled; r++) {
+        for (ptrdiff_t b = 0; b < blocks; b++) {
+            // Block b of row r < rows of the caller's matrix; the panel holds blocks × bytes.
+            const uint8_t *wb = (const uint8_t *)w + r * stride + b * BN_KQ_Q3_K_BYTES;
+            uint8_t *pb = (uint8_t *)out + b * bytes;
+            bn_kq_put_f32(pb, 4 * r, bn_kq_half(wb, 108));
+            for (int s = 0; s < 16; s++) {
+                int16_t sc = (int16_t)bn_kq_q3_K_scale(wb, s);
+                uint32_t bits = (uint32_t)(uint16_t)sc;
+                bn_kq_put_u32(pb, BN_KQ_Q6_K_SCALES + 32 * s + 4 * r, bits | bits << 16);
+                bn_kq_put_i16(pb, BN_KQ_Q6_K_SCALE_PAIRS + 32 * (s / 2) + 4 * r + 2 * (s % 2), sc);
+            }
+            for (int g = 0; g < 64; g++) {  // group g: elements 4g ..< 4g + 4 = 128h + 32i + l0 ..< + 4
+                int h = g / 32, i = (g / 8) % 4, l0 = 4 * (g % 8);
+                uint32_t low = (bn_u32(wb, 32 + 32 * h + l0) >> (2 * i)) & 0x03030303u;
+                uint32_t high = (bn_u32(wb, l0) >> (4 * h + i)) & 0x01010101u;
+                bn_kq_put_u32(pb, BN_KQ_Q6_K_QUANTS + 32 * g + 4 * r, low | high << 2);
             }
         }
     }
@@ -296,9 +333,10 @@ BN_INLINE __m256i bn_kq_q6_K_sub_block(const void *pb, const void *xb, int s) {
 
 // The −32 quant offset is applied once per block through the activation's bsums:
 // Σ sc·(q − 32)·q_x = Σ sc·q·q_x − 32·Σ_g sc_g·bsum_g.
-void bitnet_avx2_panel_q6_K_tiled(const void *w, ptrdiff_t stride, const void *x, ptrdiff_t count, float *out,
-                                  ptrdiff_t rows) {
-    (void)stride;
+/// A Q6_K-layout panel · one Q8_K row in the tiled order, the quants' offset (Q6_K 32 = 1 << 5, Q3_K 4 = 1 << 2)
+/// taken off once per block through the bsums: Σ sc·(q − o)·q_x = Σ sc·q·q_x − o·Σ_g sc_g·bsum_g.
+BN_INLINE void bn_kq_q6_K_panel(int offset_shift, const void *w, const void *x, ptrdiff_t count, float *out,
+                                ptrdiff_t rows) {
     __m256 acc = _mm256_setzero_ps();
     for (ptrdiff_t b = 0; b < count / 256; b++) {
         const uint8_t *pb = (const uint8_t *)w + b * BITNET_AVX2_Q6_K_PANEL_BLOCK_BYTES;
@@ -309,11 +347,23 @@ void bitnet_avx2_panel_q6_K_tiled(const void *w, ptrdiff_t stride, const void *x
             offset = _mm256_add_epi32(offset, _mm256_madd_epi16(bn_load256(pb, BN_KQ_Q6_K_SCALE_PAIRS + 32 * k),
                                                                 bn_kq_broadcast_quad(xb, 260 + 4 * k)));
         }
-        s = _mm256_sub_epi32(s, _mm256_slli_epi32(offset, 5));
+        s = _mm256_sub_epi32(s, _mm256_sll_epi32(offset, _mm_cvtsi32_si128(offset_shift)));
         __m256 dx = _mm256_set1_ps(bn_f32(xb, 0));
         acc = _mm256_fmadd_ps(_mm256_mul_ps(bn_kq_load_floats(pb, 0), _mm256_cvtepi32_ps(s)), dx, acc);
     }
     bn_kq_store(acc, out, rows);
+}
+
+void bitnet_avx2_panel_q6_K_tiled(const void *w, ptrdiff_t stride, const void *x, ptrdiff_t count, float *out,
+                                  ptrdiff_t rows) {
+    (void)stride;
+    bn_kq_q6_K_panel(5, w, x, count, out, rows);
+}
+
+void bitnet_avx2_panel_q3_K_tiled(const void *w, ptrdiff_t stride, const void *x, ptrdiff_t count, float *out,
+                                  ptrdiff_t rows) {
+    (void)stride;
+    bn_kq_q6_K_panel(2, w, x, count, out, rows);
 }
 
 BITNET_AVX2_END

@@ -8,16 +8,18 @@ import Testing
 @Suite struct KQuantPrefillTests {
     /// The SIMD routed kernels that have a prefill form.
     static let routes: [(GGMLType, DotKernel.Route)] = [(.q4_K, .tiled), (.q4_K, .repack8x8), (.q4_K, .repack8x8GEMM),
-                                                        (.q6_K, .tiled), (.q5_K, .tiled)]
+                                                        (.q6_K, .tiled), (.q5_K, .tiled), (.q3_K, .tiled)]
 
     /// Weights whose every quant is the largest (Q4_K: 15, Q5_K: 31, Q6_K: 63) and whose 6-bit scales are the largest: the
     /// int16 partial sums' worst case against activations of ±127.
     static func extremeWeights(_ type: GGMLType, cols: Int, rows: Int, _ rng: inout SeededRNG) -> [UInt8] {
         var bytes = RandomRows.weights(type, cols: cols, rows: rows, &rng)
-        let blockBytes = type == .q4_K ? BlockLayout.q4_KBytes : type == .q5_K ? BlockLayout.q5_KBytes : BlockLayout.q6_KBytes
+        let blockBytes = type.traits!.blockBytes
         for block in 0..<bytes.count / blockBytes {
             let o = block * blockBytes
-            if type == .q4_K || type == .q5_K {
+            if type == .q3_K {
+                for i in 0..<108 { bytes[o + i] = 0xFF }  // quants 7, scales 63 − 32 = 31
+            } else if type == .q4_K || type == .q5_K {
                 for i in 4..<blockBytes { bytes[o + i] = 0xFF }  // scales, mins 63; quants 15 (Q5_K: 31)
             } else {
                 for i in 0..<192 { bytes[o + i] = 0xFF }  // quants 63
@@ -83,7 +85,8 @@ import Testing
 
     /// `matmul` (which takes the prefill branch for these batches) against every (row, activation row) pair's own
     /// kernel, on 1 and 2 threads; row counts that are and are not multiples of 8 (repacked and tiled Q4_K).
-    @Test(arguments: [(GGMLType.q4_K, 24), (.q4_K, 40), (.q4_K, 21), (.q6_K, 24), (.q6_K, 19), (.q5_K, 24), (.q5_K, 19)])
+    @Test(arguments: [(GGMLType.q4_K, 24), (.q4_K, 40), (.q4_K, 21), (.q6_K, 24), (.q6_K, 19), (.q5_K, 24), (.q5_K, 19), (.q3_K, 24),
+                      (.q3_K, 19)])
     func matmulMatchesPerRowKernels(type: GGMLType, rows: Int) throws {
         for cols in [256, 1280] {
             var rng = SeededRNG(seed: 0x9F + UInt64(type.rawValue) << 8 + UInt64(rows + cols))

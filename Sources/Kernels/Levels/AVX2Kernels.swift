@@ -62,7 +62,11 @@ enum AVX2Kernels {
         case (.q2_K, .tiled): LevelKernels(dot: bitnet_avx2_tiled_q2_K)
         case (.iq4_nl, .repack8x8): LevelKernels(dot: bitnet_avx2_repack_iq4_nl)
         case (.iq4_xs, .tiled): LevelKernels(dot: bitnet_avx2_tiled_iq4_xs)
-        case (.q3_K, .tiled): LevelKernels(dot: bitnet_avx2_tiled_q3_K)
+        case (.q3_K, .tiled):
+            LevelKernels(dot: bitnet_avx2_tiled_q3_K,
+                         prefill: PrefillKernel(rowBytes: { $0 / 256 * panelBlockBytes(q6_K: true) },
+                                                unpack: { bitnet_avx2_unpack_q3_K_panels($0, $1, $2, $3, $4) },
+                                                rows: bitnet_avx2_panel_q3_K_tiled, tileRows: panelRows))
         case (.bf16, .tinyBLAS): LevelKernels(dot: bitnet_avx2_tinyblas_bf16, rows: bitnet_avx2_tinyblas_rows_bf16)
         case (.f32, .tinyBLAS): LevelKernels(dot: bitnet_avx2_tinyblas_f32, rows: bitnet_avx2_tinyblas_rows_f32)
         case (.f16, .tinyBLAS): LevelKernels(dot: bitnet_avx2_tinyblas_f16, rows: bitnet_avx2_tinyblas_rows_f16)

@@ -42,6 +42,13 @@ void bitnet_avx2_panel_q4_K_tiled(const void *w, ptrdiff_t stride, const void *x
 void bitnet_avx2_panel_q5_K_tiled(const void *w, ptrdiff_t stride, const void *x, ptrdiff_t count, float *out,
                                   ptrdiff_t rows);
 
+/// Q3_K rows into Q6_K's panel layout (quants 0…7, signed scales, `BITNET_AVX2_Q6_K_PANEL_BLOCK_BYTES` per block).
+void bitnet_avx2_unpack_q3_K_panels(const void *w, ptrdiff_t stride, ptrdiff_t count, ptrdiff_t rows, void *out);
+
+/// A Q3_K panel · one Q8_K row in the tiled order (Q6_K's epilogue, offset 4).
+void bitnet_avx2_panel_q3_K_tiled(const void *w, ptrdiff_t stride, const void *x, ptrdiff_t count, float *out,
+                                  ptrdiff_t rows);
+
 /// Q4_K panel · Q8_K in the repacked gemv's order: `fma(S, d·d_x, acc)` and `fma(M, dmin·d_x, accMin)` per block,
 /// then `acc − accMin`.
 void bitnet_avx2_panel_q4_K_gemv(const void *w, ptrdiff_t stride, const void *x, ptrdiff_t count, float *out,
