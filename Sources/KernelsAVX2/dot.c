@@ -150,10 +150,27 @@ BN_INLINE __m256i bn_iq4_pairs(__m256i v, __m256i x) {
     return _mm256_maddubs_epi16(_mm256_sign_epi8(v, v), _mm256_sign_epi8(x, v));
 }
 
-/// Sub-blocks `2i`, `2i + 1` (of 16 elements each) of 32 quants `q` against activation bytes `xq`: the int16 pair
-/// sums scaled by `scales[2i]` (lanes 0…3) and `scales[2i + 1]` (lanes 4…7), as ggml's `get_scale_shuffle_q3k`.
-BN_INLINE __m256i bn_k16_scaled(__m256i pairs, const int16_t *scales, int i) {
-    __m256i scale = _mm256_set_m128i(_mm_set1_epi16(scales[2 * i + 1]), _mm_set1_epi16(scales[2 * i]));
+/// Byte shuffles that spread int16 scale 2i over lanes 0…3 and scale 2i + 1 over lanes 4…7 of a 256-bit vector
+/// holding 8 int16 scales in each half (ggml's `get_scale_shuffle_q3k`).
+static const uint8_t bn_k16_shuffles[4][32] = {
+    {0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3},
+    {4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7},
+    {8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11},
+    {12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15},
+};
+
+/// 16 signed byte scales as two vectors of 8 int16 scales repeated in both halves (sub-blocks 0…7, then 8…15).
+BN_INLINE void bn_k16_scale_vectors(__m128i scales8, __m256i out[2]) {
+    __m256i all = _mm256_cvtepi8_epi16(scales8);
+    __m128i low = _mm256_castsi256_si128(all), high = _mm256_extracti128_si256(all, 1);
+    out[0] = _mm256_set_m128i(low, low);
+    out[1] = _mm256_set_m128i(high, high);
+}
+
+/// Sub-blocks `2i`, `2i + 1` (of 16 elements each) of one 128-element half, as int16 pair sums `pairs`, scaled by the
+/// half's scales (`bn_k16_scale_vectors`): lanes 0…3 by scale 2i, lanes 4…7 by scale 2i + 1.
+BN_INLINE __m256i bn_k16_scaled(__m256i pairs, __m256i scales, int i) {
+    __m256i scale = _mm256_shuffle_epi8(scales, _mm256_loadu_si256((const __m256i *)(const void *)bn_k16_shuffles[i]));
     return _mm256_madd_epi16(scale, pairs);
 }
 
@@ -164,8 +181,8 @@ BN_INLINE void bn_q2_k_block_products(const void *wb, const void *xb, __m256i *p
     __m128i scales8 = _mm_and_si128(packed, _mm_set1_epi8(0x0F));
     __m128i mins8 = _mm_and_si128(_mm_srli_epi16(packed, 4), _mm_set1_epi8(0x0F));
     *mins = _mm256_madd_epi16(_mm256_cvtepi8_epi16(mins8), bn_load256(xb, 260));
-    int16_t scales[16];
-    _mm256_storeu_si256((__m256i *)(void *)scales, _mm256_cvtepi8_epi16(scales8));
+    __m256i scales[2];
+    bn_k16_scale_vectors(scales8, scales);
     __m256i three = _mm256_set1_epi8(3), isum = _mm256_setzero_si256();
     for (int h = 0; h < 2; h++) {  // 128 elements: 32 bytes of four 2-bit fields
         __m256i bits = bn_load256(wb, 16 + 32 * h);
@@ -173,32 +190,29 @@ BN_INLINE void bn_q2_k_block_products(const void *wb, const void *xb, __m256i *p
         __m256i p[4];
         for (int i = 0; i < 4; i++) {
             __m256i q = _mm256_and_si256(_mm256_srli_epi16(bits, 2 * i), three);
-            p[i] = bn_k16_scaled(_mm256_maddubs_epi16(q, bn_load256(xq, 32 * i)), scales + 8 * h, i);
+            p[i] = bn_k16_scaled(_mm256_maddubs_epi16(q, bn_load256(xq, 32 * i)), scales[h], i);
         }
         isum = _mm256_add_epi32(isum, _mm256_add_epi32(_mm256_add_epi32(p[0], p[1]), _mm256_add_epi32(p[2], p[3])));
     }
     *products = isum;
 }
 
-/// The 16 sub-block scales of a Q3_K block (12 packed bytes at offset 96) as signed values (raw − 32).
-BN_INLINE void bn_q3_k_scales(const void *wb, int16_t out[16]) {
+/// The 16 sub-block scales of a Q3_K block (12 packed bytes at offset 96) as signed bytes (raw − 32).
+BN_INLINE __m128i bn_q3_k_scales(const void *wb) {
     uint32_t a0 = bn_u32(wb, 96), a1 = bn_u32(wb, 100), a2 = bn_u32(wb, 104);
-    uint32_t words[4] = {
-        (a0 & 0x0F0F0F0Fu) | (((a2 >> 0) & 0x03030303u) << 4),
-        (a1 & 0x0F0F0F0Fu) | (((a2 >> 2) & 0x03030303u) << 4),
-        ((a0 >> 4) & 0x0F0F0F0Fu) | (((a2 >> 4) & 0x03030303u) << 4),
-        ((a1 >> 4) & 0x0F0F0F0Fu) | (((a2 >> 6) & 0x03030303u) << 4),
-    };
-    const uint8_t *bytes = (const uint8_t *)words;
-    for (int s = 0; s < 16; s++) out[s] = (int16_t)((int)bytes[s] - 32);
+    __m128i raw = _mm_set_epi32((int32_t)(((a1 >> 4) & 0x0F0F0F0Fu) | (((a2 >> 6) & 0x03030303u) << 4)),
+                                (int32_t)(((a0 >> 4) & 0x0F0F0F0Fu) | (((a2 >> 4) & 0x03030303u) << 4)),
+                                (int32_t)((a1 & 0x0F0F0F0Fu) | (((a2 >> 2) & 0x03030303u) << 4)),
+                                (int32_t)((a0 & 0x0F0F0F0Fu) | (((a2 >> 0) & 0x03030303u) << 4)));
+    return _mm_sub_epi8(raw, _mm_set1_epi8(32));
 }
 
 /// One Q3_K super-block against its Q8_K block, exactly in integers, with ggml's `ggml_vec_dot_q3_K_q8_K` lanes:
 /// 8 lanes summing to Σ_s sc_s·Σ (q − 4)·q_x. As there, the low bit pairs and the "minus 4 unless the high bit is
 /// set" part are multiplied separately and subtracted as int16.
 BN_INLINE __m256i bn_q3_k_block_products(const void *wb, const void *xb) {
-    int16_t scales[16];
-    bn_q3_k_scales(wb, scales);
+    __m256i scales[2];
+    bn_k16_scale_vectors(bn_q3_k_scales(wb), scales);
     __m256i three = _mm256_set1_epi8(3), one = _mm256_set1_epi8(1), hbits = bn_load256(wb, 0);
     __m256i isum = _mm256_setzero_si256();
     for (int h = 0; h < 2; h++) {
@@ -213,7 +227,7 @@ BN_INLINE __m256i bn_q3_k_block_products(const void *wb, const void *xb) {
                 _mm256_srli_epi16(_mm256_andnot_si256(hbits, _mm256_slli_epi16(one, bit)), bit), 2);
             __m256i x = bn_load256(xq, 32 * i);
             __m256i pairs = _mm256_sub_epi16(_mm256_maddubs_epi16(low, x), _mm256_maddubs_epi16(minus, x));
-            p[i] = bn_k16_scaled(pairs, scales + 8 * h, i);
+            p[i] = bn_k16_scaled(pairs, scales[h], i);
         }
         isum = _mm256_add_epi32(isum, _mm256_add_epi32(_mm256_add_epi32(p[0], p[1]), _mm256_add_epi32(p[2], p[3])));
     }
