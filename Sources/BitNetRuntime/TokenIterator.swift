@@ -113,8 +113,9 @@ public struct TokenIterator {
         if !deferPrefill { try prefill(upTo: .max) }
     }
 
-    /// True while part of the prompt is still to be evaluated (only with `deferPrefill`).
-    public var isPrefilling: Bool { evaluated < prompt.count }
+    /// True while part of the prompt is still to be evaluated (only with `deferPrefill`); false once cancelled or
+    /// finished, so a caller stepping prefilling iterators separately hands a cancelled one to `next()`.
+    public var isPrefilling: Bool { !cancelled && !finished && evaluated < prompt.count }
 
     /// Evaluates up to `count` more prompt tokens (at least one while any are left); the last chunk's logits are
     /// the first token's. A cancelled iterator evaluates nothing more.

@@ -136,7 +136,6 @@ final class BatchScheduler: JobRunner, @unchecked Sendable {
             }
             // One prompt chunk per prefilling request, then one decode step of the others.
             for slot in active.keys.sorted() where active[slot]!.isPrefilling {
-                metrics.prefillChunk()
                 if !active[slot]!.prefill(upTo: batchSize) { active[slot] = nil }
             }
             step(&active)

@@ -111,10 +111,16 @@ struct ActiveGeneration {
     /// True while the prompt is still being evaluated in chunks (`prefill(upTo:)`).
     var isPrefilling: Bool { steps.isPrefilling }
 
-    /// Evaluates up to `count` more prompt tokens; false once the job is over (the pass failed, its error sent).
+    /// Evaluates up to `count` more prompt tokens; false once the job is over (the pass failed, its error sent). A
+    /// job whose client left or whose deadline passed stops prefilling; its next `advance` ends it.
     mutating func prefill(upTo count: Int) -> Bool {
+        if job.control.isCancelled || job.control.isExpired {
+            steps.cancel()
+            return true
+        }
         do {
             try steps.prefill(upTo: count)
+            job.metrics.prefillChunk()
             return true
         } catch {
             job.slots.finished(slot: slotIndex, cached: steps.session.tokens.count)

@@ -91,3 +91,32 @@ import TestSupport
         }
     }
 }
+
+/// `TokenIterator(deferPrefill:)`: chunks evaluate the prompt as one pass would, and a cancelled iterator stops
+/// prefilling and ends at its next step (so a scheduler hands it back to `next()` instead of waiting forever).
+struct DeferredPrefillTests {
+    @Test func chunksEqualOnePassAndCancellationEnds() throws {
+        let engine = try Engine(path: try TestModels.smolLM2())
+        let prompt = engine.tokenizer.encode(String(repeating: "The river runs past the old mill. ", count: 6), addSpecial: true)
+        let whole = try ServerHarness.expectedGreedy(prompt, engine: engine, maxTokens: 8)
+
+        let session = engine.makeSession(ServerHarness.sessionOptions())
+        var chunked = try TokenIterator(session: session, tokenizer: engine.tokenizer, prompt: prompt, maxTokens: 8,
+                                        sampling: .greedy, deferPrefill: true)
+        var chunks = 0
+        while chunked.isPrefilling { try chunked.prefill(upTo: 7); chunks += 1 }
+        #expect(chunks == (prompt.count + 6) / 7)
+        while try chunked.next() != nil {}
+        #expect(chunked.result.tokens == whole.tokens)
+
+        let other = engine.makeSession(ServerHarness.sessionOptions())
+        var cancelled = try TokenIterator(session: other, tokenizer: engine.tokenizer, prompt: prompt, maxTokens: 8,
+                                          sampling: .greedy, deferPrefill: true)
+        try cancelled.prefill(upTo: 7)
+        cancelled.cancel()
+        #expect(!cancelled.isPrefilling)
+        #expect(try cancelled.next() == nil)
+        #expect(cancelled.result.stopReason == .cancelled && cancelled.result.tokens.isEmpty)
+        #expect(other.tokens.count == 7)  // nothing evaluated after the cancel
+    }
+}
