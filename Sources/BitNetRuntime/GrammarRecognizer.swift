@@ -1,17 +1,12 @@
 /// Where a `Grammar` stands after some text: every way the text so far can be read, each a stack of positions
 /// (the top is the next character element to match; the entries below are where to continue when a rule ends),
 /// plus any UTF-8 sequence begun but not finished. An empty stack means the text can end here.
-public struct GrammarState: Sendable, Equatable {
+public struct GrammarState: Sendable {
     /// Every live reading; empty when the text cannot continue the grammar.
     var stacks: [[Int32]]
     /// A multi-byte character in progress: its bits so far, how many continuation bytes are still due, and the
     /// smallest scalar its length may encode (a shorter form is an overlong encoding, refused).
     var partial: (value: UInt32, remaining: Int, minimum: UInt32)?
-
-    public static func == (a: GrammarState, b: GrammarState) -> Bool {
-        a.stacks == b.stacks && a.partial?.value == b.partial?.value && a.partial?.remaining == b.partial?.remaining
-            && a.partial?.minimum == b.partial?.minimum
-    }
 
     /// True when the text so far is a complete match of the grammar (more may still follow).
     public var isAccepting: Bool { partial == nil && stacks.contains { $0.isEmpty } }
@@ -34,7 +29,7 @@ public struct GrammarRecognizer: Sendable {
     public func initialState() -> GrammarState {
         var out = Set<[Int32]>()
         expandRule(grammar.root, under: [], into: &out)
-        return GrammarState(stacks: out.sorted { $0.lexicographicallyPrecedes($1) }, partial: nil)
+        return GrammarState(stacks: Array(out), partial: nil)
     }
 
     /// The state after `bytes`, or nil when they cannot continue the text.
@@ -100,8 +95,7 @@ public struct GrammarRecognizer: Sendable {
             expand(rest, into: &out)
         }
         guard !out.isEmpty else { return nil }
-        return GrammarState(stacks: out.count == 1 ? Array(out) : out.sorted { $0.lexicographicallyPrecedes($1) },
-                            partial: nil)
+        return GrammarState(stacks: Array(out), partial: nil)
     }
 
     /// Adds every reading `stack` stands for with a character element (or nothing) on top.

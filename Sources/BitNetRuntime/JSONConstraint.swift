@@ -219,20 +219,11 @@ public final class JSONObjectConstraint: OutputConstraint {
     }
 
     public func mask(_ logits: UnsafeBufferPointer<Float>) -> [Float]? {
-        let n = min(logits.count, vocabulary.pieces.count)
-        masked = [Float](repeating: -.infinity, count: logits.count)
-        var any = false
-        if recognizer.isComplete {
-            for id in 0..<n where vocabulary.endOfGeneration[id] { masked[id] = logits[id]; any = true }
-        } else {
-            vocabulary.forEachAccepted(from: recognizer, feed: { state, b in
-                var r = state
-                return r.feed(b) ? r : nil
-            }) { id in
-                if Int(id) < n { masked[Int(id)] = logits[Int(id)]; any = true }
-            }
+        let complete = recognizer.isComplete
+        return vocabulary.mask(logits, into: &masked, from: complete ? nil : recognizer, endAllowed: complete) { state, b in
+            var r = state
+            return r.feed(b) ? r : nil
         }
-        return any ? masked : nil
     }
 
     /// Advances past the sampled `token` (which `allows` accepted).

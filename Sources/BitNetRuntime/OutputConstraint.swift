@@ -68,6 +68,29 @@ public final class TokenVocabulary: Sendable {
         commonPrefix = prefix
     }
 
+    /// `logits` with every token a constraint does not allow at −∞, written into `buffer` (reused across steps):
+    /// ordinary tokens whose bytes `feed` accepts from `state` (none when `state` is nil) keep their logit, and
+    /// end-of-generation tokens when `endAllowed`. Nil when no token is allowed.
+    func mask<State>(_ logits: UnsafeBufferPointer<Float>, into buffer: inout [Float], from state: State?,
+                     endAllowed: Bool, feed: (State, UInt8) -> State?) -> [Float]? {
+        let n = min(logits.count, pieces.count)
+        if buffer.count == logits.count {
+            buffer.withUnsafeMutableBufferPointer { $0.update(repeating: -.infinity) }
+        } else {
+            buffer = [Float](repeating: -.infinity, count: logits.count)
+        }
+        var any = false
+        if let state {
+            forEachAccepted(from: state, feed: feed) { id in
+                if Int(id) < n { buffer[Int(id)] = logits[Int(id)]; any = true }
+            }
+        }
+        if endAllowed {
+            for id in 0..<n where endOfGeneration[id] { buffer[id] = logits[id]; any = true }
+        }
+        return any ? buffer : nil
+    }
+
     /// Calls `body(id)` for every ordinary token whose bytes `feed` accepts from `start`: `feed` is called once per
     /// distinct prefix, and a rejected prefix rejects every token that starts with it.
     func forEachAccepted<State>(from start: State, feed: (State, UInt8) -> State?, _ body: (Int32) -> Void) {
@@ -116,17 +139,8 @@ public final class GrammarConstraint: OutputConstraint {
     }
 
     public func mask(_ logits: UnsafeBufferPointer<Float>) -> [Float]? {
-        let n = min(logits.count, vocabulary.pieces.count)
-        masked = [Float](repeating: -.infinity, count: logits.count)
-        var any = false
         let r = recognizer
-        vocabulary.forEachAccepted(from: state, feed: { r.feed($0, $1) }) { id in
-            if Int(id) < n { masked[Int(id)] = logits[Int(id)]; any = true }
-        }
-        if state.isAccepting {
-            for id in 0..<n where vocabulary.endOfGeneration[id] { masked[id] = logits[id]; any = true }
-        }
-        return any ? masked : nil
+        return vocabulary.mask(logits, into: &masked, from: state, endAllowed: state.isAccepting) { r.feed($0, $1) }
     }
 
     public func accept(_ token: Int32) {

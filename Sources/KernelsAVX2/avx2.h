@@ -201,6 +201,18 @@ BN_INLINE float bn_dot_vec(const float *x, const float *y, ptrdiff_t count) {
     return sum;
 }
 
+// MARK: K-quant scales
+
+/// The 16 sub-block scales of a Q3_K block (12 packed bytes at offset 96) as signed bytes (raw − 32).
+BN_INLINE __m128i bn_q3_k_scales(const void *wb) {
+    uint32_t a0 = bn_u32(wb, 96), a1 = bn_u32(wb, 100), a2 = bn_u32(wb, 104);
+    __m128i raw = _mm_set_epi32((int32_t)(((a1 >> 4) & 0x0F0F0F0Fu) | (((a2 >> 6) & 0x03030303u) << 4)),
+                                (int32_t)(((a0 >> 4) & 0x0F0F0F0Fu) | (((a2 >> 4) & 0x03030303u) << 4)),
+                                (int32_t)((a1 & 0x0F0F0F0Fu) | (((a2 >> 2) & 0x03030303u) << 4)),
+                                (int32_t)((a0 & 0x0F0F0F0Fu) | (((a2 >> 0) & 0x03030303u) << 4)));
+    return _mm_sub_epi8(raw, _mm_set1_epi8(32));
+}
+
 BITNET_AVX2_END
 
 #endif  // __x86_64__

@@ -197,16 +197,6 @@ BN_INLINE void bn_q2_k_block_products(const void *wb, const void *xb, __m256i *p
     *products = isum;
 }
 
-/// The 16 sub-block scales of a Q3_K block (12 packed bytes at offset 96) as signed bytes (raw − 32).
-BN_INLINE __m128i bn_q3_k_scales(const void *wb) {
-    uint32_t a0 = bn_u32(wb, 96), a1 = bn_u32(wb, 100), a2 = bn_u32(wb, 104);
-    __m128i raw = _mm_set_epi32((int32_t)(((a1 >> 4) & 0x0F0F0F0Fu) | (((a2 >> 6) & 0x03030303u) << 4)),
-                                (int32_t)(((a0 >> 4) & 0x0F0F0F0Fu) | (((a2 >> 4) & 0x03030303u) << 4)),
-                                (int32_t)((a1 & 0x0F0F0F0Fu) | (((a2 >> 2) & 0x03030303u) << 4)),
-                                (int32_t)((a0 & 0x0F0F0F0Fu) | (((a2 >> 0) & 0x03030303u) << 4)));
-    return _mm_sub_epi8(raw, _mm_set1_epi8(32));
-}
-
 /// One Q3_K super-block against its Q8_K block, exactly in integers, with ggml's `ggml_vec_dot_q3_K_q8_K` lanes:
 /// 8 lanes summing to Σ_s sc_s·Σ (q − 4)·q_x. As there, the low bit pairs and the "minus 4 unless the high bit is
 /// set" part are multiplied separately and subtracted as int16.

@@ -69,48 +69,56 @@ BN_INLINE void bn_kq_scale_min_k4(int j, const uint8_t *scales, uint8_t *scale, 
     *min = (uint8_t)((scales[j + 4] >> 4) | ((scales[j] >> 6) << 4));
 }
 
-/// Q4_K and Q5_K rows into panels: the same layout, the quant bytes holding 0…15 (Q4_K) or 0…31 (Q5_K, the fifth bit
-/// from qh: bit 2·chunk of byte l for element 64·chunk + l, bit 2·chunk + 1 for 64·chunk + 32 + l).
-BN_INLINE void bn_kq_unpack_k4_panels(const void *w, ptrdiff_t stride, ptrdiff_t count, ptrdiff_t rows, void *out,
-                                      ptrdiff_t block_bytes, ptrdiff_t qs_offset, int has_qh) {
-    ptrdiff_t blocks = count / 256, bytes = BITNET_AVX2_Q4_K_PANEL_BLOCK_BYTES;
-    if (rows < BITNET_AVX2_KQUANT_PANEL_ROWS) memset(out, 0, (size_t)(blocks * bytes));
+/// The walk every unpacker shares: a partial panel is zeroed first (its missing rows stay zeros), then
+/// `block(wb, pb, r)` decodes block b of row r (< rows of the caller's matrix) into panel block b.
+typedef void (*bn_kq_block_unpacker)(const uint8_t *wb, uint8_t *pb, ptrdiff_t r);
+
+BN_INLINE void bn_kq_unpack_panel(const void *w, ptrdiff_t stride, ptrdiff_t count, ptrdiff_t rows, void *out,
+                                  ptrdiff_t block_bytes, ptrdiff_t panel_block_bytes, bn_kq_block_unpacker block) {
+    ptrdiff_t blocks = count / 256;
+    if (rows < BITNET_AVX2_KQUANT_PANEL_ROWS) memset(out, 0, (size_t)(blocks * panel_block_bytes));
     ptrdiff_t filled = rows < BITNET_AVX2_KQUANT_PANEL_ROWS ? rows : BITNET_AVX2_KQUANT_PANEL_ROWS;
-    for (ptrdiff_t r = 0; r < filled; r++) {
-        for (ptrdiff_t b = 0; b < blocks; b++) {
-            // Block b of row r < rows of the caller's matrix; the panel holds blocks × bytes.
-            const uint8_t *wb = (const uint8_t *)w + r * stride + b * block_bytes;
-            uint8_t *pb = (uint8_t *)out + b * bytes;
-            bn_kq_put_f32(pb, 4 * r, bn_kq_half(wb, 0));
-            bn_kq_put_f32(pb, BN_KQ_Q4_K_DMIN + 4 * r, bn_kq_half(wb, 2));
-            for (int sub = 0; sub < 8; sub++) {
-                uint8_t sc, m;
-                bn_kq_scale_min_k4(sub, wb + 4, &sc, &m);
-                uint32_t scale = (uint32_t)sc | (uint32_t)sc << 16;
-                bn_kq_put_u32(pb, BN_KQ_Q4_K_SCALES + 32 * sub + 4 * r, scale);
-                bn_kq_put_i16(pb, BN_KQ_Q4_K_MINS + 32 * (sub / 2) + 4 * r + 2 * (sub % 2), (int16_t)m);
-            }
-            for (int chunk = 0; chunk < 4; chunk++) {  // 32 bytes: elements 64c + j in the low nibbles, 64c + 32 + j
-                for (int k = 0; k < 8; k++) {          // in the high
-                    uint32_t v = bn_u32(wb, qs_offset + 32 * chunk + 4 * k);
-                    uint32_t h = has_qh ? bn_u32(wb, 16 + 4 * k) : 0;
-                    uint32_t low_bits = ((h >> (2 * chunk)) & 0x01010101u) << 4;
-                    uint32_t high_bits = ((h >> (2 * chunk + 1)) & 0x01010101u) << 4;
-                    int low = 16 * chunk + k, high = low + 8;  // groups of 4 elements
-                    bn_kq_put_u32(pb, BN_KQ_Q4_K_QUANTS + 32 * low + 4 * r, (v & 0x0F0F0F0Fu) | low_bits);
-                    bn_kq_put_u32(pb, BN_KQ_Q4_K_QUANTS + 32 * high + 4 * r, ((v >> 4) & 0x0F0F0F0Fu) | high_bits);
-                }
-            }
+    for (ptrdiff_t r = 0; r < filled; r++)
+        for (ptrdiff_t b = 0; b < blocks; b++)
+            block((const uint8_t *)w + r * stride + b * block_bytes, (uint8_t *)out + b * panel_block_bytes, r);
+}
+
+/// A Q4_K or Q5_K block into the Q4_K panel layout, the quant bytes holding 0…15 (Q4_K) or 0…31 (Q5_K, the fifth
+/// bit from qh: bit 2·chunk of byte l for element 64·chunk + l, bit 2·chunk + 1 for 64·chunk + 32 + l).
+BN_INLINE void bn_kq_k4_block(const uint8_t *wb, uint8_t *pb, ptrdiff_t r, ptrdiff_t qs_offset, int has_qh) {
+    bn_kq_put_f32(pb, 4 * r, bn_kq_half(wb, 0));
+    bn_kq_put_f32(pb, BN_KQ_Q4_K_DMIN + 4 * r, bn_kq_half(wb, 2));
+    for (int sub = 0; sub < 8; sub++) {
+        uint8_t sc, m;
+        bn_kq_scale_min_k4(sub, wb + 4, &sc, &m);
+        uint32_t scale = (uint32_t)sc | (uint32_t)sc << 16;
+        bn_kq_put_u32(pb, BN_KQ_Q4_K_SCALES + 32 * sub + 4 * r, scale);
+        bn_kq_put_i16(pb, BN_KQ_Q4_K_MINS + 32 * (sub / 2) + 4 * r + 2 * (sub % 2), (int16_t)m);
+    }
+    for (int chunk = 0; chunk < 4; chunk++) {  // 32 bytes: elements 64c + j in the low nibbles, 64c + 32 + j in the high
+        for (int k = 0; k < 8; k++) {
+            uint32_t v = bn_u32(wb, qs_offset + 32 * chunk + 4 * k);
+            uint32_t h = has_qh ? bn_u32(wb, 16 + 4 * k) : 0;
+            uint32_t low_bits = ((h >> (2 * chunk)) & 0x01010101u) << 4;
+            uint32_t high_bits = ((h >> (2 * chunk + 1)) & 0x01010101u) << 4;
+            int low = 16 * chunk + k, high = low + 8;  // groups of 4 elements
+            bn_kq_put_u32(pb, BN_KQ_Q4_K_QUANTS + 32 * low + 4 * r, (v & 0x0F0F0F0Fu) | low_bits);
+            bn_kq_put_u32(pb, BN_KQ_Q4_K_QUANTS + 32 * high + 4 * r, ((v >> 4) & 0x0F0F0F0Fu) | high_bits);
         }
     }
 }
 
+static void bn_kq_q4_K_block(const uint8_t *wb, uint8_t *pb, ptrdiff_t r) { bn_kq_k4_block(wb, pb, r, 16, 0); }
+static void bn_kq_q5_K_block(const uint8_t *wb, uint8_t *pb, ptrdiff_t r) { bn_kq_k4_block(wb, pb, r, 48, 1); }
+
 void bitnet_avx2_unpack_q4_K_panels(const void *w, ptrdiff_t stride, ptrdiff_t count, ptrdiff_t rows, void *out) {
-    bn_kq_unpack_k4_panels(w, stride, count, rows, out, BN_KQ_Q4_K_BYTES, 16, 0);
+    bn_kq_unpack_panel(w, stride, count, rows, out, BN_KQ_Q4_K_BYTES, BITNET_AVX2_Q4_K_PANEL_BLOCK_BYTES,
+                       bn_kq_q4_K_block);
 }
 
 void bitnet_avx2_unpack_q5_K_panels(const void *w, ptrdiff_t stride, ptrdiff_t count, ptrdiff_t rows, void *out) {
-    bn_kq_unpack_k4_panels(w, stride, count, rows, out, BN_KQ_Q5_K_BYTES, 48, 1);
+    bn_kq_unpack_panel(w, stride, count, rows, out, BN_KQ_Q5_K_BYTES, BITNET_AVX2_Q4_K_PANEL_BLOCK_BYTES,
+                       bn_kq_q5_K_block);
 }
 
 /// Four Q6_K quants of row `r` (elements 128·part + 32·i + 4k …) into group 32·part + 8·i + k of the panel block.
@@ -118,73 +126,54 @@ BN_INLINE void bn_kq_q6_K_store(uint8_t *pb, int part, int i, int k, ptrdiff_t r
     bn_kq_put_u32(pb, BN_KQ_Q6_K_QUANTS + 32 * (32 * part + 8 * i + k) + 4 * r, q);
 }
 
-void bitnet_avx2_unpack_q6_K_panels(const void *w, ptrdiff_t stride, ptrdiff_t count, ptrdiff_t rows, void *out) {
-    ptrdiff_t blocks = count / 256, bytes = BITNET_AVX2_Q6_K_PANEL_BLOCK_BYTES;
-    if (rows < BITNET_AVX2_KQUANT_PANEL_ROWS) memset(out, 0, (size_t)(blocks * bytes));
-    ptrdiff_t filled = rows < BITNET_AVX2_KQUANT_PANEL_ROWS ? rows : BITNET_AVX2_KQUANT_PANEL_ROWS;
-    for (ptrdiff_t r = 0; r < filled; r++) {
-        for (ptrdiff_t b = 0; b < blocks; b++) {
-            // Block b of row r < rows of the caller's matrix; the panel holds blocks × bytes.
-            const uint8_t *wb = (const uint8_t *)w + r * stride + b * BN_KQ_Q6_K_BYTES;
-            uint8_t *pb = (uint8_t *)out + b * bytes;
-            bn_kq_put_f32(pb, 4 * r, bn_kq_half(wb, 208));
-            for (int s = 0; s < 16; s++) {
-                // The int8 scale sign-extended to int16, then its 16 bits zero-extended (as the Swift bit casts).
-                uint32_t sc = (uint32_t)(uint16_t)(int16_t)bn_i8(wb, 192 + s);
-                bn_kq_put_u32(pb, BN_KQ_Q6_K_SCALES + 32 * s + 4 * r, sc | sc << 16);
-                bn_kq_put_i16(pb, BN_KQ_Q6_K_SCALE_PAIRS + 32 * (s / 2) + 4 * r + 2 * (s % 2),
-                              (int16_t)bn_i8(wb, 192 + s));
-            }
-            for (int part = 0; part < 2; part++) {  // 128 elements: ql[64], qh[32]
-                for (int k = 0; k < 8; k++) {
-                    uint32_t ql0 = bn_u32(wb, 64 * part + 4 * k);
-                    uint32_t ql1 = bn_u32(wb, 64 * part + 32 + 4 * k);
-                    uint32_t qh = bn_u32(wb, 128 + 32 * part + 4 * k);
-                    // Elements 128·part + 32·i + 4k…: group 32·part + 8·i + k.
-                    bn_kq_q6_K_store(pb, part, 0, k, r, (ql0 & 0x0F0F0F0Fu) | ((qh & 0x03030303u) << 4));
-                    bn_kq_q6_K_store(pb, part, 1, k, r, (ql1 & 0x0F0F0F0Fu) | ((qh & 0x0C0C0C0Cu) << 2));
-                    bn_kq_q6_K_store(pb, part, 2, k, r, ((ql0 >> 4) & 0x0F0F0F0Fu) | (qh & 0x30303030u));
-                    bn_kq_q6_K_store(pb, part, 3, k, r, ((ql1 >> 4) & 0x0F0F0F0Fu) | ((qh >> 2) & 0x30303030u));
-                }
-            }
+/// One signed sub-block scale of row `r` into both Q6_K-layout scale tables: `(sc, sc)` as int16 (its 16 bits
+/// zero-extended, as the Swift bit casts) and the `(sc_2k, sc_2k+1)` pair table.
+BN_INLINE void bn_kq_put_scale16(uint8_t *pb, int s, ptrdiff_t r, int16_t sc) {
+    uint32_t bits = (uint32_t)(uint16_t)sc;
+    bn_kq_put_u32(pb, BN_KQ_Q6_K_SCALES + 32 * s + 4 * r, bits | bits << 16);
+    bn_kq_put_i16(pb, BN_KQ_Q6_K_SCALE_PAIRS + 32 * (s / 2) + 4 * r + 2 * (s % 2), sc);
+}
+
+static void bn_kq_q6_K_block(const uint8_t *wb, uint8_t *pb, ptrdiff_t r) {
+    bn_kq_put_f32(pb, 4 * r, bn_kq_half(wb, 208));
+    for (int s = 0; s < 16; s++) bn_kq_put_scale16(pb, s, r, (int16_t)bn_i8(wb, 192 + s));
+    for (int part = 0; part < 2; part++) {  // 128 elements: ql[64], qh[32]
+        for (int k = 0; k < 8; k++) {
+            uint32_t ql0 = bn_u32(wb, 64 * part + 4 * k);
+            uint32_t ql1 = bn_u32(wb, 64 * part + 32 + 4 * k);
+            uint32_t qh = bn_u32(wb, 128 + 32 * part + 4 * k);
+            // Elements 128·part + 32·i + 4k…: group 32·part + 8·i + k.
+            bn_kq_q6_K_store(pb, part, 0, k, r, (ql0 & 0x0F0F0F0Fu) | ((qh & 0x03030303u) << 4));
+            bn_kq_q6_K_store(pb, part, 1, k, r, (ql1 & 0x0F0F0F0Fu) | ((qh & 0x0C0C0C0Cu) << 2));
+            bn_kq_q6_K_store(pb, part, 2, k, r, ((ql0 >> 4) & 0x0F0F0F0Fu) | (qh & 0x30303030u));
+            bn_kq_q6_K_store(pb, part, 3, k, r, ((ql1 >> 4) & 0x0F0F0F0Fu) | ((qh >> 2) & 0x30303030u));
         }
     }
 }
 
-/// Sub-block `s`'s signed scale (raw − 32) of a Q3_K block (`DequantizeScalar.q3_KScales`).
-BN_INLINE int bn_kq_q3_K_scale(const uint8_t *wb, int s) {
-    int b = s % 4, part = s / 4;
-    int byte = wb[96 + b + 4 * (part % 2)];
-    int low = part < 2 ? (byte & 0xF) : (byte >> 4);
-    return (low | (((wb[104 + b] >> (2 * part)) & 3) << 4)) - 32;
-}
-
-/// Q3_K rows into Q6_K's panel layout: quants 0…7 (the low bit pair plus 4 × the high bit), signed scales; the −4
+/// A Q3_K block into Q6_K's panel layout: quants 0…7 (the low bit pair plus 4 × the high bit), signed scales; the −4
 /// offset is applied by the panel kernel through the activation's bsums, as Q6_K's −32.
-void bitnet_avx2_unpack_q3_K_panels(const void *w, ptrdiff_t stride, ptrdiff_t count, ptrdiff_t rows, void *out) {
-    ptrdiff_t blocks = count / 256, bytes = BITNET_AVX2_Q6_K_PANEL_BLOCK_BYTES;
-    if (rows < BITNET_AVX2_KQUANT_PANEL_ROWS) memset(out, 0, (size_t)(blocks * bytes));
-    ptrdiff_t filled = rows < BITNET_AVX2_KQUANT_PANEL_ROWS ? rows : BITNET_AVX2_KQUANT_PANEL_ROWS;
-    for (ptrdiff_t r = 0; r < filled; r++) {
-        for (ptrdiff_t b = 0; b < blocks; b++) {
-            // Block b of row r < rows of the caller's matrix; the panel holds blocks × bytes.
-            const uint8_t *wb = (const uint8_t *)w + r * stride + b * BN_KQ_Q3_K_BYTES;
-            uint8_t *pb = (uint8_t *)out + b * bytes;
-            bn_kq_put_f32(pb, 4 * r, bn_kq_half(wb, 108));
-            for (int s = 0; s < 16; s++) {
-                int16_t sc = (int16_t)bn_kq_q3_K_scale(wb, s);
-                uint32_t bits = (uint32_t)(uint16_t)sc;
-                bn_kq_put_u32(pb, BN_KQ_Q6_K_SCALES + 32 * s + 4 * r, bits | bits << 16);
-                bn_kq_put_i16(pb, BN_KQ_Q6_K_SCALE_PAIRS + 32 * (s / 2) + 4 * r + 2 * (s % 2), sc);
-            }
-            for (int g = 0; g < 64; g++) {  // group g: elements 4g ..< 4g + 4 = 128h + 32i + l0 ..< + 4
-                int h = g / 32, i = (g / 8) % 4, l0 = 4 * (g % 8);
-                uint32_t low = (bn_u32(wb, 32 + 32 * h + l0) >> (2 * i)) & 0x03030303u;
-                uint32_t high = (bn_u32(wb, l0) >> (4 * h + i)) & 0x01010101u;
-                bn_kq_put_u32(pb, BN_KQ_Q6_K_QUANTS + 32 * g + 4 * r, low | high << 2);
-            }
-        }
+static void bn_kq_q3_K_block(const uint8_t *wb, uint8_t *pb, ptrdiff_t r) {
+    bn_kq_put_f32(pb, 4 * r, bn_kq_half(wb, 108));
+    int8_t scales[16];
+    _mm_storeu_si128((__m128i *)(void *)scales, bn_q3_k_scales(wb));
+    for (int s = 0; s < 16; s++) bn_kq_put_scale16(pb, s, r, scales[s]);
+    for (int g = 0; g < 64; g++) {  // group g: elements 4g ..< 4g + 4 = 128h + 32i + l0 ..< + 4
+        int h = g / 32, i = (g / 8) % 4, l0 = 4 * (g % 8);
+        uint32_t low = (bn_u32(wb, 32 + 32 * h + l0) >> (2 * i)) & 0x03030303u;
+        uint32_t high = (bn_u32(wb, l0) >> (4 * h + i)) & 0x01010101u;
+        bn_kq_put_u32(pb, BN_KQ_Q6_K_QUANTS + 32 * g + 4 * r, low | high << 2);
     }
+}
+
+void bitnet_avx2_unpack_q6_K_panels(const void *w, ptrdiff_t stride, ptrdiff_t count, ptrdiff_t rows, void *out) {
+    bn_kq_unpack_panel(w, stride, count, rows, out, BN_KQ_Q6_K_BYTES, BITNET_AVX2_Q6_K_PANEL_BLOCK_BYTES,
+                       bn_kq_q6_K_block);
+}
+
+void bitnet_avx2_unpack_q3_K_panels(const void *w, ptrdiff_t stride, ptrdiff_t count, ptrdiff_t rows, void *out) {
+    bn_kq_unpack_panel(w, stride, count, rows, out, BN_KQ_Q3_K_BYTES, BITNET_AVX2_Q6_K_PANEL_BLOCK_BYTES,
+                       bn_kq_q3_K_block);
 }
 
 // MARK: panel helpers
