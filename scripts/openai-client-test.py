@@ -10,10 +10,12 @@ model list, a JSON schema (a Pydantic model through `chat.completions.parse`, an
 schema keyword the server cannot enforce gets `openai.BadRequestError`. Prints one line per check; exit 1 on the
 first failure. Run through scripts/openai-client-test.sh (which provides the pinned client).
 """
-import base64, datetime, json, math, signal, socket, struct, subprocess, sys, time
+import base64, datetime, json, math, struct, subprocess, sys, time
 
 import openai
 import pydantic
+
+from lib.serve import free_port, stop
 
 class Cat(pydantic.BaseModel):
     name: str
@@ -26,10 +28,6 @@ WEATHER = {"type": "function", "function": {
     "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"],
                    "additionalProperties": False}}}
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 def check(name, condition, detail=""):
     print(f"[openai-client] {'ok  ' if condition else 'FAIL'} {name}{': ' + detail if detail else ''}", flush=True)
@@ -131,11 +129,7 @@ def main():
         check("embeddings (client default) = base64 = floats", default == decoded["base64"]
               and max(abs(a - b) for a, b in zip(default, decoded["float"])) < 1e-6)
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server)
 
 if __name__ == "__main__":
     main()

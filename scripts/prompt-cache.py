@@ -10,15 +10,13 @@ Starts `bitnet serve` on a free loopback port, sends the requests one after the 
 
 Exit status 1 when a request fails or the second request reused no tokens.
 """
-import argparse, http.client, json, signal, socket, subprocess, sys, time
+import argparse, http.client, json, subprocess, sys, time
+
+from lib.serve import free_port, stop
 
 SENTENCE = ("The river delta supports farms, fisheries and towns, and its channels shift with every flood season, "
             "so maps drawn a decade apart rarely agree on where the main stream runs. ")
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 def ask(port, system, question, cache):
     body = json.dumps({"messages": [{"role": "system", "content": system}, {"role": "user", "content": question}],
@@ -84,11 +82,7 @@ def main():
         print(f"second / first time to first token: {ratio:.3f}")
         sys.exit(0 if results["second"][1] else 1)
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server)
 
 if __name__ == "__main__":
     main()

@@ -16,12 +16,10 @@ token refused is not portable, so replies may end early; tokens/s counts what ea
 
 Exit status 1 when any request failed other than a deliberate 503 (queue full), or a server died.
 """
-import argparse, http.client, json, os, signal, socket, statistics, subprocess, sys, threading, time
+import argparse, http.client, json, os, statistics, subprocess, sys, threading, time
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from lib.serve import free_port, stop
+
 
 def rss_kib(pid):
     try:
@@ -105,9 +103,7 @@ def run_load(name, cmd, port, a):
         stats["alive"] = server.poll() is None
         return stats
     finally:
-        server.send_signal(signal.SIGTERM)
-        try: server.wait(10)
-        except subprocess.TimeoutExpired: server.kill()
+        stop(server)
 
 def report(name, stats):
     ttft = sorted(stats["ttft"])
