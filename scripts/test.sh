@@ -9,10 +9,12 @@
 #      in release (model-level tests are 10-100x slower in debug)
 #   5. scripts/parity-levels.sh --check: the engine against both reference levels (the tolerance tier)
 #   6. the scalar kernel level end to end: `bitnet crossval --isa scalar` against llama.cpp (tolerance tier)
-#   7. structured output from the CLI (`bitnet run --grammar`, `--json-schema`) and the OpenAI Python client against
+#   7. `bitnet convert --from-hf` against llama.cpp's convert_hf_to_gguf.py on synthetic checkpoints
+#      (scripts/check-hf-convert.sh; torch & co. from PyPI in a cached virtualenv)
+#   8. structured output from the CLI (`bitnet run --grammar`, `--json-schema`) and the OpenAI Python client against
 #      `bitnet serve` (scripts/openai-client-test.sh)
-#   8. scripts/check-consumer.sh: Examples/Chat, depending on this package by version, builds and generates
-#   9. scripts/build-docs.sh: the DocC archive of the Swift API
+#   9. scripts/check-consumer.sh: Examples/Chat, depending on this package by version, builds and generates
+#  10. scripts/build-docs.sh: the DocC archive of the Swift API
 # Environment: BITNET_CACHE_DIR moves the cache; BITNET_SKIP_REFERENCE_TESTS=1 skips (with a printed reason) the
 # tests that need llama.cpp, for machines that cannot build it. Extra arguments go to `swift test`.
 set -euo pipefail
@@ -59,6 +61,9 @@ if [[ "${BITNET_SKIP_REFERENCE_TESTS:-0}" != "1" ]]; then
     .build/release/bitnet crossval --isa scalar --model smollm2-135m-instruct --steps 16 --threads 2 --cos-min 0.99 \
         --prompt "The capital of France is" --prompt "Write a haiku about the sea." --receipt "$scalar_receipt"
     .build/release/bitnet verify-receipt "$scalar_receipt"
+
+    step "Hugging Face conversion: bitnet convert --from-hf vs llama.cpp's convert_hf_to_gguf.py, tensor for tensor"
+    scripts/check-hf-convert.sh
 fi
 
 step "structured output from the CLI: bitnet run --grammar / --json-schema on SmolLM2, a malformed grammar refused"

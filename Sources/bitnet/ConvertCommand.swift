@@ -8,8 +8,18 @@ import ModelMaker
 struct ConvertCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "convert",
-        abstract: "Convert ternary matrices between TQ1_0, TQ2_0 and I2_S, or requantize a model to Q8_0/Q4_0/Q4_1/Q6_K.",
+        abstract: "Convert a Hugging Face checkpoint to GGUF, convert ternary matrices between TQ1_0, TQ2_0 and I2_S, or requantize a model to Q8_0/Q4_0/Q4_1/Q6_K.",
         discussion: """
+            --from-hf DIR OUTPUT: reads a Hugging Face safetensors checkpoint (config.json, *.safetensors or a \
+            sharded index, tokenizer.json, tokenizer_config.json) of LlamaForCausalLM, MistralForCausalLM, \
+            Qwen2ForCausalLM, Qwen3ForCausalLM or BitNetForCausalLM and writes GGUF as llama.cpp's \
+            convert_hf_to_gguf.py does for the same --to (default f16; f32, f16, bf16, q8_0, and for BitNet tq1_0, \
+            tq2_0; also q4_0, q4_1, q6_k, and i2_s for BitNet). BitNet projections are ternarised with the absmean \
+            rule; a ReLU² BitNet (BitNet b1.58 2B-4T's master weights) is written as bitnet-25, others as bitnet \
+            (--arch overrides). The tokenizer's pre-tokenizer is recognised from tokenizer.json (llama-bpe, qwen2, \
+            smollm, gpt-2); --tokenizer-pre NAME names another. docs/convert.md says what is checked against \
+            llama.cpp's converter.
+
             --to q8_0, q4_0, q4_1 or q6_k: every matrix whose rows are whole blocks of the target is dequantized and \
             quantized again with llama.cpp's reference quantizer for the target (as llama-quantize \
             --allow-requantize does; from an already-quantized model this adds the target's rounding to the \
@@ -40,16 +50,38 @@ struct ConvertCommand: ParsableCommand {
     @Option(help: "Relabel the architecture: only bitnet (from bitnet-25).")
     var arch: String?
 
-    @Argument(help: "Input .gguf file.")
-    var input: String
+    @Option(name: .customLong("from-hf"), help: "A Hugging Face checkpoint folder to convert (then give only OUTPUT).")
+    var fromHF: String?
 
-    @Argument(help: "Output .gguf file (written through OUTPUT.partial, renamed when complete).")
-    var output: String
+    @Option(name: .customLong("tokenizer-pre"), help: "With --from-hf: the llama.cpp pre-tokenizer name to write.")
+    var tokenizerPre: String?
+
+    @Argument(help: "INPUT.gguf OUTPUT.gguf, or with --from-hf only OUTPUT.gguf (written through OUTPUT.partial, renamed when complete).")
+    var files: [String] = []
+
+    var input: String { files[0] }
+    var output: String { files[files.count - 1] }
+
+    func validate() throws {
+        if fromHF != nil {
+            guard files.count == 1 else { throw ValidationError("with --from-hf give one OUTPUT.gguf path.") }
+            guard tokenEmbeddingType == nil, !roundScales else {
+                throw ValidationError("--token-embedding-type and --round-scales do not apply to --from-hf.")
+            }
+        } else {
+            guard files.count == 2 else { throw ValidationError("give INPUT.gguf and OUTPUT.gguf (or --from-hf DIR OUTPUT.gguf).") }
+            guard tokenizerPre == nil else { throw ValidationError("--tokenizer-pre applies to --from-hf only.") }
+        }
+    }
 
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
         let log = global.bootstrapLogging()
+        if let fromHF {
+            try convertCheckpoint(fromHF)
+            return
+        }
         if let tokenEmbeddingType {
             guard to == nil, arch == nil, !roundScales else {
                 throw ValidationError("--token-embedding-type is used alone (no --to, --arch or --round-scales).")
@@ -90,5 +122,24 @@ struct ConvertCommand: ParsableCommand {
         let size = (try? FileManager.default.attributesOfItem(atPath: output)[.size] as? Int) ?? 0
         print("wrote \(output): \(s.converted) tensors as \(converter.target.name), \(s.copied) copied, "
             + "\(s.roundedScales) with rounded scales, \(size) bytes")
+    }
+
+    /// `--from-hf DIR OUTPUT`.
+    func convertCheckpoint(_ directory: String) throws {
+        let name = to ?? "f16"
+        guard let target = HFModelConverter.target(named: name) else {
+            throw ValidationError("--to \(name): with --from-hf use one of "
+                + HFModelConverter.targets.map { $0.name.lowercased() }.joined(separator: ", ") + ".")
+        }
+        let converter = try HFModelConverter(target: target, architecture: arch, tokenizerPre: tokenizerPre)
+        let interactive = isatty(STDERR_FILENO) != 0
+        let s = try converter.convert(directory: directory, output: output) { i, n, tensor in
+            guard interactive else { return }
+            FileHandle.standardError.write(Data("\r[\(i + 1)/\(n)] \(tensor)\u{1B}[K".utf8))
+        }
+        if interactive { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        let size = (try? FileManager.default.attributesOfItem(atPath: output)[.size] as? Int) ?? 0
+        let types = s.tensorsByType.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+        print("wrote \(output): \(s.architecture), \(s.tensors) tensors (\(types)), \(s.vocabularySize) tokens, \(size) bytes")
     }
 }

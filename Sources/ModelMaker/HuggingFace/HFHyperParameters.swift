@@ -1,0 +1,131 @@
+import Foundation
+import GGUF
+
+extension HFModelConverter {
+    /// The hyper-parameters of a checkpoint and the `<arch>.*` metadata llama.cpp's converter writes from them.
+    /// Missing optional values take the defaults of the model's `transformers` configuration class (which the
+    /// reference converter reads through `AutoConfig`), so an abbreviated config.json converts the same way.
+    struct HyperParameters {
+        let arch: String
+        let hfArch: String
+        let blocks: Int
+        let contextLength: Int
+        let embedding: Int
+        let feedForward: Int
+        let heads: Int
+        let kvHeads: Int
+        let headDim: Int?
+        let ropeTheta: Double
+        let rmsEps: Double
+        let rope: [String: Any]
+
+        /// Defaults of `transformers`' configuration classes: context, RoPE base, RMS epsilon.
+        static let defaults: [String: (context: Int, theta: Double, eps: Double)] = [
+            "LlamaForCausalLM": (2048, 10000, 1e-6), "MistralForCausalLM": (4096 * 32, 10000, 1e-6),
+            "Qwen2ForCausalLM": (32768, 10000, 1e-6), "Qwen3ForCausalLM": (32768, 10000, 1e-6),
+            "BitNetForCausalLM": (2048, 500000, 1e-5), "BitnetForCausalLM": (2048, 500000, 1e-5),
+        ]
+
+        init(checkpoint c: HFCheckpoint, hfArch: String, arch: String) throws(HFImportError) {
+            self.arch = arch
+            self.hfArch = hfArch
+            guard let blocks = c.int("num_hidden_layers", "n_layers", "n_layer", "num_layers") else {
+                throw .missingHyperParameter("num_hidden_layers")
+            }
+            guard let embedding = c.int("hidden_size", "n_embd", "dim") else { throw .missingHyperParameter("hidden_size") }
+            guard let ff = c.int("intermediate_size", "n_inner", "hidden_dim") else {
+                throw .missingHyperParameter("intermediate_size")
+            }
+            guard let heads = c.int("num_attention_heads", "n_head", "n_heads"), heads > 0 else {
+                throw .missingHyperParameter("num_attention_heads")
+            }
+            let d = Self.defaults[hfArch] ?? (2048, 10000, 1e-6)
+            self.blocks = blocks
+            self.embedding = embedding
+            self.feedForward = ff
+            self.heads = heads
+            kvHeads = c.int("num_key_value_heads", "n_kv_heads") ?? heads
+            contextLength = c.int("max_position_embeddings", "n_ctx", "n_positions", "max_length") ?? d.context
+            rope = (c.config["rope_parameters"] as? [String: Any]) ?? (c.config["rope_scaling"] as? [String: Any]) ?? [:]
+            ropeTheta = HFJSON.double(rope["rope_theta"]) ?? c.double("rope_theta", "rotary_emb_base") ?? d.theta
+            rmsEps = c.double("rms_norm_eps", "norm_eps") ?? d.eps
+            // LlamaConfig, MistralConfig and Qwen3Config carry head_dim (Qwen3's default is 128); the others
+            // only when config.json sets it.
+            switch hfArch {
+            case "LlamaForCausalLM", "MistralForCausalLM": headDim = c.int("head_dim") ?? embedding / heads
+            case "Qwen3ForCausalLM": headDim = c.int("head_dim") ?? 128
+            default: headDim = c.int("head_dim")
+            }
+            if let sw = c.int("sliding_window"), hfArch == "MistralForCausalLM", sw < contextLength {
+                // llama.cpp's converter and its llama graph ignore Mistral's window too; say so rather than hide it.
+                FileHandle.standardError.write(Data(
+                    "convert --from-hf: note: sliding_window \(sw) < context \(contextLength) is not kept (llama.cpp's llama graph attends to the whole context).\n".utf8))
+            }
+        }
+
+        /// The RoPE scaling type named in config.json (`rope_type` or the older `type`).
+        var ropeType: String? { (rope["rope_type"] as? String) ?? (rope["type"] as? String) }
+
+        /// `<arch>.*` entries and `general.file_type`, in the reference converter's order.
+        func metadata(fileType: UInt32) -> [(String, GGUFValue)] {
+            let a = arch
+            var m: [(String, GGUFValue)] = [
+                ("\(a).block_count", .uint32(UInt32(blocks))),
+                ("\(a).context_length", .uint32(UInt32(contextLength))),
+                ("\(a).embedding_length", .uint32(UInt32(embedding))),
+                ("\(a).feed_forward_length", .uint32(UInt32(feedForward))),
+                ("\(a).attention.head_count", .uint32(UInt32(heads))),
+                ("\(a).attention.head_count_kv", .uint32(UInt32(kvHeads))),
+            ]
+            if let t = ropeType?.lowercased(), let factor = HFJSON.double(rope["factor"]) {
+                if t == "linear" {
+                    m += [("\(a).rope.scaling.type", .string("linear")), ("\(a).rope.scaling.factor", .float32(Float(factor)))]
+                } else if t == "yarn" {
+                    m += [("\(a).rope.scaling.type", .string("yarn")), ("\(a).rope.scaling.factor", .float32(Float(factor)))]
+                    if let orig = HFJSON.int(rope["original_max_position_embeddings"]) {
+                        m.append(("\(a).rope.scaling.original_context_length", .uint32(UInt32(orig))))
+                    }
+                }
+            }
+            m.append(("\(a).rope.freq_base", .float32(Float(ropeTheta))))
+            m.append(("\(a).attention.layer_norm_rms_epsilon", .float32(Float(rmsEps))))
+            if let headDim {
+                m.append(("\(a).attention.key_length", .uint32(UInt32(headDim))))
+                m.append(("\(a).attention.value_length", .uint32(UInt32(headDim))))
+            }
+            m.append(("general.file_type", .uint32(fileType)))
+            switch a {
+            case "llama", "bitnet-25":
+                m.append(("\(a).vocab_size", .uint32(UInt32(0))))  // replaced below by the caller's vocabulary size
+                m.append(("\(a).rope.dimension_count", .uint32(UInt32(headDim ?? embedding / heads))))
+            case "bitnet":
+                m.append(("\(a).rope.scaling.type", .string("linear")))
+                m.append(("\(a).rope.scaling.factor", .float32(1)))
+            default:
+                break
+            }
+            return m
+        }
+
+        /// LLaMA 3.1's per-frequency RoPE factors (`rope_freqs.weight`) when config.json asks for `llama3`
+        /// scaling, computed in F32 as the reference converter does; nil otherwise.
+        func llama3RopeFactors() throws(HFImportError) -> [Float]? {
+            guard arch == "llama", ropeType?.lowercased() == "llama3" else { return nil }
+            let dim = headDim ?? embedding / heads
+            let base = Float(ropeTheta)
+            let factor = Float(HFJSON.double(rope["factor"]) ?? 8)
+            let low = Float(HFJSON.double(rope["low_freq_factor"]) ?? 1)
+            let high = Float(HFJSON.double(rope["high_freq_factor"]) ?? 4)
+            let old = Float(HFJSON.int(rope["original_max_position_embeddings"]) ?? 8192)
+            let lowWave = old / low, highWave = old / high
+            return stride(from: 0, to: dim, by: 2).map { i -> Float in
+                let freq = 1 / powf(base, Float(i) / Float(dim))
+                let wave = 2 * Float.pi / freq
+                if wave < highWave { return 1 }
+                if wave > lowWave { return factor }
+                let smooth = (old / wave - low) / (high - low)
+                return 1 / ((1 - smooth) / factor + smooth)
+            }
+        }
+    }
+}
