@@ -7,8 +7,8 @@ The weights are random (seeded); the tokenizer is rebuilt from one of llama.cpp'
 llama.cpp's convert_hf_to_gguf.py recognises it as it recognises the real model's. Runs in the venv that
 scripts/check-hf-convert.sh sets up (torch, safetensors, and gguf-py from the pinned llama.cpp source).
 
-usage: make-hf-checkpoint.py --arch llama|qwen2|qwen3|bitnet --vocab ggml-vocab-X.gguf --out DIR
-           [--dtype bf16|f16|f32] [--seed N] [--tied] [--shards N]
+usage: make-hf-checkpoint.py --arch llama|qwen2|qwen3|bitnet|bitnet-2b4t --vocab ggml-vocab-X.gguf --out DIR
+           [--dtype bf16|f16|f32] [--seed N] [--tied] [--shards N] [--rope-llama3]
 """
 import argparse
 import json
@@ -107,6 +107,7 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--tied", action="store_true")
     ap.add_argument("--shards", type=int, default=1)
+    ap.add_argument("--rope-llama3", action="store_true", help="LLaMA 3.1's rope_scaling (adds rope_freqs.weight)")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     n_vocab, bos, eos = write_tokenizer(a.vocab, a.out)
@@ -156,6 +157,10 @@ def main():
               "bos_token_id": bos, "eos_token_id": eos}
     if a.arch == "qwen3":
         config["head_dim"] = HD
+    if a.rope_llama3:
+        config["rope_theta"] = 500000.0
+        config["rope_scaling"] = {"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0,
+                                  "high_freq_factor": 4.0, "original_max_position_embeddings": 8192}
     if a.arch.startswith("bitnet"):
         config["rope_theta"] = 500000.0
     with open(os.path.join(a.out, "config.json"), "w") as f:

@@ -108,23 +108,24 @@ extension HFModelConverter {
         }
 
         /// LLaMA 3.1's per-frequency RoPE factors (`rope_freqs.weight`) when config.json asks for `llama3`
-        /// scaling, computed in F32 as the reference converter does; nil otherwise.
+        /// scaling, nil otherwise. Computed in F32 step by step as the reference converter's torch code does —
+        /// including that torch evaluates `scalar / tensor` as `reciprocal(tensor) * scalar` — so the factors are
+        /// bit-identical (scripts/check-hf-convert.sh compares them).
         func llama3RopeFactors() throws(HFImportError) -> [Float]? {
             guard arch == "llama", ropeType?.lowercased() == "llama3" else { return nil }
             let dim = headDim ?? embedding / heads
-            let base = Float(ropeTheta)
-            let factor = Float(HFJSON.double(rope["factor"]) ?? 8)
-            let low = Float(HFJSON.double(rope["low_freq_factor"]) ?? 1)
-            let high = Float(HFJSON.double(rope["high_freq_factor"]) ?? 4)
-            let old = Float(HFJSON.int(rope["original_max_position_embeddings"]) ?? 8192)
+            let factor = HFJSON.double(rope["factor"]) ?? 8
+            let low = HFJSON.double(rope["low_freq_factor"]) ?? 1
+            let high = HFJSON.double(rope["high_freq_factor"]) ?? 4
+            let old = Double(HFJSON.int(rope["original_max_position_embeddings"]) ?? 8192)
             let lowWave = old / low, highWave = old / high
             return stride(from: 0, to: dim, by: 2).map { i -> Float in
-                let freq = 1 / powf(base, Float(i) / Float(dim))
-                let wave = 2 * Float.pi / freq
-                if wave < highWave { return 1 }
-                if wave > lowWave { return factor }
-                let smooth = (old / wave - low) / (high - low)
-                return 1 / ((1 - smooth) / factor + smooth)
+                let freq = 1 / powf(Float(ropeTheta), Float(i) / Float(dim))
+                let wave = (1 / freq) * Float(2 * Double.pi)
+                if Double(wave) < highWave { return 1 }
+                if Double(wave) > lowWave { return Float(factor) }
+                let smooth = ((1 / wave) * Float(old) - Float(low)) / Float(high - low)
+                return 1 / ((1 - smooth) / Float(factor) + smooth)
             }
         }
     }
