@@ -73,6 +73,21 @@ public final class LlamaLanguageModel: DecoderNetwork, @unchecked Sendable {
     /// LLaMA-3's per-pair RoPE frequency factors (`rope_freqs.weight`, ropeDimensionCount / 2 values; llama only), when
     /// present: Llama 3.1+ files carry them.
     let ropeFactors: [Float]?
+    /// Phi-3's LongRoPE (128k-context variants): per-pair factors for contexts up to `originalContext` (`short`) and
+    /// beyond (`long`), and the attention factor that scales RoPE's cosine and sine.
+    let longRoPE: LongRoPE?
+
+    struct LongRoPE {
+        let long: [Float], short: [Float]
+        let originalContext: Int
+        let attentionFactor: Float
+
+        /// The factors llama.cpp picks for a context of `capacity` cells: it pads the context to a multiple of 256
+        /// and takes the long factors when that exceeds the original context (`get_rope_factors`).
+        func factors(capacity: Int) -> [Float] {
+            (capacity + 255) / 256 * 256 > originalContext ? long : short
+        }
+    }
 
     /// Reads hyper-parameters and binds every tensor, checking each shape.
     public init(file: GGUFFile, variant: LlamaVariant) throws(ModelError) {
@@ -81,9 +96,10 @@ public final class LlamaLanguageModel: DecoderNetwork, @unchecked Sendable {
         let d = hp.embeddingLength, ff = hp.feedForwardLength
         let qWidth = hp.headCount * hp.keyLength, kvWidth = hp.headCountKV * hp.keyLength
         let vWidth = hp.headCountKV * hp.valueLength, oWidth = hp.headCount * hp.valueLength
-        for name in [TensorName.ropeFactorsLong, TensorName.ropeFactorsShort] where file.tensor(named: name) != nil {
-            throw .tensorUnusable(name: name, reason: "LongRoPE frequency factors (Phi-3 128k-context models) are not "
-                + "implemented by this engine; use a 4k-context variant of the model")
+        let hasLongRoPE = file.tensor(named: TensorName.ropeFactorsLong) != nil || file.tensor(named: TensorName.ropeFactorsShort) != nil
+        if hasLongRoPE, variant.architecture != Phi3Architecture.name {
+            throw .tensorUnusable(name: TensorName.ropeFactorsLong, reason: "LongRoPE factors are read for phi3 only "
+                + "(as llama.cpp's graphs do), not \(variant.architecture)")
         }
         self.file = file
         self.variant = variant
@@ -142,6 +158,21 @@ public final class LlamaLanguageModel: DecoderNetwork, @unchecked Sendable {
         // Only llama's graph passes them to RoPE (qwen2/qwen3 pass none; phi3's LongRoPE factors are refused above).
         ropeFactors = variant == .llama
             ? try w.optionalVector(TensorName.ropeFrequencies, count: hp.ropeDimensionCount / 2) : nil
+        if hasLongRoPE {
+            let pairs = hp.ropeDimensionCount / 2
+            guard let long = try w.optionalVector(TensorName.ropeFactorsLong, count: pairs),
+                  let short = try w.optionalVector(TensorName.ropeFactorsShort, count: pairs)
+            else {
+                throw .tensorUnusable(name: TensorName.ropeFactorsLong, reason: "LongRoPE needs both "
+                    + "rope_factors_long.weight and rope_factors_short.weight")
+            }
+            let a = variant.architecture
+            let original = file.metadata.int("\(a).rope.scaling.original_context_length") ?? hp.contextLength
+            let factor = file.metadata.float("\(a).rope.scaling.attn_factor") ?? 1
+            longRoPE = LongRoPE(long: long, short: short, originalContext: original, attentionFactor: factor)
+        } else {
+            longRoPE = nil
+        }
     }
 
     public func forward(_ tokens: [Int32], cache: KVCache, context ctx: ComputeContext,
@@ -203,8 +234,9 @@ public final class LlamaLanguageModel: DecoderNetwork, @unchecked Sendable {
                 let count = segment.tokens.count, cache = segment.cache
                 TransformerOps.rotateAndCache(q: q + r * qW, k: k + r * kW, v: v + r * vW, tokens: count,
                                               start: cache.length, layer: l, cache: cache, hp: hp.attentionShape,
-                                              base: hp.ropeFreqBase, style: variant.ropeStyle, factors: ropeFactors,
-                                              pool: pool)
+                                              base: hp.ropeFreqBase, style: variant.ropeStyle,
+                                              factors: longRoPE?.factors(capacity: cache.capacity) ?? ropeFactors,
+                                              mscale: longRoPE?.attentionFactor ?? 1, pool: pool)
                 r += count
             }
             if variant.scalesQueryFirst {

@@ -5,8 +5,10 @@ import Kernels
 /// fused into one `attn_qkv` matrix, the gate and up projections fused into one `ffn_up` of twice the feed-forward
 /// width (gate rows first), NeoX RoPE, and the query scaled by 1/√head before the attention.
 ///
-/// Not implemented: the LongRoPE factors of the 128k-context models (`rope_factors_long/short`; such files are
-/// refused) and the mixture-of-experts feed-forward. Like llama.cpp, the engine attends over the whole context
+/// The 128k-context models' LongRoPE is read as llama.cpp reads it: `rope_factors_short.weight` divide each pair's
+/// angle when the context (padded to 256) is at most `phi3.rope.scaling.original_context_length`, else
+/// `rope_factors_long.weight`, and `phi3.rope.scaling.attn_factor` scales RoPE's cosine and sine.
+/// Not implemented: the mixture-of-experts feed-forward. Like llama.cpp, the engine attends over the whole context
 /// (llama.cpp disables Phi's sliding window).
 public enum Phi3Architecture: Architecture {
     public static let name = "phi3"

@@ -8,7 +8,7 @@ public enum TensorName {
     public static let output = "output.weight"
     /// LLaMA-3 style per-dimension RoPE frequency factors (bitnet-25 refuses non-unit ones).
     public static let ropeFrequencies = "rope_freqs.weight"
-    /// Phi-3's LongRoPE factors (128k-context variants), which this engine does not implement yet.
+    /// Phi-3's LongRoPE factors (128k-context variants).
     public static let ropeFactorsLong = "rope_factors_long.weight", ropeFactorsShort = "rope_factors_short.weight"
     /// The output projection's optional bias (qwen2, phi3).
     public static let outputBias = "output.bias"

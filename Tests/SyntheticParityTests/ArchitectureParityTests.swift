@@ -136,6 +136,51 @@ struct ArchitectureParityTests {
         print("TABLE | llama q8_0 + rope_freqs | \(prompt.count) positions max |Δ| \(exact) | factors ignored: \(ignored)")
     }
 
+    /// Phi-3's LongRoPE (128k-context models): with the original context set to 256, a 128-cell context uses the
+    /// short factors and a 512-cell one the long factors (llama.cpp pads the context to 256 and compares), and the
+    /// attention factor scales RoPE's cosine and sine. Both give llama.cpp's logits exactly; swapping the two factor
+    /// sets, or dropping the attention factor, does not.
+    @Test func phi3LongRoPEMatchesLlamaCpp() throws {
+        let dir = try TestModels.scratchDirectory("arch-longrope")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let shape = SyntheticShape.tinyNarrowHeads, pairs = shape.headLength / 2
+        let long = (0..<pairs).map { 1 + Float($0) * 0.75 }, short = (0..<pairs).map { 1 + Float($0) / 8 }
+        func write(_ path: String, long: [Float], short: [Float], attentionFactor: Bool = true) throws {
+            var writer = try SyntheticModel(architecture: .phi3, shape: shape, weightType: .q8_0, seed: Self.seed).makeWriter()
+            writer.metadata["phi3.rope.scaling.original_context_length"] = .uint32(256)
+            if attentionFactor { writer.metadata["phi3.rope.scaling.attn_factor"] = .float32(1.1902381) }
+            try writer.addTensor(name: "rope_factors_long.weight", shape: [pairs], f32: long)
+            try writer.addTensor(name: "rope_factors_short.weight", shape: [pairs], f32: short)
+            try writer.write(to: path)
+        }
+        try write(dir + "/model.gguf", long: long, short: short)
+        try write(dir + "/swapped.gguf", long: short, short: long)
+        try write(dir + "/unscaled.gguf", long: long, short: short, attentionFactor: false)
+        let library = try ExactReference.library()
+        let refModel = try LlamaReference.LlamaModel(path: dir + "/model.gguf", library: library)
+        let prompt = try refModel.tokenize(String(repeating: SyntheticParityTests.prompt + " ", count: 3), addSpecial: true)
+        for context in [128, 512] {
+            let precise = try LlamaContext(model: refModel, contextLength: context, threads: 1, precision: .precise)
+            let theirs = try precise.eval(prompt, logits: .all)
+            try precise.close()
+            func ours(_ path: String) throws -> [Float] {
+                var options = SessionOptions()
+                options.contextLength = context
+                options.kvCacheType = .f32
+                return try InferenceSession(model: try ModelRegistry.load(try GGUFFile(path: path)), options: options)
+                    .evaluate(prompt, allLogits: true)
+            }
+            let exact = Self.maxDelta(try ours(dir + "/model.gguf"), theirs.values)
+            let swapped = Self.maxDelta(try ours(dir + "/swapped.gguf"), theirs.values)
+            let unscaled = Self.maxDelta(try ours(dir + "/unscaled.gguf"), theirs.values)
+            #expect(exact == 0, "context \(context): max |Δ| \(exact)")
+            #expect(unscaled > 0.01, "context \(context): without the attention factor still matches (max |Δ| \(unscaled))")
+            #expect(swapped > 0.01, "context \(context): the other factor set still matches (max |Δ| \(swapped))")
+            print("TABLE | phi3 q8_0 LongRoPE, context \(context) (\(context > 256 ? "long" : "short") factors) | "
+                + "\(prompt.count) positions max |Δ| \(exact) | factors swapped: \(swapped) | no attention factor: \(unscaled)")
+        }
+    }
+
     /// All-position logits of `prompt` with an F32 cache (llama.cpp's `precise` configuration).
     static func prefill(_ model: any DecoderNetwork, _ prompt: [Int32]) throws -> [Float] {
         var options = SessionOptions()
@@ -159,13 +204,16 @@ struct ArchitectureParityTests {
 
 /// Loading the llama-shaped architectures without the reference: what is refused, and how.
 struct LlamaFamilyLoadingTests {
-    /// Phi-3's 128k-context LongRoPE factors are not implemented: the file is refused naming the tensor, rather than
-    /// run with the wrong rotation.
-    @Test func longRoPEFactorsAreRefused() throws {
-        var writer = try SyntheticModel(architecture: .phi3, shape: .tinyNarrowHeads, weightType: .q8_0, seed: 1).makeWriter()
-        let half = SyntheticShape.tinyNarrowHeads.headLength / 2
+    /// LongRoPE factors are read for phi3 only (llama.cpp's other graphs ignore them), and a phi3 file with one of
+    /// the two factor tensors is refused naming it, rather than run with the wrong rotation.
+    @Test(arguments: [(SyntheticArchitecture.llama, true), (.phi3, false)])
+    func incompleteOrMisplacedLongRoPEIsRefused(_ arch: SyntheticArchitecture, _ both: Bool) throws {
+        let shape: SyntheticShape = arch == .phi3 ? .tinyNarrowHeads : .tiny
+        var writer = try SyntheticModel(architecture: arch, shape: shape, weightType: .q8_0, seed: 1).makeWriter()
+        let half = shape.headLength / 2
         try writer.addTensor(name: "rope_factors_long.weight", shape: [half], f32: Array(repeating: 1.5, count: half))
-        let dir = try TestModels.scratchDirectory("phi3-longrope")
+        if both { try writer.addTensor(name: "rope_factors_short.weight", shape: [half], f32: Array(repeating: 1, count: half)) }
+        let dir = try TestModels.scratchDirectory("longrope-\(arch.rawValue)")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try writer.write(to: dir + "/model.gguf")
         #expect {

@@ -49,16 +49,19 @@ public enum TransformerOps {
     /// given, `ropeDimensionCount / 2` values), then stores k and v in `cache` for `layer`.
     public static func rotateAndCache(q: UnsafeMutablePointer<Float>, k: UnsafeMutablePointer<Float>, v: UnsafePointer<Float>,
                                tokens: Int, start: Int, layer: Int, cache: KVCache, hp: AttentionShape, base: Float,
-                               style: RopeStyle, factors: [Float]? = nil, pool: ThreadPool? = nil) {
+                               style: RopeStyle, factors: [Float]? = nil, mscale: Float = 1,
+                               pool: ThreadPool? = nil) {
         let qW = hp.headCount * hp.keyLength, kW = hp.headCountKV * hp.keyLength, vW = hp.headCountKV * hp.valueLength
         // Tokens are independent: each rotates its own rows and fills its own cache position.
         func rotate(_ f: UnsafePointer<Float>?) {
             forRows(tokens, pool: pool) { range in
                 for i in range {
                     ropeIteratedAngles(q + i * qW, heads: hp.headCount, headLength: hp.keyLength,
-                                       dims: hp.ropeDimensionCount, position: start + i, base: base, style: style, factors: f)
+                                       dims: hp.ropeDimensionCount, position: start + i, base: base, style: style, factors: f,
+                                       mscale: mscale)
                     ropeIteratedAngles(k + i * kW, heads: hp.headCountKV, headLength: hp.keyLength,
-                                       dims: hp.ropeDimensionCount, position: start + i, base: base, style: style, factors: f)
+                                       dims: hp.ropeDimensionCount, position: start + i, base: base, style: style, factors: f,
+                                       mscale: mscale)
                     cache.store(layer: layer, position: start + i, key: k + i * kW, value: v + i * vW)
                 }
             }
