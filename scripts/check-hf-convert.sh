@@ -51,6 +51,7 @@ trap 'rm -rf "$work"' EXIT
 cases=(
     "llama llama llama-bpe bf16 - f32,f16,bf16,q8_0"
     "llama31 llama llama-bpe bf16 --rope-llama3 f16"
+    "llama2 llama llama-spm bf16 - f16"
     "qwen2 qwen2 qwen2 bf16 --shards=2 bf16,q8_0"
     "qwen3 qwen3 qwen2 f16 --tied f16,q8_0"
     "bitnet bitnet llama-bpe bf16 --tied f32,tq2_0,tq1_0"

@@ -13,6 +13,7 @@ usage: make-hf-checkpoint.py --arch llama|qwen2|qwen3|bitnet|bitnet-2b4t --vocab
 import argparse
 import json
 import os
+import struct
 import sys
 
 import numpy as np
@@ -47,8 +48,54 @@ def field(reader, key):
     return reader.fields.get(key)
 
 
+def varint(n):
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        out.append(b | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def pb_field(number, wire, payload):
+    """One protobuf field: wire 0 varint (payload int), 2 bytes, 5 fixed32 float."""
+    if wire == 0:
+        return varint(number << 3) + varint(payload)
+    if wire == 5:
+        return varint(number << 3 | 5) + struct.pack("<f", payload)
+    return varint(number << 3 | 2) + varint(len(payload)) + payload
+
+
+def write_sentencepiece(r, out):
+    """tokenizer.model (sentencepiece's ModelProto, encoded by hand: the sentencepiece wheel's generated module needs a
+    newer protobuf than the reference converter pins) from an SPM vocab GGUF: pieces, scores and types, BPE with byte
+    fallback, LLaMA's normalizer (dummy prefix, escaped whitespace)."""
+    tokens = field(r, "tokenizer.ggml.tokens")
+    scores = field(r, "tokenizer.ggml.scores")
+    types = field(r, "tokenizer.ggml.token_type")
+    model = bytearray()
+    for t, sc, ty in zip(tokens, scores, types):
+        piece = pb_field(1, 2, t.encode("utf-8")) + pb_field(2, 5, sc) + pb_field(3, 0, ty)
+        model += pb_field(1, 2, piece)
+    trainer = pb_field(3, 0, 2) + pb_field(4, 0, len(tokens)) + pb_field(35, 0, 1)
+    normalizer = pb_field(1, 2, b"identity") + pb_field(3, 0, 1) + pb_field(4, 0, 0) + pb_field(5, 0, 1)
+    model += pb_field(2, 2, trainer) + pb_field(3, 2, normalizer)
+    with open(os.path.join(out, "tokenizer.model"), "wb") as f:
+        f.write(model)
+    bos, eos = field(r, "tokenizer.ggml.bos_token_id"), field(r, "tokenizer.ggml.eos_token_id")
+    config = {"tokenizer_class": "LlamaTokenizer", "bos_token": tokens[bos], "eos_token": tokens[eos],
+              "unk_token": tokens[0], "add_bos_token": True, "add_eos_token": False, "model_max_length": 2048,
+              "chat_template": "{% for m in messages %}[INST] {{ m['content'] }} [/INST]{% endfor %}"}
+    with open(os.path.join(out, "tokenizer_config.json"), "w", encoding="utf-8") as f:
+        json.dump(config, f, ensure_ascii=False, indent=1)
+    return len(tokens), bos, eos
+
+
 def write_tokenizer(vocab_path, out):
     r = Reader(vocab_path)
+    if field(r, "tokenizer.ggml.model") == "llama":
+        return write_sentencepiece(r, out)
     pre = field(r, "tokenizer.ggml.pre")
     if pre not in PRE:
         sys.exit(f"make-hf-checkpoint: no tokenizer.json recipe for pre-tokenizer {pre!r} (have {sorted(PRE)})")

@@ -270,6 +270,40 @@ struct HFConversionTests {
         }
     }
 
+    /// protobuf helpers for a hand-made SentencePiece model.
+    static func varint(_ v: UInt64) -> [UInt8] {
+        var v = v, out: [UInt8] = []
+        repeat { out.append(UInt8(v & 0x7f) | (v > 0x7f ? 0x80 : 0)); v >>= 7 } while v > 0
+        return out
+    }
+    static func field(_ n: UInt64, bytes: [UInt8]) -> [UInt8] { varint(n << 3 | 2) + varint(UInt64(bytes.count)) + bytes }
+
+    /// A SentencePiece `tokenizer.model` is read piece by piece (text, score, type; user-defined pieces stay normal
+    /// as in llama.cpp's converter), padded to config.json's vocab_size with `[PAD<id>]`, and a truncated file is a
+    /// typed error.
+    @Test func sentencePieceModelIsRead() throws {
+        let dir = try Self.checkpoint("spm")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let pieces: [(String, Float, UInt64)] = [("<unk>", 0, 2), ("<s>", 0, 3), ("</s>", 0, 3), ("<0x41>", 0, 6),
+                                                 ("\u{2581}he", -1.5, 1), ("llo", -2.25, 4)]
+        var model: [UInt8] = []
+        for (text, score, type) in pieces {
+            let body = Self.field(1, bytes: Array(text.utf8)) + [0x15] + withUnsafeBytes(of: score.bitPattern.littleEndian) { Array($0) }
+                + Self.varint(3 << 3) + Self.varint(type)
+            model += Self.field(1, bytes: body)
+        }
+        model += Self.field(2, bytes: Self.varint(3 << 3) + Self.varint(2))  // trainer_spec.model_type = BPE
+        try Data(model).write(to: URL(fileURLWithPath: dir + "/tokenizer.model"))
+        let v = try HFTokenizerImport(directory: dir, config: ["bos_token_id": 1, "eos_token_id": 2], vocabularySize: 8)
+        #expect(v.model == "llama" && v.pre == "default")
+        #expect(v.tokens == ["<unk>", "<s>", "</s>", "<0x41>", "\u{2581}he", "llo", "[PAD6]", "[PAD7]"])
+        #expect(v.scores == [0, 0, 0, 0, -1.5, -2.25, -10000, -10000])
+        #expect(v.tokenTypes == [2, 3, 3, 6, 1, 1, 5, 5])
+        #expect(v.specialIDs.map(\.id) == [1, 2])
+        try Data(model.dropLast(3)).write(to: URL(fileURLWithPath: dir + "/tokenizer.model"))
+        #expect(throws: HFImportError.self) { _ = try HFTokenizerImport(directory: dir, config: [:], vocabularySize: 8) }
+    }
+
     @Test func preTokenizerLayoutsAreRecognised() throws {
         let dir = try TestModels.scratchDirectory("hf-pre")
         defer { try? FileManager.default.removeItem(atPath: dir) }

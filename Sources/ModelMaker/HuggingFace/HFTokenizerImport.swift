@@ -12,14 +12,18 @@ import GGUF
 /// section and recognises the published layouts of the families below (`recognisedPreTokenizers`). Anything else
 /// is refused with a message naming `--tokenizer-pre`.
 public struct HFTokenizerImport: Sendable {
+    /// `tokenizer.ggml.model`: `gpt2` (byte-level BPE from tokenizer.json) or `llama` (SentencePiece tokenizer.model).
+    public var model = "gpt2"
     /// `tokenizer.ggml.pre`.
     public var pre: String
     /// Tokens by id.
     public var tokens: [String]
     /// `tokenizer.ggml.token_type` by id (1 normal, 3 control, 4 user-defined, 5 unused).
     public var tokenTypes: [Int32]
-    /// Merges, `"a b"` each.
-    public var merges: [String]
+    /// Merges, `"a b"` each (BPE only).
+    public var merges: [String] = []
+    /// Token scores (SentencePiece only).
+    public var scores: [Float]?
     /// Special-token ids in the order they were found (`bos`, `eos`, `unk`, `sep`, `pad`, `cls`, `mask`).
     public var specialIDs: [(kind: String, id: Int)]
     /// `add_bos` / `add_eos` / `add_sep` flags in the order they were found.
@@ -36,20 +40,30 @@ public struct HFTokenizerImport: Sendable {
     static let llama3Split = #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
     static let qwen2Split = #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
 
-    /// Reads the tokenizer of the checkpoint in `directory`; `vocabularySize` is `config.json`'s `vocab_size`
-    /// (nil: the tokenizer's own size); `preOverride` replaces the recognised pre-tokenizer name.
-    /// - Throws: `HFImportError.missingFile` (no tokenizer.json), `.badJSON`, `.tokenizer` (not BPE, ids beyond
-    ///   the vocabulary, an unrecognised pre-tokenizer).
+    /// Reads the tokenizer of the checkpoint in `directory`: its SentencePiece `tokenizer.model` when there is one
+    /// (as llama.cpp's converter prefers for the architectures converted here), else the byte-level BPE
+    /// `tokenizer.json`. `vocabularySize` is `config.json`'s `vocab_size` (nil: the tokenizer's own size);
+    /// `preOverride` replaces the recognised pre-tokenizer name (BPE only).
+    /// - Throws: `HFImportError.missingFile` (neither file), `.badJSON`, `.tokenizer` (not BPE, a malformed
+    ///   tokenizer.model, ids beyond the vocabulary, an unrecognised pre-tokenizer).
     public init(directory: String, config: [String: Any], vocabularySize: Int?, preOverride: String? = nil)
+        throws(HFImportError)
+    {
+        if FileManager.default.fileExists(atPath: directory + "/tokenizer.model") {
+            try self.init(sentencePiece: directory, config: config, vocabularySize: vocabularySize)
+        } else {
+            try self.init(bytePairs: directory, config: config, vocabularySize: vocabularySize, preOverride: preOverride)
+        }
+    }
+
+    /// A byte-level BPE vocabulary from tokenizer.json.
+    init(bytePairs directory: String, config: [String: Any], vocabularySize: Int?, preOverride: String?)
         throws(HFImportError)
     {
         let path = directory + "/tokenizer.json"
         guard FileManager.default.fileExists(atPath: path) else {
-            let spm = FileManager.default.fileExists(atPath: directory + "/tokenizer.model")
-            throw .missingFile(path: path, hint: spm
-                ? "This checkpoint has only a SentencePiece tokenizer.model, which convert --from-hf does not read yet; "
-                    + "save a fast tokenizer (tokenizer.json) with transformers' AutoTokenizer.save_pretrained."
-                : "convert --from-hf needs the Hugging Face fast tokenizer file.")
+            throw .missingFile(path: path, hint: "convert --from-hf needs the Hugging Face fast tokenizer file "
+                + "(or a SentencePiece tokenizer.model).")
         }
         let json = try HFJSON.object(at: path)
         guard let model = json["model"] as? [String: Any], (model["type"] as? String) == "BPE",
@@ -119,6 +133,71 @@ public struct HFTokenizerImport: Sendable {
         chatTemplate = special.chatTemplate
     }
 
+    /// A SentencePiece vocabulary as llama.cpp's `_create_vocab_sentencepiece` builds it: every piece with its score
+    /// and type (user-defined pieces stay normal, as there), `[PAD<id>]` (score −10000, unused) up to config.json's
+    /// vocab_size, then added_tokens.json and tokenizer_config.json's `added_tokens_decoder` entries (score −1000;
+    /// control when special or special-looking, else user-defined). Special ids are only taken below that size.
+    init(sentencePiece directory: String, config: [String: Any], vocabularySize: Int?) throws(HFImportError) {
+        let modelPath = directory + "/tokenizer.model"
+        guard let data = FileManager.default.contents(atPath: modelPath) else {
+            throw .missingFile(path: modelPath, hint: "unreadable")
+        }
+        let pieces = try SentencePieceModel.pieces(Array(data))
+        let size = vocabularySize ?? pieces.count
+        model = "llama"
+        pre = "default"
+        tokens = (0..<size).map { "[PAD\($0)]" }
+        var scores = [Float](repeating: -10000, count: size)
+        tokenTypes = [Int32](repeating: TokenType.unused.rawValue, count: size)
+        for (id, p) in pieces.enumerated() where id < size {
+            tokens[id] = p.piece
+            scores[id] = p.score
+            // NORMAL 1, UNKNOWN 2, CONTROL 3, USER_DEFINED 4 (kept normal), UNUSED 5, BYTE 6.
+            tokenTypes[id] = [2, 3, 5, 6].contains(p.type) ? p.type : TokenType.normal.rawValue
+        }
+        let addedPath = directory + "/added_tokens.json"
+        if FileManager.default.fileExists(atPath: addedPath) {
+            for (text, value) in try HFJSON.object(at: addedPath) {
+                guard let id = HFJSON.int(value), id >= 0, id < size else { continue }
+                tokens[id] = text
+                scores[id] = -1000
+                tokenTypes[id] = TokenType.userDefined.rawValue
+            }
+        }
+        let tcPath = directory + "/tokenizer_config.json"
+        let tc = FileManager.default.fileExists(atPath: tcPath) ? try HFJSON.object(at: tcPath) : [:]
+        if let decoder = tc["added_tokens_decoder"] as? [String: Any] {
+            for (key, value) in decoder {
+                guard let id = Int(key), id >= 0, id < size, let entry = value as? [String: Any],
+                      var text = entry["content"] as? String else { continue }
+                if HFJSON.bool(entry["special"]) == true || Self.looksSpecial(text) {
+                    tokenTypes[id] = TokenType.control.rawValue
+                } else {
+                    text = text.replacingOccurrences(of: "\u{2581}", with: " ")
+                    tokenTypes[id] = TokenType.userDefined.rawValue
+                }
+                scores[id] = -1000
+                tokens[id] = text
+            }
+        }
+        self.scores = scores
+        var added: [(content: String, id: Int)] = []
+        var tokenizerJSON: [String: Any]?
+        if FileManager.default.fileExists(atPath: directory + "/tokenizer.json") {
+            let json = try HFJSON.object(at: directory + "/tokenizer.json")
+            tokenizerJSON = json
+            for entry in (json["added_tokens"] as? [[String: Any]]) ?? [] {
+                if let id = HFJSON.int(entry["id"]), let content = entry["content"] as? String { added.append((content, id)) }
+            }
+        }
+        var special = SpecialTokens()
+        special.limit = size
+        try special.load(directory: directory, tokenizer: tokenizerJSON, added: added, config: config)
+        specialIDs = special.ids
+        addSpecial = special.add
+        chatTemplate = special.chatTemplate
+    }
+
     /// Whether an added token that is not marked special still looks like a control token (`<|…|>` and a few
     /// others), as llama.cpp's converter judges.
     static func looksSpecial(_ t: String) -> Bool {
@@ -171,11 +250,12 @@ public struct HFTokenizerImport: Sendable {
     /// The `tokenizer.*` metadata entries, in the order llama.cpp's converter writes them.
     public func metadata() -> [(String, GGUFValue)] {
         var m: [(String, GGUFValue)] = [
-            ("tokenizer.ggml.model", .string("gpt2")),
+            ("tokenizer.ggml.model", .string(model)),
             ("tokenizer.ggml.pre", .string(pre)),
             ("tokenizer.ggml.tokens", .array(.string, tokens.map { .string($0) })),
-            ("tokenizer.ggml.token_type", .array(.int32, tokenTypes.map { .int32($0) })),
         ]
+        if let scores { m.append(("tokenizer.ggml.scores", .array(.float32, scores.map { .float32($0) }))) }
+        m.append(("tokenizer.ggml.token_type", .array(.int32, tokenTypes.map { .int32($0) })))
         if !merges.isEmpty { m.append(("tokenizer.ggml.merges", .array(.string, merges.map { .string($0) }))) }
         let idKeys = ["bos": "bos_token_id", "eos": "eos_token_id", "unk": "unknown_token_id", "sep": "seperator_token_id",
                       "pad": "padding_token_id", "cls": "cls_token_id", "mask": "mask_token_id",
@@ -200,9 +280,11 @@ struct SpecialTokens {
     var ids: [(kind: String, id: Int)] = []
     var add: [(kind: String, value: Bool)] = []
     var chatTemplate: String?
+    /// Ids at or above this are ignored (the SentencePiece path's vocabulary size).
+    var limit = Int.max
 
     mutating func setID(_ kind: String, _ id: Int?) {
-        guard let id, id >= 0, !ids.contains(where: { $0.kind == kind }) else { return }
+        guard let id, id >= 0, id < limit, !ids.contains(where: { $0.kind == kind }) else { return }
         ids.append((kind, id))
     }
 
@@ -219,7 +301,7 @@ struct SpecialTokens {
         return (v as? [String: Any])?["content"] as? String
     }
 
-    mutating func load(directory: String, tokenizer: [String: Any], added: [(content: String, id: Int)],
+    mutating func load(directory: String, tokenizer: [String: Any]?, added: [(content: String, id: Int)],
                        config: [String: Any]) throws(HFImportError)
     {
         let configPath = directory + "/tokenizer_config.json"
@@ -227,9 +309,9 @@ struct SpecialTokens {
         var bos = Self.content(tc?["bos_token"]), eos = Self.content(tc?["eos_token"])
         var cls = Self.content(tc?["cls_token"])
         let sep = Self.content(tc?["sep_token"])
-        if bos == nil, let cls, tc != nil { tc?["bos_token"] = cls; bos = cls }
-        if eos == nil, let sep, tc != nil { tc?["eos_token"] = sep; eos = sep }
-        if let post = tokenizer["post_processor"] as? [String: Any] {
+        if tokenizer != nil, bos == nil, let cls, tc != nil { tc?["bos_token"] = cls; bos = cls }
+        if tokenizer != nil, eos == nil, let sep, tc != nil { tc?["eos_token"] = sep; eos = sep }
+        if let post = tokenizer?["post_processor"] as? [String: Any] {
             for processor in (post["processors"] as? [[String: Any]]) ?? [post] {
                 switch processor["type"] as? String {
                 case "ByteLevel":
@@ -302,5 +384,74 @@ struct SpecialTokens {
             }
         }
         for kind in kinds { setID(kind, HFJSON.int(config["\(kind)_token_id"])) }
+    }
+}
+
+/// The pieces of a SentencePiece `tokenizer.model` (a protobuf `ModelProto`; field 1 repeats `SentencePiece`
+/// messages of piece = 1, score = 2, type = 3), read without a protobuf library.
+enum SentencePieceModel {
+    struct Piece { var piece: String; var score: Float; var type: Int32 }
+
+    static func pieces(_ bytes: [UInt8]) throws(HFImportError) -> [Piece] {
+        var out: [Piece] = []
+        var reader = ProtobufReader(bytes[...])
+        while let (field, value) = try reader.next() {
+            guard field == 1, case .bytes(let body) = value else { continue }
+            var p = Piece(piece: "", score: 0, type: 1)
+            var inner = ProtobufReader(body)
+            while let (f, v) = try inner.next() {
+                switch (f, v) {
+                case (1, .bytes(let b)): p.piece = String(decoding: b, as: UTF8.self)
+                case (2, .fixed32(let bits)): p.score = Float(bitPattern: bits)
+                case (3, .varint(let t)): p.type = Int32(truncatingIfNeeded: t)
+                default: break
+                }
+            }
+            out.append(p)
+        }
+        guard !out.isEmpty else { throw .tokenizer("tokenizer.model holds no pieces (not a SentencePiece model?)") }
+        return out
+    }
+}
+
+/// Reads protobuf wire-format fields one at a time.
+struct ProtobufReader {
+    enum Value { case varint(UInt64), fixed64(UInt64), bytes(ArraySlice<UInt8>), fixed32(UInt32) }
+    var rest: ArraySlice<UInt8>
+
+    init(_ bytes: ArraySlice<UInt8>) { rest = bytes }
+
+    mutating func varint() throws(HFImportError) -> UInt64 {
+        var v: UInt64 = 0, shift: UInt64 = 0
+        while let b = rest.first {
+            rest = rest.dropFirst()
+            v |= UInt64(b & 0x7f) << shift
+            if b & 0x80 == 0 { return v }
+            shift += 7
+            guard shift < 64 else { break }
+        }
+        throw .tokenizer("tokenizer.model is truncated or not a protobuf (bad varint)")
+    }
+
+    /// The next (field number, value), or nil at the end.
+    mutating func next() throws(HFImportError) -> (Int, Value)? {
+        guard !rest.isEmpty else { return nil }
+        let key = try varint()
+        let field = Int(key >> 3)
+        func take(_ n: Int) throws(HFImportError) -> ArraySlice<UInt8> {
+            guard n >= 0, rest.count >= n else { throw .tokenizer("tokenizer.model is truncated (field \(field))") }
+            defer { rest = rest.dropFirst(n) }
+            return rest.prefix(n)
+        }
+        switch key & 7 {
+        case 0: return (field, .varint(try varint()))
+        case 1: return (field, .fixed64(try take(8).reversed().reduce(0) { $0 << 8 | UInt64($1) }))
+        case 2:
+            let n = try varint()
+            guard n <= UInt64(rest.count) else { throw .tokenizer("tokenizer.model is truncated (field \(field))") }
+            return (field, .bytes(try take(Int(n))))
+        case 5: return (field, .fixed32(try take(4).reversed().reduce(0) { $0 << 8 | UInt32($1) }))
+        default: throw .tokenizer("tokenizer.model uses protobuf wire type \(key & 7), not a SentencePiece model")
+        }
     }
 }

@@ -105,12 +105,16 @@ enum HFJSON {
 
     /// An integer (a JSON number with no fraction), else nil. Booleans are not integers.
     static func int(_ v: Any?) -> Int? {
-        guard !isBool(v), let d = v as? Double, d == d.rounded(), abs(d) < 9e15 else { return nil }
+        guard !isBool(v), let d = double(v), d == d.rounded(), abs(d) < 9e15 else { return nil }
         return Int(d)
     }
 
     /// A number as `Double`, else nil.
-    static func double(_ v: Any?) -> Double? { isBool(v) ? nil : v as? Double }
+    static func double(_ v: Any?) -> Double? {
+        if isBool(v) { return nil }
+        if let i = v as? Int { return Double(i) }
+        return v as? Double
+    }
 
     /// A boolean, else nil.
     static func bool(_ v: Any?) -> Bool? { isBool(v) ? v as? Bool : nil }
