@@ -52,6 +52,7 @@ cases=(
     "llama llama llama-bpe bf16 - f32,f16,bf16,q8_0"
     "llama31 llama llama-bpe bf16 --rope-llama3 f16"
     "llama2 llama llama-spm bf16 - f16"
+    "phi3 phi3 phi-3 bf16 --longrope f16,q8_0"
     "qwen2 qwen2 qwen2 bf16 --shards=2 bf16,q8_0"
     "qwen3 qwen3 qwen2 f16 --tied f16,q8_0"
     "bitnet bitnet llama-bpe bf16 --tied f32,tq2_0,tq1_0"
@@ -77,10 +78,16 @@ for job in "${jobs[@]}"; do
     [[ "$(basename "$dir")" == bitnet ]] && arch_flag=(--arch bitnet)
     "$bitnet" convert --from-hf "$dir" --to "$t" "${arch_flag[@]}" "$ours" >&2
     if py scripts/lib/compare_gguf.py "$ours" "$ref"; then compared=$((compared + 1)); else failed=$((failed + 1)); fi
+    [[ "$(basename "$ours")" == phi3-ours-f16.gguf ]] && mv "$ours" "$work/phi3-converted.gguf"
     rm -f "$ours" "$ref"
 done
 [[ $failed -eq 0 ]] || die "$failed of ${#jobs[@]} conversions differ from llama.cpp's"
 log "$compared/${#jobs[@]} conversions identical to llama.cpp's (tensors byte for byte, metadata key for key)"
+
+log "the converted Phi-3 (LongRoPE) file against llama.cpp: bitnet crossval"
+"$bitnet" crossval --model "$work/phi3-converted.gguf" --steps 8 --threads 2 --prompt "The capital of France is" \
+    >"$work/crossval.txt" 2>&1 || { tail -n 20 "$work/crossval.txt" >&2; die "crossval of the converted phi3 file failed"; }
+tail -n 3 "$work/crossval.txt" >&2
 
 log "BitNet b1.58 2B-4T layout (ReLU², bf16 master weights) -> bitnet-25 I2_S, then bitnet run"
 py scripts/make-hf-checkpoint.py --arch bitnet-2b4t --vocab "$vocab_dir/ggml-vocab-llama-bpe.gguf" --seed 5 --tied \

@@ -74,18 +74,25 @@ def write_sentencepiece(r, out):
     tokens = field(r, "tokenizer.ggml.tokens")
     scores = field(r, "tokenizer.ggml.scores")
     types = field(r, "tokenizer.ggml.token_type")
+    # The SentencePiece model holds the base vocabulary: up to the first added (control or user-defined) token after
+    # <unk> <s> </s>; the added ones go to tokenizer_config.json, ids the vocab file pads stay undefined.
+    base = next((i for i in range(3, len(tokens)) if types[i] in (3, 4) or tokens[i].startswith("[PAD")), len(tokens))
     model = bytearray()
-    for t, sc, ty in zip(tokens, scores, types):
-        piece = pb_field(1, 2, t.encode("utf-8")) + pb_field(2, 5, sc) + pb_field(3, 0, ty)
+    for i in range(base):
+        ty = 2 if i == 0 else 3 if i in (1, 2) else types[i]
+        piece = pb_field(1, 2, tokens[i].encode("utf-8")) + pb_field(2, 5, scores[i]) + pb_field(3, 0, ty)
         model += pb_field(1, 2, piece)
-    trainer = pb_field(3, 0, 2) + pb_field(4, 0, len(tokens)) + pb_field(35, 0, 1)
+    trainer = pb_field(3, 0, 2) + pb_field(4, 0, base) + pb_field(35, 0, 1)
     normalizer = pb_field(1, 2, b"identity") + pb_field(3, 0, 1) + pb_field(4, 0, 0) + pb_field(5, 0, 1)
     model += pb_field(2, 2, trainer) + pb_field(3, 2, normalizer)
     with open(os.path.join(out, "tokenizer.model"), "wb") as f:
         f.write(model)
     bos, eos = field(r, "tokenizer.ggml.bos_token_id"), field(r, "tokenizer.ggml.eos_token_id")
+    decoder = {str(i): {"content": t, "special": ty == 3, "normalized": False}
+               for i, (t, ty) in enumerate(zip(tokens, types)) if i >= base and ty in (3, 4)}
     config = {"tokenizer_class": "LlamaTokenizer", "bos_token": tokens[bos], "eos_token": tokens[eos],
               "unk_token": tokens[0], "add_bos_token": True, "add_eos_token": False, "model_max_length": 2048,
+              "added_tokens_decoder": decoder,
               "chat_template": "{% for m in messages %}[INST] {{ m['content'] }} [/INST]{% endfor %}"}
     with open(os.path.join(out, "tokenizer_config.json"), "w", encoding="utf-8") as f:
         json.dump(config, f, ensure_ascii=False, indent=1)
@@ -147,7 +154,7 @@ def write_tokenizer(vocab_path, out):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--arch", required=True, choices=["llama", "qwen2", "qwen3", "bitnet", "bitnet-2b4t"])
+    ap.add_argument("--arch", required=True, choices=["llama", "qwen2", "qwen3", "phi3", "bitnet", "bitnet-2b4t"])
     ap.add_argument("--vocab", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--dtype", default="bf16", choices=["bf16", "f16", "f32"])
@@ -155,6 +162,7 @@ def main():
     ap.add_argument("--tied", action="store_true")
     ap.add_argument("--shards", type=int, default=1)
     ap.add_argument("--rope-llama3", action="store_true", help="LLaMA 3.1's rope_scaling (adds rope_freqs.weight)")
+    ap.add_argument("--longrope", action="store_true", help="phi3: Phi-3 128k's LongRoPE rope_scaling")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     n_vocab, bos, eos = write_tokenizer(a.vocab, a.out)
@@ -173,12 +181,16 @@ def main():
         p = f"model.layers.{i}."
         t[p + "input_layernorm.weight"] = w(H, offset=1.0)
         t[p + "post_attention_layernorm.weight"] = w(H, offset=1.0)
-        t[p + "self_attn.q_proj.weight"] = w(NH * HD, H)
-        t[p + "self_attn.k_proj.weight"] = w(NKV * HD, H)
-        t[p + "self_attn.v_proj.weight"] = w(NKV * HD, H)
+        if a.arch == "phi3":  # fused projections
+            t[p + "self_attn.qkv_proj.weight"] = w((NH + 2 * NKV) * HD, H)
+            t[p + "mlp.gate_up_proj.weight"] = w(2 * FF, H)
+        else:
+            t[p + "self_attn.q_proj.weight"] = w(NH * HD, H)
+            t[p + "self_attn.k_proj.weight"] = w(NKV * HD, H)
+            t[p + "self_attn.v_proj.weight"] = w(NKV * HD, H)
+            t[p + "mlp.gate_proj.weight"] = w(FF, H)
+            t[p + "mlp.up_proj.weight"] = w(FF, H)
         t[p + "self_attn.o_proj.weight"] = w(H, NH * HD)
-        t[p + "mlp.gate_proj.weight"] = w(FF, H)
-        t[p + "mlp.up_proj.weight"] = w(FF, H)
         t[p + "mlp.down_proj.weight"] = w(H, FF)
         if a.arch == "qwen2":
             for n, rows in (("q", NH * HD), ("k", NKV * HD), ("v", NKV * HD)):
@@ -194,6 +206,7 @@ def main():
             t[p + "mlp.ffn_sub_norm.weight"] = w(FF, offset=1.0)
 
     hf_arch = {"llama": "LlamaForCausalLM", "qwen2": "Qwen2ForCausalLM", "qwen3": "Qwen3ForCausalLM",
+               "phi3": "Phi3ForCausalLM",
                "bitnet": "BitnetForCausalLM", "bitnet-2b4t": "BitNetForCausalLM"}[a.arch]
     config = {"architectures": [hf_arch], "model_type": "bitnet" if a.arch.startswith("bitnet") else a.arch, "hidden_size": H, "intermediate_size": FF,
               "num_attention_heads": NH, "num_key_value_heads": NKV, "num_hidden_layers": L,
@@ -204,6 +217,14 @@ def main():
               "bos_token_id": bos, "eos_token_id": eos}
     if a.arch == "qwen3":
         config["head_dim"] = HD
+    if a.arch == "phi3":
+        config["original_max_position_embeddings"] = 4096
+        config["sliding_window"] = 2047
+        if a.longrope:
+            config["max_position_embeddings"] = 131072
+            config["rope_scaling"] = {"type": "longrope",
+                                      "long_factor": [1.0 + 0.37 * i for i in range(HD // 2)],
+                                      "short_factor": [1.0 + 0.01 * i * i for i in range(HD // 2)]}
     if a.rope_llama3:
         config["rope_theta"] = 500000.0
         config["rope_scaling"] = {"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0,

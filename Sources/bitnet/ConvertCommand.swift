@@ -11,8 +11,8 @@ struct ConvertCommand: ParsableCommand {
         abstract: "Convert a Hugging Face checkpoint to GGUF, convert ternary matrices between TQ1_0, TQ2_0 and I2_S, or requantize a model to Q8_0/Q4_0/Q4_1/Q6_K.",
         discussion: """
             --from-hf DIR OUTPUT: reads a Hugging Face safetensors checkpoint (config.json, *.safetensors or a \
-            sharded index, tokenizer.json, tokenizer_config.json) of LlamaForCausalLM, MistralForCausalLM, \
-            Qwen2ForCausalLM, Qwen3ForCausalLM or BitNetForCausalLM and writes GGUF as llama.cpp's \
+            sharded index, tokenizer.json or tokenizer.model, tokenizer_config.json) of LlamaForCausalLM, MistralForCausalLM, \
+            Qwen2ForCausalLM, Qwen3ForCausalLM, Phi3ForCausalLM or BitNetForCausalLM and writes GGUF as llama.cpp's \
             convert_hf_to_gguf.py does for the same --to (default f16; f32, f16, bf16, q8_0, and for BitNet tq1_0, \
             tq2_0; also q4_0, q4_1, q6_k, and i2_s for BitNet). BitNet projections are ternarised with the absmean \
             rule; a ReLU² BitNet (BitNet b1.58 2B-4T's master weights) is written as bitnet-25, others as bitnet \

@@ -18,17 +18,20 @@ extension HFModelConverter {
         let ropeTheta: Double
         let rmsEps: Double
         let rope: [String: Any]
+        let config: [String: Any]
 
         /// Defaults of `transformers`' configuration classes: context, RoPE base, RMS epsilon.
         static let defaults: [String: (context: Int, theta: Double, eps: Double)] = [
             "LlamaForCausalLM": (2048, 10000, 1e-6), "MistralForCausalLM": (4096 * 32, 10000, 1e-6),
             "Qwen2ForCausalLM": (32768, 10000, 1e-6), "Qwen3ForCausalLM": (32768, 10000, 1e-6),
+            "Phi3ForCausalLM": (4096, 10000, 1e-5),
             "BitNetForCausalLM": (2048, 500000, 1e-5), "BitnetForCausalLM": (2048, 500000, 1e-5),
         ]
 
         init(checkpoint c: HFCheckpoint, hfArch: String, arch: String) throws(HFImportError) {
             self.arch = arch
             self.hfArch = hfArch
+            config = c.config
             guard let blocks = c.int("num_hidden_layers", "n_layers", "n_layer", "num_layers") else {
                 throw .missingHyperParameter("num_hidden_layers")
             }
@@ -69,6 +72,7 @@ extension HFModelConverter {
         /// `<arch>.*` entries and `general.file_type`, in the reference converter's order.
         func metadata(fileType: UInt32) -> [(String, GGUFValue)] {
             let a = arch
+            if a == "phi3" { return phi3Metadata(fileType: fileType) }
             var m: [(String, GGUFValue)] = [
                 ("\(a).block_count", .uint32(UInt32(blocks))),
                 ("\(a).context_length", .uint32(UInt32(contextLength))),
@@ -105,6 +109,69 @@ extension HFModelConverter {
                 break
             }
             return m
+        }
+
+        /// Phi-3's original (pre-extension) context: `original_max_position_embeddings`.
+        var originalContext: Int? {
+            HFJSON.int(rope["original_max_position_embeddings"]) ?? HFJSON.int(config["original_max_position_embeddings"])
+        }
+
+        /// Phi-3's entries (its converter writes its own set, not the common one).
+        func phi3Metadata(fileType: UInt32) -> [(String, GGUFValue)] {
+            var m: [(String, GGUFValue)] = [
+                ("phi3.context_length", .uint32(UInt32(contextLength))),
+            ]
+            if let originalContext { m.append(("phi3.rope.scaling.original_context_length", .uint32(UInt32(originalContext)))) }
+            m += [
+                ("phi3.embedding_length", .uint32(UInt32(embedding))),
+                ("phi3.feed_forward_length", .uint32(UInt32(feedForward))),
+                ("phi3.block_count", .uint32(UInt32(blocks))),
+                ("phi3.attention.head_count", .uint32(UInt32(heads))),
+                ("phi3.attention.head_count_kv", .uint32(UInt32(kvHeads))),
+                ("phi3.attention.layer_norm_rms_epsilon", .float32(Float(rmsEps))),
+                ("phi3.rope.dimension_count", .uint32(UInt32(ropeDimensions))),
+                ("phi3.rope.freq_base", .float32(Float(ropeTheta))),
+                ("general.file_type", .uint32(fileType)),
+                ("phi3.attention.sliding_window", .uint32(UInt32(HFJSON.int(config["sliding_window"]) ?? 0))),
+            ]
+            if let f = longRoPEAttentionFactor { m.append(("phi3.rope.scaling.attn_factor", .float32(Float(f)))) }
+            return m
+        }
+
+        /// Rotary dimensions: `partial_rotary_factor` × head size.
+        var ropeDimensions: Int {
+            let pct = HFJSON.double(rope["partial_rotary_factor"]) ?? HFJSON.double(config["partial_rotary_factor"]) ?? 1
+            return Int(pct * Double(embedding)) / heads
+        }
+
+        /// Phi-3 LongRoPE's attention factor √(1 + ln(scale) / ln(original context)) (scale = context / original;
+        /// 1 when not extended), or YaRN's 0.1·ln(scale) + 1, when config.json has long/short factors.
+        var longRoPEAttentionFactor: Double? {
+            guard arch == "phi3", rope["long_factor"] != nil, let original = originalContext else { return nil }
+            let scale = Double(contextLength) / Double(original)
+            switch ropeType?.lowercased() {
+            case "su", "longrope": return scale > 1 ? (1 + log(scale) / log(Double(original))).squareRoot() : 1
+            case "yarn": return scale > 1 ? 0.1 * log(scale) + 1 : 1
+            default: return nil
+            }
+        }
+
+        /// Phi-3 LongRoPE's per-pair factors (`rope_factors_long/short.weight`), or nil when config.json has none.
+        /// - Throws: `HFImportError.badShape` when the lists are not rotary-dimensions / 2 long, or `.unsupportedTarget`
+        ///   for a scaling type other than longrope/su/yarn.
+        func longRoPE() throws(HFImportError) -> (long: [Float], short: [Float])? {
+            guard arch == "phi3", let long = rope["long_factor"] as? [Any], !long.isEmpty else { return nil }
+            guard originalContext != nil, longRoPEAttentionFactor != nil else {
+                throw .unsupportedTarget("phi3", reason: "rope_scaling type '\(ropeType ?? "none")' with long/short "
+                    + "factors is not longrope, su or yarn, or original_max_position_embeddings is missing.")
+            }
+            let l = long.compactMap(HFJSON.double).map { Float($0) }
+            let s = ((rope["short_factor"] as? [Any]) ?? []).compactMap(HFJSON.double).map { Float($0) }
+            guard l.count == long.count, s.count == l.count, l.count * 2 == ropeDimensions else {
+                throw .badShape(tensor: "rope_scaling.long_factor/short_factor", shape: [l.count, s.count],
+                                expected: "\(ropeDimensions / 2) numbers each")
+            }
+            return (l, s)
         }
 
         /// LLaMA 3.1's per-frequency RoPE factors (`rope_freqs.weight`) when config.json asks for `llama3`

@@ -44,7 +44,8 @@ public struct HFModelConverter: Sendable {
     /// The Hugging Face model classes converted, and the GGUF architecture each becomes.
     public static let architectures: [String: String] = [
         "LlamaForCausalLM": "llama", "MistralForCausalLM": "llama", "Qwen2ForCausalLM": "qwen2",
-        "Qwen3ForCausalLM": "qwen3", "BitNetForCausalLM": "bitnet", "BitnetForCausalLM": "bitnet",
+        "Qwen3ForCausalLM": "qwen3", "Phi3ForCausalLM": "phi3", "BitNetForCausalLM": "bitnet",
+        "BitnetForCausalLM": "bitnet",
     ]
 
     /// What a conversion wrote.
@@ -97,13 +98,20 @@ public struct HFModelConverter: Sendable {
         }
         let hp = try HyperParameters(checkpoint: checkpoint, hfArch: hfArch, arch: arch)
         let vocab = try HFTokenizerImport(directory: directory, config: checkpoint.config,
-                                          vocabularySize: checkpoint.int("vocab_size"), preOverride: tokenizerPre)
+                                          vocabularySize: checkpoint.int("vocab_size"), preOverride: tokenizerPre,
+                                          phi3: arch == "phi3")
 
         // Plan every tensor.
         var planned: [Planned] = []
         if let factors = try hp.llama3RopeFactors() {
             planned.append(Planned(source: nil, name: "rope_freqs.weight", type: .f32, shape: [factors.count],
                                    generated: factors))
+        }
+        if let longRoPE = try hp.longRoPE() {
+            planned.append(Planned(source: nil, name: "rope_factors_long.weight", type: .f32, shape: [longRoPE.long.count],
+                                   generated: longRoPE.long))
+            planned.append(Planned(source: nil, name: "rope_factors_short.weight", type: .f32,
+                                   shape: [longRoPE.short.count], generated: longRoPE.short))
         }
         for t in checkpoint.tensors {
             if t.name.hasSuffix(".rotary_emb.inv_freq") || t.name.hasSuffix(".attention.masked_bias")
@@ -190,6 +198,10 @@ public struct HFModelConverter: Sendable {
             "mlp.gate_proj.weight": "ffn_gate.weight", "mlp.up_proj.weight": "ffn_up.weight",
             "mlp.down_proj.weight": "ffn_down.weight",
         ]
+        if arch == "phi3" {
+            table["self_attn.qkv_proj.weight"] = "attn_qkv.weight"
+            table["mlp.gate_up_proj.weight"] = "ffn_up.weight"
+        }
         if arch == "qwen3" {
             table["self_attn.q_norm.weight"] = "attn_q_norm.weight"
             table["self_attn.k_norm.weight"] = "attn_k_norm.weight"

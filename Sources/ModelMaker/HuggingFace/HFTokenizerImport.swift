@@ -46,11 +46,18 @@ public struct HFTokenizerImport: Sendable {
     /// `preOverride` replaces the recognised pre-tokenizer name (BPE only).
     /// - Throws: `HFImportError.missingFile` (neither file), `.badJSON`, `.tokenizer` (not BPE, a malformed
     ///   tokenizer.model, ids beyond the vocabulary, an unrecognised pre-tokenizer).
-    public init(directory: String, config: [String: Any], vocabularySize: Int?, preOverride: String? = nil)
-        throws(HFImportError)
+    /// `phi3`: Phi-3's converter reads the SentencePiece vocabulary its own way (added tokens typed by their
+    /// `special` flag alone, tokenizer.json's added tokens applied too) and takes the BPE path when
+    /// tokenizer_config.json names `GPT2Tokenizer`.
+    public init(directory: String, config: [String: Any], vocabularySize: Int?, preOverride: String? = nil,
+                phi3: Bool = false) throws(HFImportError)
     {
-        if FileManager.default.fileExists(atPath: directory + "/tokenizer.model") {
-            try self.init(sentencePiece: directory, config: config, vocabularySize: vocabularySize)
+        var gpt2Class = false
+        if phi3, FileManager.default.fileExists(atPath: directory + "/tokenizer_config.json") {
+            gpt2Class = (try HFJSON.object(at: directory + "/tokenizer_config.json")["tokenizer_class"] as? String) == "GPT2Tokenizer"
+        }
+        if !gpt2Class, FileManager.default.fileExists(atPath: directory + "/tokenizer.model") {
+            try self.init(sentencePiece: directory, config: config, vocabularySize: vocabularySize, phi3: phi3)
         } else {
             try self.init(bytePairs: directory, config: config, vocabularySize: vocabularySize, preOverride: preOverride)
         }
@@ -137,7 +144,9 @@ public struct HFTokenizerImport: Sendable {
     /// and type (user-defined pieces stay normal, as there), `[PAD<id>]` (score −10000, unused) up to config.json's
     /// vocab_size, then added_tokens.json and tokenizer_config.json's `added_tokens_decoder` entries (score −1000;
     /// control when special or special-looking, else user-defined). Special ids are only taken below that size.
-    init(sentencePiece directory: String, config: [String: Any], vocabularySize: Int?) throws(HFImportError) {
+    init(sentencePiece directory: String, config: [String: Any], vocabularySize: Int?, phi3: Bool = false)
+        throws(HFImportError)
+    {
         let modelPath = directory + "/tokenizer.model"
         guard let data = FileManager.default.contents(atPath: modelPath) else {
             throw .missingFile(path: modelPath, hint: "unreadable")
@@ -170,7 +179,9 @@ public struct HFTokenizerImport: Sendable {
             for (key, value) in decoder {
                 guard let id = Int(key), id >= 0, id < size, let entry = value as? [String: Any],
                       var text = entry["content"] as? String else { continue }
-                if HFJSON.bool(entry["special"]) == true || Self.looksSpecial(text) {
+                if phi3 {
+                    tokenTypes[id] = HFJSON.bool(entry["special"]) == true ? TokenType.control.rawValue : TokenType.userDefined.rawValue
+                } else if HFJSON.bool(entry["special"]) == true || Self.looksSpecial(text) {
                     tokenTypes[id] = TokenType.control.rawValue
                 } else {
                     text = text.replacingOccurrences(of: "\u{2581}", with: " ")
@@ -180,16 +191,22 @@ public struct HFTokenizerImport: Sendable {
                 tokens[id] = text
             }
         }
-        self.scores = scores
         var added: [(content: String, id: Int)] = []
         var tokenizerJSON: [String: Any]?
         if FileManager.default.fileExists(atPath: directory + "/tokenizer.json") {
             let json = try HFJSON.object(at: directory + "/tokenizer.json")
             tokenizerJSON = json
             for entry in (json["added_tokens"] as? [[String: Any]]) ?? [] {
-                if let id = HFJSON.int(entry["id"]), let content = entry["content"] as? String { added.append((content, id)) }
+                guard let id = HFJSON.int(entry["id"]), let content = entry["content"] as? String else { continue }
+                added.append((content, id))
+                if phi3, id >= 0, id < size {
+                    tokens[id] = content
+                    scores[id] = -1000
+                    tokenTypes[id] = HFJSON.bool(entry["special"]) == true ? TokenType.control.rawValue : TokenType.userDefined.rawValue
+                }
             }
         }
+        self.scores = scores
         var special = SpecialTokens()
         special.limit = size
         try special.load(directory: directory, tokenizer: tokenizerJSON, added: added, config: config)
