@@ -19,7 +19,8 @@ public struct BenchReport: Sendable, Codable {
     /// Wall seconds of llama.cpp's `llama_model_load_from_file` on the same file through the bridge (mapping,
     /// tensor setup and vocabulary), measured right after ours when the reference runs.
     public var referenceLoadSeconds: Double? = nil
-    /// Peak resident set size of this process after the tests (before the bandwidth buffer is allocated, and
+    /// Peak resident set size of this process over the tests (taken after the decode warm-up, before the bandwidth
+    /// buffer is allocated, when there is a decode test; the repetitions repeat the warm-up's work), and
     /// before llama.cpp's load through the bridge, whose mapping would count too).
     public let peakResidentBytes: Int
     /// Peak resident set size of llama.cpp's `llama-bench` on the same file and tests (the largest of its runs, each
@@ -35,7 +36,8 @@ public struct BenchReport: Sendable, Codable {
     public var referenceSystemInfo: String? = nil
     /// What a decode step reads (the basis of the `GB/s` column).
     public let traffic: DecodeTraffic
-    /// The read bandwidth measured in the same run at the same thread count (the basis of `% of bound`).
+    /// The read bandwidth measured in the same run at the same thread count (the basis of `% of bound`): the median
+    /// of one probe after each decode repetition (`samples`).
     public let bandwidth: MemoryBandwidth?
     /// The reference, when it ran.
     public let reference: ReferenceIdentity?

@@ -64,6 +64,8 @@ public struct BenchRunner {
         var tests: [BenchTestResult] = []
         var referenceIdentity: BenchReport.ReferenceIdentity?
         var referencePeakResident: Int?  // the largest of llama-bench's runs
+        var probes: [MemoryBandwidth] = []
+        var peakBeforeProbe: Int?
         for (prompt, generate) in [(c.promptTokens, 0), (0, c.generateTokens)] where prompt + generate > 0 {
             let name = prompt > 0 ? "pp\(prompt)" : "tg\(generate)"
             let tokens = Self.tokens(count: max(prompt, generate), vocab: vocab)
@@ -72,9 +74,19 @@ public struct BenchRunner {
             }
             progress("\(name): warm-up")
             _ = try measure()
+            // Decode rows are judged against the read bandwidth probed right after each repetition (paired).
+            var probe: MemoryBandwidth.Probe?
+            if c.measureBandwidth, generate > 0 {
+                // The warm-up did everything a repetition does, so the peak so far is the run's peak; the probe's
+                // buffer must not count in it.
+                peakBeforeProbe = ProcessMemory.peakResidentBytes()
+                progress("memory: allocating the read-bandwidth buffer (probed after every decode repetition)")
+                probe = try MemoryBandwidth.Probe(threads: c.threads)
+            }
             var ours: [Int] = [], theirs: [Int] = []
             for rep in 1...c.repetitions {
                 ours.append(try measure())
+                if let probe { probes.append(try probe.measure(passes: 1)) }
                 if let reference {
                     let run = try reference.run(promptTokens: prompt, generateTokens: generate)
                     theirs.append(run.nanoseconds)
@@ -87,13 +99,15 @@ public struct BenchRunner {
                     + String(format: "%.2f", BenchTestResult.rate(tokens: tokensTimed, nanoseconds: ours.last!)) + " t/s"
                     + (theirs.last.map {
                         String(format: ", llama.cpp %.2f t/s", BenchTestResult.rate(tokens: tokensTimed, nanoseconds: $0))
-                    } ?? ""))
+                    } ?? "") + (generate > 0 && !probes.isEmpty
+                        ? String(format: ", read bandwidth %.2f GB/s", probes.last!.gigabytesPerSecond) : ""))
             }
             tests.append(BenchTestResult(test: name, promptTokens: prompt, generateTokens: generate,
                                          runNanoseconds: ours, referenceRunNanoseconds: reference == nil ? nil : theirs))
         }
-        // Before the bandwidth buffer and llama.cpp's own mapping of the file raise the high-water mark.
-        let peakResident = ProcessMemory.peakResidentBytes()
+        // Before llama.cpp's own mapping of the file raises the high-water mark; with a decode test, as it was before
+        // the bandwidth buffer was allocated.
+        let peakResident = peakBeforeProbe ?? ProcessMemory.peakResidentBytes()
         // Both load times are taken here, one right after the other, when the file's pages are in the page cache
         // for both (our tests read every weight): the first load above may have read the file from disk, which
         // would time the disk, not the loader, and only ours.
@@ -101,9 +115,11 @@ public struct BenchRunner {
         let referenceLoad = c.referenceBinary == nil ? nil : try Self.referenceLoad(referenceModel, level: c.referenceLevel)
         let referenceLoadSeconds = referenceLoad?.seconds
         var bandwidth: MemoryBandwidth?
-        if c.measureBandwidth, c.generateTokens > 0 {
-            progress("memory: measuring read bandwidth with \(c.threads) thread(s)")
-            bandwidth = try MemoryBandwidth.cached(threads: c.threads)
+        if let first = probes.first {
+            let rates = probes.map(\.gigabytesPerSecond)
+            bandwidth = MemoryBandwidth(gigabytesPerSecond: MemoryBandwidth.median(rates), threads: first.threads,
+                                        bufferBytes: first.bufferBytes, passes: first.passes,
+                                        streamsPerThread: first.streamsPerThread, samples: rates)
         }
         let file = engine.file
         let hp = engine.model.hyperParameters

@@ -51,8 +51,14 @@ public enum BenchTable {
             + String(format: "; file + KV cache + 10 %%: %.1f MiB",
                      Double(report.fileBytes + report.kvCacheBytes) * 1.1 / 1_048_576))
         if let b = report.bandwidth {
-            lines.append(String(format: "memory read bandwidth: %.2f GB/s (%d thread(s), best of %d passes over %d MiB)",
-                                b.gigabytesPerSecond, b.threads, b.passes, b.bufferBytes >> 20))
+            if let samples = b.samples {
+                lines.append(String(format: "memory read bandwidth: %.2f GB/s, median of %d probes (one after each decode "
+                    + "repetition: %@), %d thread(s), %d MiB", b.gigabytesPerSecond, samples.count,
+                    samples.map { String(format: "%.1f", $0) }.joined(separator: " "), b.threads, b.bufferBytes >> 20))
+            } else {
+                lines.append(String(format: "memory read bandwidth: %.2f GB/s (%d thread(s), best of %d passes over %d MiB)",
+                                    b.gigabytesPerSecond, b.threads, b.passes, b.bufferBytes >> 20))
+            }
         }
         if report.tests.contains(where: { $0.bytesPerToken != nil }) {
             lines.append(String(format: "decode traffic: %.2f MB weights + %.1f KB KV per attended position per token",

@@ -22,6 +22,9 @@ public struct MemoryBandwidth: Sendable, Codable, Equatable {
     public let passes: Int
     /// Interleaved streams per thread in the fastest pass; nil in results from before the patterns existed.
     public var streamsPerThread: Int? = nil
+    /// Paired measurements (`bitnet bench`): one probe right after each timed decode repetition, in GB/s;
+    /// `gigabytesPerSecond` is then their median. Nil for a single measurement.
+    public var samples: [Double]? = nil
 
     /// The stream counts tried per thread.
     public static let streamPatterns = [1, 4, 8]
@@ -54,50 +57,86 @@ public struct MemoryBandwidth: Sendable, Codable, Equatable {
     public static func measure(threads: Int, bufferBytes: Int = defaultBufferBytes, passes: Int = 3)
         throws(BenchError) -> MemoryBandwidth
     {
-        let maxStreams = streamPatterns.max()!
-        guard threads > 0, passes > 0, bufferBytes >= 64 * threads * maxStreams else {
-            throw .invalidConfiguration("memory bandwidth needs threads ≥ 1, passes ≥ 1 and a buffer of at least "
-                + "\(64 * maxStreams) bytes per thread (got threads \(threads), passes \(passes), \(bufferBytes) bytes)")
-        }
-        let lines = bufferBytes / 64  // 64-byte lines = groups of four 16-byte vectors
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: lines * 64, alignment: 64)
-        defer { raw.deallocate() }
-        let buffer = raw.bindMemory(to: SIMD4<UInt32>.self, capacity: 4 * lines)
-        for i in 0..<4 * lines { buffer[i] = SIMD4(repeating: UInt32(truncatingIfNeeded: i)) }  // fault every page in
-        let shared = Shared(base: UnsafePointer(buffer), sums: UnsafeMutablePointer.allocate(capacity: threads))
-        defer { shared.sums.deallocate() }
-        var best = Double.infinity, bestStreams = 1
-        var sink = SIMD4<UInt32>()
-        for _ in 0..<passes {
-            for streams in streamPatterns {
-                let start = DispatchTime.now().uptimeNanoseconds
-                DispatchQueue.concurrentPerform(iterations: threads) { t in
-                    // Slice t is lines [lo, hi); lo..<hi ⊂ 0..<lines, so every load is in the buffer.
-                    let lo = lines * t / threads, hi = lines * (t + 1) / threads
-                    shared.sums[t] = sumLines(shared.base + 4 * lo, count: hi - lo, streams: streams)
-                }
-                let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start)
-                for t in 0..<threads { sink &+= shared.sums[t] }
-                if elapsed < best { (best, bestStreams) = (elapsed, streams) }
+        try Probe(threads: threads, bufferBytes: bufferBytes).measure(passes: passes)
+    }
+
+    /// The median of `x` (the mean of the middle two for an even count); 0 for none.
+    public static func median(_ x: [Double]) -> Double {
+        guard !x.isEmpty else { return 0 }
+        let s = x.sorted(), n = s.count
+        return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2
+    }
+
+    /// A resident read buffer that can be measured repeatedly: `bitnet bench` probes once after every decode
+    /// repetition, so each bound sample sees the same host conditions as the run beside it (on a shared host the
+    /// probe alone moved 35 → 58 GB/s between processes, which made `% of bound` swing by half).
+    public final class Probe {
+        public let threads: Int
+        public let bufferBytes: Int
+        private let raw: UnsafeMutableRawPointer
+        private let shared: Shared
+        private let lines: Int
+        private var sink = SIMD4<UInt32>()
+
+        /// Allocates `bufferBytes` and writes every page once so it is resident.
+        /// - Throws: `BenchError.invalidConfiguration` for a non-positive thread count or a buffer too small.
+        public init(threads: Int, bufferBytes: Int = MemoryBandwidth.defaultBufferBytes) throws(BenchError) {
+            let maxStreams = MemoryBandwidth.streamPatterns.max()!
+            guard threads > 0, bufferBytes >= 64 * threads * maxStreams else {
+                throw .invalidConfiguration("memory bandwidth needs threads ≥ 1 and a buffer of at least "
+                    + "\(64 * maxStreams) bytes per thread (got threads \(threads), \(bufferBytes) bytes)")
             }
+            self.threads = threads
+            lines = bufferBytes / 64  // 64-byte lines = groups of four 16-byte vectors
+            self.bufferBytes = lines * 64
+            raw = UnsafeMutableRawPointer.allocate(byteCount: lines * 64, alignment: 64)
+            let buffer = raw.bindMemory(to: SIMD4<UInt32>.self, capacity: 4 * lines)
+            for i in 0..<4 * lines { buffer[i] = SIMD4(repeating: UInt32(truncatingIfNeeded: i)) }  // fault every page in
+            shared = Shared(base: UnsafePointer(buffer), sums: UnsafeMutablePointer.allocate(capacity: threads))
         }
-        // The sums feed a comparison the optimiser cannot drop, so the loads cannot be elided.
-        let rate = Double(lines * 64) / best
-        return MemoryBandwidth(gigabytesPerSecond: sink == SIMD4(repeating: 1) ? rate.nextUp : rate,
-                               threads: threads, bufferBytes: lines * 64, passes: passes, streamsPerThread: bestStreams)
+
+        deinit {
+            shared.sums.deallocate()
+            raw.deallocate()
+        }
+
+        /// The best rate of `passes` passes of every access pattern.
+        /// - Throws: `BenchError.invalidConfiguration` when `passes` is not positive.
+        public func measure(passes: Int) throws(BenchError) -> MemoryBandwidth {
+            guard passes > 0 else { throw .invalidConfiguration("memory bandwidth needs passes ≥ 1 (got \(passes))") }
+            var best = Double.infinity, bestStreams = 1
+            let (lines, threads, shared) = (self.lines, self.threads, self.shared)
+            for _ in 0..<passes {
+                for streams in MemoryBandwidth.streamPatterns {
+                    let start = DispatchTime.now().uptimeNanoseconds
+                    DispatchQueue.concurrentPerform(iterations: threads) { t in
+                        // Slice t is lines [lo, hi); lo..<hi ⊂ 0..<lines, so every load is in the buffer.
+                        let lo = lines * t / threads, hi = lines * (t + 1) / threads
+                        shared.sums[t] = MemoryBandwidth.sumLines(shared.base + 4 * lo, count: hi - lo, streams: streams)
+                    }
+                    let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start)
+                    for t in 0..<threads { sink &+= shared.sums[t] }
+                    if elapsed < best { (best, bestStreams) = (elapsed, streams) }
+                }
+            }
+            // The sums feed a comparison the optimiser cannot drop, so the loads cannot be elided.
+            let rate = Double(lines * 64) / best
+            return MemoryBandwidth(gigabytesPerSecond: sink == SIMD4(repeating: 1) ? rate.nextUp : rate,
+                                   threads: threads, bufferBytes: lines * 64, passes: passes, streamsPerThread: bestStreams)
+        }
     }
 
     /// The buffer and the per-thread results, handed to the reading threads.
-    private struct Shared: @unchecked Sendable {
+    fileprivate struct Shared: @unchecked Sendable {
         // @unchecked Sendable: during a pass the threads only read `base` and each writes only its own `sums[t]`;
-        // both allocations outlive the pass (freed by `measure`'s defers after `concurrentPerform` returns).
+        // both allocations outlive the pass (freed by the probe's deinit, after `concurrentPerform` returns).
         let base: UnsafePointer<SIMD4<UInt32>>
         let sums: UnsafeMutablePointer<SIMD4<UInt32>>
     }
 
     /// Wrapping sum of `count` 64-byte lines from `p` (the caller guarantees `4 × count` vectors), read as `streams`
     /// equal sequential streams advanced together (line i of each, then line i + 1), the remainder as one stream.
-    private static func sumLines(_ p: UnsafePointer<SIMD4<UInt32>>, count: Int, streams: Int) -> SIMD4<UInt32> {
+    fileprivate static func sumLines(_ p: UnsafePointer<SIMD4<UInt32>>, count: Int, streams: Int) -> SIMD4<UInt32> {
         var a = SIMD4<UInt32>(), b = a, c = a, d = a
         let per = count / streams
         for i in 0..<per {

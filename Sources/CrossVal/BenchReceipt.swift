@@ -128,11 +128,15 @@ public struct BenchReceipt: Codable, Sendable, Equatable, DigestCarrying {
         public var bandwidthThreads: Int?
         public var bandwidthBufferBytes: Int?
         public var bandwidthPasses: Int?
+        /// The probes behind `readBandwidthGbPerS` (its median): one right after each decode repetition. Absent in
+        /// receipts from before the probe was paired with the runs.
+        public var bandwidthSamplesGbPerS: [Double]?
 
         public init(loadSeconds: Double, peakRssBytes: Int, weightBytesPerToken: Int, kvBytesPerPosition: Int,
                     readBandwidthGbPerS: Double?, bandwidthThreads: Int?, bandwidthBufferBytes: Int?,
                     bandwidthPasses: Int?, referenceLoadSeconds: Double? = nil, kvCacheBytes: Int? = nil,
-                    referencePeakRssBytes: Int? = nil) {
+                    referencePeakRssBytes: Int? = nil, bandwidthSamplesGbPerS: [Double]? = nil) {
+            self.bandwidthSamplesGbPerS = bandwidthSamplesGbPerS
             self.kvCacheBytes = kvCacheBytes
             self.referencePeakRssBytes = referencePeakRssBytes
             self.loadSeconds = loadSeconds

@@ -126,6 +126,14 @@ public struct BenchReceiptVerifier: ReceiptKindVerifier {
             return p
         }
         let m = r.memory
+        if let samples = m.bandwidthSamplesGbPerS {
+            let sorted = samples.sorted(), n = sorted.count
+            let median = n == 0 ? nil : (n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2)
+            if n != r.settings.repetitions { p.append("\(n) bandwidth probes for \(r.settings.repetitions) repetitions") }
+            if !Self.close(m.readBandwidthGbPerS, median) {
+                p.append("read_bandwidth_gb_per_s \(Self.show(m.readBandwidthGbPerS)) is not the median of its probes")
+            }
+        }
         let bytes = Double(m.weightBytesPerToken) + Double(m.kvBytesPerPosition) * Double(t.generateTokens + 3) / 2
         let rate = bytes * t.ours.mean / 1e9
         if !Self.close(t.bytesPerToken, bytes) { p.append("bytes_per_token \(Self.show(t.bytesPerToken)) but the memory figures give \(bytes)") }

@@ -159,7 +159,8 @@ extension BenchReceipt {
                           bandwidthBufferBytes: b?.bufferBytes, bandwidthPasses: b?.passes,
                           referenceLoadSeconds: report.referenceLoadSeconds,
                           kvCacheBytes: report.kvCacheBytes,
-                          referencePeakRssBytes: report.referencePeakResidentBytes),
+                          referencePeakRssBytes: report.referencePeakResidentBytes,
+                          bandwidthSamplesGbPerS: b?.samples),
             tests: tests,
             reference: report.reference.map {
                 .init(name: "llama.cpp", commit: $0.commit, buildNumber: $0.buildNumber, binary: $0.binary,

@@ -57,6 +57,15 @@ struct BenchReceiptVerifierTests {
         #expect(verdict.problems.contains { $0.contains(phrase) }, "no problem mentions \"\(phrase)\": \(verdict.problems)")
     }
 
+    /// The bandwidth is the median of the probes paired with the decode repetitions, one per repetition.
+    @Test func bandwidthProbesMustGiveTheBound() throws {
+        let good = try Self.verdict { $0.memory.bandwidthSamplesGbPerS = [17.0, 18.0] }
+        #expect(good.isValid, "\(good.problems)")
+        Self.expectRejected(try Self.verdict { $0.memory.bandwidthSamplesGbPerS = [17.5, 30.0] },
+                            mentioning: "median of its probes")
+        Self.expectRejected(try Self.verdict { $0.memory.bandwidthSamplesGbPerS = [17.5] }, mentioning: "bandwidth probes for")
+    }
+
     @Test func validReceiptVerifies() throws {
         let verdict = try Self.verdict()
         #expect(verdict.kind == "bench")
