@@ -151,27 +151,4 @@ public struct MemoryBandwidth: Sendable, Codable, Equatable {
         }
         return a &+ b &+ c &+ d
     }
-
-    /// `threads` measured once per process and reused (the measurement takes about a second).
-    public static func cached(threads: Int) throws(BenchError) -> MemoryBandwidth {
-        if let hit = cache.withLock({ $0[threads] }) { return hit }
-        let measured = try measure(threads: threads)
-        cache.withLock { $0[threads] = measured }
-        return measured
-    }
-
-    private static let cache = LockedDictionary()
-}
-
-/// A dictionary behind a lock, for the per-process bandwidth cache.
-final class LockedDictionary: @unchecked Sendable {
-    // @unchecked Sendable: `values` is only touched while `lock` is held.
-    private let lock = NSLock()
-    private var values: [Int: MemoryBandwidth] = [:]
-
-    func withLock<T>(_ body: (inout [Int: MemoryBandwidth]) -> T) -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        return body(&values)
-    }
 }
