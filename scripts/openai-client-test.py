@@ -19,7 +19,7 @@ from lib.serve import free_port, stop
 
 class Cat(pydantic.BaseModel):
     name: str
-    age: int
+    age: int = pydantic.Field(ge=0, le=30)  # "minimum"/"maximum": enforced by the grammar, validated by pydantic
     indoor: bool
     born: datetime.date  # a "format": "date" string
 

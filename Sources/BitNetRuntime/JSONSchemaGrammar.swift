@@ -5,9 +5,11 @@
 /// `#/$defs` or `#/definitions` (recursion allowed), objects (`properties` written in the schema's order, `required`,
 /// `additionalProperties` — when `properties` are given and it is absent, no other members are allowed, as with
 /// OpenAI's strict mode), arrays (`items`, `minItems`, `maxItems`), strings (`minLength`, `maxLength`, `format`
-/// date / time / date-time / uuid), `nullable`. Annotations (`title`, `description`, `default`, `examples`,
-/// `$schema`, `$id`, `strict`) are ignored. Any other keyword (`pattern`, other formats, `minimum`, …) is refused with
-/// the path where it appears, rather than generating JSON the schema would reject.
+/// date / time / date-time / uuid, `pattern` — see `RegexGrammar`), integer bounds (`minimum`, `maximum`, `exclusiveMinimum`, `exclusiveMaximum`:
+/// the grammar lists the digit ranges of exactly the allowed integers), a number's lower bound 0 (`minimum: 0` or
+/// `exclusiveMinimum: 0`, Pydantic's `ge=0` / `gt=0`), `nullable`. Annotations (`title`, `description`, `default`,
+/// `examples`, `$schema`, `$id`, `strict`) are ignored. Any other keyword (other formats, other number bounds,
+/// `uniqueItems`, …) is refused with the path where it appears, rather than generating JSON the schema would reject.
 public struct JSONSchemaGrammar {
     /// The grammar text (GBNF), root rule `root`.
     public let gbnf: String
@@ -107,7 +109,9 @@ public struct JSONSchemaGrammar {
                                                "strict", "$defs", "definitions", "readOnly", "writeOnly", "deprecated"]
         static let handled: Set<String> = ["type", "enum", "const", "anyOf", "oneOf", "allOf", "$ref", "properties",
                                            "required", "additionalProperties", "items", "minItems", "maxItems",
-                                           "minLength", "maxLength", "nullable", "format"]
+                                           "minLength", "maxLength", "nullable", "format",
+                                           "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "pattern"]
+        static let bounds = ["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"]
 
         /// String `format`s the grammar enforces (RFC 3339 date, time and date-time, and UUIDs), as GBNF between
         /// the quotes.
@@ -161,6 +165,9 @@ public struct JSONSchemaGrammar {
             }
             switch schema["type"] {
             case nil:
+                if let key = Self.bounds.first(where: { schema[$0] != nil }) {
+                    throw JSONSchemaError(path: path + "." + key, message: "\(key) needs \"type\": \"integer\" or \"number\"")
+                }
                 if schema["properties"] != nil { return try object(schema, name: name, path: path) }
                 if schema["items"] != nil { return try array(schema, name: name, path: path) }
                 return "json-value"
@@ -182,6 +189,17 @@ public struct JSONSchemaGrammar {
         mutating func typed(_ type: String, _ schema: OrderedJSON, name: String, path: String) throws(JSONSchemaError) -> String {
             switch type {
             case "string":
+                if let pattern = schema["pattern"] {
+                    guard let text = pattern.stringValue else {
+                        throw JSONSchemaError(path: path + ".pattern", message: "pattern must be a string")
+                    }
+                    guard schema["format"] == nil, schema["minLength"] == nil, schema["maxLength"] == nil else {
+                        throw JSONSchemaError(path: path, message: "pattern together with format, minLength or maxLength is not supported")
+                    }
+                    do { return "\"\\\"\" " + (try RegexGrammar.body(text)) + " \"\\\"\"" } catch {
+                        throw JSONSchemaError(path: path + ".pattern", message: error.description)
+                    }
+                }
                 if let format = schema["format"] {
                     guard let name = format.stringValue, let body = Self.formats[name] else {
                         throw JSONSchemaError(path: path + ".format", message: "format \(format.serialized) is not supported "
@@ -197,8 +215,8 @@ public struct JSONSchemaGrammar {
                 if lo == 0 && hi == nil { return "json-string" }
                 if let hi, hi < lo { throw JSONSchemaError(path: path, message: "maxLength is below minLength") }
                 return "\"\\\"\" json-char{\(lo),\(hi.map(String.init) ?? "")} \"\\\"\""
-            case "number": return "json-number"
-            case "integer": return "json-integer"
+            case "number": return try number(schema, path: path)
+            case "integer": return try integer(schema, path: path)
             case "boolean": return "json-boolean"
             case "null": return "json-null"
             case "object": return try object(schema, name: name, path: path)
@@ -207,6 +225,47 @@ public struct JSONSchemaGrammar {
                 throw JSONSchemaError(path: path + ".type", message: "unknown type '\(type)' (string, number, integer, "
                     + "boolean, null, object, array)")
             }
+        }
+
+        /// The largest bound magnitude enforced: `json-integer` has at most 16 digits.
+        static let boundLimit = 999_999_999_999_999
+
+        /// `json-integer`, or exactly the integers within the schema's bounds.
+        func integer(_ schema: OrderedJSON, path: String) throws(JSONSchemaError) -> String {
+            guard Self.bounds.contains(where: { schema[$0] != nil }) else { return "json-integer" }
+            var lo: Int?, hi: Int?
+            for key in Self.bounds {
+                guard let v = schema[key] else { continue }
+                guard let d = v.doubleValue, d.isFinite, abs(d) <= Double(Self.boundLimit) else {
+                    throw JSONSchemaError(path: path + "." + key, message: "\(key) must be a number of magnitude at most "
+                        + "\(Self.boundLimit)")
+                }
+                switch key {
+                case "minimum": lo = max(lo ?? Int.min, Int(d.rounded(.up)))
+                case "exclusiveMinimum": lo = max(lo ?? Int.min, Int(d.rounded(.down)) + 1)
+                case "maximum": hi = min(hi ?? Int.max, Int(d.rounded(.down)))
+                default: hi = min(hi ?? Int.max, Int(d.rounded(.up)) - 1)
+                }
+            }
+            if let lo, let hi, lo > hi { throw JSONSchemaError(path: path, message: "no integer lies within the bounds") }
+            return IntegerRange.grammar(lo, hi)
+        }
+
+        /// `json-number`, or for a lower bound of 0 the non-negative (`minimum: 0`) or positive
+        /// (`exclusiveMinimum: 0`) numbers; other number bounds are refused.
+        func number(_ schema: OrderedJSON, path: String) throws(JSONSchemaError) -> String {
+            let present = Self.bounds.filter { schema[$0] != nil }
+            if present.isEmpty { return "json-number" }
+            let fraction = #"("." [0-9]{1,16})? ([eE] [-+]? [0-9]{1,3})?"#
+            if present == ["minimum"], schema["minimum"]?.doubleValue == 0 {
+                return #"("0" | [1-9] [0-9]{0,15}) "# + fraction
+            }
+            if present == ["exclusiveMinimum"], schema["exclusiveMinimum"]?.doubleValue == 0 {
+                // Not zero: a non-zero integer part, or 0.<digits with a non-zero one>.
+                return #"([1-9] [0-9]{0,15} ("." [0-9]{1,16})? | "0." [0-9]{0,15} [1-9] [0-9]{0,15}) ([eE] [-+]? [0-9]{1,3})?"#
+            }
+            throw JSONSchemaError(path: path + "." + present[0], message: "bounds on a number are enforced only as "
+                + "minimum 0 or exclusiveMinimum 0 (use \"type\": \"integer\" for other bounds)")
         }
 
         func count(_ schema: OrderedJSON, _ key: String, _ path: String) throws(JSONSchemaError) -> Int? {
@@ -309,4 +368,65 @@ public struct JSONSchemaError: Error, Sendable, Equatable, CustomStringConvertib
     public let path: String
     public let message: String
     public var description: String { "JSON schema at \(path): \(message)" }
+}
+
+/// GBNF for exactly the canonical decimal integers (no leading zeros, no "-0") in `lo...hi`, either end open; an
+/// open end stops where `json-integer` does, at 16 digits. Built per digit count as the classic range-to-pattern
+/// split: a fixed leading digit followed by the range of the rest, a class of full middle digits, and the top.
+enum IntegerRange {
+    static func grammar(_ lo: Int?, _ hi: Int?) -> String {
+        var alternatives: [String] = []
+        if lo == nil || lo! < 0 {
+            let nearest = min(hi ?? -1, -1)  // the negative value closest to zero allowed
+            if lo == nil || nearest >= lo! {
+                alternatives.append("\"-\" (" + magnitudes(-nearest, lo.map { -$0 }) + ")")
+            }
+        }
+        if hi == nil || hi! >= 0 {
+            let a = max(lo ?? 0, 0)
+            if hi == nil || a <= hi! { alternatives.append(magnitudes(a, hi)) }
+        }
+        return alternatives.count == 1 ? alternatives[0] : alternatives.map { "(\($0))" }.joined(separator: " | ")
+    }
+
+    static let maxDigits = 16
+
+    /// Alternatives matching the decimals of a...b (a ≥ 0; b nil: up to 16 digits).
+    static func magnitudes(_ a: Int, _ b: Int?) -> String {
+        let la = String(a).count, lb = b.map { String($0).count } ?? la
+        var out: [String] = []
+        for length in la...lb {
+            let low = length == la ? a : power(length - 1)
+            let high = (b != nil && length == lb) ? b! : power(length) - 1
+            if low <= high { out += sameLength(Array(String(low)).map { Int(String($0))! }[...],
+                                               Array(String(high)).map { Int(String($0))! }[...]) }
+        }
+        if b == nil, la < maxDigits { out.append("[1-9] [0-9]{\(la),\(maxDigits - 1)}") }
+        return out.joined(separator: " | ")
+    }
+
+    static func power(_ n: Int) -> Int { (0..<n).reduce(1) { r, _ in r * 10 } }
+
+    /// Sequences matching every digit string from `lo` to `hi` (same length).
+    static func sameLength(_ lo: ArraySlice<Int>, _ hi: ArraySlice<Int>) -> [String] {
+        guard let l = lo.first, let h = hi.first else { return [""] }
+        let restLo = lo.dropFirst(), restHi = hi.dropFirst(), n = restLo.count
+        if l == h { return sameLength(restLo, restHi).map { join("\"\(l)\"", $0) } }
+        var out: [String] = []
+        var first = l, last = h
+        if !restLo.allSatisfy({ $0 == 0 }) {
+            out += sameLength(restLo, Array(repeating: 9, count: n)[...]).map { join("\"\(l)\"", $0) }
+            first += 1
+        }
+        let topPartial = !restHi.allSatisfy { $0 == 9 }
+        if topPartial { last -= 1 }
+        if first <= last {
+            let cls = first == last ? "\"\(first)\"" : "[\(first)-\(last)]"
+            out.append(join(cls, n == 0 ? "" : n == 1 ? "[0-9]" : "[0-9]{\(n)}"))
+        }
+        if topPartial { out += sameLength(Array(repeating: 0, count: n)[...], restHi).map { join("\"\(h)\"", $0) } }
+        return out
+    }
+
+    static func join(_ a: String, _ b: String) -> String { b.isEmpty ? a : a + " " + b }
 }

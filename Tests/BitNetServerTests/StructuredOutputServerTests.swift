@@ -124,13 +124,14 @@ import TestSupport
             let cases: [([String: Any], String)] = [
                 (["messages": user, "grammar": "root ::= item"], "'item' is used but never defined"),
                 (["messages": user, "response_format": ["type": "json_schema", "json_schema": ["name": "x", "schema":
-                    ["type": "object", "properties": ["d": ["type": "string", "pattern": "^a"]]]]]],
-                 "$.properties.d"),
+                    ["type": "object", "properties": ["d": ["type": "string", "pattern": "^(?=a)"]]]]]],
+                 "$.properties.d.pattern: pattern position 1: look-arounds"),
                 (["messages": user, "tools": [Self.weatherTool], "tool_choice": ["type": "function", "function": ["name": "nope"]]],
                  "'nope'"),
                 (["messages": user, "tools": [Self.weatherTool], "response_format": ["type": "json_object"]], "cannot be combined"),
                 (["messages": user, "tools": [["type": "function", "function": ["name": "f", "parameters":
-                    ["type": "object", "properties": ["n": ["type": "integer", "minimum": 1]]]]]]], "tools[0].function.parameters.properties.n: keyword 'minimum'"),
+                    ["type": "object", "properties": ["n": ["type": "string", "format": "email"]]]]]]],
+                 "tools[0].function.parameters.properties.n.format"),
                 (["messages": [["role": "robot", "content": "Hi"]]], "unknown role 'robot'"),
             ]
             for (body, fragment) in cases {

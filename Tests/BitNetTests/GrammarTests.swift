@@ -150,9 +150,12 @@ struct JSONSchemaGrammarTests {
     }
 
     @Test(arguments: [
-        (#"{"type":"string","pattern":"^a"}"#, "$", "pattern"),
+        (#"{"type":"string","pattern":"^(?=a)b$"}"#, "$.pattern", "look-arounds"),
+        (#"{"type":"string","pattern":"(a)\\1"}"#, "$.pattern", "back-references"),
         (#"{"type":"object","properties":{"d":{"type":"string","format":"email"}}}"#, "$.properties.d.format", "not supported"),
-        (#"{"type":"array","items":{"type":"integer","minimum":0}}"#, "$.items", "minimum"),
+        (#"{"type":"array","items":{"type":"number","minimum":1}}"#, "$.items.minimum", "minimum 0"),
+        (#"{"minimum":1}"#, "$.minimum", "needs \"type\""),
+        (#"{"type":"integer","minimum":5,"maximum":4}"#, "$", "no integer"),
         (##"{"$ref":"#/components/x"}"##, "$.$ref", "cannot resolve"),
         (#"{"type":"object","properties":{},"required":["z"]}"#, "$.required", "not among the properties"),
         (#"{"type":"thing"}"#, "$.type", "unknown type"),
@@ -165,6 +168,52 @@ struct JSONSchemaGrammarTests {
         } catch {
             #expect(error.path == path, "\(error)")
             #expect(error.message.contains(fragment), "\(error)")
+        }
+    }
+
+    /// Integer bounds: every integer from −2100 to 2100 (and a few long ones) is accepted exactly when it lies in
+    /// the range, for closed, half-open and exclusive bounds on both sides of zero.
+    @Test(arguments: [
+        (#""minimum":0"#, 0, Int.max), (#""minimum":1"#, 1, Int.max), (#""maximum":-1"#, Int.min, -1),
+        (#""minimum":-123,"maximum":4567"#, -123, 4567), (#""minimum":18,"maximum":120"#, 18, 120),
+        (#""exclusiveMinimum":-10.5,"exclusiveMaximum":99"#, -10, 98), (#""minimum":-2000,"maximum":-1000"#, -2000, -1000),
+        (#""minimum":7,"maximum":7"#, 7, 7), (#""maximum":1009"#, Int.min, 1009), (#""minimum":990"#, 990, Int.max),
+    ])
+    func integerBounds(_ bounds: String, _ lo: Int, _ hi: Int) throws {
+        let g = try JSONSchemaGrammar(schema: try OrderedJSON.parse(#"{"type":"integer","# + bounds + "}")).grammar
+        var wrong: [Int] = []
+        for v in Array(-2100...2100) + [123_456_789, -123_456_789, 999_999_999_999_999] {
+            if GrammarTests.verdict(g, String(v)).complete != (lo...hi).contains(v) { wrong.append(v) }
+        }
+        #expect(wrong.isEmpty, "\(bounds): wrong verdict for \(wrong.prefix(10))")
+        for bad in ["-0", "007", "+5", "1.0"] { #expect(!GrammarTests.verdict(g, bad).complete, "\(bounds) \(bad)") }
+    }
+
+    /// `pattern`: the JSON string body matches the regular expression (anchored or not), escapes included.
+    @Test(arguments: [
+        (#"^\\d{3}-\\d{4}$"#, [#""555-1234""#], [#""5551234""#, #""555-12345""#, #"" 555-1234""#]),
+        (#"^[A-Z][a-z]+( [A-Z][a-z]+)*$"#, [#""Ada Lovelace""#, #""Bo""#], [#""ada""#, #""Ada  L""#, #""A""#]),
+        (#"^(cat|dog)s?$"#, [#""cats""#, #""dog""#], [#""cow""#, #""catss""#]),
+        (#"ab"#, [#""xxabyy""#, #""ab""#], [#""a b""#, #""""#]),
+        (#"^a\\.b$"#, [#""a.b""#], [#""axb""#]),
+        (#"^[^0-9]{2,3}$"#, [#""ab""#, #""x-y""#], [#""a1""#, #""abcd""#, #""a\"""#]),
+        (#"^say \"hi\"\\\\$"#, [#""say \"hi\"\\""#], [#""say hi""#]),
+        (#"^[\\w.+-]+@[a-z]+\\.(com|org)$"#, [#""a.b+c@site.org""#], [#""a@site.net""#, #""@site.com""#]),
+    ])
+    func patterns(_ pattern: String, _ good: [String], _ bad: [String]) throws {
+        let schema = #"{"type":"string","pattern":"# + "\"" + pattern + "\"}"
+        let g = try JSONSchemaGrammar(schema: try OrderedJSON.parse(schema)).grammar
+        for text in good { #expect(GrammarTests.verdict(g, text).complete, "\(pattern) should accept \(text)") }
+        for text in bad { #expect(!GrammarTests.verdict(g, text).complete, "\(pattern) should refuse \(text)") }
+    }
+
+    @Test func numberLowerBoundZero() throws {
+        let ge = try JSONSchemaGrammar(schema: try OrderedJSON.parse(#"{"type":"number","minimum":0}"#)).grammar
+        let gt = try JSONSchemaGrammar(schema: try OrderedJSON.parse(#"{"type":"number","exclusiveMinimum":0}"#)).grammar
+        for (text, nonNegative, positive) in [("0", true, false), ("0.0", true, false), ("0.05", true, true), ("12.5e-3", true, true),
+                                              ("3", true, true), ("-1", false, false), ("-0.5", false, false), ("0e5", true, false)] {
+            #expect(GrammarTests.verdict(ge, text).complete == nonNegative, "≥ 0: \(text)")
+            #expect(GrammarTests.verdict(gt, text).complete == positive, "> 0: \(text)")
         }
     }
 
