@@ -33,6 +33,17 @@ public struct ChatTemplate: Sendable, Equatable {
     public let family: Family
     /// System prompt ChatML templates insert when the conversation has none (SmolLM2's does).
     public let defaultSystemPrompt: String?
+    /// The template's own tool-call syntax, when it has one the server speaks.
+    public var toolCallSyntax: ToolCallSyntax = .none
+
+    /// Tool-call syntaxes a chat template may define.
+    public enum ToolCallSyntax: String, Sendable, Codable {
+        /// None: the server's generic JSON convention is used.
+        case none
+        /// Hermes / Qwen2.5 (`<tools>` in the system turn, `<tool_call>{json}</tool_call>` replies,
+        /// `<tool_response>` results): ChatML templates that mention `<tool_call>`.
+        case hermes
+    }
 
     /// Recognises `template`.
     /// - Throws: `EngineError.unsupportedChatTemplate` naming what was looked for.
@@ -40,6 +51,7 @@ public struct ChatTemplate: Sendable, Equatable {
         if template.contains("<|im_start|>") {
             family = .chatML
             defaultSystemPrompt = ChatTemplate.chatMLDefaultSystem(template)
+            if template.contains("<tool_call>") { toolCallSyntax = .hermes }
         } else if template.contains("<start_of_turn>") {
             family = .gemma
             defaultSystemPrompt = nil

@@ -80,8 +80,8 @@ extension InferenceServer {
         case .success(let t): template = t
         case .failure(let e): throw ServerError(e)
         }
-        var messages = try req.chatMessages()
-        let tools = try ToolSet(request: raw)
+        let tools = try ToolSet(request: raw, syntax: template.toolCallSyntax)
+        var messages = try req.chatMessages(syntax: tools?.syntax ?? .none)
         let outputFormat: OutputFormat
         if let tools {
             guard req.sampling.response_format == nil, req.sampling.grammar == nil else {
@@ -89,7 +89,7 @@ extension InferenceServer {
                     + "itself a constraint)")
             }
             guard req.logprobs != true else { throw .invalidParameter("logprobs are not supported together with tools") }
-            messages = tools.instructing(messages)
+            messages = tools.instructing(messages, template: template)
             outputFormat = .grammar(tools.grammar)
         } else {
             outputFormat = try req.sampling.outputFormat(raw: raw)
@@ -103,12 +103,12 @@ extension InferenceServer {
                                   includeUsage: req.stream_options?.include_usage ?? false,
                                   logprobFormatter: logprobs.map { _ in LogprobFormatter(tokenizer: tokenizer, isChat: true) })
         let reader = try submit(.chat(text), req.sampling, format: outputFormat, logprobs: logprobs, ready)
-        if req.stream ?? false { return try await streamed(reader, format, tools: tools != nil) }
+        if req.stream ?? false { return try await streamed(reader, format, tools: tools) }
         let (result, promptTokens) = try await collect(reader)
         var message = ChatCompletionResponse.Message(role: "assistant", content: result.text)
         var reason = finishReason(result.stopReason)
-        if tools != nil {
-            switch ToolSet.parse(result.text) {
+        if let tools {
+            switch tools.parse(result.text) {
             case .calls(let calls)?: message = .init(role: "assistant", content: nil, tool_calls: calls); reason = "tool_calls"
             case .answer(let answer)?: message.content = answer
             case nil: break  // cut short (max_tokens): the partial JSON is returned as it is, finish_reason "length"
@@ -177,7 +177,7 @@ extension InferenceServer {
     }
 
     /// Waits for the job to start (so prompt errors are still plain 4xx responses), then streams SSE chunks.
-    private func streamed(_ reader: EventReader, _ format: StreamFormat, tools: Bool = false) async throws(ServerError) -> Response {
+    private func streamed(_ reader: EventReader, _ format: StreamFormat, tools: ToolSet? = nil) async throws(ServerError) -> Response {
         switch await reader.next() {
         case .started: break
         case .failed(let error): throw error
@@ -199,7 +199,7 @@ extension InferenceServer {
 
     /// Writes the SSE chunks of one job, ending with `data: [DONE]`; throws when the client is gone.
     /// With `tools`, the reply is sent once complete: as `delta.tool_calls` when it calls tools, else as content.
-    private func writeEvents(_ reader: EventReader, _ format: StreamFormat, tools: Bool,
+    private func writeEvents(_ reader: EventReader, _ format: StreamFormat, tools: ToolSet?,
                              _ writer: inout any ResponseBodyWriter) async throws {
         var format = format
         if let first = format.opening() { try await writer.write(first) }
@@ -208,10 +208,10 @@ extension InferenceServer {
         loop: while let event = await reader.next() {
             switch event {
             case .started: continue
-            case .text(let t, _) where tools:
+            case .text(let t, _) where tools != nil:
                 // An answer is streamed as it is decoded; a tool call is sent whole at the end.
                 generated += t
-                if let answer = PartialAnswer.decode(generated), answer.utf8.count > answerSent {
+                if let answer = tools!.partialAnswer(generated), answer.utf8.count > answerSent {
                     try await writer.write(format.piece(String(decoding: Array(answer.utf8)[answerSent...], as: UTF8.self), nil))
                     answerSent = answer.utf8.count
                 }
@@ -224,8 +224,8 @@ extension InferenceServer {
                 let rest = Array(result.logprobs.dropFirst(sent))
                 let logprobs = rest.isEmpty ? nil : format.logprobs(rest)
                 var reason = finishReason(result.stopReason)
-                if tools {
-                    switch ToolSet.parse(result.text) {
+                if let tools {
+                    switch tools.parse(result.text) {
                     case .calls(let calls)?: try await writer.write(format.toolCalls(calls)); reason = "tool_calls"
                     case .answer(let answer)?:
                         let rest = Array(answer.utf8).dropFirst(answerSent)

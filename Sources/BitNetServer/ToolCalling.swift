@@ -7,6 +7,11 @@ import Foundation
 /// `{"tool_call": {"name": …, "arguments": {…}}}` (or `{"tool_calls": [ … ]}` with `parallel_tool_calls: true`) to
 /// call a tool, `{"response": "…"}` to answer — which the server turns into `message.tool_calls` or `content`.
 /// Earlier calls and `role: tool` results in the conversation are written back in the same JSON.
+///
+/// Templates with their own syntax use it instead (`ChatTemplate.ToolCallSyntax`): for Hermes / Qwen2.5 the tools go
+/// into the system turn in `<tools>` as the template writes them, a call is `<tool_call>\n{"name": …, "arguments":
+/// {…}}\n</tool_call>` (the grammar allows those blocks, or with `auto` an answer that does not start with `<`),
+/// and results come back as `<tool_response>` user turns.
 struct ToolSet {
     struct Tool {
         let name: String
@@ -19,13 +24,17 @@ struct ToolSet {
     let tools: [Tool]
     let choice: Choice
     let parallel: Bool
+    /// The conversation's syntax for tools.
+    let syntax: ChatTemplate.ToolCallSyntax
+    /// The tools as the request gave them (the Hermes system turn lists them verbatim).
+    let requestTools: [OrderedJSON]
     /// The grammar the reply must match.
     let grammar: Grammar
 
     /// The request's `tools`, or nil when it has none or `tool_choice` is `"none"`.
     /// - Throws: `invalidParameter` for a malformed tool, a `tool_choice` naming no tool, or parameters whose
     ///   schema cannot be enforced (with the JSON path).
-    init?(request raw: OrderedJSON) throws(ServerError) {
+    init?(request raw: OrderedJSON, syntax: ChatTemplate.ToolCallSyntax = .none) throws(ServerError) {
         guard let list = raw["tools"], list != .null else { return nil }
         guard case .array(let items) = list, !items.isEmpty else {
             throw .invalidParameter("tools must be a non-empty array of {\"type\": \"function\", \"function\": {…}}")
@@ -59,14 +68,24 @@ struct ToolSet {
         }
         parallel = raw["parallel_tool_calls"] == .bool(true)
         self.tools = tools
-        let schema = try Self.replySchema(tools, choice: choice, parallel: parallel)
-        do { grammar = try JSONSchemaGrammar(schema: schema).grammar } catch {
+        self.syntax = syntax
+        requestTools = items
+        do {
+            switch syntax {
+            case .none:
+                grammar = try JSONSchemaGrammar(schema: try Self.replySchema(tools, choice: choice, parallel: parallel)).grammar
+            case .hermes:
+                grammar = try Self.hermesGrammar(tools, choice: choice, parallel: parallel)
+            }
+        } catch let e as ServerError {
+            throw e
+        } catch {
             throw .invalidParameter("tools: the reply format could not be built (\(error))")
         }
     }
 
-    /// The schema of a reply: a call of one of the allowed tools, or (with `auto`) an answer.
-    private static func replySchema(_ tools: [Tool], choice: Choice, parallel: Bool) throws(ServerError) -> OrderedJSON {
+    /// The schema of one call: `{"name": <one of the allowed tools>, "arguments": {…}}`.
+    private static func callSchema(_ tools: [Tool], choice: Choice) -> OrderedJSON {
         func obj(_ members: [(String, OrderedJSON)]) -> OrderedJSON { .object(members.map { .init($0.0, $0.1) }) }
         var calls: [OrderedJSON] = []
         for t in tools {
@@ -75,7 +94,27 @@ struct ToolSet {
                               ("properties", obj([("name", obj([("const", .string(t.name))])), ("arguments", t.parameters)])),
                               ("required", .array([.string("name"), .string("arguments")]))]))
         }
-        let call = calls.count == 1 ? calls[0] : obj([("anyOf", .array(calls))])
+        return calls.count == 1 ? calls[0] : obj([("anyOf", .array(calls))])
+    }
+
+    /// Hermes replies: `<tool_call>` blocks (one, or several with `parallel_tool_calls`), or with `auto` also an
+    /// answer that does not begin with `<`.
+    private static func hermesGrammar(_ tools: [Tool], choice: Choice, parallel: Bool) throws -> Grammar {
+        let call = try JSONSchemaGrammar(schema: callSchema(tools, choice: choice)).gbnf
+        // The call grammar's own root becomes `tool-call-json`.
+        let renamed = call.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            line.hasPrefix("root ::=") ? "tool-call-json ::=" + line.dropFirst("root ::=".count) : Substring(line)
+        }.joined(separator: "\n")
+        let block = #"tool-call-block ::= "<tool_call>\n" tool-call-json "\n</tool_call>""#
+        let calls = parallel ? #"tool-calls ::= tool-call-block ("\n" tool-call-block)*"# : "tool-calls ::= tool-call-block"
+        let root = choice == .auto ? #"root ::= tool-calls | [^<] .*"# : "root ::= tool-calls"
+        return try Grammar(gbnf: [root, calls, block, renamed].joined(separator: "\n"))
+    }
+
+    /// The schema of a reply: a call of one of the allowed tools, or (with `auto`) an answer.
+    private static func replySchema(_ tools: [Tool], choice: Choice, parallel: Bool) throws(ServerError) -> OrderedJSON {
+        func obj(_ members: [(String, OrderedJSON)]) -> OrderedJSON { .object(members.map { .init($0.0, $0.1) }) }
+        let call = callSchema(tools, choice: choice)
         let invoke = parallel
             ? obj([("type", .string("object")),
                    ("properties", obj([("tool_calls", obj([("type", .string("array")), ("items", call), ("minItems", .number("1"))]))])),
@@ -88,7 +127,8 @@ struct ToolSet {
     }
 
     /// `messages` with the tool instructions added to (or as) the system message.
-    func instructing(_ messages: [ChatMessage]) -> [ChatMessage] {
+    func instructing(_ messages: [ChatMessage], template: ChatTemplate) -> [ChatMessage] {
+        if syntax == .hermes { return hermesInstructing(messages, template: template) }
         var lines = ["You can call the following tools. Each is given as JSON with its name, what it does and the JSON "
                      + "schema of its arguments:"]
         for t in tools {
@@ -117,6 +157,68 @@ struct ToolSet {
             out.insert(ChatMessage(role: "system", content: instructions), at: 0)
         }
         return out
+    }
+
+    /// Hermes / Qwen2.5's system turn: the system message (or the template's default), then the tools in `<tools>`,
+    /// each as Jinja's `tojson` writes it, and the call format — the text the template renders.
+    private func hermesInstructing(_ messages: [ChatMessage], template: ChatTemplate) -> [ChatMessage] {
+        var out = messages
+        var system: String
+        if let first = out.first, first.role == "system" {
+            system = first.content
+            out.removeFirst()
+        } else {
+            system = template.defaultSystemPrompt ?? ""
+        }
+        system += "\n\n# Tools\n\nYou may call one or more functions to assist with the user query.\n\n"
+            + "You are provided with function signatures within <tools></tools> XML tags:\n<tools>"
+        for t in requestTools { system += "\n" + Self.tojson(t) }
+        system += "\n</tools>\n\nFor each function call, return a json object with function name and arguments within "
+            + "<tool_call></tool_call> XML tags:\n<tool_call>\n{\"name\": <function-name>, \"arguments\": "
+            + "<args-json-object>}\n</tool_call>"
+        out.insert(ChatMessage(role: "system", content: system), at: 0)
+        return out
+    }
+
+    /// JSON as Jinja's `tojson` (Python's `json.dumps`) writes it: `", "` and `": "` separators, non-ASCII kept.
+    static func tojson(_ v: OrderedJSON) -> String {
+        switch v {
+        case .object(let members):
+            return "{" + members.map { OrderedJSON.string($0.key).serialized + ": " + tojson($0.value) }.joined(separator: ", ") + "}"
+        case .array(let items):
+            return "[" + items.map(tojson).joined(separator: ", ") + "]"
+        default:
+            return v.serialized
+        }
+    }
+
+    /// The answer streamed so far, or nil while the reply may still be a tool call.
+    func partialAnswer(_ generated: String) -> String? {
+        switch syntax {
+        case .none: return PartialAnswer.decode(generated)
+        case .hermes: return generated.first.map { $0 == "<" ? nil : generated } ?? nil
+        }
+    }
+
+    /// Reads the reply in this set's syntax.
+    func parse(_ text: String) -> Reply? {
+        syntax == .hermes ? Self.parseHermes(text) : Self.parse(text)
+    }
+
+    /// Hermes replies: every `<tool_call>…</tool_call>` block's JSON; text without one is an answer.
+    static func parseHermes(_ text: String) -> Reply? {
+        var calls: [ChatCompletionResponse.ToolCall] = []
+        var rest = Substring(text)
+        while let open = rest.range(of: "<tool_call>") {
+            guard let close = rest[open.upperBound...].range(of: "</tool_call>") else { return nil }  // cut short
+            guard let doc = try? OrderedJSON.parse(String(rest[open.upperBound..<close.lowerBound])),
+                  let name = doc["name"]?.stringValue else { return nil }
+            let id = "call_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(24).lowercased()
+            calls.append(.init(index: calls.count, id: id,
+                               function: .init(name: name, arguments: (doc["arguments"] ?? .object([])).serialized)))
+            rest = rest[close.upperBound...]
+        }
+        return calls.isEmpty ? .answer(text) : .calls(calls)
     }
 
     /// A reply read back: the tool calls, or the answer text.
@@ -203,7 +305,7 @@ extension ChatCompletionRequest {
     /// The conversation for the chat template: `developer` becomes `system`; an assistant turn's `tool_calls` and a
     /// `tool` message's result are written as the JSON the tool format uses (a tool result as a user turn, which
     /// every template family can render).
-    func chatMessages() throws(ServerError) -> [ChatMessage] {
+    func chatMessages(syntax: ChatTemplate.ToolCallSyntax = .none) throws(ServerError) -> [ChatMessage] {
         guard !messages.isEmpty else { throw .invalidParameter("messages must not be empty") }
         var out: [ChatMessage] = []
         var callNames: [String: String] = [:]
@@ -223,9 +325,27 @@ extension ChatCompletionRequest {
                     written.append(.object([.init("name", .string(c.function.name)), .init("arguments", args)]))
                     if let id = c.id { callNames[id] = c.function.name }
                 }
+                if syntax == .hermes {
+                    // As Qwen2.5's template writes them: the content (if any), then one block per call.
+                    let blocks = calls.map { c -> String in
+                        let args = (try? OrderedJSON.parse(c.function.arguments)).map(ToolSet.tojson) ?? c.function.arguments
+                        return "<tool_call>\n{\"name\": " + OrderedJSON.string(c.function.name).serialized + ", \"arguments\": "
+                            + args + "}\n</tool_call>"
+                    }
+                    out.append(ChatMessage(role: "assistant", content: ([text].filter { !$0.isEmpty } + blocks).joined(separator: "\n")))
+                    continue
+                }
                 let doc: OrderedJSON = written.count == 1 ? .object([.init("tool_call", written[0])])
                     : .object([.init("tool_calls", .array(written))])
                 out.append(ChatMessage(role: "assistant", content: doc.serialized))
+            case "tool" where syntax == .hermes:
+                // Consecutive results share one user turn, each in <tool_response>.
+                let block = "<tool_response>\n" + text + "\n</tool_response>"
+                if k > 0, messages[k - 1].role == "tool", let last = out.last, last.role == "user" {
+                    out[out.count - 1].content += "\n" + block
+                } else {
+                    out.append(ChatMessage(role: "user", content: block))
+                }
             case "tool":
                 var members: [OrderedJSON.Member] = []
                 if let id = m.tool_call_id, let name = callNames[id] ?? m.name { members.append(.init("name", .string(name))) }
