@@ -2,6 +2,7 @@ import BitNetRuntime
 @testable import BitNetServer
 import Foundation
 import Testing
+import TestSupport
 
 /// Tools in a template's own syntax (Hermes / Qwen2.5): the prompt the server renders equals what the model's Jinja
 /// template renders for the same conversation, and `<tool_call>` replies are read back.
@@ -83,5 +84,26 @@ struct HermesToolCallTests {
         #expect(r.feed(r.initialState(), Array("<b>hi</b>".utf8)) == nil)
         guard case .answer("It is sunny.")? = tools.parse("It is sunny.") else { Issue.record("answer"); return }
         #expect(tools.partialAnswer("It is") == "It is" && tools.partialAnswer("<tool") == nil)
+    }
+
+    /// The real Qwen2.5-Coder-0.5B-Instruct (opt-in `integration` tier; runs when cached): a forced call in its own
+    /// syntax comes back as get_weather {"city": "Paris"}.
+    @Test func qwenCallsInItsOwnSyntaxWhenCached() async throws {
+        let sha = "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32"
+        guard let path = try? TestModels.cachedModel(sha256: sha, name: "Qwen2.5-Coder-0.5B-Instruct Q4_K_M") else {
+            print("qwen2.5-coder-0.5b not cached (bitnet fetch-models --name qwen2.5-coder-0.5b); skipped")
+            return
+        }
+        try await ServerHarness.withServer(ServerHarness.configuration(), model: path) { client, _ in
+            let body: [String: Any] = [
+                "messages": [["role": "user", "content": "What is the weather in Paris?"]], "temperature": 0,
+                "max_tokens": 60, "tool_choice": "required",
+                "tools": try JSONSerialization.jsonObject(with: Data(Self.tools.utf8)),
+            ]
+            let reply = try await client.post("/v1/chat/completions", json: body)
+            #expect(reply.status == 200, "\(reply.text)")
+            #expect(reply.text.contains(#""name":"get_weather""#) && reply.text.contains(#"\"city\":\"Paris\""#), "\(reply.text)")
+            #expect(reply.text.contains(#""finish_reason":"tool_calls""#), "\(reply.text)")
+        }
     }
 }

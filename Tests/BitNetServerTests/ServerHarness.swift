@@ -26,9 +26,9 @@ enum ServerHarness {
     }
 
     /// Runs `body` against a live server; `gate`, when given, holds model loading until signalled.
-    static func withServer<T>(_ config: ServerConfiguration, gate: DispatchSemaphore? = nil,
+    static func withServer<T>(_ config: ServerConfiguration, gate: DispatchSemaphore? = nil, model: String? = nil,
                               _ body: (LoopbackHTTPClient, InferenceServer) async throws -> T) async throws -> T {
-        let path = try TestModels.smolLM2()
+        let path = try model ?? TestModels.smolLM2()
         let server = try InferenceServer(configuration: config) {
             gate?.wait()
             return try Engine(path: path)
