@@ -252,6 +252,19 @@ struct HFConversionTests {
         // A tensor with no GGUF name.
         try Self.writeSafetensors(weights, [("model.layers.0.mystery.weight", "F32", [2], Self.f32([1, 2]))])
         guard case .unmappedTensor? = failure() else { Issue.record("unknown tensor accepted"); return }
+        // Counts no model has (negative, or beyond u32) and a hostile safetensors shape are errors, not traps.
+        try Self.writeCheckpoint(dir)
+        let configPath0 = dir + "/config.json"
+        let config0 = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: configPath0))) as? [String: Any])
+        for (key, value) in [("num_key_value_heads", -1), ("num_hidden_layers", 1 << 40), ("vocab_size", 0)] {
+            var c = config0
+            c[key] = value
+            try JSONSerialization.data(withJSONObject: c).write(to: URL(fileURLWithPath: configPath0))
+            guard case .badShape? = failure() else { Issue.record("\(key) = \(value) accepted"); return }
+        }
+        try Self.writeSafetensors(weights, [("model.embed_tokens.weight", "F32", [1 << 40, 1 << 40], Self.f32([1, 2]))])
+        guard case .badSafetensors? = failure() else { Issue.record("an overflowing shape was read"); return }
+        try Self.writeCheckpoint(dir)
         // An unsupported architecture, then no config at all.
         let configPath = dir + "/config.json"
         var config = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: configPath))) as? [String: Any])

@@ -43,6 +43,21 @@ extension HFModelConverter {
                 throw .missingHyperParameter("num_attention_heads")
             }
             let d = Self.defaults[hfArch] ?? (2048, 10000, 1e-6)
+            // Every count is written as a u32 and divides others: refuse what no model has rather than trap.
+            func check(_ key: String, _ v: Int?, minimum: Int = 1) throws(HFImportError) {
+                if let v, !(minimum...(1 << 30)).contains(v) {
+                    throw .badShape(tensor: "config.json \(key)", shape: [v], expected: "a count from \(minimum) to 2^30")
+                }
+            }
+            try check("num_hidden_layers", blocks)
+            try check("hidden_size", embedding)
+            try check("intermediate_size", ff)
+            try check("num_attention_heads", heads)
+            try check("num_key_value_heads", c.int("num_key_value_heads", "n_kv_heads"))
+            try check("max_position_embeddings", c.int("max_position_embeddings", "n_ctx", "n_positions", "max_length"), minimum: 0)
+            try check("head_dim", c.int("head_dim"))
+            try check("vocab_size", c.int("vocab_size"))
+            try check("original_max_position_embeddings", c.int("original_max_position_embeddings"))
             self.blocks = blocks
             self.embedding = embedding
             self.feedForward = ff
@@ -52,6 +67,12 @@ extension HFModelConverter {
             rope = (c.config["rope_parameters"] as? [String: Any]) ?? (c.config["rope_scaling"] as? [String: Any]) ?? [:]
             ropeTheta = HFJSON.double(rope["rope_theta"]) ?? c.double("rope_theta", "rotary_emb_base") ?? d.theta
             rmsEps = c.double("rms_norm_eps", "norm_eps") ?? d.eps
+            try check("rope_scaling.original_max_position_embeddings", HFJSON.int(rope["original_max_position_embeddings"]))
+            for pct in [HFJSON.double(rope["partial_rotary_factor"]), c.double("partial_rotary_factor")] {
+                if let pct, !(pct > 0 && pct <= 1) {
+                    throw .badShape(tensor: "config.json partial_rotary_factor", shape: [], expected: "a fraction in (0, 1]")
+                }
+            }
             // LlamaConfig, MistralConfig and Qwen3Config carry head_dim (Qwen3's default is 128); the others
             // only when config.json sets it.
             switch hfArch {

@@ -34,6 +34,9 @@ public struct HFTokenizerImport: Sendable {
     /// Token types as llama.cpp numbers them.
     public enum TokenType: Int32 { case normal = 1, control = 3, userDefined = 4, unused = 5 }
 
+    /// The largest vocabulary accepted (the largest real ones have about 262,000 tokens).
+    static let maxVocabulary = 1 << 24
+
     /// The pre-tokenizer layouts recognised, by the `tokenizer.ggml.pre` value each gets.
     public static let recognisedPreTokenizers = ["llama-bpe", "qwen2", "smollm", "gpt-2"]
 
@@ -96,6 +99,7 @@ public struct HFTokenizerImport: Sendable {
         }
         let maxID = byID.keys.max() ?? -1
         let size = vocabularySize ?? (maxID + 1)
+        guard size <= Self.maxVocabulary else { throw .tokenizer("\(size) tokens is beyond any vocabulary (at most \(Self.maxVocabulary))") }
         guard maxID < size else {
             throw .tokenizer("token id \(maxID) is not below config.json's vocab_size \(size)")
         }
@@ -153,6 +157,7 @@ public struct HFTokenizerImport: Sendable {
         }
         let pieces = try SentencePieceModel.pieces(Array(data))
         let size = vocabularySize ?? pieces.count
+        guard size <= Self.maxVocabulary else { throw .tokenizer("\(size) tokens is beyond any vocabulary (at most \(Self.maxVocabulary))") }
         model = "llama"
         pre = "default"
         tokens = (0..<size).map { "[PAD\($0)]" }

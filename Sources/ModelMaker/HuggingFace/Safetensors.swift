@@ -81,8 +81,15 @@ public final class SafetensorsFile: @unchecked Sendable {
             guard let dtype = SafetensorsDType(rawValue: dtypeName) else {
                 throw .unsupportedDType(tensor: name, dtype: dtypeName)
             }
-            guard shape.allSatisfy({ $0 >= 0 }), offsets[0] >= 0, offsets[1] >= offsets[0], offsets[1] <= dataCount,
-                  offsets[1] - offsets[0] == shape.reduce(1, *) * dtype.size
+            // The element count without overflow (a hostile header can name any shape).
+            var count: Int? = dtype.size
+            for d in shape {
+                guard let c = count, d >= 0 else { count = nil; break }
+                let (product, overflow) = c.multipliedReportingOverflow(by: d)
+                count = overflow ? nil : product
+            }
+            guard let byteCount = count, offsets[0] >= 0, offsets[1] >= offsets[0], offsets[1] <= dataCount,
+                  offsets[1] - offsets[0] == byteCount
             else {
                 throw .badSafetensors(path: path, reason: "tensor '\(name)' \(dtypeName) \(shape): bytes \(offsets) do not "
                     + "fit its size or the file's \(dataCount) data bytes")
