@@ -317,6 +317,41 @@ struct HFConversionTests {
         #expect(throws: HFImportError.self) { _ = try HFTokenizerImport(directory: dir, config: [:], vocabularySize: 8) }
     }
 
+    /// Corrupted checkpoints (cut anywhere, header bytes flipped, tokenizer/config JSON cut) end in a typed error or a
+    /// valid file — never a trap, never a partial output.
+    @Test func corruptedCheckpointsNeverCrash() throws {
+        let dir = try Self.checkpoint("fuzz")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let out = dir + "/out.gguf"
+        let files = ["model.safetensors", "config.json", "tokenizer.json"]
+        let originals = try files.map { try Data(contentsOf: URL(fileURLWithPath: dir + "/" + $0)) }
+        var rng = SystemRandomNumberGenerator()
+        var outcomes = [0, 0]  // errors, successes
+        for round in 0..<120 {
+            let k = round % files.count
+            var bytes = [UInt8](originals[k])
+            if round % 2 == 0 {
+                bytes = Array(bytes.prefix(Int.random(in: 0..<bytes.count, using: &rng)))
+            } else {
+                let span = k == 0 ? min(bytes.count, 8 + 400) : bytes.count  // safetensors: the length and header
+                for _ in 0..<3 { bytes[Int.random(in: 0..<span, using: &rng)] = UInt8.random(in: 0...255, using: &rng) }
+            }
+            try Data(bytes).write(to: URL(fileURLWithPath: dir + "/" + files[k]))
+            do {
+                try HFModelConverter(target: .q8_0).convert(directory: dir, output: out)
+                _ = try GGUFFile(path: out)
+                outcomes[1] += 1
+                try FileManager.default.removeItem(atPath: out)
+            } catch {
+                outcomes[0] += 1
+                #expect(!FileManager.default.fileExists(atPath: out) && !FileManager.default.fileExists(atPath: out + ".partial"))
+            }
+            try originals[k].write(to: URL(fileURLWithPath: dir + "/" + files[k]))
+        }
+        #expect(outcomes[0] > 0, "no corruption was detected: \(outcomes)")
+        print("corrupted checkpoints: \(outcomes[0]) typed errors, \(outcomes[1]) still-valid conversions")
+    }
+
     @Test func preTokenizerLayoutsAreRecognised() throws {
         let dir = try TestModels.scratchDirectory("hf-pre")
         defer { try? FileManager.default.removeItem(atPath: dir) }
