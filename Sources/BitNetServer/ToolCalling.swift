@@ -213,12 +213,16 @@ struct ToolSet {
             guard let close = rest[open.upperBound...].range(of: "</tool_call>") else { return nil }  // cut short
             guard let doc = try? OrderedJSON.parse(String(rest[open.upperBound..<close.lowerBound])),
                   let name = doc["name"]?.stringValue else { return nil }
-            let id = "call_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(24).lowercased()
-            calls.append(.init(index: calls.count, id: id,
+            calls.append(.init(index: calls.count, id: Self.newCallID(),
                                function: .init(name: name, arguments: (doc["arguments"] ?? .object([])).serialized)))
             rest = rest[close.upperBound...]
         }
         return calls.isEmpty ? .answer(text) : .calls(calls)
+    }
+
+    /// A fresh `call_…` id for a tool call.
+    static func newCallID() -> String {
+        "call_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(24).lowercased()
     }
 
     /// A reply read back: the tool calls, or the answer text.
@@ -238,8 +242,7 @@ struct ToolSet {
         var out: [ChatCompletionResponse.ToolCall] = []
         for (k, c) in calls.enumerated() {
             guard let name = c["name"]?.stringValue else { return nil }
-            let id = "call_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(24).lowercased()
-            out.append(.init(index: k, id: id, function: .init(name: name, arguments: (c["arguments"] ?? .object([])).serialized)))
+            out.append(.init(index: k, id: Self.newCallID(), function: .init(name: name, arguments: (c["arguments"] ?? .object([])).serialized)))
         }
         return .calls(out)
     }
