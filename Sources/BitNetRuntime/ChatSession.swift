@@ -72,4 +72,55 @@ public final class ChatSession: Sendable {
             if case .text(let piece) = event { piece } else { nil }
         }
     }
+
+    /// One turn with `tools`: the model calls some of them or answers, in the chat template's tool syntax when it
+    /// has one the engine speaks (Qwen2.5 / Hermes), else in the JSON convention (`ToolCallFormat`); the reply is
+    /// constrained by a grammar built from the tools' parameter schemas, so a call's arguments validate. The turn
+    /// joins the conversation (a call as the syntax writes it back); answer the calls with `addToolResult` and call
+    /// `respond(to:tools:)` again (with an empty `message` to let the model continue after the results).
+    /// - Throws: `ToolError` (a parameter schema the grammar cannot enforce, a choice naming no tool),
+    ///   `EngineError`, `CancellationError`.
+    public func respond(to message: String, tools: [Tool], choice: ToolChoice = .auto, parallel: Bool = false)
+        async throws -> ToolReply
+    {
+        let format = try ToolCallFormat(tools: tools, choice: choice, parallel: parallel, syntax: template.toolCallSyntax)
+        let engine = model.engine
+        let bosText = engine.tokenizer.bos.flatMap { engine.tokenizer.text(of: $0) } ?? ""
+        var options = options
+        options.tokenization = .chat
+        options.format = .grammar(format.grammar)
+        let template = template
+        let newTurn = message.isEmpty ? [] : [ChatMessage(role: "user", content: message)]
+        let stream = LanguageModel.stream(session: box, engine: engine, options: options) { [self] in
+            let turn = format.instructing(messages + newTurn, template: template)
+            return PromptTokenization.chat.tokens(template.render(turn, addGenerationPrompt: true, bosText: bosText),
+                                                  engine.tokenizer)
+        } onFinish: { [self] result in
+            let reply = format.parse(result.text)
+            history.withLock {
+                $0 += newTurn
+                if case .calls(let calls)? = reply {
+                    $0.append(format.assistantMessage(content: "", calls: calls))
+                } else {
+                    $0.append(ChatMessage(role: "assistant", content: result.text))
+                }
+            }
+        } transform: { event in
+            if case .text(let piece) = event { piece } else { nil }
+        }
+        var text = ""
+        for try await piece in stream { text += piece }
+        try Task.checkCancellation()
+        return format.parse(text) ?? .answer(text)
+    }
+
+    /// Adds a tool's result (`content`, the called tool's `name` when known) to the conversation, as the template's
+    /// tool syntax writes results.
+    public func addToolResult(_ content: String, name: String? = nil) {
+        let syntax = template.toolCallSyntax
+        history.withLock { messages in
+            let afterResult = messages.last.map { $0.role == "user" && $0.content.hasPrefix("<tool_response>") } ?? false
+            ToolCallFormat.appendResult(content, name: name, syntax: syntax, to: &messages, afterResult: afterResult)
+        }
+    }
 }

@@ -86,6 +86,29 @@ import TestSupport
         }
     }
 
+    /// Tools through the Swift API: a forced call comes back parsed with arguments valid for the schema, the call
+    /// and the tool's result join the conversation, and a follow-up turn reads them; a schema the grammar cannot
+    /// enforce is a typed error.
+    @Test func chatCallsToolsAndTakesTheirResults() async throws {
+        let model = try await Self.model()
+        var options = GenerationOptions(maxTokens: 60, sampling: .greedy)
+        options.session.contextLength = 1024
+        let chat = try ChatSession(model: model, options: options)
+        let weather = Tool(name: "get_weather", description: "Current weather for a city", parameters: try OrderedJSON.parse(
+            #"{"type":"object","properties":{"city":{"type":"string"}},"required":["city"],"additionalProperties":false}"#))
+        let reply = try await chat.respond(to: "What is the weather in Paris?", tools: [weather], choice: .required)
+        guard case .calls(let calls) = reply else { Issue.record("no call: \(reply)"); return }
+        #expect(calls.count == 1 && calls[0].name == "get_weather" && calls[0].arguments["city"]?.stringValue != nil)
+        chat.addToolResult(#"{"temperature": 18, "sky": "clear"}"#, name: "get_weather")
+        let after = try await chat.respond(to: "", tools: [weather])
+        #expect(chat.messages.map(\.role) == ["user", "assistant", "user", "assistant"])
+        #expect(chat.messages[2].content.contains("tool_response"))
+        print("chat tools: \(reply) then \(after)")
+        await #expect(throws: ToolError.self) {
+            _ = try await chat.respond(to: "x", tools: [Tool(name: "f", parameters: try OrderedJSON.parse(#"{"type":"string","format":"email"}"#))])
+        }
+    }
+
     @Test func chatKeepsTurnsAndMatchesTheRenderedPrompt() async throws {
         let model = try await Self.model()
         var options = GenerationOptions(maxTokens: 12, sampling: .greedy)
