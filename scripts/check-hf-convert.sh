@@ -92,7 +92,11 @@ tail -n 3 "$work/crossval.txt" >&2
 log "BitNet b1.58 2B-4T layout (ReLU², bf16 master weights) -> bitnet-25 I2_S, then bitnet run"
 py scripts/make-hf-checkpoint.py --arch bitnet-2b4t --vocab "$vocab_dir/ggml-vocab-llama-bpe.gguf" --seed 5 --tied \
     --out "$work/b2b4t" >&2
-"$bitnet" convert --from-hf "$work/b2b4t" --to i2_s "$work/b2b4t.gguf" >&2
+"$bitnet" convert --from-hf "$work/b2b4t" --to i2_s --json "$work/b2b4t.gguf" | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+assert s["architecture"] == "bitnet-25" and s["tensors_by_type"].get("i2_s") == 14, s
+print("[check-hf-convert] convert --json:", s)' >&2
 "$bitnet" inspect "$work/b2b4t.gguf" --json | python3 -c '
 import json, sys
 m = json.load(sys.stdin)

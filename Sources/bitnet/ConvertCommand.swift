@@ -56,6 +56,9 @@ struct ConvertCommand: ParsableCommand {
     @Option(name: .customLong("tokenizer-pre"), help: "With --from-hf: the llama.cpp pre-tokenizer name to write.")
     var tokenizerPre: String?
 
+    @Flag(help: "With --from-hf: print the summary as one JSON object (architecture, tensors by type, tokens, bytes, output).")
+    var json = false
+
     @Argument(help: "INPUT.gguf OUTPUT.gguf, or with --from-hf only OUTPUT.gguf (written through OUTPUT.partial, renamed when complete).")
     var files: [String] = []
 
@@ -70,7 +73,7 @@ struct ConvertCommand: ParsableCommand {
             }
         } else {
             guard files.count == 2 else { throw ValidationError("give INPUT.gguf and OUTPUT.gguf (or --from-hf DIR OUTPUT.gguf).") }
-            guard tokenizerPre == nil else { throw ValidationError("--tokenizer-pre applies to --from-hf only.") }
+            guard tokenizerPre == nil, !json else { throw ValidationError("--tokenizer-pre and --json apply to --from-hf only.") }
         }
     }
 
@@ -132,13 +135,21 @@ struct ConvertCommand: ParsableCommand {
                 + HFModelConverter.targets.map { $0.name.lowercased() }.joined(separator: ", ") + ".")
         }
         let converter = try HFModelConverter(target: target, architecture: arch, tokenizerPre: tokenizerPre)
-        let interactive = isatty(STDERR_FILENO) != 0
+        let interactive = isatty(STDERR_FILENO) != 0 && !json
         let s = try converter.convert(directory: directory, output: output) { i, n, tensor in
             guard interactive else { return }
             FileHandle.standardError.write(Data("\r[\(i + 1)/\(n)] \(tensor)\u{1B}[K".utf8))
         }
         if interactive { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         let size = (try? FileManager.default.attributesOfItem(atPath: output)[.size] as? Int) ?? 0
+        if json {
+            let object: [String: Any] = ["output": output, "architecture": s.architecture, "tensors": s.tensors,
+                                         "tensors_by_type": s.tensorsByType, "vocabulary_size": s.vocabularySize,
+                                         "bytes": size, "target": target.name.lowercased()]
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+            print(String(decoding: data, as: UTF8.self))
+            return
+        }
         let types = s.tensorsByType.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
         print("wrote \(output): \(s.architecture), \(s.tensors) tensors (\(types)), \(s.vocabularySize) tokens, \(size) bytes")
     }
