@@ -54,23 +54,12 @@ public final class ChatSession: Sendable {
 
     /// The reply to `message`, piece by piece; the turn joins the conversation when the reply is complete.
     public func streamResponse(to message: String) -> GenerationStream<String> {
-        let engine = model.engine
-        let bosText = engine.tokenizer.bos.flatMap { engine.tokenizer.text(of: $0) } ?? ""
-        var options = options
-        options.tokenization = .chat
-        return LanguageModel.stream(session: box, engine: engine, options: options) { [self] in
-            // Read when the turn starts (turns run one at a time), so it sees every earlier reply.
-            let turn = messages + [ChatMessage(role: "user", content: message)]
-            return PromptTokenization.chat.tokens(template.render(turn, addGenerationPrompt: true, bosText: bosText),
-                                                  engine.tokenizer)
-        } onFinish: { [self] result in
-            history.withLock {
-                $0.append(ChatMessage(role: "user", content: message))
-                $0.append(ChatMessage(role: "assistant", content: result.text))
-            }
-        } transform: { event in
-            if case .text(let piece) = event { piece } else { nil }
+        let newTurn: [ChatMessage] = [ChatMessage(role: "user", content: message)]
+        let conversation: @Sendable ([ChatMessage]) -> [ChatMessage] = { earlier in earlier + newTurn }
+        let record: @Sendable (String) -> Void = { [self] reply in
+            history.withLock { $0 += newTurn + [ChatMessage(role: "assistant", content: reply)] }
         }
+        return turn(options: options, conversation: conversation, record: record)
     }
 
     /// One turn with `tools`: the model calls some of them or answers, in the chat template's tool syntax when it
@@ -84,34 +73,50 @@ public final class ChatSession: Sendable {
         async throws -> ToolReply
     {
         let format = try ToolCallFormat(tools: tools, choice: choice, parallel: parallel, syntax: template.toolCallSyntax)
-        let engine = model.engine
-        let bosText = engine.tokenizer.bos.flatMap { engine.tokenizer.text(of: $0) } ?? ""
         var options = options
-        options.tokenization = .chat
         options.format = .grammar(format.grammar)
         let template = template
-        let newTurn = message.isEmpty ? [] : [ChatMessage(role: "user", content: message)]
-        let stream = LanguageModel.stream(session: box, engine: engine, options: options) { [self] in
-            let turn = format.instructing(messages + newTurn, template: template)
-            return PromptTokenization.chat.tokens(template.render(turn, addGenerationPrompt: true, bosText: bosText),
-                                                  engine.tokenizer)
-        } onFinish: { [self] result in
-            let reply = format.parse(result.text)
-            history.withLock {
-                $0 += newTurn
-                if case .calls(let calls)? = reply {
-                    $0.append(format.assistantMessage(content: "", calls: calls))
-                } else {
-                    $0.append(ChatMessage(role: "assistant", content: result.text))
-                }
+        let newTurn: [ChatMessage] = message.isEmpty ? [] : [ChatMessage(role: "user", content: message)]
+        let conversation: @Sendable ([ChatMessage]) -> [ChatMessage] = { earlier in
+            format.instructing(earlier + newTurn, template: template)
+        }
+        let record: @Sendable (String) -> Void = { [self] reply in
+            let written: ChatMessage
+            if case .calls(let calls)? = format.parse(reply) {
+                written = format.assistantMessage(content: "", calls: calls)
+            } else {
+                written = ChatMessage(role: "assistant", content: reply)
             }
-        } transform: { event in
-            if case .text(let piece) = event { piece } else { nil }
+            history.withLock { $0 += newTurn + [written] }
         }
         var text = ""
-        for try await piece in stream { text += piece }
+        for try await piece in turn(options: options, conversation: conversation, record: record) { text += piece }
         try Task.checkCancellation()
         return format.parse(text) ?? .answer(text)
+    }
+
+    /// Streams one turn's reply text: `conversation` turns the messages so far into what the template renders
+    /// (read when the turn starts — turns run one at a time — so it sees every earlier reply), and `record` gets the
+    /// whole reply once it is complete, to write the turn into the history.
+    private func turn(options: GenerationOptions, conversation: @escaping @Sendable ([ChatMessage]) -> [ChatMessage],
+                      record: @escaping @Sendable (String) -> Void) -> GenerationStream<String>
+    {
+        let engine = model.engine
+        let template = template
+        let bosText: String = engine.tokenizer.bos.flatMap { engine.tokenizer.text(of: $0) } ?? ""
+        var options = options
+        options.tokenization = .chat
+        let prompt: @Sendable () -> [Int32] = { [self] in
+            let rendered: String = template.render(conversation(messages), addGenerationPrompt: true, bosText: bosText)
+            return PromptTokenization.chat.tokens(rendered, engine.tokenizer)
+        }
+        let finish: @Sendable (GenerationResult) -> Void = { result in record(result.text) }
+        let text: @Sendable (GenerationEvent) -> String? = { event in
+            if case .text(let piece) = event { return piece }
+            return nil
+        }
+        return LanguageModel.stream(session: box, engine: engine, options: options, prompt: prompt, onFinish: finish,
+                                    transform: text)
     }
 
     /// Adds a tool's result (`content`, the called tool's `name` when known) to the conversation, as the template's

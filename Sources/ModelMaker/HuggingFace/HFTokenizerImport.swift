@@ -114,14 +114,9 @@ public struct HFTokenizerImport: Sendable {
                 continue
             }
             if addedContents.contains(token) {
-                let special = added[i]?.special ?? false
-                if special || Self.looksSpecial(token) {
-                    tokens.append(token)
-                    tokenTypes.append(TokenType.control.rawValue)
-                } else {
-                    tokens.append(token.replacingOccurrences(of: "\u{2581}", with: " "))
-                    tokenTypes.append(TokenType.userDefined.rawValue)
-                }
+                let typed = Self.addedToken(token, special: added[i]?.special ?? false)
+                tokens.append(typed.text)
+                tokenTypes.append(typed.type.rawValue)
             } else {
                 tokens.append(token)
                 tokenTypes.append(TokenType.normal.rawValue)
@@ -183,17 +178,17 @@ public struct HFTokenizerImport: Sendable {
         if let decoder = tc["added_tokens_decoder"] as? [String: Any] {
             for (key, value) in decoder {
                 guard let id = Int(key), id >= 0, id < size, let entry = value as? [String: Any],
-                      var text = entry["content"] as? String else { continue }
+                      let text = entry["content"] as? String else { continue }
+                let special = HFJSON.bool(entry["special"]) == true
                 if phi3 {
-                    tokenTypes[id] = HFJSON.bool(entry["special"]) == true ? TokenType.control.rawValue : TokenType.userDefined.rawValue
-                } else if HFJSON.bool(entry["special"]) == true || Self.looksSpecial(text) {
-                    tokenTypes[id] = TokenType.control.rawValue
+                    tokens[id] = text
+                    tokenTypes[id] = special ? TokenType.control.rawValue : TokenType.userDefined.rawValue
                 } else {
-                    text = text.replacingOccurrences(of: "\u{2581}", with: " ")
-                    tokenTypes[id] = TokenType.userDefined.rawValue
+                    let typed = Self.addedToken(text, special: special)
+                    tokens[id] = typed.text
+                    tokenTypes[id] = typed.type.rawValue
                 }
                 scores[id] = -1000
-                tokens[id] = text
             }
         }
         var added: [(content: String, id: Int)] = []
@@ -218,6 +213,12 @@ public struct HFTokenizerImport: Sendable {
         specialIDs = special.ids
         addSpecial = special.add
         chatTemplate = special.chatTemplate
+    }
+
+    /// An added token as llama.cpp's converter types it: control when marked special or special-looking (kept as
+    /// written), else user-defined with SentencePiece's "▁" read as a space.
+    static func addedToken(_ text: String, special: Bool) -> (text: String, type: TokenType) {
+        special || looksSpecial(text) ? (text, .control) : (text.replacingOccurrences(of: "\u{2581}", with: " "), .userDefined)
     }
 
     /// Whether an added token that is not marked special still looks like a control token (`<|…|>` and a few

@@ -34,11 +34,23 @@ public struct SafetensorsTensor: @unchecked Sendable {
         }
     }
 
-    /// All elements as `Float`.
+    /// All elements as `Float` (the dtype chosen once, not per element).
     public func floats() -> [Float] {
-        [Float](unsafeUninitializedCapacity: elementCount) { buf, n in
-            for i in 0..<elementCount { buf[i] = element(i) }
-            n = elementCount
+        let count = elementCount
+        let bytes = bytes
+        return [Float](unsafeUninitializedCapacity: count) { buf, n in
+            func fill<Bits: FixedWidthInteger>(_: Bits.Type, _ convert: (Bits) -> Float) {
+                for i in 0..<count {
+                    let stored = bytes.loadUnaligned(fromByteOffset: MemoryLayout<Bits>.size * i, as: Bits.self)
+                    buf[i] = convert(Bits(littleEndian: stored))
+                }
+            }
+            switch dtype {
+            case .f32: fill(UInt32.self) { Float(bitPattern: $0) }
+            case .f16: fill(UInt16.self, HalfConversion.f16ToF32)
+            case .bf16: fill(UInt16.self, HalfConversion.bf16ToF32)
+            }
+            n = count
         }
     }
 }
