@@ -3,6 +3,8 @@
 #   ${BITNET_CACHE_DIR:-$HOME/.cache/bitnet-swift}/reference/<llama.cpp commit>-<level>/{lib,bin,include,reference.json}
 #
 # Usage: scripts/setup-reference.sh [--level v3|native|all]      (default: all)
+#        scripts/setup-reference.sh --print-source                  (fetch and verify the source; print
+#                                                                    "<commit> <path of the llama.cpp tree>")
 #
 # Levels (x86-64; on other CPUs only `native` exists and `all` means `native`):
 #   x86-64-v3 (`v3`)  GGML_NATIVE=OFF with SSE4.2, AVX, AVX2, FMA, F16C and BMI2 on and every AVX-512, AVX-VNNI and
@@ -119,11 +121,13 @@ do not use it. Re-run this script, or set BITNET_CPP_DIR to a trusted llama.cpp 
 
 # --- arguments ---------------------------------------------------------------------------------------------
 LEVEL_ARG="all"
+PRINT_SOURCE=0
 while (($#)); do
     case "$1" in
+        --print-source) PRINT_SOURCE=1; shift ;;
         --level) [[ $# -ge 2 ]] || die "--level needs a value: v3, native or all"; LEVEL_ARG="$2"; shift 2 ;;
         --level=*) LEVEL_ARG="${1#--level=}"; shift ;;
-        -h | --help) sed -n '2,32p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h | --help) sed -n '2,34p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) die "unknown argument '$1' (usage: scripts/setup-reference.sh [--level v3|native|all])" ;;
     esac
 done
@@ -339,6 +343,11 @@ PY
 }
 
 # --- main --------------------------------------------------------------------------------------------------
+if ((PRINT_SOURCE)); then
+    [[ "$SOURCE_KIND" == sdist ]] && LLAMA_SRC="$(fetch_sdist)"
+    printf '%s %s\n' "$COMMIT" "$LLAMA_SRC"
+    exit 0
+fi
 migrate_legacy_install
 if [[ "${BITNET_REFERENCE_FETCH_ONLY:-0}" == 1 ]]; then
     [[ "$SOURCE_KIND" == sdist ]] && LLAMA_SRC="$(fetch_sdist)"

@@ -5,8 +5,9 @@
 #   2. the release build of the package and its tests
 #   3. the real test models (`bitnet fetch-models`, models.lock.json) and llama.cpp's tokenizer vectors (cached,
 #      verified by SHA-256)
-#   4. qemu-user and the AArch64 C library for the ARM64 kernel test (scripts/setup-arm-emulation.sh), then swift test
-#      in release (model-level tests are 10-100x slower in debug)
+#   4. qemu-user and the AArch64 C library for the ARM64 kernel test (scripts/setup-arm-emulation.sh) and its
+#      reference, llama.cpp's ARM dot products built by Debian's AArch64 GCC (scripts/setup-arm-reference.sh, cached),
+#      then swift test in release (model-level tests are 10-100x slower in debug)
 #   5. scripts/parity-levels.sh --check: the engine against both reference levels (the tolerance tier)
 #   6. the scalar kernel level end to end: `bitnet crossval --isa scalar` against llama.cpp (tolerance tier)
 #   7. `bitnet convert --from-hf` against llama.cpp's convert_hf_to_gguf.py on synthetic checkpoints
@@ -38,11 +39,12 @@ scripts/fetch-test-models.sh all
 step "tokenizer vectors"
 scripts/fetch-vocab-suite.sh
 
-step "ARM64 emulation: qemu-aarch64 and the AArch64 C library (NEONEmulationTests)"
-if scripts/setup-arm-emulation.sh; then
-    export BITNET_REQUIRE_ARM_EMULATION=1   # installed: the ARM kernel test must run, not skip
+step "ARM64 emulation: qemu-aarch64, the AArch64 C library and llama.cpp's ARM dot products (NEONEmulationTests)"
+if scripts/setup-arm-emulation.sh && arm_reference=$(scripts/setup-arm-reference.sh); then
+    # installed: the ARM kernel test must run, not skip
+    export BITNET_REQUIRE_ARM_EMULATION=1 BITNET_ARM_REFERENCE="$arm_reference"
 else
-    echo "[test.sh] ARM64 emulation could not be installed: NEONEmulationTests will skip and say so" >&2
+    echo "[test.sh] ARM64 emulation or llama.cpp's ARM reference could not be set up: NEONEmulationTests will skip and say so" >&2
 fi
 
 step "swift test (release)"

@@ -1,12 +1,14 @@
 // Q4_K, Q6_K and TQ1_0 against Q8_K on Advanced SIMD: each sub-block's integer dot product is exact (SMULL + SADALP
-// at `neon`, SDOT at `dotprod`), scaled and summed in integers as the scalar reference does, and the super-block's
-// float step is `DotScalar.q4_K` / `.q6_K` / `.tq1_0`'s, so the bits are the reference's.
+// at `neon`, SDOT at `dotprod`), scaled and summed in integers, and the super-block's float steps are those of
+// llama.cpp's ARM build (ggml_vec_dot_q4_K_q8_K & co. in arch/arm/quants.c as GCC 12 compiles them: each scalar
+// multiply-add fused, which `fmaf` spells out), so the bits are its bits.
 #pragma STDC FP_CONTRACT OFF
 #include "bitnet_neon.h"
 #include "neon.h"
 
 #if defined(__aarch64__)
 #include <arm_neon.h>
+#include <math.h>
 
 enum { BN_Q4_K = 144, BN_Q6_K = 210, BN_TQ1_0 = 54, BN_Q8_K_BYTES = 292 };
 
@@ -34,14 +36,15 @@ __attribute__((target("dotprod"))) static inline int32x4_t bn_ksdot16(int32x4_t 
                 uint8x16_t q0 = odd ? vshrq_n_u8(raw0, 4) : vandq_u8(raw0, vdupq_n_u8(0xF));                       \
                 uint8x16_t q1 = odd ? vshrq_n_u8(raw1, 4) : vandq_u8(raw1, vdupq_n_u8(0xF));                       \
                 const int8_t *xq = (const int8_t *)xb + 4 + 32 * sub;                                              \
-                int32x4_t acc = DOT16(DOT16(vdupq_n_s32(0), vreinterpretq_s8_u8(q0), vld1q_s8(xq)),                 \
+                int32x4_t acc = DOT16(DOT16(vdupq_n_s32(0), vreinterpretq_s8_u8(q0), vld1q_s8(xq)),                \
                                       vreinterpretq_s8_u8(q1), vld1q_s8(xq + 16));                                 \
                 isum += (int64_t)sc * vaddvq_s32(acc);                                                             \
                 minSum += (int64_t)m * (bn_i16(xb + 260 + 4 * sub) + bn_i16(xb + 262 + 4 * sub));                  \
             }                                                                                                      \
         }                                                                                                          \
-        float dx = bn_f32(xb);                                                                                     \
-        sum += (bn_half(wb) * dx) * (float)isum - (bn_half(wb + 2) * dx) * (float)minSum;                          \
+        float dx = bn_f32(xb); /* ggml: sum −= d_x·dmin_w · mins (FMSUB), then sum += d_x·d_w · isum (FMADD) */    \
+        sum = fmaf(-(dx * bn_half(wb + 2)), (float)minSum, sum);                                                   \
+        sum = fmaf(dx * bn_half(wb), (float)isum, sum);                                                            \
     }                                                                                                              \
     return sum;
 
@@ -72,7 +75,7 @@ __attribute__((target("dotprod"))) static inline int32x4_t bn_ksdot16(int32x4_t 
                 }                                                                                                  \
             }                                                                                                      \
         }                                                                                                          \
-        sum += (bn_half(wb + 208) * bn_f32(xb)) * (float)isum;                                                     \
+        sum = fmaf(bn_half(wb + 208) * bn_f32(xb), (float)isum, sum);                                              \
     }                                                                                                              \
     return sum;
 
@@ -88,7 +91,7 @@ static inline int8x16_t bn_tq1_weights(uint8x16_t bytes, uint8x16_t powers) {
 /// bytes give 240 + 4n + m.
 #define BN_TQ1_0_BODY(DOT16)                                                                                       \
     const uint8_t *wr = (const uint8_t *)w, *xr = (const uint8_t *)x;                                              \
-    static const uint8_t qhPowers[16] = {1, 1, 1, 1, 3, 3, 3, 3, 9, 9, 9, 9, 27, 27, 27, 27};                       \
+    static const uint8_t qhPowers[16] = {1, 1, 1, 1, 3, 3, 3, 3, 9, 9, 9, 9, 27, 27, 27, 27};                      \
     float sum = 0;                                                                                                 \
     for (ptrdiff_t b = 0; b < count / 256; b++) {                                                                  \
         const uint8_t *wb = wr + b * BN_TQ1_0, *xb = xr + b * BN_Q8_K_BYTES;                                       \
@@ -105,15 +108,15 @@ static inline int8x16_t bn_tq1_weights(uint8x16_t bytes, uint8x16_t powers) {
         }                                                                                                          \
         uint32_t qh;                                                                                               \
         memcpy(&qh, wb + 48, 4);                                                                                   \
-        acc = DOT16(acc, bn_tq1_weights(vreinterpretq_u8_u32(vdupq_n_u32(qh)), vld1q_u8(qhPowers)),               \
+        acc = DOT16(acc, bn_tq1_weights(vreinterpretq_u8_u32(vdupq_n_u32(qh)), vld1q_u8(qhPowers)),                \
                     vld1q_s8(xq + 240));                                                                           \
-        sum += (float)vaddvq_s32(acc) * (bn_f32(xb) * bn_half(wb + 52));                                           \
+        sum = fmaf(bn_half(wb + 52) * bn_f32(xb), (float)vaddvq_s32(acc), sum);                                    \
     }                                                                                                              \
     return sum;
 
 #define BN_KQUANT_KERNELS(prefix, attributes, DOT16)                                                               \
-    attributes float prefix##_dot_q4_K(const void *w, const void *x, ptrdiff_t count) { BN_Q4_K_BODY(DOT16) }    \
-    attributes float prefix##_dot_q6_K(const void *w, const void *x, ptrdiff_t count) { BN_Q6_K_BODY(DOT16) }    \
+    attributes float prefix##_dot_q4_K(const void *w, const void *x, ptrdiff_t count) { BN_Q4_K_BODY(DOT16) }      \
+    attributes float prefix##_dot_q6_K(const void *w, const void *x, ptrdiff_t count) { BN_Q6_K_BODY(DOT16) }      \
     attributes float prefix##_dot_tq1_0(const void *w, const void *x, ptrdiff_t count) { BN_TQ1_0_BODY(DOT16) }
 
 BN_KQUANT_KERNELS(bitnet_neon, , bn_kdot16)

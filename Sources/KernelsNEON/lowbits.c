@@ -1,12 +1,14 @@
 // Q2_K, Q3_K, Q5_K against Q8_K and IQ4_NL (Q8_0) / IQ4_XS (Q8_K) on Advanced SIMD: each sub-block's integer dot
-// product is exact (SMULL + SADALP at `neon`, SDOT at `dotprod`), scaled and summed in integers as the scalar
-// reference does, and every float step is `DotScalar`'s for the type, so the bits are the reference's.
+// product is exact (SMULL + SADALP at `neon`, SDOT at `dotprod`), scaled and summed in integers, and every float step
+// is that of llama.cpp's ARM build (arch/arm/quants.c as GCC 12 compiles it, each scalar multiply-add fused, which
+// `fmaf` spells out), so the bits are its bits.
 #pragma STDC FP_CONTRACT OFF
 #include "bitnet_neon.h"
 #include "neon.h"
 
 #if defined(__aarch64__)
 #include <arm_neon.h>
+#include <math.h>
 
 enum { BN_Q2_K = 84, BN_Q3_K = 110, BN_Q5_K = 176, BN_IQ4_NL = 18, BN_IQ4_XS = 136, BN_Q8_0 = 34, BN_Q8_K = 292 };
 
@@ -44,21 +46,22 @@ static inline uint8x16_t bn_two_bits(const uint8_t *p, int shift) {
         int64_t isum = 0, minSum = 0;                                                                              \
         for (int sub = 0; sub < 8; sub++) {                                                                        \
             int sc, m;                                                                                             \
-            bn_scale_min_k4(sub, wb + 4, &sc, &m);                                                                \
+            bn_scale_min_k4(sub, wb + 4, &sc, &m);                                                                 \
             int32x4_t acc = vdupq_n_s32(0);                                                                        \
             for (int half = 0; half < 2; half++) {                                                                 \
                 uint8x16_t raw = vld1q_u8(wb + 48 + 32 * (sub / 2) + 16 * half);                                   \
-                uint8x16_t nib = (sub % 2) ? vshrq_n_u8(raw, 4) : vandq_u8(raw, vdupq_n_u8(0xF));                   \
-                uint8x16_t hi = vandq_u8(vshlq_u8(vld1q_u8(wb + 16 + 16 * half), vdupq_n_s8((int8_t)-sub)),         \
+                uint8x16_t nib = (sub % 2) ? vshrq_n_u8(raw, 4) : vandq_u8(raw, vdupq_n_u8(0xF));                  \
+                uint8x16_t hi = vandq_u8(vshlq_u8(vld1q_u8(wb + 16 + 16 * half), vdupq_n_s8((int8_t)-sub)),        \
                                          vdupq_n_u8(1));                                                           \
                 uint8x16_t q = vorrq_u8(nib, vshlq_n_u8(hi, 4));                                                   \
                 acc = DOT16(acc, vreinterpretq_s8_u8(q), vld1q_s8((const int8_t *)xb + 4 + 32 * sub + 16 * half)); \
             }                                                                                                      \
             isum += (int64_t)sc * vaddvq_s32(acc);                                                                 \
-            minSum += (int64_t)m * (bn_i16(xb + 260 + 4 * sub) + bn_i16(xb + 262 + 4 * sub));                    \
+            minSum += (int64_t)m * (bn_i16(xb + 260 + 4 * sub) + bn_i16(xb + 262 + 4 * sub));                      \
         }                                                                                                          \
         float dx = bn_f32(xb);                                                                                     \
-        sum += (bn_half(wb) * dx) * (float)(int32_t)isum - (bn_half(wb + 2) * dx) * (float)(int32_t)minSum;        \
+        /* ggml: sum += (d_x·d_w · isum − d_x·dmin_w · mins), the first product fused with the difference */       \
+        sum += fmaf(dx * bn_half(wb), (float)(int32_t)isum, -((dx * bn_half(wb + 2)) * (float)(int32_t)minSum));   \
     }                                                                                                              \
     return sum;
 
@@ -73,10 +76,12 @@ static inline uint8x16_t bn_two_bits(const uint8_t *p, int shift) {
             uint8x16_t q = bn_two_bits(wb + 16 + 32 * (s / 8) + 16 * (s % 2), 2 * ((s % 8) / 2));                  \
             int32x4_t acc = DOT16(vdupq_n_s32(0), vreinterpretq_s8_u8(q), vld1q_s8((const int8_t *)xb + 4 + 16 * s)); \
             isum += (int64_t)(wb[s] & 0xF) * vaddvq_s32(acc);                                                      \
-            minSum += (int64_t)(wb[s] >> 4) * bn_i16(xb + 260 + 2 * s);                                           \
+            minSum += (int64_t)(wb[s] >> 4) * bn_i16(xb + 260 + 2 * s);                                            \
         }                                                                                                          \
         float dx = bn_f32(xb);                                                                                     \
-        sum += (bn_half(wb + 80) * dx) * (float)(int32_t)isum - (bn_half(wb + 82) * dx) * (float)(int32_t)minSum;  \
+        /* ggml: sum += −(d_x·dmin_w) · mins, then sum += d_x·d_w · isum, both fused */                            \
+        sum = fmaf(-(dx * bn_half(wb + 82)), (float)(int32_t)minSum, sum);                                         \
+        sum = fmaf(dx * bn_half(wb + 80), (float)(int32_t)isum, sum);                                              \
     }                                                                                                              \
     return sum;
 
@@ -98,7 +103,7 @@ static inline uint8x16_t bn_two_bits(const uint8_t *p, int shift) {
             int32x4_t acc = DOT16(vdupq_n_s32(0), q, vld1q_s8((const int8_t *)xb + 4 + 16 * s));                   \
             isum += (int64_t)scales[s] * vaddvq_s32(acc);                                                          \
         }                                                                                                          \
-        sum += (bn_half(wb + 108) * bn_f32(xb)) * (float)(int32_t)isum;                                            \
+        sum = fmaf(bn_f32(xb) * bn_half(wb + 108), (float)(int32_t)isum, sum);                                     \
     }                                                                                                              \
     return sum;
 
@@ -112,11 +117,19 @@ static const int8_t bn_iq4_levels_tbl[16] = {-127, -104, -83, -65, -49, -35, -22
 #define BN_IQ4_NL_BODY(DOT16)                                                                                      \
     const uint8_t *wr = (const uint8_t *)w, *xr = (const uint8_t *)x;                                              \
     int8x16_t lut = vld1q_s8(bn_iq4_levels_tbl);                                                                   \
+    /* ggml: blocks in pairs, sum += fma(d_0, isum_0, d_1·isum_1) (d = d_w·d_x); an odd last one fma(d, isum, sum) */ \
     float sum = 0;                                                                                                 \
-    for (ptrdiff_t b = 0; b < count / 32; b++) {                                                                   \
+    ptrdiff_t blocks = count / 32, b = 0;                                                                          \
+    for (; b + 1 < blocks; b += 2) {                                                                               \
+        const uint8_t *w0 = wr + b * BN_IQ4_NL, *x0 = xr + b * BN_Q8_0;                                            \
+        const uint8_t *w1 = w0 + BN_IQ4_NL, *x1 = x0 + BN_Q8_0;                                                    \
+        float s0 = (float)BN_IQ4_RUN(DOT16, w0 + 2, (const int8_t *)x0 + 2);                                       \
+        float s1 = (float)BN_IQ4_RUN(DOT16, w1 + 2, (const int8_t *)x1 + 2);                                       \
+        sum += fmaf(bn_half(w0) * bn_half(x0), s0, (bn_half(w1) * bn_half(x1)) * s1);                              \
+    }                                                                                                              \
+    if (b < blocks) {                                                                                              \
         const uint8_t *wb = wr + b * BN_IQ4_NL, *xb = xr + b * BN_Q8_0;                                            \
-        int32_t s = BN_IQ4_RUN(DOT16, wb + 2, (const int8_t *)xb + 2);                                             \
-        sum += (bn_half(wb) * bn_half(xb)) * (float)s;                                                             \
+        sum = fmaf(bn_half(xb) * bn_half(wb), (float)BN_IQ4_RUN(DOT16, wb + 2, (const int8_t *)xb + 2), sum);      \
     }                                                                                                              \
     return sum;
 
@@ -129,18 +142,18 @@ static const int8_t bn_iq4_levels_tbl[16] = {-127, -104, -83, -65, -49, -35, -22
         int sh = wb[2] | (wb[3] << 8);                                                                             \
         int64_t isum = 0;                                                                                          \
         for (int ib = 0; ib < 8; ib++) {                                                                           \
-            int ls = (((wb[4 + ib / 2] >> (4 * (ib % 2))) & 0xF) | (((sh >> (2 * ib)) & 3) << 4)) - 32;           \
+            int ls = (((wb[4 + ib / 2] >> (4 * (ib % 2))) & 0xF) | (((sh >> (2 * ib)) & 3) << 4)) - 32;            \
             isum += (int64_t)ls * BN_IQ4_RUN(DOT16, wb + 8 + 16 * ib, (const int8_t *)xb + 4 + 32 * ib);           \
         }                                                                                                          \
-        sum += (bn_half(wb) * bn_f32(xb)) * (float)(int32_t)isum;                                                  \
+        sum = fmaf(bn_half(wb) * bn_f32(xb), (float)(int32_t)isum, sum);                                           \
     }                                                                                                              \
     return sum;
 
 #define BN_LOWBIT_KERNELS(prefix, attributes, DOT16)                                                               \
-    attributes float prefix##_dot_q2_K(const void *w, const void *x, ptrdiff_t count) { BN_Q2_K_BODY(DOT16) }    \
-    attributes float prefix##_dot_q3_K(const void *w, const void *x, ptrdiff_t count) { BN_Q3_K_BODY(DOT16) }    \
-    attributes float prefix##_dot_q5_K(const void *w, const void *x, ptrdiff_t count) { BN_Q5_K_BODY(DOT16) }    \
-    attributes float prefix##_dot_iq4_nl(const void *w, const void *x, ptrdiff_t count) { BN_IQ4_NL_BODY(DOT16) } \
+    attributes float prefix##_dot_q2_K(const void *w, const void *x, ptrdiff_t count) { BN_Q2_K_BODY(DOT16) }      \
+    attributes float prefix##_dot_q3_K(const void *w, const void *x, ptrdiff_t count) { BN_Q3_K_BODY(DOT16) }      \
+    attributes float prefix##_dot_q5_K(const void *w, const void *x, ptrdiff_t count) { BN_Q5_K_BODY(DOT16) }      \
+    attributes float prefix##_dot_iq4_nl(const void *w, const void *x, ptrdiff_t count) { BN_IQ4_NL_BODY(DOT16) }  \
     attributes float prefix##_dot_iq4_xs(const void *w, const void *x, ptrdiff_t count) { BN_IQ4_XS_BODY(DOT16) }
 
 BN_LOWBIT_KERNELS(bitnet_neon, , bn_ldot16)

@@ -3,23 +3,29 @@ import GGUF
 import Testing
 @testable import Kernels
 
-/// The ARM64 kernels (Sources/KernelsNEON) checked on this x86-64 host: the vectors are random rows of every type with
-/// an ARM form, their activations from our quantizers and the expected results from the scalar reference (`DotScalar`);
-/// the kernels and a known-answer driver (Tests/NEONDriver/driver.c) are built with clang for AArch64 and run under
-/// qemu-aarch64, once on a CPU with the dot-product instructions (`-cpu max`: the `neon` and `dotprod` kernels, and
-/// `bitnet_cpu_features` must report dotprod) and once on one without (`-cpu cortex-a53`: `neon` only, and it must
-/// not). Every result must have exactly the reference's bits.
+/// The ARM64 kernels (Sources/KernelsNEON) checked on this x86-64 host against llama.cpp's own ARM64 dot products:
+/// random rows of every type with an ARM form and their activations from our quantizers; the expected results come
+/// from ggml's `ggml_vec_dot_*` in the pinned llama.cpp, built by `scripts/setup-arm-reference.sh` (Debian's AArch64
+/// GCC 12, -O3) for two of llama.cpp's ARM variants — armv8.0_1 (`-march=armv8-a`, our `neon` level) and armv8.2_1
+/// (`-march=armv8.2-a+dotprod`, our `dotprod` level) — and run under qemu-aarch64. I2_S is not a ggml type: its
+/// records keep the scalar reference's result (`DotScalar`; one exact integer times the scale). Our kernels and a
+/// known-answer driver (Tests/NEONDriver/driver.c) are built with clang for AArch64 and run under qemu-aarch64: the
+/// `neon` kernels on a CPU with the dot-product instructions (`-cpu max`, where `bitnet_cpu_features` must report
+/// dotprod) and on one without (`-cpu cortex-a53`, where it must not), the `dotprod` kernels on `-cpu max`. Every
+/// result must have exactly the reference variant's bits.
 ///
-/// Needs qemu-user and the AArch64 C library (`scripts/setup-arm-emulation.sh`, run by the test command, which sets
-/// BITNET_REQUIRE_ARM_EMULATION=1 once they are installed). Without them the test is skipped with the reason — or
-/// fails, when that variable says they were installed. On an ARM64 machine the driver is built and run natively on
-/// that CPU's own features instead (the kernel self-test a user on ARM runs, docs/kernels.md).
+/// Needs qemu-user, the AArch64 C library and the reference (`scripts/setup-arm-emulation.sh` and
+/// `scripts/setup-arm-reference.sh`, run by the test command, which then sets BITNET_REQUIRE_ARM_EMULATION=1 and
+/// BITNET_ARM_REFERENCE). Without them the test is skipped with the reason — or fails, when that variable says they
+/// were installed. On an ARM64 machine the drivers run natively, on that CPU's own features.
 @Suite struct NEONEmulationTests {
     static let types: [(GGMLType, counts: [Int])] = [
-        (.f32, [37, 256, 1000]), (.f16, [37, 256, 1000]), (.bf16, [37, 256, 1000]),
-        (.q4_0, [32, 576, 2048]), (.q4_1, [32, 576, 2048]), (.q5_0, [32, 576, 2048]), (.q8_0, [32, 576, 2048]),
+        // Float counts: 16-element groups with 0, 3, 5, 8 and 14 left over (ggml's tail: fused one by one below four,
+        // four at a time above). Block counts: one block (the tail alone), three (a pair and the tail), even runs.
+        (.f32, [19, 37, 256, 1000, 1022]), (.f16, [19, 37, 256, 1000, 1022]), (.bf16, [19, 37, 256, 1000, 1022]),
+        (.q4_0, [32, 96, 576, 2048]), (.q4_1, [32, 96, 576, 2048]), (.q5_0, [32, 96, 576, 2048]), (.q8_0, [32, 96, 576, 2048]),
         (.tq2_0, [256, 2560]), (.i2_s, [128, 2560]), (.q4_K, [256, 2048]), (.q6_K, [256, 2048]), (.tq1_0, [256, 2560]),
-        (.q2_K, [256, 2048]), (.q3_K, [256, 2048]), (.q5_K, [256, 2048]), (.iq4_nl, [32, 576, 2048]), (.iq4_xs, [256, 2048]),
+        (.q2_K, [256, 2048]), (.q3_K, [256, 2048]), (.q5_K, [256, 2048]), (.iq4_nl, [32, 96, 576, 2048]), (.iq4_xs, [256, 2048]),
     ]
 
     /// Whether this process runs on ARM64 (then no emulator is needed).
@@ -34,16 +40,19 @@ import Testing
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
-    @Test func armKernelsEqualScalarReferenceUnderQEMU() throws {
-        // On an ARM64 machine the driver runs natively, on that CPU's own features.
+    @Test func armKernelsEqualLlamaCppUnderQEMU() throws {
+        // On an ARM64 machine the drivers run natively, on that CPU's own features.
         let native = Self.runsNatively
-        let missing = native ? ["clang"].filter { Self.which($0) == nil }
+        let environment = ProcessInfo.processInfo.environment
+        let reference = environment["BITNET_ARM_REFERENCE"].map { URL(fileURLWithPath: $0) }
+        var missing = native ? ["clang"].filter { Self.which($0) == nil }
             : ["qemu-aarch64", "clang", "ld.lld"].filter { Self.which($0) == nil }
                 + (FileManager.default.fileExists(atPath: "/usr/aarch64-linux-gnu/lib/libc.so.6") ? [] : ["libc6-dev-arm64-cross"])
-        let required = ProcessInfo.processInfo.environment["BITNET_REQUIRE_ARM_EMULATION"] == "1"
+        if reference == nil { missing.append("the llama.cpp ARM reference (BITNET_ARM_REFERENCE unset)") }
+        let required = environment["BITNET_REQUIRE_ARM_EMULATION"] == "1"
         if !missing.isEmpty {
             let reason = "ARM64 kernels not checked: \(missing.joined(separator: ", ")) missing "
-                + "(scripts/setup-arm-emulation.sh installs them)"
+                + "(scripts/setup-arm-emulation.sh and scripts/setup-arm-reference.sh provide them)"
             if required { Issue.record(Comment(rawValue: reason)) } else { print("[NEONEmulationTests] skipped: \(reason)") }
             return
         }
@@ -62,22 +71,34 @@ import Testing
             "-I", root + "/Sources/KernelsNEON/include", "-I", root + "/Sources/KernelsNEON", "-I", root + "/Sources/KernelsCSupport/include"]
             + sources + ["-o", driver.path])
         #expect(build.status == 0, "AArch64 build failed:\n\(build.output)")
-        guard build.status == 0 else { return }
+        guard build.status == 0, let reference else { return }
 
-        if native {
-            let r = try Self.run(driver.path, [vectors.path])
-            print("[NEONEmulationTests] native ARM64 run, \(records) vectors:\n" + r.output)
-            #expect(r.status == 0, "ARM64 kernels on this CPU:\n\(r.output)")
-            return
+        /// Runs an AArch64 program: natively, or under qemu-aarch64 as `cpu`.
+        func arm(_ program: String, _ arguments: [String], cpu: String) throws -> (status: Int32, output: String) {
+            native ? try Self.run(program, arguments)
+                : try Self.run(Self.which("qemu-aarch64")!, ["-L", "/usr/aarch64-linux-gnu", "-cpu", cpu, program] + arguments)
         }
-        for (cpu, dotprod) in [("max", "yes"), ("cortex-a53", "no")] {
-            let r = try Self.run(Self.which("qemu-aarch64")!, ["-L", "/usr/aarch64-linux-gnu", "-cpu", cpu, driver.path,
-                                                               vectors.path, "--expect-dotprod", dotprod])
-            print("[NEONEmulationTests] qemu-aarch64 -cpu \(cpu), \(records) vectors:\n" + r.output)
-            #expect(r.status == 0, "ARM64 kernels under qemu -cpu \(cpu):\n\(r.output)")
-            let levels = dotprod == "yes" ? ["neon", "dotprod"] : ["neon"]
-            for level in levels { #expect(r.output.contains("\(level) q8_0: "), "no \(level) results from -cpu \(cpu)") }
-            if dotprod == "no" { #expect(!r.output.contains("dotprod q8_0"), "dotprod kernels ran on a CPU without SDOT") }
+        // (llama.cpp variant, our level, the CPUs our level runs on under qemu and whether each has dotprod)
+        let runs: [(variant: String, level: String, cpus: [(String, String)])] = [
+            ("armv8.0_1", "neon", [("max", "yes"), ("cortex-a53", "no")]),
+            ("armv8.2_1", "dotprod", [("max", "yes")]),
+        ]
+        for run in runs {
+            let expected = dir.appendingPathComponent("vectors.\(run.variant).bin")
+            let made = try arm(reference.appendingPathComponent(run.variant + "/ggml_reference").path,
+                               [vectors.path, expected.path], cpu: "max")
+            print("[NEONEmulationTests] \(run.variant): " + made.output)
+            #expect(made.status == 0, "llama.cpp's \(run.variant) reference failed:\n\(made.output)")
+            guard made.status == 0 else { continue }
+            for (cpu, dotprod) in native ? [("native", "")] : run.cpus {
+                let r = try arm(driver.path, [expected.path, "--level", run.level] + (native ? [] : ["--expect-dotprod", dotprod]),
+                                cpu: cpu)
+                print("[NEONEmulationTests] \(run.level) kernels vs llama.cpp \(run.variant), \(native ? "native" : "qemu-aarch64 -cpu \(cpu)"), "
+                      + "\(records) vectors:\n" + r.output)
+                #expect(r.status == 0, "\(run.level) kernels vs llama.cpp \(run.variant) on \(cpu):\n\(r.output)")
+                #expect(r.output.contains("\(run.level) q8_0: "), "no \(run.level) results from \(cpu)")
+                if dotprod == "no" { #expect(!r.output.contains("dotprod q8_0"), "dotprod kernels ran on a CPU without SDOT") }
+            }
         }
     }
 

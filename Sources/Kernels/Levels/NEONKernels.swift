@@ -2,9 +2,10 @@ import GGUF
 import KernelsNEON
 
 /// The ARM64 levels' table: `neon` (baseline AArch64 Advanced SIMD) and `dotprod` (SDOT), C functions of the
-/// `KernelsNEON` target. Each gives its type's scalar-reference bits (`DotScalar`), checked under qemu-aarch64 by
-/// `NEONEmulationTests`; every supported weight type has one. Compiled on every
-/// architecture (off AArch64 the C entries trap and these levels are never offered), so x86-64 builds type-check it.
+/// `KernelsNEON` target. Each gives the bits of llama.cpp's own ARM dot product for its type (ggml's ARM order; I2_S
+/// the scalar reference's), checked under qemu-aarch64 against llama.cpp's ARM build by `NEONEmulationTests`; every
+/// supported weight type has one. Compiled on every architecture (off AArch64 the C entries trap and these levels are
+/// never offered), so x86-64 builds type-check it.
 enum NEONKernels {
     static func kernels(for type: GGMLType, dotprod: Bool) -> LevelKernels {
         switch type {

@@ -7,11 +7,12 @@
 #pragma clang assume_nonnull begin
 
 // The ARM64 levels' dot products (the `RowDotFunction` contract: weight row · activation row of `count` elements in
-// the weight type's activation format). Each gives exactly the bits of the scalar reference of the same type
-// (`DotScalar`): the integer products are formed with Advanced SIMD (`neon`: SMULL + SADALP, baseline AArch64) or
-// with SDOT (`dotprod`, `__attribute__((target("dotprod")))`, called only when the CPU reports it), and every float
-// operation runs in the reference's order. Checked under qemu-aarch64 against vectors the host's scalar reference
-// computes (Tests/NEONDriver, `NEONEmulationTests`).
+// the weight type's activation format). Each gives exactly the bits of llama.cpp's own ARM dot product for the type
+// (`ggml_vec_dot_*`, as its armv8.0_1 build computes them at `neon` and its armv8.2_1 build at `dotprod`; I2_S, not a
+// llama.cpp type, the scalar reference's): the integer products are formed with Advanced SIMD (`neon`: SMULL +
+// SADALP, baseline AArch64) or with SDOT (`dotprod`, `__attribute__((target("dotprod")))`, called only when the CPU
+// reports it), and every float operation runs in ggml's ARM order (docs/kernels.md). Checked under qemu-aarch64
+// against llama.cpp's ARM build (Tests/NEONDriver, `NEONEmulationTests`).
 //
 // Declared on every architecture so that the Swift table (`NEONKernels`) is type-checked on x86-64 hosts too; off
 // AArch64 the definitions trap (`unavailable.c`), and no level that uses them can become active there.

@@ -1,0 +1,112 @@
+// The ARM64 reference for the known-answer test: llama.cpp's own ARM dot products. Linked with ggml's CPU sources
+// from the pinned llama.cpp (arch/arm/quants.c, quants.c, vec.cpp, ggml-quants.c), built by Debian's AArch64 GCC 12
+// with the flags of one of llama.cpp's ARM variants (scripts/setup-arm-reference.sh), and run under qemu-aarch64.
+//
+// Usage: ggml_reference IN OUT. Reads the vectors NEONEmulationTests wrote (each record: u32 GGML type, u32 count,
+// u32 weight bytes, u32 activation bytes, u32 expected F32 bits, the weight row, the activation row) and writes them
+// to OUT with the expected bits replaced by what ggml's `ggml_vec_dot_*` computes for the record. I2_S is not a ggml
+// type (bitnet.cpp's; its dot product is one exact integer times the row scale): its records keep their bits.
+// Prints one line: the variant's compile-time features and the number of records rewritten.
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "quants.h"
+
+// vec.cpp's float dot products (declared here to keep vec.h's inline SIMD helpers out of this file).
+void ggml_vec_dot_f32(int n, float *s, size_t bs, const float *x, size_t bx, const float *y, size_t by, int nrc);
+void ggml_vec_dot_f16(int n, float *s, size_t bs, void *x, size_t bx, void *y, size_t by, int nrc);
+void ggml_vec_dot_bf16(int n, float *s, size_t bs, void *x, size_t bx, void *y, size_t by, int nrc);
+
+static int dot(uint32_t type, int n, const void *w, const void *x, float *out) {
+    void *mw = (void *)w, *mx = (void *)x;
+    switch (type) {
+    case GGML_TYPE_F32: ggml_vec_dot_f32(n, out, 0, w, 0, x, 0, 1); return 1;
+    case GGML_TYPE_F16: ggml_vec_dot_f16(n, out, 0, mw, 0, mx, 0, 1); return 1;
+    case GGML_TYPE_BF16: ggml_vec_dot_bf16(n, out, 0, mw, 0, mx, 0, 1); return 1;
+    case GGML_TYPE_Q4_0: ggml_vec_dot_q4_0_q8_0(n, out, 0, w, 0, x, 0, 1); return 1;
+    case GGML_TYPE_Q4_1: ggml_vec_dot_q4_1_q8_1(n, out, 0, w, 0, x, 0, 1); return 1;
+    case GGML_TYPE_Q5_0: ggml_vec_dot_q5_0_q8_0(n, out, 0, w, 0, x, 0, 1); return 1;
+    case GGML_TYPE_Q8_0: ggml_vec_dot_q8_0_q8_0(n, out, 0, w, 0, x, 0, 1); return 1;
+    case GGML_TYPE_Q2_K: ggml_vec_dot_q2_K_q8_K(n, out, 0, w, 0, x, 0, 1); return 1;
+    case GGML_TYPE_Q3_K: ggml_vec_dot_q3_K_q8_K(n, out, 0, w, 0, x, 0, 1); return 1;
+    case GGML_TYPE_Q4_K: ggml_vec_dot_q4_K_q8_K(n, out, 0, w, 0, x, 0, 1); return 1;
+    case GGML_TYPE_Q5_K: ggml_vec_dot_q5_K_q8_K(n, out, 0, w, 0, x, 0, 1); return 1;
+    case GGML_TYPE_Q6_K: ggml_vec_dot_q6_K_q8_K(n, out, 0, w, 0, x, 0, 1); return 1;
+    case GGML_TYPE_TQ1_0: ggml_vec_dot_tq1_0_q8_K(n, out, 0, w, 0, x, 0, 1); return 1;
+    case GGML_TYPE_TQ2_0: ggml_vec_dot_tq2_0_q8_K(n, out, 0, w, 0, x, 0, 1); return 1;
+    case GGML_TYPE_IQ4_NL: ggml_vec_dot_iq4_nl_q8_0(n, out, 0, w, 0, x, 0, 1); return 1;
+    case GGML_TYPE_IQ4_XS: ggml_vec_dot_iq4_xs_q8_K(n, out, 0, w, 0, x, 0, 1); return 1;
+    default: return 0;
+    }
+}
+
+// What the rest of ggml would define; the dot products above never reach these.
+void ggml_abort(const char *file, int line, const char *fmt, ...) {
+    fprintf(stderr, "ggml_abort at %s:%d (%s)\n", file, line, fmt);
+    abort();
+}
+const char *ggml_type_name(enum ggml_type type) { (void)type; return "?"; }
+size_t ggml_type_size(enum ggml_type type) { (void)type; abort(); }
+size_t ggml_row_size(enum ggml_type type, int64_t ne) { (void)type; (void)ne; abort(); }
+float ggml_table_f32_ue4m3[256];
+
+int main(int argc, char **argv) {
+    if (argc != 3) {
+        fprintf(stderr, "usage: ggml_reference IN OUT\n");
+        return 2;
+    }
+    FILE *in = fopen(argv[1], "rb"), *out = fopen(argv[2], "wb");
+    if (!in || !out) {
+        perror(in ? argv[2] : argv[1]);
+        return 2;
+    }
+    uint32_t header[5];
+    int rewritten = 0, kept = 0;
+    while (fread(header, 4, 5, in) == 5) {
+        uint32_t wbytes = header[2], xbytes = header[3];
+        uint8_t *w = malloc(wbytes + 64), *x = malloc(xbytes + 64);
+        if (!w || !x || fread(w, 1, wbytes, in) != wbytes || fread(x, 1, xbytes, in) != xbytes) {
+            fprintf(stderr, "truncated vector file\n");
+            return 2;
+        }
+        float result;
+        if (dot(header[0], (int)header[1], w, x, &result)) {
+            memcpy(&header[4], &result, 4);
+            rewritten++;
+        } else {
+            kept++;
+        }
+        if (fwrite(header, 4, 5, out) != 5 || fwrite(w, 1, wbytes, out) != wbytes || fwrite(x, 1, xbytes, out) != xbytes) {
+            perror(argv[2]);
+            return 2;
+        }
+        free(w);
+        free(x);
+    }
+    if (fclose(out) != 0) {
+        perror(argv[2]);
+        return 2;
+    }
+    fclose(in);
+    printf("ggml reference (%s%s%s): %d records from ggml_vec_dot_*, %d kept (not ggml types)\n",
+#if defined(__ARM_FEATURE_DOTPROD)
+           "dotprod",
+#else
+           "no dotprod",
+#endif
+#if defined(__ARM_FEATURE_FP16_VECTOR_ARITHMETIC)
+           ", fp16 arithmetic",
+#else
+           "",
+#endif
+#if defined(__ARM_FEATURE_MATMUL_INT8)
+           ", i8mm",
+#else
+           "",
+#endif
+           rewritten, kept);
+    return 0;
+}
