@@ -40,22 +40,38 @@ import Testing
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
+    /// The llama.cpp ARM reference directory when everything the tests need is there; otherwise nil, after printing
+    /// why (or recording an issue, when the test command said it installed them).
+    static func armReference(_ what: String) -> URL? {
+        let environment = ProcessInfo.processInfo.environment
+        let reference = environment["BITNET_ARM_REFERENCE"].map { URL(fileURLWithPath: $0) }
+        var missing = runsNatively ? ["clang"].filter { which($0) == nil }
+            : ["qemu-aarch64", "clang", "ld.lld"].filter { which($0) == nil }
+                + (FileManager.default.fileExists(atPath: "/usr/aarch64-linux-gnu/lib/libc.so.6") ? [] : ["libc6-dev-arm64-cross"])
+        if reference == nil { missing.append("the llama.cpp ARM reference (BITNET_ARM_REFERENCE unset)") }
+        guard missing.isEmpty else {
+            let reason = "\(what) not checked: \(missing.joined(separator: ", ")) missing "
+                + "(scripts/setup-arm-emulation.sh and scripts/setup-arm-reference.sh provide them)"
+            if environment["BITNET_REQUIRE_ARM_EMULATION"] == "1" {
+                Issue.record(Comment(rawValue: reason))
+            } else {
+                print("[NEONEmulationTests] skipped: \(reason)")
+            }
+            return nil
+        }
+        return reference
+    }
+
+    /// Runs an AArch64 program: natively on ARM64, else under qemu-aarch64 as `cpu`.
+    static func arm(_ program: String, _ arguments: [String], cpu: String) throws -> (status: Int32, output: String) {
+        runsNatively ? try run(program, arguments)
+            : try run(which("qemu-aarch64")!, ["-L", "/usr/aarch64-linux-gnu", "-cpu", cpu, program] + arguments)
+    }
+
     @Test func armKernelsEqualLlamaCppUnderQEMU() throws {
         // On an ARM64 machine the drivers run natively, on that CPU's own features.
         let native = Self.runsNatively
-        let environment = ProcessInfo.processInfo.environment
-        let reference = environment["BITNET_ARM_REFERENCE"].map { URL(fileURLWithPath: $0) }
-        var missing = native ? ["clang"].filter { Self.which($0) == nil }
-            : ["qemu-aarch64", "clang", "ld.lld"].filter { Self.which($0) == nil }
-                + (FileManager.default.fileExists(atPath: "/usr/aarch64-linux-gnu/lib/libc.so.6") ? [] : ["libc6-dev-arm64-cross"])
-        if reference == nil { missing.append("the llama.cpp ARM reference (BITNET_ARM_REFERENCE unset)") }
-        let required = environment["BITNET_REQUIRE_ARM_EMULATION"] == "1"
-        if !missing.isEmpty {
-            let reason = "ARM64 kernels not checked: \(missing.joined(separator: ", ")) missing "
-                + "(scripts/setup-arm-emulation.sh and scripts/setup-arm-reference.sh provide them)"
-            if required { Issue.record(Comment(rawValue: reason)) } else { print("[NEONEmulationTests] skipped: \(reason)") }
-            return
-        }
+        guard let reference = Self.armReference("ARM64 kernels") else { return }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("neon-kat-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -71,13 +87,7 @@ import Testing
             "-I", root + "/Sources/KernelsNEON/include", "-I", root + "/Sources/KernelsNEON", "-I", root + "/Sources/KernelsCSupport/include"]
             + sources + ["-o", driver.path])
         #expect(build.status == 0, "AArch64 build failed:\n\(build.output)")
-        guard build.status == 0, let reference else { return }
-
-        /// Runs an AArch64 program: natively, or under qemu-aarch64 as `cpu`.
-        func arm(_ program: String, _ arguments: [String], cpu: String) throws -> (status: Int32, output: String) {
-            native ? try Self.run(program, arguments)
-                : try Self.run(Self.which("qemu-aarch64")!, ["-L", "/usr/aarch64-linux-gnu", "-cpu", cpu, program] + arguments)
-        }
+        guard build.status == 0 else { return }
         // (llama.cpp variant, our level, the CPUs our level runs on under qemu and whether each has dotprod)
         let runs: [(variant: String, level: String, cpus: [(String, String)])] = [
             ("armv8.0_1", "neon", [("max", "yes"), ("cortex-a53", "no")]),
@@ -85,13 +95,13 @@ import Testing
         ]
         for run in runs {
             let expected = dir.appendingPathComponent("vectors.\(run.variant).bin")
-            let made = try arm(reference.appendingPathComponent(run.variant + "/ggml_reference").path,
+            let made = try Self.arm(reference.appendingPathComponent(run.variant + "/ggml_reference").path,
                                [vectors.path, expected.path], cpu: "max")
             print("[NEONEmulationTests] \(run.variant): " + made.output)
             #expect(made.status == 0, "llama.cpp's \(run.variant) reference failed:\n\(made.output)")
             guard made.status == 0 else { continue }
             for (cpu, dotprod) in native ? [("native", "")] : run.cpus {
-                let r = try arm(driver.path, [expected.path, "--level", run.level] + (native ? [] : ["--expect-dotprod", dotprod]),
+                let r = try Self.arm(driver.path, [expected.path, "--level", run.level] + (native ? [] : ["--expect-dotprod", dotprod]),
                                 cpu: cpu)
                 print("[NEONEmulationTests] \(run.level) kernels vs llama.cpp \(run.variant), \(native ? "native" : "qemu-aarch64 -cpu \(cpu)"), "
                       + "\(records) vectors:\n" + r.output)
@@ -100,6 +110,114 @@ import Testing
                 if dotprod == "no" { #expect(!r.output.contains("dotprod q8_0"), "dotprod kernels ran on a CPU without SDOT") }
             }
         }
+    }
+
+    /// The ARM64 levels' activation quantizers (`Q8Rounding.ggmlARM`, portable code run here on the host) against
+    /// llama.cpp's own: ggml's `quantize_row_q8_0` / `quantize_row_q8_1` (their Advanced SIMD forms) run under
+    /// qemu-aarch64 on the same rows must write the same bytes. Rows: random values at three scales, all zeros, and
+    /// values that land on halves after scaling (127 is the largest magnitude, so d = 1).
+    @Test func armActivationQuantizersEqualLlamaCppUnderQEMU() throws {
+        guard let reference = Self.armReference("ARM64 activation quantizers") else { return }
+        var rng = SeededRNG(seed: 0x51AB)
+        var rows: [(GGMLType, [Float])] = []
+        for type in [GGMLType.q8_0, .q8_1] {
+            for count in [32, 256, 2048] {
+                for scale: Float in [0.01, 3, 1000] { rows.append((type, RandomRows.floats(count, &rng, scale: scale))) }
+            }
+            rows.append((type, [Float](repeating: 0, count: 64)))
+            rows.append((type, (0..<64).map { j in j % 32 == 0 ? 127 : Float(j % 7) - 3.5 }))
+            rows.append((type, Self.roundingSeparatingBlocks(4, &rng)))
+        }
+        var input = Data()
+        for (type, x) in rows {
+            for field in [UInt32(type.rawValue), UInt32(x.count)] { withUnsafeBytes(of: field.littleEndian) { input.append(contentsOf: $0) } }
+            x.withUnsafeBytes { input.append(contentsOf: $0) }
+        }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("neon-quant-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let inURL = dir.appendingPathComponent("rows.bin"), outURL = dir.appendingPathComponent("quantized.bin")
+        try input.write(to: inURL)
+        for variant in ["armv8.0_1", "armv8.2_1"] {
+            let r = try Self.arm(reference.appendingPathComponent(variant + "/ggml_reference").path,
+                                 ["--quantize", inURL.path, outURL.path], cpu: "max")
+            print("[NEONEmulationTests] \(variant): " + r.output)
+            #expect(r.status == 0, "llama.cpp's \(variant) quantizers failed:\n\(r.output)")
+            guard r.status == 0 else { continue }
+            let expected = [UInt8](try Data(contentsOf: outURL))
+            var offset = 0, blocks = 0, different = 0, x86Different = 0
+            for (type, x) in rows {
+                let format: ActivationFormat = type == .q8_0 ? .q8_0 : .q8_1
+                let bytes = format.rowBytes(x.count), blockBytes = bytes / (x.count / 32)
+                func ours(_ rounding: Q8Rounding) -> [UInt8] {
+                    var out = [UInt8](repeating: 0, count: bytes)
+                    x.withUnsafeBufferPointer { xp in
+                        out.withUnsafeMutableBytes { yp in
+                            if type == .q8_0 {
+                                ActivationQuantizer.quantizeQ8_0Portable(xp.baseAddress!, into: yp.baseAddress!, count: x.count, rounding: rounding)
+                            } else {
+                                ActivationQuantizer.quantizeQ8_1Portable(xp.baseAddress!, into: yp.baseAddress!, count: x.count, rounding: rounding)
+                            }
+                        }
+                    }
+                    return out
+                }
+                guard offset + bytes <= expected.count else {
+                    Issue.record("llama.cpp's output ends before row \(blocks)")
+                    break
+                }
+                let theirs = Array(expected[offset..<offset + bytes]), arm = ours(.ggmlARM), x86 = ours(.ggmlCPU)
+                // What a matmul at an ARM64 level gets when it asks for ggml-cpu's rounding.
+                var viaTable = [UInt8](repeating: 0, count: bytes)
+                let table = RowKernels(level: .neon), code = Q8Rounding.ggmlCPU.code
+                x.withUnsafeBufferPointer { xp in
+                    viaTable.withUnsafeMutableBytes { yp in
+                        (type == .q8_0 ? table.quantizeQ8_0 : table.quantizeQ8_1)(xp.baseAddress!, yp.baseAddress!, x.count, code)
+                    }
+                }
+                #expect(viaTable == arm, "RowKernels(level: .neon) does not quantize with the ARM rounding")
+                for b in 0..<x.count / 32 {
+                    let range = b * blockBytes..<(b + 1) * blockBytes
+                    blocks += 1
+                    if arm[range] != theirs[range] { different += 1 }
+                    if x86[range] != theirs[range] { x86Different += 1 }
+                }
+                offset += bytes
+            }
+            print("[NEONEmulationTests] \(variant) quantizers: \(blocks - different)/\(blocks) blocks identical "
+                  + "(the x86 rounding would differ in \(x86Different))")
+            #expect(different == 0, "\(different) of \(blocks) blocks differ from llama.cpp's \(variant) quantizers")
+            #expect(offset == expected.count, "llama.cpp wrote \(expected.count) bytes, the rows take \(offset)")
+            // The rows must tell the ARM rounding from the x86 one, or the comparison above proves little.
+            #expect(x86Different > 0, "no row separates the ARM rounding from the x86 one")
+        }
+    }
+
+    /// Blocks whose values round differently under the ARM multiplier (1/d) and the x86 one (127/amax): random
+    /// maxima where the two multipliers differ, each with 31 values searched next to a rounding boundary.
+    static func roundingSeparatingBlocks(_ blocks: Int, _ rng: inout SeededRNG) -> [Float] {
+        var out: [Float] = []
+        while out.count < 32 * blocks {
+            let amax = Float.random(in: 1...100, using: &rng), d = amax / 127
+            let arm = 1 / d, x86 = 127 / amax
+            guard arm != x86 else { continue }
+            var block: [Float] = [amax]
+            var k = 0
+            while block.count < 32, k < 127 {
+                var x = (Float(k) + 0.5) / x86
+                for _ in 0..<8 where block.count < 32 {
+                    if x <= amax, (x * arm).rounded(.toNearestOrEven) != (x * x86).rounded(.toNearestOrEven) {
+                        block.append(Bool.random(using: &rng) ? x : -x)
+                        break
+                    }
+                    x = x.nextUp
+                }
+                k += 1
+            }
+            guard block.count == 32 else { continue }
+            out += block
+        }
+        return out
     }
 
     /// Writes one record per (type, count, row): u32 type, count, weight bytes, activation bytes, expected bits, then

@@ -7,6 +7,10 @@
 // to OUT with the expected bits replaced by what ggml's `ggml_vec_dot_*` computes for the record. I2_S is not a ggml
 // type (bitnet.cpp's; its dot product is one exact integer times the row scale): its records keep their bits.
 // Prints one line: the variant's compile-time features and the number of records rewritten.
+//
+// ggml_reference --quantize IN OUT: the activation quantizers instead. Each input record is u32 GGML type (Q8_0 or
+// Q8_1), u32 count (a multiple of 32), then `count` F32 values; OUT gets, per record, what ggml's quantize_row_q8_0 /
+// quantize_row_q8_1 (its Advanced SIMD forms, which a matmul on ARM64 uses for its activations) write for them.
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -53,9 +57,51 @@ size_t ggml_type_size(enum ggml_type type) { (void)type; abort(); }
 size_t ggml_row_size(enum ggml_type type, int64_t ne) { (void)type; (void)ne; abort(); }
 float ggml_table_f32_ue4m3[256];
 
+static int quantize(const char *inPath, const char *outPath) {
+    FILE *in = fopen(inPath, "rb"), *out = fopen(outPath, "wb");
+    if (!in || !out) {
+        perror(in ? outPath : inPath);
+        return 2;
+    }
+    uint32_t header[2];
+    int records = 0;
+    while (fread(header, 4, 2, in) == 2) {
+        uint32_t type = header[0], count = header[1];
+        size_t blockBytes = type == GGML_TYPE_Q8_0 ? sizeof(block_q8_0) : type == GGML_TYPE_Q8_1 ? sizeof(block_q8_1) : 0;
+        if (blockBytes == 0 || count % 32 != 0) {
+            fprintf(stderr, "--quantize: type %u, count %u is not a Q8_0/Q8_1 row\n", type, count);
+            return 2;
+        }
+        float *x = malloc(4 * (size_t)count);
+        size_t bytes = count / 32 * blockBytes;
+        uint8_t *y = malloc(bytes);
+        if (!x || !y || fread(x, 4, count, in) != count) {
+            fprintf(stderr, "truncated input\n");
+            return 2;
+        }
+        if (type == GGML_TYPE_Q8_0) quantize_row_q8_0(x, y, count);
+        else quantize_row_q8_1(x, y, count);
+        if (fwrite(y, 1, bytes, out) != bytes) {
+            perror(outPath);
+            return 2;
+        }
+        free(x);
+        free(y);
+        records++;
+    }
+    if (fclose(out) != 0) {
+        perror(outPath);
+        return 2;
+    }
+    fclose(in);
+    printf("ggml reference: %d rows quantized by quantize_row_q8_0/_q8_1\n", records);
+    return 0;
+}
+
 int main(int argc, char **argv) {
+    if (argc == 4 && strcmp(argv[1], "--quantize") == 0) return quantize(argv[2], argv[3]);
     if (argc != 3) {
-        fprintf(stderr, "usage: ggml_reference IN OUT\n");
+        fprintf(stderr, "usage: ggml_reference IN OUT | ggml_reference --quantize IN OUT\n");
         return 2;
     }
     FILE *in = fopen(argv[1], "rb"), *out = fopen(argv[2], "wb");

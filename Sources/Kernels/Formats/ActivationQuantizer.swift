@@ -1,13 +1,16 @@
 /// Converts F32 activation rows into the formats dot products consume (see `ActivationFormat`).
 ///
-/// Q8_0 and Q8_1 come in two roundings, because llama.cpp itself has two: its reference quantizer
-/// (`quantize_row_q8_0_ref`, also what the `gguf` Python package reproduces) and the one ggml-cpu runs on x86 when
-/// it quantizes activations for a matmul. The matmul here uses `.ggmlCPU` so logits follow llama.cpp on this CPU.
+/// Q8_0 and Q8_1 come in three roundings, because llama.cpp itself has three: its reference quantizer
+/// (`quantize_row_q8_0_ref`, also what the `gguf` Python package reproduces) and the ones ggml-cpu runs on x86 and on
+/// ARM64 when it quantizes activations for a matmul. The matmul here asks for `.ggmlCPU`, which the ARM64 levels'
+/// tables (`RowKernels`) read as `.ggmlARM`, so logits follow llama.cpp on the CPU they run on.
 public enum Q8Rounding: Sendable {
     /// `quantize_row_q8_*_ref`: `d = amax/127`, multiplier `1/d`, round half away from zero.
     case reference
     /// ggml-cpu's AVX path: `d = amax/127`, multiplier `127/amax`, round half to even.
     case ggmlCPU
+    /// ggml-cpu's Advanced SIMD path (llama.cpp on ARM64): `d = amax/127`, multiplier `1/d`, round half to even.
+    case ggmlARM
 }
 
 public enum ActivationQuantizer {
@@ -48,11 +51,7 @@ public enum ActivationQuantizer {
         for j in 0..<32 { amax = max(amax, abs(x[j])) }
         let d = amax / 127
         scaleAt.storeF16(d, at: 0)
-        let multiplier: Float
-        switch rounding {
-        case .reference: multiplier = d != 0 ? 1 / d : 0
-        case .ggmlCPU: multiplier = amax != 0 ? 127 / amax : 0
-        }
+        let multiplier = multiplier(amax: amax, d: d, rounding)
         var sum = 0
         for j in 0..<32 {
             let v = x[j] * multiplier
@@ -68,6 +67,8 @@ public enum ActivationQuantizer {
     public static func quantizeQ8_0(
         _ x: UnsafePointer<Float>, into y: UnsafeMutableRawPointer, count: Int, rounding: Q8Rounding = .ggmlCPU
     ) {
+        // The C kernels know the reference and x86 roundings only; the ARM one is portable code on every CPU.
+        if rounding == .ggmlARM { return quantizeQ8_0Portable(x, into: y, count: count, rounding: rounding) }
         RowKernels.active.quantizeQ8_0(x, y, count, rounding.code)
     }
 
@@ -86,6 +87,8 @@ public enum ActivationQuantizer {
     public static func quantizeQ8_0Split(
         _ x: UnsafePointer<Float>, into y: UnsafeMutableRawPointer, count: Int, rounding: Q8Rounding = .ggmlCPU
     ) {
+        // The C kernels know the reference and x86 roundings only; the ARM one is portable code on every CPU.
+        if rounding == .ggmlARM { return quantizeQ8_0SplitPortable(x, into: y, count: count, rounding: rounding) }
         RowKernels.active.quantizeQ8_0Split(x, y, count, rounding.code)
     }
 
@@ -108,6 +111,8 @@ public enum ActivationQuantizer {
     public static func quantizeQ8_1(
         _ x: UnsafePointer<Float>, into y: UnsafeMutableRawPointer, count: Int, rounding: Q8Rounding = .ggmlCPU
     ) {
+        // The C kernels know the reference and x86 roundings only; the ARM one is portable code on every CPU.
+        if rounding == .ggmlARM { return quantizeQ8_1Portable(x, into: y, count: count, rounding: rounding) }
         RowKernels.active.quantizeQ8_1(x, y, count, rounding.code)
     }
 
@@ -136,11 +141,7 @@ public enum ActivationQuantizer {
         let amax = maxLane(maxLanes(maxLanes(abs8(v0), abs8(v1)), maxLanes(abs8(v2), abs8(v3))))
         let d = amax / 127
         scaleAt.storeF16(d, at: 0)
-        let multiplier: Float
-        switch rounding {
-        case .reference: multiplier = d != 0 ? 1 / d : 0
-        case .ggmlCPU: multiplier = amax != 0 ? 127 / amax : 0
-        }
+        let multiplier = multiplier(amax: amax, d: d, rounding)
         var total = SIMD8<Int32>()
         @inline(__always) func emit(_ v: SIMD8<Float>, _ k: Int) {
             let scaled = v * multiplier
@@ -153,6 +154,14 @@ public enum ActivationQuantizer {
         }
         emit(v0, 0); emit(v1, 1); emit(v2, 2); emit(v3, 3)
         return (d, Int(total.wrappedSum()))
+    }
+
+    /// The factor a block's values are scaled by before rounding.
+    @inline(__always) static func multiplier(amax: Float, d: Float, _ rounding: Q8Rounding) -> Float {
+        switch rounding {
+        case .reference, .ggmlARM: d != 0 ? 1 / d : 0
+        case .ggmlCPU: amax != 0 ? 127 / amax : 0
+        }
     }
 
     /// Lanes of `r` (already integral) as Int32 (exact: every lane is a whole number of magnitude ≤ 127).

@@ -52,7 +52,8 @@ struct RowKernels: Sendable {
 
     init(level: KernelLevel) {
         switch level {
-        case .scalar, .neon, .dotprod: self = .portable  // no ARM form of a row operation yet
+        case .scalar: self = .portable
+        case .neon, .dotprod: self = .portableARM  // no ARM form of a row operation yet
         #if arch(x86_64)
         case .avx2, .avx512: self = .avx2  // no row operation has an AVX-512 form yet
         #else
@@ -111,6 +112,22 @@ struct RowKernels: Sendable {
         quantizeQ8_K: { x, y, count, _ in ActivationQuantizer.quantizeQ8_KPortable(x, into: y, count: count) },
         quantizeI8: { x, y, count, _ in ActivationQuantizer.quantizeI8Portable(x, into: y, count: count) })
 
+    /// The ARM64 levels: the portable forms, with the matmul's activations (`.ggmlCPU`) quantized as llama.cpp's ARM
+    /// build does (`.ggmlARM`).
+    static let portableARM: RowKernels = {
+        var table = RowKernels.portable
+        table.quantizeQ8_0 = {
+            ActivationQuantizer.quantizeQ8_0Portable($0, into: $1, count: $2, rounding: Q8Rounding(armCode: $3))
+        }
+        table.quantizeQ8_0Split = {
+            ActivationQuantizer.quantizeQ8_0SplitPortable($0, into: $1, count: $2, rounding: Q8Rounding(armCode: $3))
+        }
+        table.quantizeQ8_1 = {
+            ActivationQuantizer.quantizeQ8_1Portable($0, into: $1, count: $2, rounding: Q8Rounding(armCode: $3))
+        }
+        return table
+    }()
+
     #if arch(x86_64)
     /// The AVX2 forms (`KernelsAVX2`).
     static let avx2 = RowKernels(
@@ -127,8 +144,17 @@ struct RowKernels: Sendable {
 }
 
 extension Q8Rounding {
-    /// The C kernels' code for a rounding: 0 = `.reference`, 1 = `.ggmlCPU`.
-    var code: Int32 { self == .reference ? 0 : 1 }
+    /// The C kernels' code for a rounding: 0 = `.reference`, 1 = `.ggmlCPU`, 2 = `.ggmlARM` (no C kernel takes 2).
+    var code: Int32 {
+        switch self {
+        case .reference: 0
+        case .ggmlCPU: 1
+        case .ggmlARM: 2
+        }
+    }
 
-    init(_ code: Int32) { self = code == 0 ? .reference : .ggmlCPU }
+    init(_ code: Int32) { self = code == 0 ? .reference : code == 2 ? .ggmlARM : .ggmlCPU }
+
+    /// The rounding an ARM64 level uses for `code`: the reference stays, ggml-cpu's becomes its ARM form.
+    init(armCode code: Int32) { self = code == 0 ? .reference : .ggmlARM }
 }
