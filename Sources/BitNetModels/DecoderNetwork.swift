@@ -156,7 +156,7 @@ public final class ComputeContext: @unchecked Sendable {
 
     /// Named activation buffers used by the forward passes.
     public enum Slot: Int, CaseIterable, Sendable {
-        case residual, normed, query, key, value, attention, gate, up, logits, extra, batchLogits
+        case residual, normed, query, key, value, attention, gate, up, logits, extra, batchLogits, projectionInput
     }
 
     /// A buffer of at least `count` floats for `slot`, reused across calls (grown, never shrunk).

@@ -31,15 +31,18 @@ public struct LlamaVariant: Sendable, Equatable {
     public let scalesQueryFirst: Bool
     /// `ffn_up` holds the gate rows then the up rows, and there is no `ffn_gate` (phi3).
     public let fusedGateUp: Bool
+    /// Reads the optional per-projection input norms of the BitNet embedding models (`*_norm_in`; qwen3).
+    public let projectionNorms: Bool
 
     /// A variant; see the properties.
     public init(architecture: String, ropeStyle: TransformerOps.RopeStyle, queryKeyNorm: Bool = false,
-                scalesQueryFirst: Bool = false, fusedGateUp: Bool = false) {
+                scalesQueryFirst: Bool = false, fusedGateUp: Bool = false, projectionNorms: Bool = false) {
         self.architecture = architecture
         self.ropeStyle = ropeStyle
         self.queryKeyNorm = queryKeyNorm
         self.scalesQueryFirst = scalesQueryFirst
         self.fusedGateUp = fusedGateUp
+        self.projectionNorms = projectionNorms
     }
 
     /// llama.cpp's `llama`.
@@ -59,6 +62,20 @@ public final class LlamaLanguageModel: DecoderNetwork, @unchecked Sendable {
         let bq: [Float]?, bk: [Float]?, bv: [Float]?, bo: [Float]?
         let wGate, wUp, wDown: WeightMatrix
         let bGate: [Float]?, bUp: [Float]?, bDown: [Float]?
+        /// The BitNet embedding models' per-projection input norms, each nil when absent.
+        let inputNorms: ProjectionNorms
+    }
+
+    /// Weights of an RMSNorm applied to one projection's input before the projection (bitnet.cpp's qwen3 graph for
+    /// the BitNet embedding models: `rms_norm(input) * norm_in`, then the matrix product).
+    struct ProjectionNorms {
+        var q: [Float]? = nil, k: [Float]? = nil, v: [Float]? = nil, o: [Float]? = nil
+        var gate: [Float]? = nil, up: [Float]? = nil, down: [Float]? = nil
+
+        /// Whether the query, key or value projection has one (they then take separate inputs).
+        var attention: Bool { q != nil || k != nil || v != nil }
+        /// Whether the gate or up projection has one.
+        var feedForward: Bool { gate != nil || up != nil }
     }
 
     public let hyperParameters: HyperParameters
@@ -136,6 +153,16 @@ public final class LlamaLanguageModel: DecoderNetwork, @unchecked Sendable {
                 wGate = try w.matrix(B.ffnGate.name(i), rows: ff, cols: d)
                 wUp = try w.matrix(B.ffnUp.name(i), rows: ff, cols: d)
             }
+            var norms = ProjectionNorms()
+            if variant.projectionNorms {
+                norms.q = try w.optionalVector(B.attnQNormIn.name(i), count: d)
+                norms.k = try w.optionalVector(B.attnKNormIn.name(i), count: d)
+                norms.v = try w.optionalVector(B.attnVNormIn.name(i), count: d)
+                norms.o = try w.optionalVector(B.attnOutputNormIn.name(i), count: oWidth)
+                norms.gate = try w.optionalVector(B.ffnGateNormIn.name(i), count: d)
+                norms.up = try w.optionalVector(B.ffnUpNormIn.name(i), count: d)
+                norms.down = try w.optionalVector(B.ffnDownNormIn.name(i), count: ff)
+            }
             blocks.append(Block(
                 attnNorm: try w.vector(B.attnNorm.name(i), count: d),
                 ffnNorm: try w.vector(B.ffnNorm.name(i), count: d),
@@ -149,7 +176,8 @@ public final class LlamaLanguageModel: DecoderNetwork, @unchecked Sendable {
                 wDown: try w.matrix(B.ffnDown.name(i), rows: d, cols: ff),
                 bGate: variant.fusedGateUp ? nil : try w.optionalVector(B.ffnGate.bias(i), count: ff),
                 bUp: variant.fusedGateUp ? nil : try w.optionalVector(B.ffnUp.bias(i), count: ff),
-                bDown: try w.optionalVector(B.ffnDown.bias(i), count: d)))
+                bDown: try w.optionalVector(B.ffnDown.bias(i), count: d),
+                inputNorms: norms))
         }
         self.blocks = blocks
         outputNorm = try w.vector(TensorName.outputNorm, count: d)
@@ -219,7 +247,15 @@ public final class LlamaLanguageModel: DecoderNetwork, @unchecked Sendable {
             // Attention: xn = norm(x); q,k,v = xn·Wqᵀ + bq, …; [qwen3: per-head norm of q, k]; rotate q,k;
             // cache k,v; x += attn(q)·Woᵀ + bo
             TransformerOps.rmsNormRows(x, weight: b.attnNorm, eps: eps, into: xn, rows: n, width: d, pool: pool)
-            matmul((b.wq, q), (b.wk, k), (b.wv, v), input: xn, count: n, pool: pool, scratch: scratch)
+            let norms = b.inputNorms
+            if norms.attention {
+                for (weight, output, norm) in [(b.wq, q, norms.q), (b.wk, k, norms.k), (b.wv, v, norms.v)] {
+                    let input = projectionInput(xn, norm: norm, rows: n, width: d, context: ctx)
+                    matmul(weight, input: input, count: n, output: output, pool: pool, scratch: scratch)
+                }
+            } else {
+                matmul((b.wq, q), (b.wk, k), (b.wv, v), input: xn, count: n, pool: pool, scratch: scratch)
+            }
             Self.addBias(b.bq, to: q, rows: n)
             Self.addBias(b.bk, to: k, rows: n)
             Self.addBias(b.bv, to: v, rows: n)
@@ -254,7 +290,8 @@ public final class LlamaLanguageModel: DecoderNetwork, @unchecked Sendable {
                                                      scale: variant.scalesQueryFirst ? 1 : queryScale,
                                                      pool: pool, scratch: scratch)
             }
-            matmul(b.wo, input: attn, count: n, output: xn, pool: pool, scratch: scratch)
+            matmul(b.wo, input: projectionInput(attn, norm: norms.o, rows: n, width: oW, context: ctx), count: n,
+                   output: xn, pool: pool, scratch: scratch)
             Self.addBias(b.bo, to: xn, rows: n)
             TransformerOps.add(x, xn, n: n * d, pool: pool)
 
@@ -263,11 +300,19 @@ public final class LlamaLanguageModel: DecoderNetwork, @unchecked Sendable {
             let f = single ? Self.ffnRows(layer: l, of: blocks.count, tokens: n, allLogits: allLogits) : 0
             let m = n - f, xf = x + f * d
             TransformerOps.rmsNormRows(xf, weight: b.ffnNorm, eps: eps, into: xn, rows: m, width: d, pool: pool)
-            matmul((b.wGate, gate), (b.wUp, up), input: xn, count: m, pool: pool, scratch: scratch)
+            if norms.feedForward {
+                for (weight, output, norm) in [(b.wGate, gate, norms.gate), (b.wUp, up, norms.up)] {
+                    let input = projectionInput(xn, norm: norm, rows: m, width: d, context: ctx)
+                    matmul(weight, input: input, count: m, output: output, pool: pool, scratch: scratch)
+                }
+            } else {
+                matmul((b.wGate, gate), (b.wUp, up), input: xn, count: m, pool: pool, scratch: scratch)
+            }
             Self.addBias(b.bGate, to: gate, rows: m)
             Self.addBias(b.bUp, to: up, rows: m)
             TransformerOps.swiglu(gate: gate, up: up, rows: m, width: ff, pool: pool)
-            matmul(b.wDown, input: gate, count: m, output: xn, pool: pool, scratch: scratch)
+            matmul(b.wDown, input: projectionInput(gate, norm: norms.down, rows: m, width: ff, context: ctx), count: m,
+                   output: xn, pool: pool, scratch: scratch)
             Self.addBias(b.bDown, to: xn, rows: m)
             TransformerOps.add(xf, xn, n: m * d, pool: pool)
         }
@@ -292,6 +337,17 @@ public final class LlamaLanguageModel: DecoderNetwork, @unchecked Sendable {
         matmul(output, input: xn, count: rows, output: logits, pool: pool, scratch: scratch)
         Self.addBias(outputBias, to: logits, rows: rows)
         return UnsafeBufferPointer(start: logits, count: rows * hp.vocabSize)
+    }
+
+    /// A projection's input: `input` itself, or with a per-projection norm `rms_norm(input) * norm` (row by row, as
+    /// bitnet.cpp's qwen3 graph computes it) in the context's projection-input buffer.
+    private func projectionInput(_ input: UnsafeMutablePointer<Float>, norm: [Float]?, rows: Int, width: Int,
+                                 context ctx: ComputeContext) -> UnsafeMutablePointer<Float> {
+        guard let norm else { return input }
+        let out = ctx.buffer(.projectionInput, rows * width)
+        TransformerOps.rmsNormRows(input, weight: norm, eps: hyperParameters.rmsEpsilon, into: out, rows: rows,
+                                   width: width, pool: ctx.pool)
+        return out
     }
 
     /// Adds `bias` (when present) to each of `rows` rows of `bias.count` floats, as ggml_add broadcasts it.

@@ -24,6 +24,11 @@ public enum TensorName {
         /// Gemma 3's query/key norms and post-norms.
         case attnQNorm = "attn_q_norm", attnKNorm = "attn_k_norm"
         case postAttentionNorm = "post_attention_norm", postFFWNorm = "post_ffw_norm"
+        /// The BitNet embedding models' per-projection input norms (bitnet.cpp's qwen3 layout): an RMSNorm of each
+        /// projection's input, weighted by these, before the projection.
+        case attnQNormIn = "attn_q_norm_in", attnKNormIn = "attn_k_norm_in", attnVNormIn = "attn_v_norm_in"
+        case attnOutputNormIn = "attn_output_norm_in"
+        case ffnGateNormIn = "ffn_gate_norm_in", ffnUpNormIn = "ffn_up_norm_in", ffnDownNormIn = "ffn_down_norm_in"
 
         /// The weight of block `i`.
         public func name(_ i: Int) -> String { stem(i) + ".weight" }
