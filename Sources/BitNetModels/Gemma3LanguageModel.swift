@@ -7,7 +7,8 @@ import Kernels
 /// add; most layers attend over a sliding window with a local RoPE base, every few layers attend globally.
 ///
 /// The GGUF converter stores Gemma's `(1 + w)` norm weights already shifted, so every norm here is a plain
-/// `rmsNorm(x) ⊙ w`.
+/// `rmsNorm(x) ⊙ w`. The BitNet embedding models on this backbone (bitnet-embeddings-270m, as bitnet.cpp's converter
+/// writes it) add an RMSNorm before every projection (`ProjectionNorms`).
 public enum Gemma3Architecture: Architecture {
     public static let name = "gemma3"
 
@@ -94,6 +95,8 @@ public final class Gemma3LanguageModel: DecoderNetwork, @unchecked Sendable {
         let qNorm: [Float], kNorm: [Float]
         let wq, wk, wv, wo: WeightMatrix
         let wGate, wUp, wDown: WeightMatrix
+        /// The BitNet embedding models' per-projection input norms (bitnet-embeddings-270m), each nil when absent.
+        let inputNorms: ProjectionNorms
     }
 
     public let hyperParameters: HyperParameters
@@ -131,7 +134,9 @@ public final class Gemma3LanguageModel: DecoderNetwork, @unchecked Sendable {
                 wo: try w.matrix(TensorName.Block.attnOutput.name(i), rows: d, cols: hp.headCount * hp.valueLength),
                 wGate: try w.matrix(TensorName.Block.ffnGate.name(i), rows: ff, cols: d),
                 wUp: try w.matrix(TensorName.Block.ffnUp.name(i), rows: ff, cols: d),
-                wDown: try w.matrix(TensorName.Block.ffnDown.name(i), rows: d, cols: ff)))
+                wDown: try w.matrix(TensorName.Block.ffnDown.name(i), rows: d, cols: ff),
+                inputNorms: try ProjectionNorms(w, block: i, embedding: d, attentionOutput: hp.headCount * hp.valueLength,
+                                                feedForward: ff)))
         }
         self.blocks = blocks
         outputNorm = try w.vector(TensorName.outputNorm, count: d)
@@ -166,7 +171,15 @@ public final class Gemma3LanguageModel: DecoderNetwork, @unchecked Sendable {
             // Attention: xn = norm(x); q,k,v = xn·Wqᵀ, xn·Wkᵀ, xn·Wvᵀ; q,k = rope(headNorm(q,k));
             // x += postNorm(attn(q·scale)·Woᵀ)
             TransformerOps.rmsNormRows(x, weight: b.attnNorm, eps: eps, into: xn, rows: n, width: d, pool: pool)
-            matmul((b.wq, q), (b.wk, k), (b.wv, v), input: xn, count: n, pool: pool, scratch: scratch)
+            let norms = b.inputNorms
+            if norms.attention {
+                for (weight, output, norm) in [(b.wq, q, norms.q), (b.wk, k, norms.k), (b.wv, v, norms.v)] {
+                    let input = ProjectionNorms.input(xn, norm: norm, rows: n, width: d, eps: eps, context: ctx)
+                    matmul(weight, input: input, count: n, output: output, pool: pool, scratch: scratch)
+                }
+            } else {
+                matmul((b.wq, q), (b.wk, k), (b.wv, v), input: xn, count: n, pool: pool, scratch: scratch)
+            }
             // One norm per head: q [n·heads, keyLength], k [n·headsKV, keyLength].
             TransformerOps.rmsNormRows(q, weight: b.qNorm, eps: eps, into: q, rows: n * hp.headCount, width: hp.keyLength,
                                        pool: pool)
@@ -184,7 +197,8 @@ public final class Gemma3LanguageModel: DecoderNetwork, @unchecked Sendable {
                                                  heads: hp.headCount, group: hp.groupSize, keyLength: hp.keyLength,
                                                  valueLength: hp.valueLength, scale: 1,
                                                  window: sliding ? gemma.slidingWindow : nil, pool: pool, scratch: scratch)
-            matmul(b.wo, input: attn, count: n, output: xn, pool: pool, scratch: scratch)
+            matmul(b.wo, input: ProjectionNorms.input(attn, norm: norms.o, rows: n, width: oW, eps: eps, context: ctx),
+                   count: n, output: xn, pool: pool, scratch: scratch)
             TransformerOps.rmsNormRows(xn, weight: b.postAttnNorm, eps: eps, into: xn, rows: n, width: d, pool: pool)
             TransformerOps.add(x, xn, n: n * d, pool: pool)
 
@@ -192,13 +206,21 @@ public final class Gemma3LanguageModel: DecoderNetwork, @unchecked Sendable {
             // (rows f..<n only: `ffnRows`)
             let f = Self.ffnRows(layer: l, of: blocks.count, tokens: n, allLogits: allLogits), m = n - f, xf = x + f * d
             TransformerOps.rmsNormRows(xf, weight: b.ffnNorm, eps: eps, into: xn, rows: m, width: d, pool: pool)
-            matmul((b.wGate, gate), (b.wUp, up), input: xn, count: m, pool: pool, scratch: scratch)
+            if norms.feedForward {
+                for (weight, output, norm) in [(b.wGate, gate, norms.gate), (b.wUp, up, norms.up)] {
+                    let input = ProjectionNorms.input(xn, norm: norm, rows: m, width: d, eps: eps, context: ctx)
+                    matmul(weight, input: input, count: m, output: output, pool: pool, scratch: scratch)
+                }
+            } else {
+                matmul((b.wGate, gate), (b.wUp, up), input: xn, count: m, pool: pool, scratch: scratch)
+            }
             TransformerOps.forRows(m, pool: pool) { r in
                 let o = r.lowerBound * ff
                 VectorOps.gelu(gate + o, into: gate + o, count: r.count * ff)
                 for j in o..<(o + r.count * ff) { gate[j] *= up[j] }
             }
-            matmul(b.wDown, input: gate, count: m, output: xn, pool: pool, scratch: scratch)
+            matmul(b.wDown, input: ProjectionNorms.input(gate, norm: norms.down, rows: m, width: ff, eps: eps, context: ctx),
+                   count: m, output: xn, pool: pool, scratch: scratch)
             TransformerOps.rmsNormRows(xn, weight: b.postFFNNorm, eps: eps, into: xn, rows: m, width: d, pool: pool)
             TransformerOps.add(xf, xn, n: m * d, pool: pool)
         }

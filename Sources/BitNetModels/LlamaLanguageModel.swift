@@ -66,18 +66,6 @@ public final class LlamaLanguageModel: DecoderNetwork, @unchecked Sendable {
         let inputNorms: ProjectionNorms
     }
 
-    /// Weights of an RMSNorm applied to one projection's input before the projection (bitnet.cpp's qwen3 graph for
-    /// the BitNet embedding models: `rms_norm(input) * norm_in`, then the matrix product).
-    struct ProjectionNorms {
-        var q: [Float]? = nil, k: [Float]? = nil, v: [Float]? = nil, o: [Float]? = nil
-        var gate: [Float]? = nil, up: [Float]? = nil, down: [Float]? = nil
-
-        /// Whether the query, key or value projection has one (they then take separate inputs).
-        var attention: Bool { q != nil || k != nil || v != nil }
-        /// Whether the gate or up projection has one.
-        var feedForward: Bool { gate != nil || up != nil }
-    }
-
     public let hyperParameters: HyperParameters
     /// Which llama-shaped architecture this is.
     public let variant: LlamaVariant
@@ -153,16 +141,8 @@ public final class LlamaLanguageModel: DecoderNetwork, @unchecked Sendable {
                 wGate = try w.matrix(B.ffnGate.name(i), rows: ff, cols: d)
                 wUp = try w.matrix(B.ffnUp.name(i), rows: ff, cols: d)
             }
-            var norms = ProjectionNorms()
-            if variant.projectionNorms {
-                norms.q = try w.optionalVector(B.attnQNormIn.name(i), count: d)
-                norms.k = try w.optionalVector(B.attnKNormIn.name(i), count: d)
-                norms.v = try w.optionalVector(B.attnVNormIn.name(i), count: d)
-                norms.o = try w.optionalVector(B.attnOutputNormIn.name(i), count: oWidth)
-                norms.gate = try w.optionalVector(B.ffnGateNormIn.name(i), count: d)
-                norms.up = try w.optionalVector(B.ffnUpNormIn.name(i), count: d)
-                norms.down = try w.optionalVector(B.ffnDownNormIn.name(i), count: ff)
-            }
+            let norms = variant.projectionNorms
+                ? try ProjectionNorms(w, block: i, embedding: d, attentionOutput: oWidth, feedForward: ff) : ProjectionNorms()
             blocks.append(Block(
                 attnNorm: try w.vector(B.attnNorm.name(i), count: d),
                 ffnNorm: try w.vector(B.ffnNorm.name(i), count: d),
@@ -339,15 +319,9 @@ public final class LlamaLanguageModel: DecoderNetwork, @unchecked Sendable {
         return UnsafeBufferPointer(start: logits, count: rows * hp.vocabSize)
     }
 
-    /// A projection's input: `input` itself, or with a per-projection norm `rms_norm(input) * norm` (row by row, as
-    /// bitnet.cpp's qwen3 graph computes it) in the context's projection-input buffer.
     private func projectionInput(_ input: UnsafeMutablePointer<Float>, norm: [Float]?, rows: Int, width: Int,
                                  context ctx: ComputeContext) -> UnsafeMutablePointer<Float> {
-        guard let norm else { return input }
-        let out = ctx.buffer(.projectionInput, rows * width)
-        TransformerOps.rmsNormRows(input, weight: norm, eps: hyperParameters.rmsEpsilon, into: out, rows: rows,
-                                   width: width, pool: ctx.pool)
-        return out
+        ProjectionNorms.input(input, norm: norm, rows: rows, width: width, eps: hyperParameters.rmsEpsilon, context: ctx)
     }
 
     /// Adds `bias` (when present) to each of `rows` rows of `bias.count` floats, as ggml_add broadcasts it.
