@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds llama.cpp's own ARM64 dot products as the known-answer reference of NEONEmulationTests: ggml's CPU sources
-# from the pinned llama.cpp (arch/arm/quants.c, quants.c, vec.cpp, ggml-quants.c; the tree from
+# from the pinned llama.cpp (arch/arm/quants.c, arch/arm/repack.cpp, quants.c, vec.cpp, ggml-quants.c; the tree from
 # `scripts/setup-reference.sh --print-source`) linked with Tests/NEONDriver/ggml_reference.c, compiled by Debian's
 # AArch64 GCC 12 — the compiler of the x86-64 reference builds, so the same floating-point contraction — at -O3
 # -DNDEBUG with the -march of two of llama.cpp's ARM variants (GGML_CPU_ALL_VARIANTS on Linux):
@@ -20,9 +20,9 @@ log() { printf '[setup-arm-reference] %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
 if [[ "$(uname -m)" == aarch64 ]]; then
-    CC=gcc CXX=g++
+    CC=gcc CXX=g++ NM=nm
 else
-    CC=aarch64-linux-gnu-gcc CXX=aarch64-linux-gnu-g++
+    CC=aarch64-linux-gnu-gcc CXX=aarch64-linux-gnu-g++ NM=aarch64-linux-gnu-nm
     missing=()
     for p in gcc-aarch64-linux-gnu g++-aarch64-linux-gnu; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
     if ((${#missing[@]})); then
@@ -59,10 +59,17 @@ for v in "${variants[@]}"; do
         && "$CC" "${flags[@]}" -c "$ggml/src/ggml-cpu/quants.c" -o "$out/quants.o" \
         && "$CC" "${flags[@]}" -c "$ggml/src/ggml-quants.c" -o "$out/ggml-quants.o" \
         && "$CXX" "${flags[@]}" -c "$ggml/src/ggml-cpu/vec.cpp" -o "$out/vec.o" \
+        && "$CXX" "${flags[@]}" -c "$ggml/src/ggml-cpu/arch/arm/repack.cpp" -o "$out/arm-repack.o" \
         && "$CC" "${flags[@]}" -c Tests/NEONDriver/ggml_reference.c -o "$out/ggml_reference.o" \
+        || die "compiling the $name reference failed"
+    # arch/arm/repack.cpp falls back to ggml-cpu/repack.cpp's generic kernels for the forms a variant lacks; the
+    # driver calls none of them (and that file needs the rest of ggml-cpu), so each gets a stub that aborts.
+    { echo '#include <stdlib.h>'; "$NM" -u "$out/arm-repack.o" | awk '$2 ~ /_generic$/ { print "void " $2 "(void) { abort(); }" }'; } \
+        >"$out/generic-stubs.c"
+    "$CC" -O2 -c "$out/generic-stubs.c" -o "$out/generic-stubs.o" \
         && "$CXX" -static "$out"/*.o -o "$out/ggml_reference" -lm \
         || die "building the $name reference failed"
-    rm -f "$out"/*.o
+    rm -f "$out"/*.o "$out/generic-stubs.c"
 done
 printf '%s %s\n' "$commit" "$("$CC" --version | head -1)" >"$dir.partial/.built"
 rm -rf "$dir"

@@ -159,4 +159,17 @@ static const int8_t bn_iq4_levels_tbl[16] = {-127, -104, -83, -65, -49, -35, -22
 BN_LOWBIT_KERNELS(bitnet_neon, , bn_ldot16)
 BN_LOWBIT_KERNELS(bitnet_dotprod, __attribute__((target("dotprod"))), bn_lsdot16)
 
+// llama.cpp's `dotprod` decode route for IQ4_NL weights of a multiple of 4 rows: ggml_gemv_iq4_nl_4x4_q8_0 chains
+// `acc = acc + d_x·d_w · S` (vmlaq_f32, not fused) over the blocks (`GGMLRepack4x4`).
+__attribute__((target("dotprod"))) float bitnet_dotprod_gemv_iq4_nl(const void *w, const void *x, ptrdiff_t count) {
+    const uint8_t *wr = (const uint8_t *)w, *xr = (const uint8_t *)x;
+    int8x16_t lut = vld1q_s8(bn_iq4_levels_tbl);
+    float acc = 0;
+    for (ptrdiff_t b = 0; b < count / 32; b++) {
+        const uint8_t *wb = wr + b * BN_IQ4_NL, *xb = xr + b * BN_Q8_0;
+        acc = acc + (bn_half(xb) * bn_half(wb)) * (float)BN_IQ4_RUN(bn_lsdot16, wb + 2, (const int8_t *)xb + 2);
+    }
+    return acc;
+}
+
 #endif  // __aarch64__

@@ -110,6 +110,22 @@ import Testing
                 if dotprod == "no" { #expect(!r.output.contains("dotprod q8_0"), "dotprod kernels ran on a CPU without SDOT") }
             }
         }
+
+        // The dotprod build's decode route for the weights it repacks 4 rows at a time (Q4_0, Q8_0, IQ4_NL):
+        // ggml_gemv_*_4x4_q8_0 against our row kernels for that route.
+        let gemvExpected = dir.appendingPathComponent("vectors.gemv.bin")
+        let made = try Self.arm(reference.appendingPathComponent("armv8.2_1/ggml_reference").path,
+                                ["--gemv", vectors.path, gemvExpected.path], cpu: "max")
+        print("[NEONEmulationTests] armv8.2_1: " + made.output)
+        #expect(made.status == 0, "llama.cpp's armv8.2_1 gemv failed:\n\(made.output)")
+        guard made.status == 0 else { return }
+        let r = try Self.arm(driver.path, [gemvExpected.path, "--route", "gemv"] + (native ? [] : ["--expect-dotprod", "yes"]),
+                             cpu: "max")
+        print("[NEONEmulationTests] dotprod repacked-4×4 decode kernels vs llama.cpp armv8.2_1:\n" + r.output)
+        #expect(r.status == 0, "dotprod gemv kernels vs llama.cpp armv8.2_1:\n\(r.output)")
+        for type in ["q4_0", "q8_0", "iq4_nl"] {
+            #expect(r.output.contains("dotprod gemv \(type): "), "no gemv results for \(type)")
+        }
     }
 
     /// The ARM64 levels' activation quantizers (`Q8Rounding.ggmlARM`, portable code run here on the host) against

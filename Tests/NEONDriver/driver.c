@@ -4,7 +4,8 @@
 // activation row), runs every kernel of the `neon` level and, when this CPU reports dot-product instructions, of the
 // `dotprod` level (or only the level `--level` names), and requires each result to have exactly the expected bits.
 //
-// Usage: driver VECTORS [--expect-dotprod yes|no] [--level neon|dotprod]. Prints the CPU features it found, one line
+// Usage: driver VECTORS [--expect-dotprod yes|no] [--level neon|dotprod] [--route gemv] (`--route gemv`: the
+// dotprod level's repacked-4×4 decode kernels, `bitnet_dotprod_gemv_*`, instead of the dot products). Prints the CPU features it found, one line
 // per level and type, each mismatch, and a closing "N passed, M failed" line; exits 1 on any mismatch or unexpected
 // feature set.
 #include <stdint.h>
@@ -44,9 +45,19 @@ static const kernel_row table[] = {
 };
 enum { TYPES = sizeof table / sizeof table[0] };
 
+// `--route gemv`: llama.cpp's repacked 4×4 decode route at the dotprod level (the only level it repacks at).
+static const kernel_row gemvTable[] = {
+    {2, "q4_0", NULL, bitnet_dotprod_gemv_q4_0},
+    {8, "q8_0", NULL, bitnet_dotprod_gemv_q8_0},
+    {20, "iq4_nl", NULL, bitnet_dotprod_gemv_iq4_nl},
+};
+
+static const kernel_row *rows = table;  // the table in use
+static int rowCount = TYPES;
+
 static const kernel_row *row_for(uint32_t type) {
-    for (int i = 0; i < TYPES; i++)
-        if (table[i].type == type) return &table[i];
+    for (int i = 0; i < rowCount; i++)
+        if (rows[i].type == type) return &rows[i];
     return NULL;
 }
 
@@ -58,7 +69,7 @@ static uint32_t bits(float f) {
 
 int main(int argc, char **argv) {
     if (argc < 2) {
-        fprintf(stderr, "usage: driver VECTORS [--expect-dotprod yes|no] [--level neon|dotprod]\n");
+        fprintf(stderr, "usage: driver VECTORS [--expect-dotprod yes|no] [--level neon|dotprod] [--route gemv]\n");
         return 2;
     }
     const char *expect = NULL;
@@ -68,6 +79,10 @@ int main(int argc, char **argv) {
             expect = argv[i + 1];
         } else if (strcmp(argv[i], "--level") == 0 && (strcmp(argv[i + 1], "neon") == 0 || strcmp(argv[i + 1], "dotprod") == 0)) {
             only = strcmp(argv[i + 1], "dotprod") == 0;
+        } else if (strcmp(argv[i], "--route") == 0 && strcmp(argv[i + 1], "gemv") == 0) {
+            rows = gemvTable;
+            rowCount = sizeof gemvTable / sizeof gemvTable[0];
+            only = 1;
         } else {
             fprintf(stderr, "unknown argument %s %s\n", argv[i], argv[i + 1]);
             return 2;
@@ -104,7 +119,7 @@ int main(int argc, char **argv) {
             printf("FAIL: no kernel for GGML type %u\n", type);
             failed++;
         } else {
-            int index = (int)(k - table);
+            int index = (int)(k - rows);
             for (int level = 0; level < 2; level++) {
                 if (only >= 0 && level != only) continue;
                 // At the dotprod level a type without an SDOT form runs its neon kernel; checked there only when
@@ -129,10 +144,12 @@ int main(int argc, char **argv) {
         free(x);
     }
     fclose(f);
-    for (int i = 0; i < TYPES; i++)
+    for (int i = 0; i < rowCount; i++)
         for (int level = 0; level < 2; level++) {
             int total = counts[i][level][0] + counts[i][level][1];
-            if (total) printf("%s %s: %d/%d identical\n", level ? "dotprod" : "neon", table[i].name, counts[i][level][1], total);
+            if (total)
+                printf("%s%s %s: %d/%d identical\n", level ? "dotprod" : "neon", rows == table ? "" : " gemv", rows[i].name,
+                       counts[i][level][1], total);
         }
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;

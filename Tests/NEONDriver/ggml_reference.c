@@ -8,6 +8,10 @@
 // type (bitnet.cpp's; its dot product is one exact integer times the row scale): its records keep their bits.
 // Prints one line: the variant's compile-time features and the number of records rewritten.
 //
+// ggml_reference --gemv IN OUT: the repacked 4×4 decode route of llama.cpp's dot-product build instead (armv8.2_1
+// only). OUT gets the Q4_0, Q8_0 and IQ4_NL records of IN, each with the result of ggml_gemv_*_4x4_q8_0 for its
+// row: the row is repacked four times over (ggml's make_block_*x4 layout, written out below) and lane 0 kept.
+//
 // ggml_reference --quantize IN OUT: the activation quantizers instead. Each input record is u32 GGML type (Q8_0 or
 // Q8_1), u32 count (a multiple of 32), then `count` F32 values; OUT gets, per record, what ggml's quantize_row_q8_0 /
 // quantize_row_q8_1 (its Advanced SIMD forms, which a matmul on ARM64 uses for its activations) write for them.
@@ -57,6 +61,80 @@ size_t ggml_type_size(enum ggml_type type) { (void)type; abort(); }
 size_t ggml_row_size(enum ggml_type type, int64_t ne) { (void)type; (void)ne; abort(); }
 float ggml_table_f32_ue4m3[256];
 
+#if defined(__ARM_FEATURE_DOTPROD)
+void ggml_gemv_q4_0_4x4_q8_0(int n, float *s, size_t bs, const void *vx, const void *vy, int nr, int nc);
+void ggml_gemv_q8_0_4x4_q8_0(int n, float *s, size_t bs, const void *vx, const void *vy, int nr, int nc);
+void ggml_gemv_iq4_nl_4x4_q8_0(int n, float *s, size_t bs, const void *vx, const void *vy, int nr, int nc);
+
+/// `row` (blocks of `blockBytes`: an F16 scale then `quantBytes` quants) as four identical rows in ggml's 4×4
+/// repacked layout: per block, the four scales, then the quants in 4-byte chunks taken from the rows in turn;
+/// Q4_0's nibbles XOR 0x88 (ggml stores them offset, to read them as signed).
+static uint8_t *repack4(const uint8_t *row, int blocks, int blockBytes, int quantBytes, int q4_0) {
+    int outBlock = 8 + 4 * quantBytes;
+    uint8_t *out = malloc((size_t)blocks * outBlock);
+    if (!out) return NULL;
+    for (int b = 0; b < blocks; b++) {
+        const uint8_t *in = row + (size_t)b * blockBytes;
+        uint8_t *o = out + (size_t)b * outBlock;
+        for (int r = 0; r < 4; r++) memcpy(o + 2 * r, in, 2);
+        for (int i = 0; i < quantBytes; i++) {  // chunk i: row i % 4 (all the same here), bytes 4·(i / 4) …
+            uint32_t chunk;
+            memcpy(&chunk, in + 2 + 4 * (i / 4), 4);
+            if (q4_0) chunk ^= 0x88888888u;
+            memcpy(o + 8 + 4 * i, &chunk, 4);
+        }
+    }
+    return out;
+}
+
+static int gemv(const char *inPath, const char *outPath) {
+    FILE *in = fopen(inPath, "rb"), *out = fopen(outPath, "wb");
+    if (!in || !out) {
+        perror(in ? outPath : inPath);
+        return 2;
+    }
+    uint32_t header[5];
+    int records = 0;
+    while (fread(header, 4, 5, in) == 5) {
+        uint32_t type = header[0], count = header[1], wbytes = header[2], xbytes = header[3];
+        uint8_t *w = malloc(wbytes + 64), *x = malloc(xbytes + 64);
+        if (!w || !x || fread(w, 1, wbytes, in) != wbytes || fread(x, 1, xbytes, in) != xbytes) {
+            fprintf(stderr, "truncated vector file\n");
+            return 2;
+        }
+        int blocks = (int)count / 32, q4 = type == GGML_TYPE_Q4_0, q8 = type == GGML_TYPE_Q8_0;
+        if (q4 || q8 || type == GGML_TYPE_IQ4_NL) {
+            uint8_t *packed = repack4(w, blocks, q8 ? 34 : 18, q8 ? 32 : 16, q4);
+            float lanes[4];
+            if (!packed) return 2;
+            if (q4) ggml_gemv_q4_0_4x4_q8_0((int)count, lanes, 0, packed, x, 1, 4);
+            else if (q8) ggml_gemv_q8_0_4x4_q8_0((int)count, lanes, 0, packed, x, 1, 4);
+            else ggml_gemv_iq4_nl_4x4_q8_0((int)count, lanes, 0, packed, x, 1, 4);
+            free(packed);
+            if (memcmp(&lanes[0], &lanes[1], 4) || memcmp(&lanes[0], &lanes[2], 4) || memcmp(&lanes[0], &lanes[3], 4)) {
+                fprintf(stderr, "type %u: the four identical rows gave different lanes\n", type);
+                return 2;
+            }
+            memcpy(&header[4], &lanes[0], 4);
+            if (fwrite(header, 4, 5, out) != 5 || fwrite(w, 1, wbytes, out) != wbytes || fwrite(x, 1, xbytes, out) != xbytes) {
+                perror(outPath);
+                return 2;
+            }
+            records++;
+        }
+        free(w);
+        free(x);
+    }
+    if (fclose(out) != 0) {
+        perror(outPath);
+        return 2;
+    }
+    fclose(in);
+    printf("ggml reference: %d rows through ggml_gemv_*_4x4_q8_0\n", records);
+    return 0;
+}
+#endif
+
 static int quantize(const char *inPath, const char *outPath) {
     FILE *in = fopen(inPath, "rb"), *out = fopen(outPath, "wb");
     if (!in || !out) {
@@ -100,8 +178,16 @@ static int quantize(const char *inPath, const char *outPath) {
 
 int main(int argc, char **argv) {
     if (argc == 4 && strcmp(argv[1], "--quantize") == 0) return quantize(argv[2], argv[3]);
+    if (argc == 4 && strcmp(argv[1], "--gemv") == 0) {
+#if defined(__ARM_FEATURE_DOTPROD)
+        return gemv(argv[2], argv[3]);
+#else
+        fprintf(stderr, "--gemv: llama.cpp repacks only in its dot-product builds (use armv8.2_1)\n");
+        return 2;
+#endif
+    }
     if (argc != 3) {
-        fprintf(stderr, "usage: ggml_reference IN OUT | ggml_reference --quantize IN OUT\n");
+        fprintf(stderr, "usage: ggml_reference [--gemv | --quantize] IN OUT\n");
         return 2;
     }
     FILE *in = fopen(argv[1], "rb"), *out = fopen(argv[2], "wb");

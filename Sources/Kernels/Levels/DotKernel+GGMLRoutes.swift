@@ -18,6 +18,8 @@ extension DotKernel {
         case repack8x8GEMM = "repack8x8-gemm"
         /// llamafile's `tinyBLAS` (F32, F16 and BF16 batches, `GGMLFloat`, `GGMLBF16`).
         case tinyBLAS = "tinyblas"
+        /// `CPU_REPACK` 4×4 gemv on ARM64 with dot-product instructions (`GGMLRepack4x4`).
+        case repack4x4
     }
 
     /// The kernels llama.cpp runs for one weight matrix (`WeightMatrix.kernel(forRow:of:)` picks among them).
@@ -38,7 +40,8 @@ extension DotKernel {
                                                    (.q4_K, .tiled), (.q6_K, .tiled), (.bf16, .tinyBLAS),
                                                    (.f32, .tinyBLAS), (.f16, .tinyBLAS), (.q5_K, .tiled),
                                                    (.q2_K, .tiled), (.q3_K, .tiled), (.iq4_nl, .repack8x8),
-                                                   (.iq4_xs, .tiled)]
+                                                   (.iq4_xs, .tiled), (.q4_0, .repack4x4), (.q8_0, .repack4x4),
+                                                   (.iq4_nl, .repack4x4)]
 
     /// The kernel reproducing `route` for `type`, or nil when that route does not exist for the type.
     public static func kernel(for type: GGMLType, route: Route, path: KernelPath = .simd) -> DotKernel? {
@@ -60,7 +63,13 @@ extension DotKernel {
         }
         return GGMLKernels(single: vecDot, batched: kernel(for: type, route: .tiled, path: path), grouped: nil)
         #else
-        return GGMLKernels(single: vecDot, batched: nil, grouped: nil)  // ggml-cpu's tiled kernel exists for x86 only
+        // ARM64 with dot-product instructions: the repacked 4×4 gemv for decode (its gemm for batches is not
+        // reproduced: they take the same kernel). ggml-cpu's tiled kernel exists for x86 only.
+        if KernelLevel.active == .dotprod, GGMLRepack4x4.repacks(type, rows: rows),
+           let gemv = kernel(for: type, route: .repack4x4, path: path) {
+            return GGMLKernels(single: gemv, batched: nil, grouped: nil)
+        }
+        return GGMLKernels(single: vecDot, batched: nil, grouped: nil)
         #endif
     }
 
@@ -89,7 +98,7 @@ extension DotKernel {
         #else
         case .avx2, .avx512: LevelKernels(dot: routedScalarDot(type, route))  // never active off x86-64
         #endif
-        case .neon, .dotprod: LevelKernels(dot: routedScalarDot(type, route))  // no ARM form of a route yet
+        case .neon, .dotprod: NEONKernels.kernels(for: type, route: route, dotprod: level == .dotprod)
         }
     }
 
@@ -108,6 +117,9 @@ extension DotKernel {
         case (.bf16, .tinyBLAS): { GGMLBF16.tinyBLAS($0, $1, $2) }
         case (.f32, .tinyBLAS): { GGMLFloat.tinyBLASF32($0, $1, $2) }
         case (.f16, .tinyBLAS): { GGMLFloat.tinyBLASF16($0, $1, $2) }
+        case (.q4_0, .repack4x4): { GGMLRepack4x4.q4_0($0, $1, $2) }
+        case (.q8_0, .repack4x4): { GGMLRepack4x4.q8_0($0, $1, $2) }
+        case (.iq4_nl, .repack4x4): { GGMLRepack4x4.iq4_nl($0, $1, $2) }
         default: { GGMLTiledKQuant.q6_K($0, $1, $2) }
         }
     }

@@ -48,6 +48,12 @@ float bitnet_dotprod_dot_q2_K(const void *w, const void *x, ptrdiff_t count);
 float bitnet_dotprod_dot_q3_K(const void *w, const void *x, ptrdiff_t count);
 float bitnet_dotprod_dot_q5_K(const void *w, const void *x, ptrdiff_t count);
 float bitnet_dotprod_dot_iq4_nl(const void *w, const void *x, ptrdiff_t count);
+
+// llama.cpp's `dotprod` decode route for weights it repacks 4 rows at a time (Q4_0, Q8_0, IQ4_NL with a multiple of
+// 4 rows): one row of ggml_gemv_*_4x4_q8_0, computed on the original layout (`GGMLRepack4x4`).
+float bitnet_dotprod_gemv_q4_0(const void *w, const void *x, ptrdiff_t count);
+float bitnet_dotprod_gemv_q8_0(const void *w, const void *x, ptrdiff_t count);
+float bitnet_dotprod_gemv_iq4_nl(const void *w, const void *x, ptrdiff_t count);
 float bitnet_dotprod_dot_iq4_xs(const void *w, const void *x, ptrdiff_t count);
 
 #pragma clang assume_nonnull end

@@ -1,0 +1,48 @@
+import GGUF
+
+/// ggml-cpu's repacked 4×4 kernels on ARM64 with the dot-product instructions (`CPU_REPACK`): llama.cpp's
+/// `armv8.2_1` build repacks every Q4_0, Q8_0 and IQ4_NL weight whose row count is a multiple of 4
+/// (`ggml_repack_get_optimal_repack_type`: `q4_0_4x4`, `q8_0_4x4`, `iq4_nl_4x4`) and decodes through
+/// `ggml_gemv_*_4x4_q8_0` (arch/arm/repack.cpp), which keeps one F32 lane per weight row. Each output is therefore a
+/// chain over the blocks in order, computed here on the original layout. Per block, with S the exact integer sum
+/// and d = d_x·d_w (F16 scales, one rounding):
+///
+/// - Q4_0, Q8_0: `acc = fma(S, d, acc)` (`vfmaq_f32`; Q4_0's nibbles come in 16× and leave through an exact
+///   fixed-point conversion, `vcvtq_n_f32_s32(·, 4)`)
+/// - IQ4_NL: `acc = acc + d·S` (`vmlaq_f32`, which GCC does not fuse)
+///
+/// Batches go through `ggml_gemm_*_4x4_q8_0` with activations quantized 4 rows at a time, whose order is not
+/// reproduced yet (docs/kernels.md).
+public enum GGMLRepack4x4 {
+    /// True when llama.cpp's ARM64 build with dot-product instructions repacks a `type` weight of `rows` rows.
+    public static func repacks(_ type: GGMLType, rows: Int) -> Bool {
+        (type == .q4_0 || type == .q8_0 || type == .iq4_nl) && rows % 4 == 0
+    }
+
+    /// Q4_0 · Q8_0 in the gemv's order (scalar reference; the same chain as the x86 8×8 route's).
+    public static func q4_0(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
+        GGMLRepack8x8.blocks32(w, x, count, blockBytes: BlockLayout.q4_0Bytes, DotScalar.q4_0BlockSum)
+    }
+
+    /// Q8_0 · Q8_0 in the gemv's order (scalar reference).
+    public static func q8_0(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
+        GGMLRepack8x8.blocks32(w, x, count, blockBytes: BlockLayout.q8_0Bytes, q8_0BlockSum)
+    }
+
+    /// IQ4_NL · Q8_0 in the gemv's order: the multiply-add not fused (scalar reference).
+    public static func iq4_nl(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
+        var acc: Float = 0
+        for b in 0..<count / 32 {
+            let wb = w + b * BlockLayout.iq4_nlBytes, xb = x + b * BlockLayout.q8_0Bytes
+            acc += (xb.f16(at: 0) * wb.f16(at: 0)) * Float(DotScalar.iq4_nlBlockSum(wb, xb))
+        }
+        return acc
+    }
+
+    /// Σ w·x over one Q8_0 block pair (exact).
+    static func q8_0BlockSum(_ wb: UnsafeRawPointer, _ xb: UnsafeRawPointer) -> Int32 {
+        var s: Int32 = 0
+        for j in 0..<32 { s += Int32(wb.load(fromByteOffset: 2 + j, as: Int8.self)) * Int32(xb.load(fromByteOffset: 2 + j, as: Int8.self)) }
+        return s
+    }
+}
