@@ -111,8 +111,8 @@ import Testing
             }
         }
 
-        // The dotprod build's decode route for the weights it repacks 4 rows at a time (Q4_0, Q8_0, IQ4_NL):
-        // ggml_gemv_*_4x4_q8_0 against our row kernels for that route.
+        // The dotprod build's decode route for the weights it repacks (Q4_0, Q8_0, IQ4_NL 4 rows at a time, Q4_K
+        // and Q6_K 8): ggml_gemv_*_4x4_q8_0 / _8x4_q8_K against our row kernels for that route.
         let gemvExpected = dir.appendingPathComponent("vectors.gemv.bin")
         let made = try Self.arm(reference.appendingPathComponent("armv8.2_1/ggml_reference").path,
                                 ["--gemv", vectors.path, gemvExpected.path], cpu: "max")
@@ -123,7 +123,7 @@ import Testing
                              cpu: "max")
         print("[NEONEmulationTests] dotprod repacked-4×4 decode kernels vs llama.cpp armv8.2_1:\n" + r.output)
         #expect(r.status == 0, "dotprod gemv kernels vs llama.cpp armv8.2_1:\n\(r.output)")
-        for type in ["q4_0", "q8_0", "iq4_nl"] {
+        for type in ["q4_0", "q8_0", "iq4_nl", "q4_K", "q6_K"] {
             #expect(r.output.contains("dotprod gemv \(type): "), "no gemv results for \(type)")
         }
     }

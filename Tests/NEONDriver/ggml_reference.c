@@ -8,9 +8,10 @@
 // type (bitnet.cpp's; its dot product is one exact integer times the row scale): its records keep their bits.
 // Prints one line: the variant's compile-time features and the number of records rewritten.
 //
-// ggml_reference --gemv IN OUT: the repacked 4×4 decode route of llama.cpp's dot-product build instead (armv8.2_1
-// only). OUT gets the Q4_0, Q8_0 and IQ4_NL records of IN, each with the result of ggml_gemv_*_4x4_q8_0 for its
-// row: the row is repacked four times over (ggml's make_block_*x4 layout, written out below) and lane 0 kept.
+// ggml_reference --gemv IN OUT: the repacked decode routes of llama.cpp's dot-product build instead (armv8.2_1
+// only). OUT gets the Q4_0, Q8_0, IQ4_NL, Q4_K and Q6_K records of IN, each with the result of
+// ggml_gemv_*_4x4_q8_0 / ggml_gemv_*_8x4_q8_K for its row: the row is repacked four or eight times over (ggml's
+// make_block_*x4 / *x8 layouts, written out below) and lane 0 kept.
 //
 // ggml_reference --quantize IN OUT: the activation quantizers instead. Each input record is u32 GGML type (Q8_0 or
 // Q8_1), u32 count (a multiple of 32), then `count` F32 values; OUT gets, per record, what ggml's quantize_row_q8_0 /
@@ -65,6 +66,63 @@ float ggml_table_f32_ue4m3[256];
 void ggml_gemv_q4_0_4x4_q8_0(int n, float *s, size_t bs, const void *vx, const void *vy, int nr, int nc);
 void ggml_gemv_q8_0_4x4_q8_0(int n, float *s, size_t bs, const void *vx, const void *vy, int nr, int nc);
 void ggml_gemv_iq4_nl_4x4_q8_0(int n, float *s, size_t bs, const void *vx, const void *vy, int nr, int nc);
+void ggml_gemv_q4_K_8x4_q8_K(int n, float *s, size_t bs, const void *vx, const void *vy, int nr, int nc);
+void ggml_gemv_q6_K_8x4_q8_K(int n, float *s, size_t bs, const void *vx, const void *vy, int nr, int nc);
+
+/// Copies `bytes` of each of 8 rows' field at `from` (all rows the same here) to `to` in 4-byte chunks taken from the
+/// rows in turn (ggml's 8×4 interleave).
+static void interleave8(uint8_t *to, const uint8_t *from, int bytes) {
+    for (int i = 0; i < 8 * bytes / 4; i++) memcpy(to + 4 * i, from + 4 * (i / 8), 4);
+}
+
+/// `row` as eight identical rows in ggml's Q4_K 8×4 layout (make_block_q4_Kx8): d[8], dmin[8], the 6-bit scales
+/// and mins re-packed per sub-block across the rows (96 bytes), the quants interleaved.
+static uint8_t *repack_q4_K(const uint8_t *row, int blocks) {
+    uint8_t *out = malloc((size_t)blocks * 1152);
+    if (!out) return NULL;
+    for (int b = 0; b < blocks; b++) {
+        const uint8_t *in = row + (size_t)b * 144, *sc = in + 4;
+        uint8_t *o = out + (size_t)b * 1152, *osc = o + 32;
+        for (int r = 0; r < 8; r++) {
+            memcpy(o + 2 * r, in, 2);
+            memcpy(o + 16 + 2 * r, in + 2, 2);
+        }
+        for (int half = 0; half < 2; half++) {
+            for (int i = 0; i < 4; i++) {
+                uint8_t s[8], m[8];
+                for (int j = 0; j < 8; j++) {  // row j's scale and min of sub-block 4·half + i
+                    s[j] = half == 0 ? sc[i] & 63 : (uint8_t)(((sc[i] & 192) >> 2) | (sc[i + 8] & 15));
+                    m[j] = half == 0 ? sc[i + 4] & 63 : (uint8_t)(((sc[i + 4] & 192) >> 2) | ((sc[i + 8] & 240) >> 4));
+                }
+                uint8_t *t = osc + 48 * half + 12 * i;
+                for (int j = 0; j < 4; j++) {
+                    t[j] = (uint8_t)((s[j] & 63) + ((s[j + 4] & 48) << 2));
+                    t[j + 4] = (uint8_t)((m[j] & 63) + ((m[j + 4] & 48) << 2));
+                    t[j + 8] = (uint8_t)((s[j + 4] & 15) + ((m[j + 4] & 15) << 4));
+                }
+            }
+        }
+        interleave8(o + 128, in + 16, 128);
+    }
+    return out;
+}
+
+/// `row` as eight identical rows in ggml's Q6_K 8×4 layout (make_block_q6_Kx8): d[8], the 16 scales per row
+/// interleaved scale by scale, then ql and qh interleaved.
+static uint8_t *repack_q6_K(const uint8_t *row, int blocks) {
+    uint8_t *out = malloc((size_t)blocks * 1680);
+    if (!out) return NULL;
+    for (int b = 0; b < blocks; b++) {
+        const uint8_t *in = row + (size_t)b * 210;
+        uint8_t *o = out + (size_t)b * 1680;
+        for (int r = 0; r < 8; r++) memcpy(o + 2 * r, in + 208, 2);
+        for (int j = 0; j < 16; j++)
+            for (int r = 0; r < 8; r++) o[16 + 8 * j + r] = in[192 + j];
+        interleave8(o + 144, in, 128);
+        interleave8(o + 144 + 1024, in + 128, 64);
+    }
+    return out;
+}
 
 /// `row` (blocks of `blockBytes`: an F16 scale then `quantBytes` quants) as four identical rows in ggml's 4×4
 /// repacked layout: per block, the four scales, then the quants in 4-byte chunks taken from the rows in turn;
@@ -102,6 +160,25 @@ static int gemv(const char *inPath, const char *outPath) {
             fprintf(stderr, "truncated vector file\n");
             return 2;
         }
+        if (type == GGML_TYPE_Q4_K || type == GGML_TYPE_Q6_K) {
+            uint8_t *packed = type == GGML_TYPE_Q4_K ? repack_q4_K(w, (int)count / 256) : repack_q6_K(w, (int)count / 256);
+            float lanes[8];
+            if (!packed) return 2;
+            if (type == GGML_TYPE_Q4_K) ggml_gemv_q4_K_8x4_q8_K((int)count, lanes, 0, packed, x, 1, 8);
+            else ggml_gemv_q6_K_8x4_q8_K((int)count, lanes, 0, packed, x, 1, 8);
+            free(packed);
+            for (int r = 1; r < 8; r++)
+                if (memcmp(&lanes[0], &lanes[r], 4)) {
+                    fprintf(stderr, "type %u: the eight identical rows gave different lanes\n", type);
+                    return 2;
+                }
+            memcpy(&header[4], &lanes[0], 4);
+            if (fwrite(header, 4, 5, out) != 5 || fwrite(w, 1, wbytes, out) != wbytes || fwrite(x, 1, xbytes, out) != xbytes) {
+                perror(outPath);
+                return 2;
+            }
+            records++;
+        }
         int blocks = (int)count / 32, q4 = type == GGML_TYPE_Q4_0, q8 = type == GGML_TYPE_Q8_0;
         if (q4 || q8 || type == GGML_TYPE_IQ4_NL) {
             uint8_t *packed = repack4(w, blocks, q8 ? 34 : 18, q8 ? 32 : 16, q4);
@@ -130,7 +207,7 @@ static int gemv(const char *inPath, const char *outPath) {
         return 2;
     }
     fclose(in);
-    printf("ggml reference: %d rows through ggml_gemv_*_4x4_q8_0\n", records);
+    printf("ggml reference: %d rows through ggml_gemv_*_4x4_q8_0 / _8x4_q8_K\n", records);
     return 0;
 }
 #endif

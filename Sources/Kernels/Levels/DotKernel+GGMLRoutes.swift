@@ -20,6 +20,8 @@ extension DotKernel {
         case tinyBLAS = "tinyblas"
         /// `CPU_REPACK` 4×4 gemv on ARM64 with dot-product instructions (`GGMLRepack4x4`).
         case repack4x4
+        /// `CPU_REPACK` 8×4 K-quant gemv on ARM64 with dot-product instructions (`GGMLRepack8x4`).
+        case repack8x4
     }
 
     /// The kernels llama.cpp runs for one weight matrix (`WeightMatrix.kernel(forRow:of:)` picks among them).
@@ -41,7 +43,7 @@ extension DotKernel {
                                                    (.f32, .tinyBLAS), (.f16, .tinyBLAS), (.q5_K, .tiled),
                                                    (.q2_K, .tiled), (.q3_K, .tiled), (.iq4_nl, .repack8x8),
                                                    (.iq4_xs, .tiled), (.q4_0, .repack4x4), (.q8_0, .repack4x4),
-                                                   (.iq4_nl, .repack4x4)]
+                                                   (.iq4_nl, .repack4x4), (.q4_K, .repack8x4)]
 
     /// The kernel reproducing `route` for `type`, or nil when that route does not exist for the type.
     public static func kernel(for type: GGMLType, route: Route, path: KernelPath = .simd) -> DotKernel? {
@@ -65,9 +67,12 @@ extension DotKernel {
         #else
         // ARM64 with dot-product instructions: the repacked 4×4 gemv for decode (its gemm for batches is not
         // reproduced: they take the same kernel). ggml-cpu's tiled kernel exists for x86 only.
-        if KernelLevel.active == .dotprod, GGMLRepack4x4.repacks(type, rows: rows),
-           let gemv = kernel(for: type, route: .repack4x4, path: path) {
-            return GGMLKernels(single: gemv, batched: nil, grouped: nil)
+        if KernelLevel.active == .dotprod {
+            let route: Route? = GGMLRepack4x4.repacks(type, rows: rows) ? .repack4x4
+                : GGMLRepack8x4.repacks(type, rows: rows) ? .repack8x4 : nil
+            if let route, let gemv = kernel(for: type, route: route, path: path) {
+                return GGMLKernels(single: gemv, batched: nil, grouped: nil)
+            }
         }
         return GGMLKernels(single: vecDot, batched: nil, grouped: nil)
         #endif
@@ -120,6 +125,7 @@ extension DotKernel {
         case (.q4_0, .repack4x4): { GGMLRepack4x4.q4_0($0, $1, $2) }
         case (.q8_0, .repack4x4): { GGMLRepack4x4.q8_0($0, $1, $2) }
         case (.iq4_nl, .repack4x4): { GGMLRepack4x4.iq4_nl($0, $1, $2) }
+        case (.q4_K, .repack8x4): { GGMLRepack8x4.q4_K($0, $1, $2) }
         default: { GGMLTiledKQuant.q6_K($0, $1, $2) }
         }
     }

@@ -30,13 +30,14 @@ enum NEONKernels {
         }
     }
 
-    /// A routed kernel: the repacked 4×4 gemv's order at `dotprod` (the only level llama.cpp repacks at); the
+    /// A routed kernel: the repacked 4×4 and 8×4 gemvs' order at `dotprod` (the only level llama.cpp repacks at); the
     /// scalar reference otherwise (never chosen there).
     static func kernels(for type: GGMLType, route: DotKernel.Route, dotprod: Bool) -> LevelKernels {
         switch (type, route, dotprod) {
         case (.q4_0, .repack4x4, true): LevelKernels(dot: bitnet_dotprod_gemv_q4_0)
         case (.q8_0, .repack4x4, true): LevelKernels(dot: bitnet_dotprod_gemv_q8_0)
         case (.iq4_nl, .repack4x4, true): LevelKernels(dot: bitnet_dotprod_gemv_iq4_nl)
+        case (.q4_K, .repack8x4, true): LevelKernels(dot: bitnet_dotprod_gemv_q4_K)
         default: LevelKernels(dot: DotKernel.routedScalarDot(type, route))
         }
     }

@@ -46,3 +46,37 @@ public enum GGMLRepack4x4 {
         return s
     }
 }
+
+/// ggml-cpu's repacked 8×4 K-quant kernels on ARM64 with the dot-product instructions: llama.cpp's `armv8.2_1` build
+/// repacks Q4_K, Q5_K and Q6_K weights of a multiple of 8 rows and decodes through `ggml_gemv_*_8x4_q8_K`. Per row and
+/// super-block, with d = d_w·d_x and dmin = dmin_w·d_x:
+///
+/// - Q4_K: `acc = fma(d, S_p, acc)` for each pair p of sub-blocks (S_p = sc_2p·Σ_2p + sc_2p+1·Σ_2p+1), then
+///   `acc = acc − M·dmin` (`vmlsq_f32`, not fused), M = Σ m·bsum over the super-block
+/// - Q6_K: `acc = fma(float(I), d, acc)` with I the super-block's whole integer sum — `vec_dot`'s order, so Q6_K needs
+///   no kernel of its own
+///
+/// Q5_K's 8×4 gemv is not reproduced yet (its weights take `vec_dot`).
+public enum GGMLRepack8x4 {
+    /// True when llama.cpp's ARM64 build with dot-product instructions decodes a `type` weight of `rows` rows through
+    /// a kernel of this route (Q4_K; Q6_K is repacked too, in `vec_dot`'s order).
+    public static func repacks(_ type: GGMLType, rows: Int) -> Bool { type == .q4_K && rows % 8 == 0 }
+
+    /// Q4_K · Q8_K in the 8×4 gemv's order (scalar reference).
+    public static func q4_K(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
+        var acc: Float = 0
+        for b in 0..<count / 256 {
+            let wb = w + b * BlockLayout.q4_KBytes, xb = x + b * BlockLayout.q8_KBytes
+            let dx = xb.loadUnaligned(as: Float.self)
+            let d = wb.f16(at: 0) * dx, dmin = wb.f16(at: 2) * dx
+            var minSum: Int32 = 0
+            for pair in 0..<4 {
+                let (s, m) = DotScalar.q4_KPairSums(wb, xb, pair)
+                acc = acc.addingProduct(d, Float(s))
+                minSum += m
+            }
+            acc = acc - Float(minSum) * dmin
+        }
+        return acc
+    }
+}
