@@ -123,9 +123,29 @@ import Testing
                              cpu: "max")
         print("[NEONEmulationTests] dotprod repacked-4×4 decode kernels vs llama.cpp armv8.2_1:\n" + r.output)
         #expect(r.status == 0, "dotprod gemv kernels vs llama.cpp armv8.2_1:\n\(r.output)")
-        for type in ["q4_0", "q8_0", "iq4_nl", "q4_K", "q6_K"] {
+        for type in ["q4_0", "q8_0", "iq4_nl", "q4_K", "q5_K", "q6_K"] {
             #expect(r.output.contains("dotprod gemv \(type): "), "no gemv results for \(type)")
         }
+        // The routes' scalar references (`GGMLRepack4x4`, `GGMLRepack8x4`: what LevelTableTests holds the ARM kernels
+        // to on an ARM64 machine), run here on the host, must give llama.cpp's bits too.
+        let data = [UInt8](try Data(contentsOf: gemvExpected))
+        var offset = 0, checked = 0, different: [String] = []
+        while offset + 20 <= data.count {
+            let field = { (i: Int) in data[(offset + 4 * i)..<(offset + 4 * i + 4)].withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) } }
+            let (rawType, count, wBytes, xBytes, expected) = (field(0), Int(field(1)), Int(field(2)), Int(field(3)), field(4))
+            let w = Array(data[(offset + 20)..<(offset + 20 + wBytes)])
+            let x = Array(data[(offset + 20 + wBytes)..<(offset + 20 + wBytes + xBytes)])
+            offset += 20 + wBytes + xBytes
+            let type = GGMLType(rawValue: rawType)
+            guard type != .q6_K else { continue }  // Q6_K's route is its vec_dot
+            let route: DotKernel.Route = GGMLRepack4x4.repacks(type, rows: 4) ? .repack4x4 : .repack8x4
+            let reference = DotKernel.routedScalarDot(type, route)
+            let got = w.withUnsafeBytes { wp in x.withUnsafeBytes { reference(wp.baseAddress!, $0.baseAddress!, count) } }
+            checked += 1
+            if got.bitPattern != expected { different.append("\(type.name) count \(count)") }
+        }
+        print("[NEONEmulationTests] route scalar references on the host: \(checked - different.count)/\(checked) identical")
+        #expect(checked == 96 && different.isEmpty, "scalar route references differ from ggml's gemv: \(different)")
     }
 
     /// The ARM64 levels' activation quantizers (`Q8Rounding.ggmlARM`, portable code run here on the host) against

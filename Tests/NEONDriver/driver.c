@@ -51,6 +51,7 @@ static const kernel_row gemvTable[] = {
     {8, "q8_0", NULL, bitnet_dotprod_gemv_q8_0},
     {20, "iq4_nl", NULL, bitnet_dotprod_gemv_iq4_nl},
     {12, "q4_K", NULL, bitnet_dotprod_gemv_q4_K},
+    {13, "q5_K", NULL, bitnet_dotprod_gemv_q5_K},
     {14, "q6_K", NULL, bitnet_dotprod_dot_q6_K},  // Q6_K's 8×4 gemv has its vec_dot's order
 };
 

@@ -9,7 +9,7 @@
 // Prints one line: the variant's compile-time features and the number of records rewritten.
 //
 // ggml_reference --gemv IN OUT: the repacked decode routes of llama.cpp's dot-product build instead (armv8.2_1
-// only). OUT gets the Q4_0, Q8_0, IQ4_NL, Q4_K and Q6_K records of IN, each with the result of
+// only). OUT gets the Q4_0, Q8_0, IQ4_NL, Q4_K, Q5_K and Q6_K records of IN, each with the result of
 // ggml_gemv_*_4x4_q8_0 / ggml_gemv_*_8x4_q8_K for its row: the row is repacked four or eight times over (ggml's
 // make_block_*x4 / *x8 layouts, written out below) and lane 0 kept.
 //
@@ -67,6 +67,7 @@ void ggml_gemv_q4_0_4x4_q8_0(int n, float *s, size_t bs, const void *vx, const v
 void ggml_gemv_q8_0_4x4_q8_0(int n, float *s, size_t bs, const void *vx, const void *vy, int nr, int nc);
 void ggml_gemv_iq4_nl_4x4_q8_0(int n, float *s, size_t bs, const void *vx, const void *vy, int nr, int nc);
 void ggml_gemv_q4_K_8x4_q8_K(int n, float *s, size_t bs, const void *vx, const void *vy, int nr, int nc);
+void ggml_gemv_q5_K_8x4_q8_K(int n, float *s, size_t bs, const void *vx, const void *vy, int nr, int nc);
 void ggml_gemv_q6_K_8x4_q8_K(int n, float *s, size_t bs, const void *vx, const void *vy, int nr, int nc);
 
 /// Copies `bytes` of each of 8 rows' field at `from` (all rows the same here) to `to` in 4-byte chunks taken from the
@@ -75,34 +76,42 @@ static void interleave8(uint8_t *to, const uint8_t *from, int bytes) {
     for (int i = 0; i < 8 * bytes / 4; i++) memcpy(to + 4 * i, from + 4 * (i / 8), 4);
 }
 
-/// `row` as eight identical rows in ggml's Q4_K 8×4 layout (make_block_q4_Kx8): d[8], dmin[8], the 6-bit scales
-/// and mins re-packed per sub-block across the rows (96 bytes), the quants interleaved.
-static uint8_t *repack_q4_K(const uint8_t *row, int blocks) {
-    uint8_t *out = malloc((size_t)blocks * 1152);
+/// The 6-bit scales and mins of eight Q4_K/Q5_K rows (`sc`, all the same row here) re-packed per sub-block across
+/// the rows into 96 bytes at `out`, as make_block_q4_Kx8 / make_block_q5_Kx8 do.
+static void pack_k_scales(uint8_t *out, const uint8_t *sc) {
+    for (int half = 0; half < 2; half++) {
+        for (int i = 0; i < 4; i++) {
+            uint8_t s[8], m[8];
+            for (int j = 0; j < 8; j++) {  // row j's scale and min of sub-block 4·half + i
+                s[j] = half == 0 ? sc[i] & 63 : (uint8_t)(((sc[i] & 192) >> 2) | (sc[i + 8] & 15));
+                m[j] = half == 0 ? sc[i + 4] & 63 : (uint8_t)(((sc[i + 4] & 192) >> 2) | ((sc[i + 8] & 240) >> 4));
+            }
+            uint8_t *t = out + 48 * half + 12 * i;
+            for (int j = 0; j < 4; j++) {
+                t[j] = (uint8_t)((s[j] & 63) + ((s[j + 4] & 48) << 2));
+                t[j + 4] = (uint8_t)((m[j] & 63) + ((m[j + 4] & 48) << 2));
+                t[j + 8] = (uint8_t)((s[j + 4] & 15) + ((m[j + 4] & 15) << 4));
+            }
+        }
+    }
+}
+
+/// `row` as eight identical rows in ggml's Q4_K (`q5` 0: 144-byte blocks) or Q5_K (`q5` 1: 176-byte blocks) 8×4
+/// layout: d[8], dmin[8], the packed scales, [Q5_K: the high bits interleaved,] the quants interleaved.
+static uint8_t *repack_k(const uint8_t *row, int blocks, int q5) {
+    int inBlock = q5 ? 176 : 144, outBlock = q5 ? 1408 : 1152;
+    uint8_t *out = malloc((size_t)blocks * outBlock);
     if (!out) return NULL;
     for (int b = 0; b < blocks; b++) {
-        const uint8_t *in = row + (size_t)b * 144, *sc = in + 4;
-        uint8_t *o = out + (size_t)b * 1152, *osc = o + 32;
+        const uint8_t *in = row + (size_t)b * inBlock;
+        uint8_t *o = out + (size_t)b * outBlock;
         for (int r = 0; r < 8; r++) {
             memcpy(o + 2 * r, in, 2);
             memcpy(o + 16 + 2 * r, in + 2, 2);
         }
-        for (int half = 0; half < 2; half++) {
-            for (int i = 0; i < 4; i++) {
-                uint8_t s[8], m[8];
-                for (int j = 0; j < 8; j++) {  // row j's scale and min of sub-block 4·half + i
-                    s[j] = half == 0 ? sc[i] & 63 : (uint8_t)(((sc[i] & 192) >> 2) | (sc[i + 8] & 15));
-                    m[j] = half == 0 ? sc[i + 4] & 63 : (uint8_t)(((sc[i + 4] & 192) >> 2) | ((sc[i + 8] & 240) >> 4));
-                }
-                uint8_t *t = osc + 48 * half + 12 * i;
-                for (int j = 0; j < 4; j++) {
-                    t[j] = (uint8_t)((s[j] & 63) + ((s[j + 4] & 48) << 2));
-                    t[j + 4] = (uint8_t)((m[j] & 63) + ((m[j + 4] & 48) << 2));
-                    t[j + 8] = (uint8_t)((s[j + 4] & 15) + ((m[j + 4] & 15) << 4));
-                }
-            }
-        }
-        interleave8(o + 128, in + 16, 128);
+        pack_k_scales(o + 32, in + 4);
+        if (q5) interleave8(o + 128, in + 16, 32);
+        interleave8(o + (q5 ? 384 : 128), in + (q5 ? 48 : 16), 128);
     }
     return out;
 }
@@ -160,11 +169,13 @@ static int gemv(const char *inPath, const char *outPath) {
             fprintf(stderr, "truncated vector file\n");
             return 2;
         }
-        if (type == GGML_TYPE_Q4_K || type == GGML_TYPE_Q6_K) {
-            uint8_t *packed = type == GGML_TYPE_Q4_K ? repack_q4_K(w, (int)count / 256) : repack_q6_K(w, (int)count / 256);
+        if (type == GGML_TYPE_Q4_K || type == GGML_TYPE_Q5_K || type == GGML_TYPE_Q6_K) {
+            int superBlocks = (int)count / 256;
+            uint8_t *packed = type == GGML_TYPE_Q6_K ? repack_q6_K(w, superBlocks) : repack_k(w, superBlocks, type == GGML_TYPE_Q5_K);
             float lanes[8];
             if (!packed) return 2;
             if (type == GGML_TYPE_Q4_K) ggml_gemv_q4_K_8x4_q8_K((int)count, lanes, 0, packed, x, 1, 8);
+            else if (type == GGML_TYPE_Q5_K) ggml_gemv_q5_K_8x4_q8_K((int)count, lanes, 0, packed, x, 1, 8);
             else ggml_gemv_q6_K_8x4_q8_K((int)count, lanes, 0, packed, x, 1, 8);
             free(packed);
             for (int r = 1; r < 8; r++)

@@ -43,7 +43,8 @@ extension DotKernel {
                                                    (.f32, .tinyBLAS), (.f16, .tinyBLAS), (.q5_K, .tiled),
                                                    (.q2_K, .tiled), (.q3_K, .tiled), (.iq4_nl, .repack8x8),
                                                    (.iq4_xs, .tiled), (.q4_0, .repack4x4), (.q8_0, .repack4x4),
-                                                   (.iq4_nl, .repack4x4), (.q4_K, .repack8x4)]
+                                                   (.iq4_nl, .repack4x4), (.q4_K, .repack8x4),
+                                                   (.q5_K, .repack8x4)]
 
     /// The kernel reproducing `route` for `type`, or nil when that route does not exist for the type.
     public static func kernel(for type: GGMLType, route: Route, path: KernelPath = .simd) -> DotKernel? {
@@ -126,6 +127,7 @@ extension DotKernel {
         case (.q8_0, .repack4x4): { GGMLRepack4x4.q8_0($0, $1, $2) }
         case (.iq4_nl, .repack4x4): { GGMLRepack4x4.iq4_nl($0, $1, $2) }
         case (.q4_K, .repack8x4): { GGMLRepack8x4.q4_K($0, $1, $2) }
+        case (.q5_K, .repack8x4): { GGMLRepack8x4.q5_K($0, $1, $2) }
         default: { GGMLTiledKQuant.q6_K($0, $1, $2) }
         }
     }

@@ -38,6 +38,7 @@ enum NEONKernels {
         case (.q8_0, .repack4x4, true): LevelKernels(dot: bitnet_dotprod_gemv_q8_0)
         case (.iq4_nl, .repack4x4, true): LevelKernels(dot: bitnet_dotprod_gemv_iq4_nl)
         case (.q4_K, .repack8x4, true): LevelKernels(dot: bitnet_dotprod_gemv_q4_K)
+        case (.q5_K, .repack8x4, true): LevelKernels(dot: bitnet_dotprod_gemv_q5_K)
         default: LevelKernels(dot: DotKernel.routedScalarDot(type, route))
         }
     }

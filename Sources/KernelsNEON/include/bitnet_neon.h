@@ -54,8 +54,10 @@ float bitnet_dotprod_dot_iq4_nl(const void *w, const void *x, ptrdiff_t count);
 float bitnet_dotprod_gemv_q4_0(const void *w, const void *x, ptrdiff_t count);
 float bitnet_dotprod_gemv_q8_0(const void *w, const void *x, ptrdiff_t count);
 float bitnet_dotprod_gemv_iq4_nl(const void *w, const void *x, ptrdiff_t count);
-// The same for Q4_K weights of a multiple of 8 rows: one row of ggml_gemv_q4_K_8x4_q8_K (`GGMLRepack8x4`).
+// The same for Q4_K and Q5_K weights of a multiple of 8 rows: one row of ggml_gemv_q4_K/q5_K_8x4_q8_K
+// (`GGMLRepack8x4`).
 float bitnet_dotprod_gemv_q4_K(const void *w, const void *x, ptrdiff_t count);
+float bitnet_dotprod_gemv_q5_K(const void *w, const void *x, ptrdiff_t count);
 float bitnet_dotprod_dot_iq4_xs(const void *w, const void *x, ptrdiff_t count);
 
 #pragma clang assume_nonnull end

@@ -105,9 +105,18 @@ extension DotScalar {
     /// Q5_K super-block · Q8_K block: (Σ_s sc_s·Σ q·q_x, Σ_s m_s·Σ q_x) over the 8 sub-blocks of 32, q the 5-bit
     /// quant (low nibble from `qs`, fifth bit from `qh`).
     static func q5_KBlockSums(_ wb: UnsafeRawPointer, _ xb: UnsafeRawPointer) -> (Int32, Int32) {
+        q5_KSums(wb, xb, subBlocks: 0..<8)
+    }
+
+    /// `q5_KBlockSums` over sub-blocks 2·pair and 2·pair + 1 only.
+    static func q5_KPairSums(_ wb: UnsafeRawPointer, _ xb: UnsafeRawPointer, _ pair: Int) -> (Int32, Int32) {
+        q5_KSums(wb, xb, subBlocks: 2 * pair ..< 2 * pair + 2)
+    }
+
+    static func q5_KSums(_ wb: UnsafeRawPointer, _ xb: UnsafeRawPointer, subBlocks: Range<Int>) -> (Int32, Int32) {
         let scales = wb + 4, qh = wb + 16, qs = wb + 48
         var isum = 0, minSum = 0
-        for sub in 0..<8 {
+        for sub in subBlocks {
             let (sc, m) = DequantizeScalar.scaleMinK4(sub, scales)
             let shift: UInt8 = sub % 2 == 0 ? 0 : 4
             var dot = 0

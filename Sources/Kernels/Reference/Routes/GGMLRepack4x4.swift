@@ -55,23 +55,33 @@ public enum GGMLRepack4x4 {
 ///   `acc = acc − M·dmin` (`vmlsq_f32`, not fused), M = Σ m·bsum over the super-block
 /// - Q6_K: `acc = fma(float(I), d, acc)` with I the super-block's whole integer sum — `vec_dot`'s order, so Q6_K needs
 ///   no kernel of its own
-///
-/// Q5_K's 8×4 gemv is not reproduced yet (its weights take `vec_dot`).
+/// - Q5_K: Q4_K's order with 5-bit quants
 public enum GGMLRepack8x4 {
     /// True when llama.cpp's ARM64 build with dot-product instructions decodes a `type` weight of `rows` rows through
-    /// a kernel of this route (Q4_K; Q6_K is repacked too, in `vec_dot`'s order).
-    public static func repacks(_ type: GGMLType, rows: Int) -> Bool { type == .q4_K && rows % 8 == 0 }
+    /// a kernel of this route (Q4_K, Q5_K; Q6_K is repacked too, in `vec_dot`'s order).
+    public static func repacks(_ type: GGMLType, rows: Int) -> Bool { (type == .q4_K || type == .q5_K) && rows % 8 == 0 }
 
     /// Q4_K · Q8_K in the 8×4 gemv's order (scalar reference).
     public static func q4_K(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
+        superBlocks(w, x, count, blockBytes: BlockLayout.q4_KBytes, DotScalar.q4_KPairSums)
+    }
+
+    /// Q5_K · Q8_K in the 8×4 gemv's order (scalar reference).
+    public static func q5_K(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
+        superBlocks(w, x, count, blockBytes: BlockLayout.q5_KBytes, DotScalar.q5_KPairSums)
+    }
+
+    /// The chain: per super-block an FMA per pair of sub-blocks (`pairSums` gives S_p and M_p), then the mins.
+    static func superBlocks(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int, blockBytes: Int,
+                            _ pairSums: (UnsafeRawPointer, UnsafeRawPointer, Int) -> (Int32, Int32)) -> Float {
         var acc: Float = 0
         for b in 0..<count / 256 {
-            let wb = w + b * BlockLayout.q4_KBytes, xb = x + b * BlockLayout.q8_KBytes
+            let wb = w + b * blockBytes, xb = x + b * BlockLayout.q8_KBytes
             let dx = xb.loadUnaligned(as: Float.self)
             let d = wb.f16(at: 0) * dx, dmin = wb.f16(at: 2) * dx
             var minSum: Int32 = 0
             for pair in 0..<4 {
-                let (s, m) = DotScalar.q4_KPairSums(wb, xb, pair)
+                let (s, m) = pairSums(wb, xb, pair)
                 acc = acc.addingProduct(d, Float(s))
                 minSum += m
             }
