@@ -188,6 +188,16 @@ __attribute__((target("dotprod"))) float bitnet_dotprod_gemv_q4_0(const void *w,
     return acc;
 }
 
+// The batch form for activation rows in whole groups of 4: ggml_gemm_q8_0_4x4_q8_0 adds d_w·d_x · S unfused
+// (vmlaq_f32).
+__attribute__((target("dotprod"))) float bitnet_dotprod_gemm_q8_0(const void *w, const void *x, ptrdiff_t count) {
+    const uint8_t *wr = (const uint8_t *)w, *xr = (const uint8_t *)x;
+    float acc = 0;
+    for (ptrdiff_t b = 0; b < count / 32; b++)
+        acc = acc + BN_Q8_0_SCALE(b) * (float)vaddvq_s32(BN_Q8_0_LANES(bn_sdot16, b));
+    return acc;
+}
+
 __attribute__((target("dotprod"))) float bitnet_dotprod_gemv_q8_0(const void *w, const void *x, ptrdiff_t count) {
     const uint8_t *wr = (const uint8_t *)w, *xr = (const uint8_t *)x;
     float acc = 0;

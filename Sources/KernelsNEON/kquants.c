@@ -50,7 +50,11 @@ __attribute__((target("dotprod"))) static inline int32x4_t bn_ksdot16(int32x4_t 
 
 /// Q6_K: per half h, quant group g (0…3: low/high nibble of ql bytes l or l + 32, 2-bit pair g of qh byte l) minus 32,
 /// against activations 128·h + 32·g + l, scaled by sc[8h + 2g + l / 16].
-#define BN_Q6_K_BODY(DOT16)                                                                                        \
+#define BN_Q6_K_BODY(DOT16) BN_Q6_K_CHAIN(DOT16, 1)
+
+/// Q6_K's super-block chain: `sum = fma(d_w·d_x, I, sum)` when `FUSED` (vec_dot, the 8×4 gemv), else
+/// `sum + I·(d_w·d_x)` (the 8×4 gemm).
+#define BN_Q6_K_CHAIN(DOT16, FUSED)                                                                                \
     const uint8_t *wr = (const uint8_t *)w, *xr = (const uint8_t *)x;                                              \
     float sum = 0;                                                                                                 \
     for (ptrdiff_t b = 0; b < count / 256; b++) {                                                                  \
@@ -75,7 +79,8 @@ __attribute__((target("dotprod"))) static inline int32x4_t bn_ksdot16(int32x4_t 
                 }                                                                                                  \
             }                                                                                                      \
         }                                                                                                          \
-        sum = fmaf(bn_half(wb + 208) * bn_f32(xb), (float)isum, sum);                                              \
+        float d = bn_half(wb + 208) * bn_f32(xb);                                                                  \
+        sum = (FUSED) ? fmaf(d, (float)isum, sum) : sum + (float)isum * d;                                         \
     }                                                                                                              \
     return sum;
 
@@ -152,6 +157,12 @@ __attribute__((target("dotprod"))) float bitnet_dotprod_gemv_q4_K(const void *w,
         acc = acc - (float)minSum * dmin;
     }
     return acc;
+}
+
+// Q6_K's batch form for activation rows in whole groups of 4: ggml_gemm_q6_K_8x4_q8_K adds float(I)·(d_w·d_x) per
+// super-block unfused, where its gemv (and vec_dot) fuses.
+__attribute__((target("dotprod"))) float bitnet_dotprod_gemm_q6_K(const void *w, const void *x, ptrdiff_t count) {
+    BN_Q6_K_CHAIN(bn_ksdot16, 0)
 }
 
 #endif  // __aarch64__

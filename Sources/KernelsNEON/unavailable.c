@@ -41,5 +41,7 @@ BN_UNAVAILABLE(bitnet_dotprod_gemv_q8_0)
 BN_UNAVAILABLE(bitnet_dotprod_gemv_iq4_nl)
 BN_UNAVAILABLE(bitnet_dotprod_gemv_q4_K)
 BN_UNAVAILABLE(bitnet_dotprod_gemv_q5_K)
+BN_UNAVAILABLE(bitnet_dotprod_gemm_q8_0)
+BN_UNAVAILABLE(bitnet_dotprod_gemm_q6_K)
 BN_UNAVAILABLE(bitnet_dotprod_dot_iq4_xs)
 #endif

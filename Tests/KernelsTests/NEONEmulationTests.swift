@@ -128,24 +128,51 @@ import Testing
         }
         // The routes' scalar references (`GGMLRepack4x4`, `GGMLRepack8x4`: what LevelTableTests holds the ARM kernels
         // to on an ARM64 machine), run here on the host, must give llama.cpp's bits too.
-        let data = [UInt8](try Data(contentsOf: gemvExpected))
+        let (checked, different) = try Self.hostMismatches(gemvExpected) { type in
+            type == .q6_K ? nil : GGMLRepack4x4.repacks(type, rows: 4) ? .repack4x4 : .repack8x4  // Q6_K's is vec_dot
+        }
+        print("[NEONEmulationTests] gemv scalar references on the host: \(checked - different.count)/\(checked) identical")
+        #expect(checked == 96 && different.isEmpty, "scalar route references differ from ggml's gemv: \(different)")
+
+        // The batch kernels whose order differs from the gemv's (Q8_0's and Q6_K's gemm), with four identical
+        // activation rows: ours, and their scalar references on the host.
+        let gemmExpected = dir.appendingPathComponent("vectors.gemm.bin")
+        let gemmMade = try Self.arm(reference.appendingPathComponent("armv8.2_1/ggml_reference").path,
+                                    ["--gemm", vectors.path, gemmExpected.path], cpu: "max")
+        print("[NEONEmulationTests] armv8.2_1: " + gemmMade.output)
+        #expect(gemmMade.status == 0, "llama.cpp's armv8.2_1 gemm failed:\n\(gemmMade.output)")
+        guard gemmMade.status == 0 else { return }
+        let g = try Self.arm(driver.path, [gemmExpected.path, "--route", "gemm"] + (native ? [] : ["--expect-dotprod", "yes"]),
+                             cpu: "max")
+        print("[NEONEmulationTests] dotprod repacked-weight batch kernels vs llama.cpp armv8.2_1:\n" + g.output)
+        #expect(g.status == 0, "dotprod gemm kernels vs llama.cpp armv8.2_1:\n\(g.output)")
+        for type in ["q8_0", "q6_K"] { #expect(g.output.contains("dotprod gemm \(type): "), "no gemm results for \(type)") }
+        let gemmDifferent = try Self.hostMismatches(gemmExpected) { _ in .repackARMGEMM }
+        print("[NEONEmulationTests] gemm scalar references on the host: "
+              + "\(gemmDifferent.checked - gemmDifferent.names.count)/\(gemmDifferent.checked) identical")
+        #expect(gemmDifferent.checked == 36 && gemmDifferent.names.isEmpty,
+                "gemm scalar references differ from ggml's gemm: \(gemmDifferent.names)")
+    }
+
+    /// Runs each record of a vector file through `DotKernel.routedScalarDot(type, route(type))` on the host (records
+    /// whose route is nil are skipped); returns how many were checked and which differ from the file's expected bits.
+    static func hostMismatches(_ url: URL, route: (GGMLType) -> DotKernel.Route?) throws -> (checked: Int, names: [String]) {
+        let data = [UInt8](try Data(contentsOf: url))
         var offset = 0, checked = 0, different: [String] = []
         while offset + 20 <= data.count {
             let field = { (i: Int) in data[(offset + 4 * i)..<(offset + 4 * i + 4)].withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) } }
-            let (rawType, count, wBytes, xBytes, expected) = (field(0), Int(field(1)), Int(field(2)), Int(field(3)), field(4))
+            let (type, count, wBytes, xBytes, expected) = (GGMLType(rawValue: field(0)), Int(field(1)), Int(field(2)),
+                                                           Int(field(3)), field(4))
             let w = Array(data[(offset + 20)..<(offset + 20 + wBytes)])
             let x = Array(data[(offset + 20 + wBytes)..<(offset + 20 + wBytes + xBytes)])
             offset += 20 + wBytes + xBytes
-            let type = GGMLType(rawValue: rawType)
-            guard type != .q6_K else { continue }  // Q6_K's route is its vec_dot
-            let route: DotKernel.Route = GGMLRepack4x4.repacks(type, rows: 4) ? .repack4x4 : .repack8x4
+            guard let route = route(type) else { continue }
             let reference = DotKernel.routedScalarDot(type, route)
             let got = w.withUnsafeBytes { wp in x.withUnsafeBytes { reference(wp.baseAddress!, $0.baseAddress!, count) } }
             checked += 1
             if got.bitPattern != expected { different.append("\(type.name) count \(count)") }
         }
-        print("[NEONEmulationTests] route scalar references on the host: \(checked - different.count)/\(checked) identical")
-        #expect(checked == 96 && different.isEmpty, "scalar route references differ from ggml's gemv: \(different)")
+        return (checked, different)
     }
 
     /// The ARM64 levels' activation quantizers (`Q8Rounding.ggmlARM`, portable code run here on the host) against

@@ -4,8 +4,9 @@
 // activation row), runs every kernel of the `neon` level and, when this CPU reports dot-product instructions, of the
 // `dotprod` level (or only the level `--level` names), and requires each result to have exactly the expected bits.
 //
-// Usage: driver VECTORS [--expect-dotprod yes|no] [--level neon|dotprod] [--route gemv] (`--route gemv`: the
-// dotprod level's repacked-4×4 decode kernels, `bitnet_dotprod_gemv_*`, instead of the dot products). Prints the CPU features it found, one line
+// Usage: driver VECTORS [--expect-dotprod yes|no] [--level neon|dotprod] [--route gemv|gemm] (the dotprod
+// level's repacked-weight kernels instead of the dot products: decode, `bitnet_dotprod_gemv_*`, or batch,
+// `bitnet_dotprod_gemm_*`). Prints the CPU features it found, one line
 // per level and type, each mismatch, and a closing "N passed, M failed" line; exits 1 on any mismatch or unexpected
 // feature set.
 #include <stdint.h>
@@ -45,7 +46,7 @@ static const kernel_row table[] = {
 };
 enum { TYPES = sizeof table / sizeof table[0] };
 
-// `--route gemv`: llama.cpp's repacked 4×4 decode route at the dotprod level (the only level it repacks at).
+// `--route gemv`: llama.cpp's repacked-weight decode routes at the dotprod level (the only level it repacks at).
 static const kernel_row gemvTable[] = {
     {2, "q4_0", NULL, bitnet_dotprod_gemv_q4_0},
     {8, "q8_0", NULL, bitnet_dotprod_gemv_q8_0},
@@ -53,6 +54,12 @@ static const kernel_row gemvTable[] = {
     {12, "q4_K", NULL, bitnet_dotprod_gemv_q4_K},
     {13, "q5_K", NULL, bitnet_dotprod_gemv_q5_K},
     {14, "q6_K", NULL, bitnet_dotprod_dot_q6_K},  // Q6_K's 8×4 gemv has its vec_dot's order
+};
+
+// `--route gemm`: the batch kernels whose order differs from the gemv's.
+static const kernel_row gemmTable[] = {
+    {8, "q8_0", NULL, bitnet_dotprod_gemm_q8_0},
+    {14, "q6_K", NULL, bitnet_dotprod_gemm_q6_K},
 };
 
 static const kernel_row *rows = table;  // the table in use
@@ -72,7 +79,7 @@ static uint32_t bits(float f) {
 
 int main(int argc, char **argv) {
     if (argc < 2) {
-        fprintf(stderr, "usage: driver VECTORS [--expect-dotprod yes|no] [--level neon|dotprod] [--route gemv]\n");
+        fprintf(stderr, "usage: driver VECTORS [--expect-dotprod yes|no] [--level neon|dotprod] [--route gemv|gemm]\n");
         return 2;
     }
     const char *expect = NULL;
@@ -85,6 +92,10 @@ int main(int argc, char **argv) {
         } else if (strcmp(argv[i], "--route") == 0 && strcmp(argv[i + 1], "gemv") == 0) {
             rows = gemvTable;
             rowCount = sizeof gemvTable / sizeof gemvTable[0];
+            only = 1;
+        } else if (strcmp(argv[i], "--route") == 0 && strcmp(argv[i + 1], "gemm") == 0) {
+            rows = gemmTable;
+            rowCount = sizeof gemmTable / sizeof gemmTable[0];
             only = 1;
         } else {
             fprintf(stderr, "unknown argument %s %s\n", argv[i], argv[i + 1]);
@@ -151,7 +162,7 @@ int main(int argc, char **argv) {
         for (int level = 0; level < 2; level++) {
             int total = counts[i][level][0] + counts[i][level][1];
             if (total)
-                printf("%s%s %s: %d/%d identical\n", level ? "dotprod" : "neon", rows == table ? "" : " gemv", rows[i].name,
+                printf("%s%s %s: %d/%d identical\n", level ? "dotprod" : "neon", rows == table ? "" : rows == gemvTable ? " gemv" : " gemm", rows[i].name,
                        counts[i][level][1], total);
         }
     printf("%d passed, %d failed\n", passed, failed);

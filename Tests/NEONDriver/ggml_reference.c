@@ -13,6 +13,9 @@
 // ggml_gemv_*_4x4_q8_0 / ggml_gemv_*_8x4_q8_K for its row: the row is repacked four or eight times over (ggml's
 // make_block_*x4 / *x8 layouts, written out below) and lane 0 kept.
 //
+// ggml_reference --gemm IN OUT: the batch kernels of the repacked weights whose order differs from their gemv's
+// (Q8_0's and Q6_K's gemm), with four identical activation rows.
+//
 // ggml_reference --quantize IN OUT: the activation quantizers instead. Each input record is u32 GGML type (Q8_0 or
 // Q8_1), u32 count (a multiple of 32), then `count` F32 values; OUT gets, per record, what ggml's quantize_row_q8_0 /
 // quantize_row_q8_1 (its Advanced SIMD forms, which a matmul on ARM64 uses for its activations) write for them.
@@ -154,6 +157,91 @@ static uint8_t *repack4(const uint8_t *row, int blocks, int blockBytes, int quan
     return out;
 }
 
+void ggml_gemm_q8_0_4x4_q8_0(int n, float *s, size_t bs, const void *vx, const void *vy, int nr, int nc);
+void ggml_gemm_q6_K_8x4_q8_K(int n, float *s, size_t bs, const void *vx, const void *vy, int nr, int nc);
+
+/// A quantized activation row as four identical rows in the layout ggml's 4-row activation quantizers write for
+/// the gemm: Q8_0 (ggml_quantize_mat_q8_0_4x4: per block d[4] then the quants in 4-byte chunks from the rows in turn)
+/// or Q8_K (ggml_quantize_mat_q8_K_4x4: d[4] as F32, the quants the same way, the bsums of 16 re-grouped).
+static uint8_t *activations4(const uint8_t *row, int count, int q8_K) {
+    int blocks = q8_K ? count / 256 : count / 32, outBlock = q8_K ? 16 + 1024 + 128 : 8 + 128;
+    uint8_t *out = calloc((size_t)blocks, outBlock);
+    if (!out) return NULL;
+    for (int b = 0; b < blocks; b++) {
+        uint8_t *o = out + (size_t)b * outBlock;
+        if (!q8_K) {
+            const uint8_t *in = row + (size_t)b * 34;
+            for (int r = 0; r < 4; r++) memcpy(o + 2 * r, in, 2);
+            for (int i = 0; i < 32; i++) memcpy(o + 8 + 4 * i, in + 2 + 4 * (i / 4), 4);
+            continue;
+        }
+        const uint8_t *in = row + (size_t)b * 292;
+        const int8_t *qs = (const int8_t *)in + 4;
+        int8_t *oq = (int8_t *)o + 16;
+        int16_t bsums[64] = {0};
+        for (int r = 0; r < 4; r++) memcpy(o + 4 * r, in, 4);
+        for (int j = 0; j < 1024; j++) {  // as ggml_quantize_mat_q8_K_4x4_generic walks them
+            int offset = (j / 16) * 4 + j % 4, index = (((j & 15) >> 2) << 2) + ((j >> 8) << 4) + ((j >> 6) & 3);
+            oq[j] = qs[offset];
+            bsums[index] = (int16_t)(bsums[index] + qs[offset]);
+        }
+        memcpy(o + 16 + 1024, bsums, sizeof bsums);
+    }
+    return out;
+}
+
+/// ggml_reference --gemm IN OUT: the Q8_0 and Q6_K records of IN through ggml_gemm_q8_0_4x4_q8_0 /
+/// ggml_gemm_q6_K_8x4_q8_K (the repacked weights' batch kernels, whose order differs from their gemv's), with four
+/// identical activation rows; OUT gets element (0, 0).
+static int gemm(const char *inPath, const char *outPath) {
+    FILE *in = fopen(inPath, "rb"), *out = fopen(outPath, "wb");
+    if (!in || !out) {
+        perror(in ? outPath : inPath);
+        return 2;
+    }
+    uint32_t header[5];
+    int records = 0;
+    while (fread(header, 4, 5, in) == 5) {
+        uint32_t type = header[0], count = header[1], wbytes = header[2], xbytes = header[3];
+        uint8_t *w = malloc(wbytes + 64), *x = malloc(xbytes + 64);
+        if (!w || !x || fread(w, 1, wbytes, in) != wbytes || fread(x, 1, xbytes, in) != xbytes) {
+            fprintf(stderr, "truncated vector file\n");
+            return 2;
+        }
+        if (type == GGML_TYPE_Q8_0 || type == GGML_TYPE_Q6_K) {
+            int q6 = type == GGML_TYPE_Q6_K, cols = q6 ? 8 : 4;
+            uint8_t *packed = q6 ? repack_q6_K(w, (int)count / 256) : repack4(w, (int)count / 32, 34, 32, 0);
+            uint8_t *acts = activations4(x, (int)count, q6);
+            float result[4 * 8];
+            if (!packed || !acts) return 2;
+            if (q6) ggml_gemm_q6_K_8x4_q8_K((int)count, result, (size_t)cols, packed, acts, 4, cols);
+            else ggml_gemm_q8_0_4x4_q8_0((int)count, result, (size_t)cols, packed, acts, 4, cols);
+            free(packed);
+            free(acts);
+            for (int i = 1; i < 4 * cols; i++)
+                if (memcmp(&result[0], &result[i], 4)) {
+                    fprintf(stderr, "type %u: identical rows gave different results\n", type);
+                    return 2;
+                }
+            memcpy(&header[4], &result[0], 4);
+            if (fwrite(header, 4, 5, out) != 5 || fwrite(w, 1, wbytes, out) != wbytes || fwrite(x, 1, xbytes, out) != xbytes) {
+                perror(outPath);
+                return 2;
+            }
+            records++;
+        }
+        free(w);
+        free(x);
+    }
+    if (fclose(out) != 0) {
+        perror(outPath);
+        return 2;
+    }
+    fclose(in);
+    printf("ggml reference: %d rows through ggml_gemm_q8_0_4x4_q8_0 / _q6_K_8x4_q8_K\n", records);
+    return 0;
+}
+
 static int gemv(const char *inPath, const char *outPath) {
     FILE *in = fopen(inPath, "rb"), *out = fopen(outPath, "wb");
     if (!in || !out) {
@@ -266,16 +354,16 @@ static int quantize(const char *inPath, const char *outPath) {
 
 int main(int argc, char **argv) {
     if (argc == 4 && strcmp(argv[1], "--quantize") == 0) return quantize(argv[2], argv[3]);
-    if (argc == 4 && strcmp(argv[1], "--gemv") == 0) {
+    if (argc == 4 && (strcmp(argv[1], "--gemv") == 0 || strcmp(argv[1], "--gemm") == 0)) {
 #if defined(__ARM_FEATURE_DOTPROD)
-        return gemv(argv[2], argv[3]);
+        return strcmp(argv[1], "--gemv") == 0 ? gemv(argv[2], argv[3]) : gemm(argv[2], argv[3]);
 #else
-        fprintf(stderr, "--gemv: llama.cpp repacks only in its dot-product builds (use armv8.2_1)\n");
+        fprintf(stderr, "%s: llama.cpp repacks only in its dot-product builds (use armv8.2_1)\n", argv[1]);
         return 2;
 #endif
     }
     if (argc != 3) {
-        fprintf(stderr, "usage: ggml_reference [--gemv | --quantize] IN OUT\n");
+        fprintf(stderr, "usage: ggml_reference [--gemv | --gemm | --quantize] IN OUT\n");
         return 2;
     }
     FILE *in = fopen(argv[1], "rb"), *out = fopen(argv[2], "wb");

@@ -22,6 +22,9 @@ extension DotKernel {
         case repack4x4
         /// `CPU_REPACK` 8×4 K-quant gemv on ARM64 with dot-product instructions (`GGMLRepack8x4`).
         case repack8x4
+        /// The ARM64 repacked gemms where their order differs from the gemv's (Q8_0 4×4, Q6_K 8×4): activation rows
+        /// in groups of 4.
+        case repackARMGEMM = "repack-arm-gemm"
     }
 
     /// The kernels llama.cpp runs for one weight matrix (`WeightMatrix.kernel(forRow:of:)` picks among them).
@@ -44,7 +47,8 @@ extension DotKernel {
                                                    (.q2_K, .tiled), (.q3_K, .tiled), (.iq4_nl, .repack8x8),
                                                    (.iq4_xs, .tiled), (.q4_0, .repack4x4), (.q8_0, .repack4x4),
                                                    (.iq4_nl, .repack4x4), (.q4_K, .repack8x4),
-                                                   (.q5_K, .repack8x4)]
+                                                   (.q5_K, .repack8x4), (.q8_0, .repackARMGEMM),
+                                                   (.q6_K, .repackARMGEMM)]
 
     /// The kernel reproducing `route` for `type`, or nil when that route does not exist for the type.
     public static func kernel(for type: GGMLType, route: Route, path: KernelPath = .simd) -> DotKernel? {
@@ -66,14 +70,17 @@ extension DotKernel {
         }
         return GGMLKernels(single: vecDot, batched: kernel(for: type, route: .tiled, path: path), grouped: nil)
         #else
-        // ARM64 with dot-product instructions: the repacked 4×4 gemv for decode (its gemm for batches is not
-        // reproduced: they take the same kernel). ggml-cpu's tiled kernel exists for x86 only.
+        // ARM64 with dot-product instructions: the repacked weights' gemv for decode and the last count % 4 rows of a
+        // batch, their gemm for the rest (`grouped`, where its order differs). ggml-cpu's tiled kernel exists for
+        // x86 only; tinyBLAS batches (F32 weights, unrepacked Q8_0/Q4_0) are not reproduced on ARM64.
         if KernelLevel.active == .dotprod {
+            // Q6_K is repacked too (rows % 8 == 0), and its gemv has vec_dot's order; its gemm and Q8_0's differ.
             let route: Route? = GGMLRepack4x4.repacks(type, rows: rows) ? .repack4x4
                 : GGMLRepack8x4.repacks(type, rows: rows) ? .repack8x4 : nil
-            if let route, let gemv = kernel(for: type, route: route, path: path) {
-                return GGMLKernels(single: gemv, batched: nil, grouped: nil)
-            }
+            let gemm = (type == .q8_0 && rows % 4 == 0) || (type == .q6_K && rows % 8 == 0)
+                ? kernel(for: type, route: .repackARMGEMM, path: path) : nil
+            let gemv = route.flatMap { kernel(for: type, route: $0, path: path) } ?? vecDot
+            return GGMLKernels(single: gemv, batched: nil, grouped: gemm)
         }
         return GGMLKernels(single: vecDot, batched: nil, grouped: nil)
         #endif
@@ -128,6 +135,8 @@ extension DotKernel {
         case (.iq4_nl, .repack4x4): { GGMLRepack4x4.iq4_nl($0, $1, $2) }
         case (.q4_K, .repack8x4): { GGMLRepack8x4.q4_K($0, $1, $2) }
         case (.q5_K, .repack8x4): { GGMLRepack8x4.q5_K($0, $1, $2) }
+        case (.q8_0, .repackARMGEMM): { GGMLRepack4x4.q8_0GEMM($0, $1, $2) }
+        case (.q6_K, .repackARMGEMM): { GGMLRepack8x4.q6_KGEMM($0, $1, $2) }
         default: { GGMLTiledKQuant.q6_K($0, $1, $2) }
         }
     }

@@ -39,6 +39,8 @@ enum NEONKernels {
         case (.iq4_nl, .repack4x4, true): LevelKernels(dot: bitnet_dotprod_gemv_iq4_nl)
         case (.q4_K, .repack8x4, true): LevelKernels(dot: bitnet_dotprod_gemv_q4_K)
         case (.q5_K, .repack8x4, true): LevelKernels(dot: bitnet_dotprod_gemv_q5_K)
+        case (.q8_0, .repackARMGEMM, true): LevelKernels(dot: bitnet_dotprod_gemm_q8_0)
+        case (.q6_K, .repackARMGEMM, true): LevelKernels(dot: bitnet_dotprod_gemm_q6_K)
         default: LevelKernels(dot: DotKernel.routedScalarDot(type, route))
         }
     }

@@ -58,6 +58,10 @@ float bitnet_dotprod_gemv_iq4_nl(const void *w, const void *x, ptrdiff_t count);
 // (`GGMLRepack8x4`).
 float bitnet_dotprod_gemv_q4_K(const void *w, const void *x, ptrdiff_t count);
 float bitnet_dotprod_gemv_q5_K(const void *w, const void *x, ptrdiff_t count);
+// Their batch forms (activation rows in whole groups of 4) where the order differs from the gemv's: one row of
+// ggml_gemm_q8_0_4x4_q8_0 / ggml_gemm_q6_K_8x4_q8_K.
+float bitnet_dotprod_gemm_q8_0(const void *w, const void *x, ptrdiff_t count);
+float bitnet_dotprod_gemm_q6_K(const void *w, const void *x, ptrdiff_t count);
 float bitnet_dotprod_dot_iq4_xs(const void *w, const void *x, ptrdiff_t count);
 
 #pragma clang assume_nonnull end

@@ -11,8 +11,9 @@ import GGUF
 ///   fixed-point conversion, `vcvtq_n_f32_s32(·, 4)`)
 /// - IQ4_NL: `acc = acc + d·S` (`vmlaq_f32`, which GCC does not fuse)
 ///
-/// Batches go through `ggml_gemm_*_4x4_q8_0` with activations quantized 4 rows at a time, whose order is not
-/// reproduced yet (docs/kernels.md).
+/// Batches go through `ggml_gemm_*_4x4_q8_0` for activation rows in whole groups of 4 (activations quantized 4 rows
+/// at a time, to the per-row quantizer's values) and the gemv for the rest. Q4_0's gemm (assembly) and IQ4_NL's
+/// have their gemv's order; Q8_0's adds `d·S` unfused (`q8_0GEMM`).
 public enum GGMLRepack4x4 {
     /// True when llama.cpp's ARM64 build with dot-product instructions repacks a `type` weight of `rows` rows.
     public static func repacks(_ type: GGMLType, rows: Int) -> Bool {
@@ -27,6 +28,16 @@ public enum GGMLRepack4x4 {
     /// Q8_0 · Q8_0 in the gemv's order (scalar reference).
     public static func q8_0(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
         GGMLRepack8x8.blocks32(w, x, count, blockBytes: BlockLayout.q8_0Bytes, q8_0BlockSum)
+    }
+
+    /// Q8_0 · Q8_0 in the gemm's order: `acc + d·S`, not fused (scalar reference).
+    public static func q8_0GEMM(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
+        var acc: Float = 0
+        for b in 0..<count / 32 {
+            let wb = w + b * BlockLayout.q8_0Bytes, xb = x + b * BlockLayout.q8_0Bytes
+            acc += (wb.f16(at: 0) * xb.f16(at: 0)) * Float(q8_0BlockSum(wb, xb))
+        }
+        return acc
     }
 
     /// IQ4_NL · Q8_0 in the gemv's order: the multiply-add not fused (scalar reference).
@@ -56,6 +67,9 @@ public enum GGMLRepack4x4 {
 /// - Q6_K: `acc = fma(float(I), d, acc)` with I the super-block's whole integer sum — `vec_dot`'s order, so Q6_K needs
 ///   no kernel of its own
 /// - Q5_K: Q4_K's order with 5-bit quants
+///
+/// Their gemms (activation rows in whole groups of 4) keep these orders, except Q6_K's, which adds `I·d` unfused
+/// (`q6_KGEMM`).
 public enum GGMLRepack8x4 {
     /// True when llama.cpp's ARM64 build with dot-product instructions decodes a `type` weight of `rows` rows through
     /// a kernel of this route (Q4_K, Q5_K; Q6_K is repacked too, in `vec_dot`'s order).
@@ -69,6 +83,16 @@ public enum GGMLRepack8x4 {
     /// Q5_K · Q8_K in the 8×4 gemv's order (scalar reference).
     public static func q5_K(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
         superBlocks(w, x, count, blockBytes: BlockLayout.q5_KBytes, DotScalar.q5_KPairSums)
+    }
+
+    /// Q6_K · Q8_K in the 8×4 gemm's order: per super-block `acc + I·(d_w·d_x)`, not fused (scalar reference).
+    public static func q6_KGEMM(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
+        var acc: Float = 0
+        for b in 0..<count / 256 {
+            let wb = w + b * BlockLayout.q6_KBytes, xb = x + b * BlockLayout.q8_KBytes
+            acc += Float(DotScalar.q6_KBlockSum(wb, xb)) * (wb.f16(at: 208) * xb.loadUnaligned(as: Float.self))
+        }
+        return acc
     }
 
     /// The chain: per super-block an FMA per pair of sub-blocks (`pairSums` gives S_p and M_p), then the mins.
