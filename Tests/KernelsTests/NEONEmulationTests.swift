@@ -134,8 +134,8 @@ import Testing
         print("[NEONEmulationTests] gemv scalar references on the host: \(checked - different.count)/\(checked) identical")
         #expect(checked == 96 && different.isEmpty, "scalar route references differ from ggml's gemv: \(different)")
 
-        // The batch kernels whose order differs from the gemv's (Q8_0's and Q6_K's gemm), with four identical
-        // activation rows: ours, and their scalar references on the host.
+        // The repacked weights' batch kernels (gemm) with four identical activation rows: ours (the gemv's where the
+        // gemm keeps its order, Q8_0's and Q6_K's own), and their scalar references on the host.
         let gemmExpected = dir.appendingPathComponent("vectors.gemm.bin")
         let gemmMade = try Self.arm(reference.appendingPathComponent("armv8.2_1/ggml_reference").path,
                                     ["--gemm", vectors.path, gemmExpected.path], cpu: "max")
@@ -146,11 +146,15 @@ import Testing
                              cpu: "max")
         print("[NEONEmulationTests] dotprod repacked-weight batch kernels vs llama.cpp armv8.2_1:\n" + g.output)
         #expect(g.status == 0, "dotprod gemm kernels vs llama.cpp armv8.2_1:\n\(g.output)")
-        for type in ["q8_0", "q6_K"] { #expect(g.output.contains("dotprod gemm \(type): "), "no gemm results for \(type)") }
-        let gemmDifferent = try Self.hostMismatches(gemmExpected) { _ in .repackARMGEMM }
+        for type in ["q4_0", "q8_0", "iq4_nl", "q4_K", "q5_K", "q6_K"] {
+            #expect(g.output.contains("dotprod gemm \(type): "), "no gemm results for \(type)")
+        }
+        let gemmDifferent = try Self.hostMismatches(gemmExpected) { type in
+            type == .q8_0 || type == .q6_K ? .repackARMGEMM : GGMLRepack4x4.repacks(type, rows: 4) ? .repack4x4 : .repack8x4
+        }
         print("[NEONEmulationTests] gemm scalar references on the host: "
               + "\(gemmDifferent.checked - gemmDifferent.names.count)/\(gemmDifferent.checked) identical")
-        #expect(gemmDifferent.checked == 36 && gemmDifferent.names.isEmpty,
+        #expect(gemmDifferent.checked == 108 && gemmDifferent.names.isEmpty,
                 "gemm scalar references differ from ggml's gemm: \(gemmDifferent.names)")
     }
 

@@ -56,9 +56,13 @@ static const kernel_row gemvTable[] = {
     {14, "q6_K", NULL, bitnet_dotprod_dot_q6_K},  // Q6_K's 8×4 gemv has its vec_dot's order
 };
 
-// `--route gemm`: the batch kernels whose order differs from the gemv's.
+// `--route gemm`: the repacked weights' batch kernels (the gemv's where the gemm keeps its order).
 static const kernel_row gemmTable[] = {
+    {2, "q4_0", NULL, bitnet_dotprod_gemv_q4_0},
     {8, "q8_0", NULL, bitnet_dotprod_gemm_q8_0},
+    {20, "iq4_nl", NULL, bitnet_dotprod_gemv_iq4_nl},
+    {12, "q4_K", NULL, bitnet_dotprod_gemv_q4_K},
+    {13, "q5_K", NULL, bitnet_dotprod_gemv_q5_K},
     {14, "q6_K", NULL, bitnet_dotprod_gemm_q6_K},
 };
 

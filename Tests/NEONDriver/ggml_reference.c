@@ -13,8 +13,8 @@
 // ggml_gemv_*_4x4_q8_0 / ggml_gemv_*_8x4_q8_K for its row: the row is repacked four or eight times over (ggml's
 // make_block_*x4 / *x8 layouts, written out below) and lane 0 kept.
 //
-// ggml_reference --gemm IN OUT: the batch kernels of the repacked weights whose order differs from their gemv's
-// (Q8_0's and Q6_K's gemm), with four identical activation rows.
+// ggml_reference --gemm IN OUT: the repacked weights' batch kernels (gemm) instead, with four identical activation
+// rows (armv8.2_1 only).
 //
 // ggml_reference --quantize IN OUT: the activation quantizers instead. Each input record is u32 GGML type (Q8_0 or
 // Q8_1), u32 count (a multiple of 32), then `count` F32 values; OUT gets, per record, what ggml's quantize_row_q8_0 /
@@ -157,7 +157,11 @@ static uint8_t *repack4(const uint8_t *row, int blocks, int blockBytes, int quan
     return out;
 }
 
+void ggml_gemm_q4_0_4x4_q8_0(int n, float *s, size_t bs, const void *vx, const void *vy, int nr, int nc);
 void ggml_gemm_q8_0_4x4_q8_0(int n, float *s, size_t bs, const void *vx, const void *vy, int nr, int nc);
+void ggml_gemm_iq4_nl_4x4_q8_0(int n, float *s, size_t bs, const void *vx, const void *vy, int nr, int nc);
+void ggml_gemm_q4_K_8x4_q8_K(int n, float *s, size_t bs, const void *vx, const void *vy, int nr, int nc);
+void ggml_gemm_q5_K_8x4_q8_K(int n, float *s, size_t bs, const void *vx, const void *vy, int nr, int nc);
 void ggml_gemm_q6_K_8x4_q8_K(int n, float *s, size_t bs, const void *vx, const void *vy, int nr, int nc);
 
 /// A quantized activation row as four identical rows in the layout ggml's 4-row activation quantizers write for
@@ -190,9 +194,9 @@ static uint8_t *activations4(const uint8_t *row, int count, int q8_K) {
     return out;
 }
 
-/// ggml_reference --gemm IN OUT: the Q8_0 and Q6_K records of IN through ggml_gemm_q8_0_4x4_q8_0 /
-/// ggml_gemm_q6_K_8x4_q8_K (the repacked weights' batch kernels, whose order differs from their gemv's), with four
-/// identical activation rows; OUT gets element (0, 0).
+/// ggml_reference --gemm IN OUT: the Q4_0, Q8_0, IQ4_NL, Q4_K, Q5_K and Q6_K records of IN through the repacked
+/// weights' batch kernels (ggml_gemm_*_4x4_q8_0 / _8x4_q8_K), with four identical activation rows; OUT gets element
+/// (0, 0).
 static int gemm(const char *inPath, const char *outPath) {
     FILE *in = fopen(inPath, "rb"), *out = fopen(outPath, "wb");
     if (!in || !out) {
@@ -208,14 +212,23 @@ static int gemm(const char *inPath, const char *outPath) {
             fprintf(stderr, "truncated vector file\n");
             return 2;
         }
-        if (type == GGML_TYPE_Q8_0 || type == GGML_TYPE_Q6_K) {
-            int q6 = type == GGML_TYPE_Q6_K, cols = q6 ? 8 : 4;
-            uint8_t *packed = q6 ? repack_q6_K(w, (int)count / 256) : repack4(w, (int)count / 32, 34, 32, 0);
-            uint8_t *acts = activations4(x, (int)count, q6);
+        int kq = type == GGML_TYPE_Q4_K || type == GGML_TYPE_Q5_K || type == GGML_TYPE_Q6_K;
+        if (kq || type == GGML_TYPE_Q4_0 || type == GGML_TYPE_Q8_0 || type == GGML_TYPE_IQ4_NL) {
+            int cols = kq ? 8 : 4, superBlocks = (int)count / 256, blocks = (int)count / 32;
+            uint8_t *packed = type == GGML_TYPE_Q6_K ? repack_q6_K(w, superBlocks)
+                : kq ? repack_k(w, superBlocks, type == GGML_TYPE_Q5_K)
+                : type == GGML_TYPE_Q8_0 ? repack4(w, blocks, 34, 32, 0) : repack4(w, blocks, 18, 16, type == GGML_TYPE_Q4_0);
+            uint8_t *acts = activations4(x, (int)count, kq);
             float result[4 * 8];
             if (!packed || !acts) return 2;
-            if (q6) ggml_gemm_q6_K_8x4_q8_K((int)count, result, (size_t)cols, packed, acts, 4, cols);
-            else ggml_gemm_q8_0_4x4_q8_0((int)count, result, (size_t)cols, packed, acts, 4, cols);
+            switch (type) {
+            case GGML_TYPE_Q4_0: ggml_gemm_q4_0_4x4_q8_0((int)count, result, 4, packed, acts, 4, 4); break;
+            case GGML_TYPE_Q8_0: ggml_gemm_q8_0_4x4_q8_0((int)count, result, 4, packed, acts, 4, 4); break;
+            case GGML_TYPE_IQ4_NL: ggml_gemm_iq4_nl_4x4_q8_0((int)count, result, 4, packed, acts, 4, 4); break;
+            case GGML_TYPE_Q4_K: ggml_gemm_q4_K_8x4_q8_K((int)count, result, 8, packed, acts, 4, 8); break;
+            case GGML_TYPE_Q5_K: ggml_gemm_q5_K_8x4_q8_K((int)count, result, 8, packed, acts, 4, 8); break;
+            default: ggml_gemm_q6_K_8x4_q8_K((int)count, result, 8, packed, acts, 4, 8); break;
+            }
             free(packed);
             free(acts);
             for (int i = 1; i < 4 * cols; i++)
@@ -238,7 +251,7 @@ static int gemm(const char *inPath, const char *outPath) {
         return 2;
     }
     fclose(in);
-    printf("ggml reference: %d rows through ggml_gemm_q8_0_4x4_q8_0 / _q6_K_8x4_q8_K\n", records);
+    printf("ggml reference: %d rows through ggml_gemm_*_4x4_q8_0 / _8x4_q8_K\n", records);
     return 0;
 }
 
