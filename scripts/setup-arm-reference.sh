@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds llama.cpp's own ARM64 dot products as the known-answer reference of NEONEmulationTests: ggml's CPU sources
-# from the pinned llama.cpp (arch/arm/quants.c, arch/arm/repack.cpp, quants.c, vec.cpp, ggml-quants.c; the tree from
+# from the pinned llama.cpp (arch/arm/quants.c, arch/arm/repack.cpp, llamafile/sgemm.cpp, quants.c, vec.cpp,
+# ggml-quants.c; the tree from
 # `scripts/setup-reference.sh --print-source`) linked with Tests/NEONDriver/ggml_reference.c, compiled by Debian's
 # AArch64 GCC 12 — the compiler of the x86-64 reference builds, so the same floating-point contraction — at -O3
 # -DNDEBUG with the -march of two of llama.cpp's ARM variants (GGML_CPU_ALL_VARIANTS on Linux):
@@ -60,6 +61,7 @@ for v in "${variants[@]}"; do
         && "$CC" "${flags[@]}" -c "$ggml/src/ggml-quants.c" -o "$out/ggml-quants.o" \
         && "$CXX" "${flags[@]}" -c "$ggml/src/ggml-cpu/vec.cpp" -o "$out/vec.o" \
         && "$CXX" "${flags[@]}" -c "$ggml/src/ggml-cpu/arch/arm/repack.cpp" -o "$out/arm-repack.o" \
+        && "$CXX" "${flags[@]}" -c "$ggml/src/ggml-cpu/llamafile/sgemm.cpp" -o "$out/sgemm.o" \
         && "$CC" "${flags[@]}" -c Tests/NEONDriver/ggml_reference.c -o "$out/ggml_reference.o" \
         || die "compiling the $name reference failed"
     # arch/arm/repack.cpp falls back to ggml-cpu/repack.cpp's generic kernels for the forms a variant lacks; the

@@ -177,6 +177,25 @@ static inline float bn_addv(float32x4_t v) { return vaddvq_f32(v); }  // FADDP t
 BN_LEVEL_KERNELS(bitnet_neon, , bn_dot16)
 BN_LEVEL_KERNELS(bitnet_dotprod, __attribute__((target("dotprod"))), bn_sdot16)
 
+// llamafile's tinyBLAS_Q0_ARM (batches of 2 rows or more of a Q4_0 or Q8_0 weight llama.cpp did not repack, i.e.
+// whose row count is not a multiple of 4): one 4-lane sum over all blocks, each block's lanes scaled and added
+// unfused (vmlaq_n_f32), reduced by pairwise adds at the end.
+__attribute__((target("dotprod"))) float bitnet_dotprod_tinyblas_q4_0(const void *w, const void *x, ptrdiff_t count) {
+    const uint8_t *wr = (const uint8_t *)w, *xr = (const uint8_t *)x;
+    float32x4_t acc = vdupq_n_f32(0);
+    for (ptrdiff_t b = 0; b < count / 32; b++)
+        acc = vaddq_f32(acc, vmulq_n_f32(vcvtq_f32_s32(BN_Q4_0_LANES(bn_sdot16, b)), BN_Q4_0_SCALE(b)));
+    return vaddvq_f32(acc);
+}
+
+__attribute__((target("dotprod"))) float bitnet_dotprod_tinyblas_q8_0(const void *w, const void *x, ptrdiff_t count) {
+    const uint8_t *wr = (const uint8_t *)w, *xr = (const uint8_t *)x;
+    float32x4_t acc = vdupq_n_f32(0);
+    for (ptrdiff_t b = 0; b < count / 32; b++)
+        acc = vaddq_f32(acc, vmulq_n_f32(vcvtq_f32_s32(BN_Q8_0_LANES(bn_sdot16, b)), BN_Q8_0_SCALE(b)));
+    return vaddvq_f32(acc);
+}
+
 // llama.cpp's `dotprod` decode route for Q4_0 and Q8_0 weights of a multiple of 4 rows: ggml_gemv_*_4x4_q8_0 on the
 // repacked weights keeps one lane per row and chains `acc = fma(S, d_x·d_w, acc)` (vfmaq_f32) over the blocks;
 // here on the original rows (`GGMLRepack4x4`).

@@ -43,5 +43,8 @@ BN_UNAVAILABLE(bitnet_dotprod_gemv_q4_K)
 BN_UNAVAILABLE(bitnet_dotprod_gemv_q5_K)
 BN_UNAVAILABLE(bitnet_dotprod_gemm_q8_0)
 BN_UNAVAILABLE(bitnet_dotprod_gemm_q6_K)
+BN_UNAVAILABLE(bitnet_neon_tinyblas_f32)
+BN_UNAVAILABLE(bitnet_dotprod_tinyblas_q4_0)
+BN_UNAVAILABLE(bitnet_dotprod_tinyblas_q8_0)
 BN_UNAVAILABLE(bitnet_dotprod_dot_iq4_xs)
 #endif

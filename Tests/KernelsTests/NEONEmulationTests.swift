@@ -156,6 +156,28 @@ import Testing
               + "\(gemmDifferent.checked - gemmDifferent.names.count)/\(gemmDifferent.checked) identical")
         #expect(gemmDifferent.checked == 108 && gemmDifferent.names.isEmpty,
                 "gemm scalar references differ from ggml's gemm: \(gemmDifferent.names)")
+
+        // llamafile's tinyBLAS, which ggml-cpu tries first for a batch: F32 weights at both levels, Q4_0 and Q8_0
+        // (when not repacked) at dotprod. Ours under qemu and the scalar references on the host.
+        for (variant, level, cpus, types) in [("armv8.0_1", "neon", native ? ["native"] : ["max", "cortex-a53"], ["f32"]),
+                                              ("armv8.2_1", "dotprod", native ? ["native"] : ["max"], ["f32", "q4_0", "q8_0"])] {
+            let expected = dir.appendingPathComponent("vectors.tinyblas.\(variant).bin")
+            let made = try Self.arm(reference.appendingPathComponent(variant + "/ggml_reference").path,
+                                    ["--tinyblas", vectors.path, expected.path], cpu: "max")
+            print("[NEONEmulationTests] \(variant): " + made.output)
+            #expect(made.status == 0, "llama.cpp's \(variant) tinyBLAS failed:\n\(made.output)")
+            guard made.status == 0 else { continue }
+            for cpu in cpus {
+                let r = try Self.arm(driver.path, [expected.path, "--route", "tinyblas", "--level", level], cpu: cpu)
+                print("[NEONEmulationTests] \(level) tinyBLAS kernels vs llama.cpp \(variant) on \(cpu):\n" + r.output)
+                #expect(r.status == 0, "\(level) tinyBLAS kernels vs llama.cpp \(variant) on \(cpu):\n\(r.output)")
+                for type in types { #expect(r.output.contains("\(level) tinyblas \(type): "), "no tinyBLAS results for \(type)") }
+            }
+            let host = try Self.hostMismatches(expected) { _ in .tinyBLASARM }
+            print("[NEONEmulationTests] \(variant) tinyBLAS scalar references on the host: "
+                  + "\(host.checked - host.names.count)/\(host.checked) identical")
+            #expect(host.checked > 0 && host.names.isEmpty, "tinyBLAS scalar references differ from llamafile's: \(host.names)")
+        }
     }
 
     /// Runs each record of a vector file through `DotKernel.routedScalarDot(type, route(type))` on the host (records

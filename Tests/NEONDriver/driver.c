@@ -4,7 +4,7 @@
 // activation row), runs every kernel of the `neon` level and, when this CPU reports dot-product instructions, of the
 // `dotprod` level (or only the level `--level` names), and requires each result to have exactly the expected bits.
 //
-// Usage: driver VECTORS [--expect-dotprod yes|no] [--level neon|dotprod] [--route gemv|gemm] (the dotprod
+// Usage: driver VECTORS [--expect-dotprod yes|no] [--level neon|dotprod] [--route gemv|gemm|tinyblas] (the dotprod
 // level's repacked-weight kernels instead of the dot products: decode, `bitnet_dotprod_gemv_*`, or batch,
 // `bitnet_dotprod_gemm_*`). Prints the CPU features it found, one line
 // per level and type, each mismatch, and a closing "N passed, M failed" line; exits 1 on any mismatch or unexpected
@@ -56,6 +56,13 @@ static const kernel_row gemvTable[] = {
     {14, "q6_K", NULL, bitnet_dotprod_dot_q6_K},  // Q6_K's 8×4 gemv has its vec_dot's order
 };
 
+// `--route tinyblas`: llamafile's tinyBLAS (F32 at both levels, Q4_0/Q8_0 at dotprod).
+static const kernel_row tinyBLASTable[] = {
+    {0, "f32", bitnet_neon_tinyblas_f32, NULL},
+    {2, "q4_0", NULL, bitnet_dotprod_tinyblas_q4_0},
+    {8, "q8_0", NULL, bitnet_dotprod_tinyblas_q8_0},
+};
+
 // `--route gemm`: the repacked weights' batch kernels (the gemv's where the gemm keeps its order).
 static const kernel_row gemmTable[] = {
     {2, "q4_0", NULL, bitnet_dotprod_gemv_q4_0},
@@ -83,7 +90,7 @@ static uint32_t bits(float f) {
 
 int main(int argc, char **argv) {
     if (argc < 2) {
-        fprintf(stderr, "usage: driver VECTORS [--expect-dotprod yes|no] [--level neon|dotprod] [--route gemv|gemm]\n");
+        fprintf(stderr, "usage: driver VECTORS [--expect-dotprod yes|no] [--level neon|dotprod] [--route gemv|gemm|tinyblas]\n");
         return 2;
     }
     const char *expect = NULL;
@@ -97,6 +104,9 @@ int main(int argc, char **argv) {
             rows = gemvTable;
             rowCount = sizeof gemvTable / sizeof gemvTable[0];
             only = 1;
+        } else if (strcmp(argv[i], "--route") == 0 && strcmp(argv[i + 1], "tinyblas") == 0) {
+            rows = tinyBLASTable;
+            rowCount = sizeof tinyBLASTable / sizeof tinyBLASTable[0];
         } else if (strcmp(argv[i], "--route") == 0 && strcmp(argv[i + 1], "gemm") == 0) {
             rows = gemmTable;
             rowCount = sizeof gemmTable / sizeof gemmTable[0];
@@ -144,6 +154,7 @@ int main(int argc, char **argv) {
                 // that level is asked for alone (its own expected bits), not again beside the neon run.
                 dot_fn fn = level == 0 ? k->neon : (k->dotprod ? k->dotprod : (only == 1 ? k->neon : NULL));
                 if (level == 1 && (!dotprod || !fn)) continue;
+                if (!fn) continue;  // a route table row without a kernel at this level
                 float got = fn(w, x, (ptrdiff_t)count);
                 int same = bits(got) == expected;
                 counts[index][level][same]++;
@@ -166,7 +177,7 @@ int main(int argc, char **argv) {
         for (int level = 0; level < 2; level++) {
             int total = counts[i][level][0] + counts[i][level][1];
             if (total)
-                printf("%s%s %s: %d/%d identical\n", level ? "dotprod" : "neon", rows == table ? "" : rows == gemvTable ? " gemv" : " gemm", rows[i].name,
+                printf("%s%s %s: %d/%d identical\n", level ? "dotprod" : "neon", rows == table ? "" : rows == gemvTable ? " gemv" : rows == gemmTable ? " gemm" : " tinyblas", rows[i].name,
                        counts[i][level][1], total);
         }
     printf("%d passed, %d failed\n", passed, failed);

@@ -16,6 +16,8 @@
 // ggml_reference --gemm IN OUT: the repacked weights' batch kernels (gemm) instead, with four identical activation
 // rows (armv8.2_1 only).
 //
+// ggml_reference --tinyblas IN OUT: llamafile's tinyBLAS instead (F32 at both levels; Q4_0, Q8_0 at armv8.2_1).
+//
 // ggml_reference --quantize IN OUT: the activation quantizers instead. Each input record is u32 GGML type (Q8_0 or
 // Q8_1), u32 count (a multiple of 32), then `count` F32 values; OUT gets, per record, what ggml's quantize_row_q8_0 /
 // quantize_row_q8_1 (its Advanced SIMD forms, which a matmul on ARM64 uses for its activations) write for them.
@@ -64,6 +66,83 @@ const char *ggml_type_name(enum ggml_type type) { (void)type; return "?"; }
 size_t ggml_type_size(enum ggml_type type) { (void)type; abort(); }
 size_t ggml_row_size(enum ggml_type type, int64_t ne) { (void)type; (void)ne; abort(); }
 float ggml_table_f32_ue4m3[256];
+
+// llamafile's sgemm, reached as ggml-cpu's mul_mat reaches it, single-threaded; the thread-pool calls it makes are
+// answered here (one thread: the barrier is a no-op and the job counter a plain integer).
+struct ggml_compute_params {
+    int ith, nth;
+    size_t wsize;
+    void *wdata;
+    struct ggml_threadpool *threadpool;
+    bool use_ref;
+};
+bool llamafile_sgemm(const struct ggml_compute_params *params, int64_t m, int64_t n, int64_t k, const void *A,
+                     int64_t lda, const void *B, int64_t ldb, void *C, int64_t ldc, int Atype, int Btype, int Ctype);
+void ggml_barrier(struct ggml_threadpool *tp) { (void)tp; }
+static int chunk;
+void ggml_threadpool_chunk_set(struct ggml_threadpool *tp, int value) { (void)tp; chunk = value; }
+int ggml_threadpool_chunk_add(struct ggml_threadpool *tp, int value) {
+    (void)tp;
+    int previous = chunk;
+    chunk += value;
+    return previous;
+}
+void ggml_log_internal(int level, const char *format, ...) { (void)level; (void)format; }
+
+/// ggml_reference --tinyblas IN OUT: the F32, Q4_0 and Q8_0 records of IN through llamafile_sgemm (what ggml-cpu's
+/// mul_mat tries first for a batch: F32 weights at every level, Q4_0/Q8_0 ones it did not repack at dotprod) as a
+/// 4-row weight times 4 identical activation rows; OUT gets element (0, 0). Records sgemm declines are left out.
+static int tinyblas(const char *inPath, const char *outPath) {
+    FILE *in = fopen(inPath, "rb"), *out = fopen(outPath, "wb");
+    if (!in || !out) {
+        perror(in ? outPath : inPath);
+        return 2;
+    }
+    uint32_t header[5];
+    int records = 0, declined = 0;
+    while (fread(header, 4, 5, in) == 5) {
+        uint32_t type = header[0], count = header[1], wbytes = header[2], xbytes = header[3];
+        uint8_t *w = malloc(4 * (size_t)wbytes + 64), *x = malloc(4 * (size_t)xbytes + 64);
+        if (!w || !x || fread(w, 1, wbytes, in) != wbytes || fread(x, 1, xbytes, in) != xbytes) {
+            fprintf(stderr, "truncated vector file\n");
+            return 2;
+        }
+        if (type == GGML_TYPE_F32 || type == GGML_TYPE_Q4_0 || type == GGML_TYPE_Q8_0) {
+            for (int r = 1; r < 4; r++) {
+                memcpy(w + (size_t)r * wbytes, w, wbytes);
+                memcpy(x + (size_t)r * xbytes, x, xbytes);
+            }
+            int64_t k = type == GGML_TYPE_F32 ? count : count / 32;  // in elements or in blocks
+            struct ggml_compute_params params = {0, 1, 0, NULL, NULL, false};
+            float c[16];
+            int btype = type == GGML_TYPE_F32 ? GGML_TYPE_F32 : GGML_TYPE_Q8_0;
+            if (llamafile_sgemm(&params, 4, 4, k, w, k, x, k, c, 4, (int)type, btype, GGML_TYPE_F32)) {
+                for (int i = 1; i < 16; i++)
+                    if (memcmp(&c[0], &c[i], 4)) {
+                        fprintf(stderr, "type %u: identical rows gave different results\n", type);
+                        return 2;
+                    }
+                memcpy(&header[4], &c[0], 4);
+                if (fwrite(header, 4, 5, out) != 5 || fwrite(w, 1, wbytes, out) != wbytes || fwrite(x, 1, xbytes, out) != xbytes) {
+                    perror(outPath);
+                    return 2;
+                }
+                records++;
+            } else {
+                declined++;
+            }
+        }
+        free(w);
+        free(x);
+    }
+    if (fclose(out) != 0) {
+        perror(outPath);
+        return 2;
+    }
+    fclose(in);
+    printf("ggml reference: %d rows through llamafile_sgemm (%d declined)\n", records, declined);
+    return 0;
+}
 
 #if defined(__ARM_FEATURE_DOTPROD)
 void ggml_gemv_q4_0_4x4_q8_0(int n, float *s, size_t bs, const void *vx, const void *vy, int nr, int nc);
@@ -367,6 +446,7 @@ static int quantize(const char *inPath, const char *outPath) {
 
 int main(int argc, char **argv) {
     if (argc == 4 && strcmp(argv[1], "--quantize") == 0) return quantize(argv[2], argv[3]);
+    if (argc == 4 && strcmp(argv[1], "--tinyblas") == 0) return tinyblas(argv[2], argv[3]);
     if (argc == 4 && (strcmp(argv[1], "--gemv") == 0 || strcmp(argv[1], "--gemm") == 0)) {
 #if defined(__ARM_FEATURE_DOTPROD)
         return strcmp(argv[1], "--gemv") == 0 ? gemv(argv[2], argv[3]) : gemm(argv[2], argv[3]);
@@ -376,7 +456,7 @@ int main(int argc, char **argv) {
 #endif
     }
     if (argc != 3) {
-        fprintf(stderr, "usage: ggml_reference [--gemv | --gemm | --quantize] IN OUT\n");
+        fprintf(stderr, "usage: ggml_reference [--gemv | --gemm | --tinyblas | --quantize] IN OUT\n");
         return 2;
     }
     FILE *in = fopen(argv[1], "rb"), *out = fopen(argv[2], "wb");

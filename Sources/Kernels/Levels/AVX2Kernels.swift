@@ -67,7 +67,7 @@ enum AVX2Kernels {
                          prefill: PrefillKernel(rowBytes: { $0 / 256 * panelBlockBytes(q6_K: true) },
                                                 unpack: { bitnet_avx2_unpack_q3_K_panels($0, $1, $2, $3, $4) },
                                                 rows: bitnet_avx2_panel_q3_K_tiled, tileRows: panelRows))
-        case (_, .repack4x4), (_, .repack8x4), (_, .repackARMGEMM): LevelKernels(dot: DotKernel.routedScalarDot(type, route))  // ARM64 routes
+        case (_, .repack4x4), (_, .repack8x4), (_, .repackARMGEMM), (_, .tinyBLASARM): LevelKernels(dot: DotKernel.routedScalarDot(type, route))  // ARM64 routes
         case (.bf16, .tinyBLAS): LevelKernels(dot: bitnet_avx2_tinyblas_bf16, rows: bitnet_avx2_tinyblas_rows_bf16)
         case (.f32, .tinyBLAS): LevelKernels(dot: bitnet_avx2_tinyblas_f32, rows: bitnet_avx2_tinyblas_rows_f32)
         case (.f16, .tinyBLAS): LevelKernels(dot: bitnet_avx2_tinyblas_f16, rows: bitnet_avx2_tinyblas_rows_f16)

@@ -25,6 +25,9 @@ extension DotKernel {
         /// The ARM64 repacked gemms where their order differs from the gemv's (Q8_0 4×4, Q6_K 8×4): activation rows
         /// in groups of 4.
         case repackARMGEMM = "repack-arm-gemm"
+        /// llamafile's tinyBLAS on ARM64 (F32; Q4_0/Q8_0 not repacked, with dot-product instructions;
+        /// `GGMLTinyBLASARM`).
+        case tinyBLASARM = "tinyblas-arm"
     }
 
     /// The kernels llama.cpp runs for one weight matrix (`WeightMatrix.kernel(forRow:of:)` picks among them).
@@ -48,7 +51,8 @@ extension DotKernel {
                                                    (.iq4_xs, .tiled), (.q4_0, .repack4x4), (.q8_0, .repack4x4),
                                                    (.iq4_nl, .repack4x4), (.q4_K, .repack8x4),
                                                    (.q5_K, .repack8x4), (.q8_0, .repackARMGEMM),
-                                                   (.q6_K, .repackARMGEMM)]
+                                                   (.q6_K, .repackARMGEMM), (.f32, .tinyBLASARM),
+                                                   (.q4_0, .tinyBLASARM), (.q8_0, .tinyBLASARM)]
 
     /// The kernel reproducing `route` for `type`, or nil when that route does not exist for the type.
     public static func kernel(for type: GGMLType, route: Route, path: KernelPath = .simd) -> DotKernel? {
@@ -72,7 +76,12 @@ extension DotKernel {
         #else
         // ARM64 with dot-product instructions: the repacked weights' gemv for decode and the last count % 4 rows of a
         // batch, their gemm for the rest (`grouped`, where its order differs). ggml-cpu's tiled kernel exists for
-        // x86 only; tinyBLAS batches (F32 weights, unrepacked Q8_0/Q4_0) are not reproduced on ARM64.
+        // x86 only. F16 weights take vec_dot for batches too (ARM64 tinyBLAS multiplies them by F32 activations, a
+        // format this table does not give them).
+        if type == .f32 {  // tinyBLAS at both levels: 4 activation rows or more, rows and columns multiples of 4
+            let tinyBLAS = rows % 4 == 0 ? kernel(for: type, route: .tinyBLASARM, path: path) : nil
+            return GGMLKernels(single: vecDot, batched: tinyBLAS, grouped: nil, batchFloor: 4)
+        }
         if KernelLevel.active == .dotprod {
             // Q6_K is repacked too (rows % 8 == 0), and its gemv has vec_dot's order; its gemm and Q8_0's differ.
             let route: Route? = GGMLRepack4x4.repacks(type, rows: rows) ? .repack4x4
@@ -80,7 +89,10 @@ extension DotKernel {
             let gemm = (type == .q8_0 && rows % 4 == 0) || (type == .q6_K && rows % 8 == 0)
                 ? kernel(for: type, route: .repackARMGEMM, path: path) : nil
             let gemv = route.flatMap { kernel(for: type, route: $0, path: path) } ?? vecDot
-            return GGMLKernels(single: gemv, batched: nil, grouped: gemm)
+            // tinyBLAS takes the batches of the Q4_0 / Q8_0 weights that were not repacked.
+            let tinyBLAS = route == nil && (type == .q4_0 || type == .q8_0)
+                ? kernel(for: type, route: .tinyBLASARM, path: path) : nil
+            return GGMLKernels(single: gemv, batched: tinyBLAS, grouped: gemm, batchFloor: 2)
         }
         return GGMLKernels(single: vecDot, batched: nil, grouped: nil)
         #endif
@@ -137,6 +149,9 @@ extension DotKernel {
         case (.q5_K, .repack8x4): { GGMLRepack8x4.q5_K($0, $1, $2) }
         case (.q8_0, .repackARMGEMM): { GGMLRepack4x4.q8_0GEMM($0, $1, $2) }
         case (.q6_K, .repackARMGEMM): { GGMLRepack8x4.q6_KGEMM($0, $1, $2) }
+        case (.f32, .tinyBLASARM): { GGMLTinyBLASARM.f32($0, $1, $2) }
+        case (.q4_0, .tinyBLASARM): { GGMLTinyBLASARM.q4_0($0, $1, $2) }
+        case (.q8_0, .tinyBLASARM): { GGMLTinyBLASARM.q8_0($0, $1, $2) }
         default: { GGMLTiledKQuant.q6_K($0, $1, $2) }
         }
     }
