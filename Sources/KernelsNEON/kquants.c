@@ -127,36 +127,19 @@ static inline int8x16_t bn_tq1_weights(uint8x16_t bytes, uint8x16_t powers) {
 BN_KQUANT_KERNELS(bitnet_neon, , bn_kdot16)
 BN_KQUANT_KERNELS(bitnet_dotprod, __attribute__((target("dotprod"))), bn_ksdot16)
 
-// llama.cpp's `dotprod` decode route for Q4_K weights of a multiple of 8 rows: ggml_gemv_q4_K_8x4_q8_K on the
-// repacked weights keeps one lane per row; per super-block it chains `acc = fma(d_w·d_x, S_p, acc)` over the four
-// pairs of sub-blocks (S_p = sc_2p·Σ_2p + sc_2p+1·Σ_2p+1), then subtracts float(M)·(dmin_w·d_x), not fused, with M
-// the super-block's Σ m·bsum (`GGMLRepack8x4`). Q6_K's 8×4 gemv has vec_dot's order (one FMA per super-block).
+/// Σ q·x over Q4_K sub-block `sub` (nibble `sub % 2` of bytes 32·(sub / 2) ..< +32), SDOT.
+__attribute__((target("dotprod"))) static int32_t bn_q4_K_subdot(const uint8_t *wb, const int8_t *xq, int sub) {
+    uint8x16_t raw0 = vld1q_u8(wb + 16 + 32 * (sub / 2)), raw1 = vld1q_u8(wb + 16 + 32 * (sub / 2) + 16);
+    uint8x16_t q0 = sub % 2 ? vshrq_n_u8(raw0, 4) : vandq_u8(raw0, vdupq_n_u8(0xF));
+    uint8x16_t q1 = sub % 2 ? vshrq_n_u8(raw1, 4) : vandq_u8(raw1, vdupq_n_u8(0xF));
+    return vaddvq_s32(bn_ksdot16(bn_ksdot16(vdupq_n_s32(0), vreinterpretq_s8_u8(q0), vld1q_s8(xq)),
+                                 vreinterpretq_s8_u8(q1), vld1q_s8(xq + 16)));
+}
+
+// llama.cpp's `dotprod` decode route for Q4_K weights of a multiple of 8 rows (`bn_k_gemv`, `GGMLRepack8x4`). Q6_K's
+// 8×4 gemv has vec_dot's order (one FMA per super-block).
 __attribute__((target("dotprod"))) float bitnet_dotprod_gemv_q4_K(const void *w, const void *x, ptrdiff_t count) {
-    const uint8_t *wr = (const uint8_t *)w, *xr = (const uint8_t *)x;
-    float acc = 0;
-    for (ptrdiff_t b = 0; b < count / 256; b++) {
-        const uint8_t *wb = wr + b * BN_Q4_K, *xb = xr + b * BN_Q8_K_BYTES;
-        float dx = bn_f32(xb), d = bn_half(wb) * dx, dmin = bn_half(wb + 2) * dx;
-        int32_t minSum = 0;
-        for (int pair = 0; pair < 4; pair++) {
-            uint8x16_t raw0 = vld1q_u8(wb + 16 + 32 * pair), raw1 = vld1q_u8(wb + 16 + 32 * pair + 16);
-            int32_t s = 0;
-            for (int odd = 0; odd < 2; odd++) {
-                int sub = 2 * pair + odd, sc, m;
-                bn_scale_min_k4(sub, wb + 4, &sc, &m);
-                uint8x16_t q0 = odd ? vshrq_n_u8(raw0, 4) : vandq_u8(raw0, vdupq_n_u8(0xF));
-                uint8x16_t q1 = odd ? vshrq_n_u8(raw1, 4) : vandq_u8(raw1, vdupq_n_u8(0xF));
-                const int8_t *xq = (const int8_t *)xb + 4 + 32 * sub;
-                int32x4_t dot = bn_ksdot16(bn_ksdot16(vdupq_n_s32(0), vreinterpretq_s8_u8(q0), vld1q_s8(xq)),
-                                              vreinterpretq_s8_u8(q1), vld1q_s8(xq + 16));
-                s += sc * vaddvq_s32(dot);
-                minSum += m * (bn_i16(xb + 260 + 4 * sub) + bn_i16(xb + 262 + 4 * sub));
-            }
-            acc = fmaf(d, (float)s, acc);
-        }
-        acc = acc - (float)minSum * dmin;
-    }
-    return acc;
+    return bn_k_gemv((const uint8_t *)w, (const uint8_t *)x, count, BN_Q4_K, bn_q4_K_subdot);
 }
 
 // Q6_K's batch form for activation rows in whole groups of 4: ggml_gemm_q6_K_8x4_q8_K adds float(I)·(d_w·d_x) per

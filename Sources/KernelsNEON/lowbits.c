@@ -172,36 +172,21 @@ __attribute__((target("dotprod"))) float bitnet_dotprod_gemv_iq4_nl(const void *
     return acc;
 }
 
-// The same for Q5_K weights of a multiple of 8 rows: ggml_gemv_q5_K_8x4_q8_K has Q4_K's 8×4 order (an FMA per pair
-// of sub-blocks, the mins subtracted once per super-block, not fused; `GGMLRepack8x4`).
-__attribute__((target("dotprod"))) float bitnet_dotprod_gemv_q5_K(const void *w, const void *x, ptrdiff_t count) {
-    const uint8_t *wr = (const uint8_t *)w, *xr = (const uint8_t *)x;
-    float acc = 0;
-    for (ptrdiff_t b = 0; b < count / 256; b++) {
-        const uint8_t *wb = wr + b * BN_Q5_K, *xb = xr + b * BN_Q8_K;
-        float dx = bn_f32(xb), d = bn_half(wb) * dx, dmin = bn_half(wb + 2) * dx;
-        int32_t minSum = 0;
-        for (int pair = 0; pair < 4; pair++) {
-            int32_t s = 0;
-            for (int sub = 2 * pair; sub < 2 * pair + 2; sub++) {
-                int sc, m;
-                bn_scale_min_k4(sub, wb + 4, &sc, &m);
-                int32x4_t dot = vdupq_n_s32(0);
-                for (int half = 0; half < 2; half++) {
-                    uint8x16_t raw = vld1q_u8(wb + 48 + 32 * (sub / 2) + 16 * half);
-                    uint8x16_t nib = (sub % 2) ? vshrq_n_u8(raw, 4) : vandq_u8(raw, vdupq_n_u8(0xF));
-                    uint8x16_t hi = vandq_u8(vshlq_u8(vld1q_u8(wb + 16 + 16 * half), vdupq_n_s8((int8_t)-sub)), vdupq_n_u8(1));
-                    uint8x16_t q = vorrq_u8(nib, vshlq_n_u8(hi, 4));
-                    dot = bn_lsdot16(dot, vreinterpretq_s8_u8(q), vld1q_s8((const int8_t *)xb + 4 + 32 * sub + 16 * half));
-                }
-                s += sc * vaddvq_s32(dot);
-                minSum += m * (bn_i16(xb + 260 + 4 * sub) + bn_i16(xb + 262 + 4 * sub));
-            }
-            acc = fmaf(d, (float)s, acc);
-        }
-        acc = acc - (float)minSum * dmin;
+/// Σ q·x over Q5_K sub-block `sub` (its nibbles with bit `sub` of the qh bytes as the fifth bit), SDOT.
+__attribute__((target("dotprod"))) static int32_t bn_q5_K_subdot(const uint8_t *wb, const int8_t *xq, int sub) {
+    int32x4_t dot = vdupq_n_s32(0);
+    for (int half = 0; half < 2; half++) {
+        uint8x16_t raw = vld1q_u8(wb + 48 + 32 * (sub / 2) + 16 * half);
+        uint8x16_t nib = (sub % 2) ? vshrq_n_u8(raw, 4) : vandq_u8(raw, vdupq_n_u8(0xF));
+        uint8x16_t hi = vandq_u8(vshlq_u8(vld1q_u8(wb + 16 + 16 * half), vdupq_n_s8((int8_t)-sub)), vdupq_n_u8(1));
+        dot = bn_lsdot16(dot, vreinterpretq_s8_u8(vorrq_u8(nib, vshlq_n_u8(hi, 4))), vld1q_s8(xq + 16 * half));
     }
-    return acc;
+    return vaddvq_s32(dot);
+}
+
+// The same for Q5_K weights of a multiple of 8 rows (ggml_gemv_q5_K_8x4_q8_K has Q4_K's order; `bn_k_gemv`).
+__attribute__((target("dotprod"))) float bitnet_dotprod_gemv_q5_K(const void *w, const void *x, ptrdiff_t count) {
+    return bn_k_gemv((const uint8_t *)w, (const uint8_t *)x, count, BN_Q5_K, bn_q5_K_subdot);
 }
 
 #endif  // __aarch64__

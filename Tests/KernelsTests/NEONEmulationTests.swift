@@ -111,72 +111,44 @@ import Testing
             }
         }
 
-        // The dotprod build's decode route for the weights it repacks (Q4_0, Q8_0, IQ4_NL 4 rows at a time, Q4_K
-        // and Q6_K 8): ggml_gemv_*_4x4_q8_0 / _8x4_q8_K against our row kernels for that route.
-        let gemvExpected = dir.appendingPathComponent("vectors.gemv.bin")
-        let made = try Self.arm(reference.appendingPathComponent("armv8.2_1/ggml_reference").path,
-                                ["--gemv", vectors.path, gemvExpected.path], cpu: "max")
-        print("[NEONEmulationTests] armv8.2_1: " + made.output)
-        #expect(made.status == 0, "llama.cpp's armv8.2_1 gemv failed:\n\(made.output)")
-        guard made.status == 0 else { return }
-        let r = try Self.arm(driver.path, [gemvExpected.path, "--route", "gemv"] + (native ? [] : ["--expect-dotprod", "yes"]),
-                             cpu: "max")
-        print("[NEONEmulationTests] dotprod repacked-4×4 decode kernels vs llama.cpp armv8.2_1:\n" + r.output)
-        #expect(r.status == 0, "dotprod gemv kernels vs llama.cpp armv8.2_1:\n\(r.output)")
-        for type in ["q4_0", "q8_0", "iq4_nl", "q4_K", "q5_K", "q6_K"] {
-            #expect(r.output.contains("dotprod gemv \(type): "), "no gemv results for \(type)")
-        }
-        // The routes' scalar references (`GGMLRepack4x4`, `GGMLRepack8x4`: what LevelTableTests holds the ARM kernels
-        // to on an ARM64 machine), run here on the host, must give llama.cpp's bits too.
-        let (checked, different) = try Self.hostMismatches(gemvExpected) { type in
-            type == .q6_K ? nil : GGMLRepack4x4.repacks(type, rows: 4) ? .repack4x4 : .repack8x4  // Q6_K's is vec_dot
-        }
-        print("[NEONEmulationTests] gemv scalar references on the host: \(checked - different.count)/\(checked) identical")
-        #expect(checked == 96 && different.isEmpty, "scalar route references differ from ggml's gemv: \(different)")
-
-        // The repacked weights' batch kernels (gemm) with four identical activation rows: ours (the gemv's where the
-        // gemm keeps its order, Q8_0's and Q6_K's own), and their scalar references on the host.
-        let gemmExpected = dir.appendingPathComponent("vectors.gemm.bin")
-        let gemmMade = try Self.arm(reference.appendingPathComponent("armv8.2_1/ggml_reference").path,
-                                    ["--gemm", vectors.path, gemmExpected.path], cpu: "max")
-        print("[NEONEmulationTests] armv8.2_1: " + gemmMade.output)
-        #expect(gemmMade.status == 0, "llama.cpp's armv8.2_1 gemm failed:\n\(gemmMade.output)")
-        guard gemmMade.status == 0 else { return }
-        let g = try Self.arm(driver.path, [gemmExpected.path, "--route", "gemm"] + (native ? [] : ["--expect-dotprod", "yes"]),
-                             cpu: "max")
-        print("[NEONEmulationTests] dotprod repacked-weight batch kernels vs llama.cpp armv8.2_1:\n" + g.output)
-        #expect(g.status == 0, "dotprod gemm kernels vs llama.cpp armv8.2_1:\n\(g.output)")
-        for type in ["q4_0", "q8_0", "iq4_nl", "q4_K", "q5_K", "q6_K"] {
-            #expect(g.output.contains("dotprod gemm \(type): "), "no gemm results for \(type)")
-        }
-        let gemmDifferent = try Self.hostMismatches(gemmExpected) { type in
-            type == .q8_0 || type == .q6_K ? .repackARMGEMM : GGMLRepack4x4.repacks(type, rows: 4) ? .repack4x4 : .repack8x4
-        }
-        print("[NEONEmulationTests] gemm scalar references on the host: "
-              + "\(gemmDifferent.checked - gemmDifferent.names.count)/\(gemmDifferent.checked) identical")
-        #expect(gemmDifferent.checked == 108 && gemmDifferent.names.isEmpty,
-                "gemm scalar references differ from ggml's gemm: \(gemmDifferent.names)")
-
-        // llamafile's tinyBLAS, which ggml-cpu tries first for a batch: F32 weights at both levels, Q4_0 and Q8_0
-        // (when not repacked) at dotprod. Ours under qemu and the scalar references on the host.
-        for (variant, level, cpus, types) in [("armv8.0_1", "neon", native ? ["native"] : ["max", "cortex-a53"], ["f32"]),
-                                              ("armv8.2_1", "dotprod", native ? ["native"] : ["max"], ["f32", "q4_0", "q8_0"])] {
-            let expected = dir.appendingPathComponent("vectors.tinyblas.\(variant).bin")
-            let made = try Self.arm(reference.appendingPathComponent(variant + "/ggml_reference").path,
-                                    ["--tinyblas", vectors.path, expected.path], cpu: "max")
-            print("[NEONEmulationTests] \(variant): " + made.output)
-            #expect(made.status == 0, "llama.cpp's \(variant) tinyBLAS failed:\n\(made.output)")
+        // llama.cpp's other ARM routes, each run by the reference program on the records it applies to and checked
+        // against our kernels for that route under qemu and against their Swift scalar references (what
+        // LevelTableTests holds the ARM kernels to on an ARM64 machine) on the host:
+        // - the dotprod build's decode route for the weights it repacks (Q4_0, Q8_0, IQ4_NL 4 rows at a time, Q4_K,
+        //   Q5_K and Q6_K 8 — Q6_K's in vec_dot's order, so its scalar check is vec_dot's), ggml_gemv_*;
+        // - their batch kernels, ggml_gemm_* (the gemv's order except Q8_0's and Q6_K's), with 4 activation rows;
+        // - llamafile's tinyBLAS, which ggml-cpu tries first for a batch: F32 weights at both levels, Q4_0 and Q8_0
+        //   (when not repacked) at dotprod.
+        let repacked = ["q4_0", "q8_0", "iq4_nl", "q4_K", "q5_K", "q6_K"]
+        let routes: [(flag: String, variant: String, level: String, cpus: [String], types: [String], checked: Int?,
+                      route: (GGMLType) -> DotKernel.Route?)] = [
+            ("gemv", "armv8.2_1", "dotprod", ["max"], repacked, 96,
+             { $0 == .q6_K ? nil : GGMLRepack4x4.repacks($0, rows: 4) ? .repack4x4 : .repack8x4 }),
+            ("gemm", "armv8.2_1", "dotprod", ["max"], repacked, 108,
+             { $0 == .q8_0 || $0 == .q6_K ? .repackARMGEMM : GGMLRepack4x4.repacks($0, rows: 4) ? .repack4x4 : .repack8x4 }),
+            ("tinyblas", "armv8.0_1", "neon", ["max", "cortex-a53"], ["f32"], nil, { _ in .tinyBLASARM }),
+            ("tinyblas", "armv8.2_1", "dotprod", ["max"], ["f32", "q4_0", "q8_0"], nil, { _ in .tinyBLASARM }),
+        ]
+        for run in routes {
+            let expected = dir.appendingPathComponent("vectors.\(run.flag).\(run.variant).bin")
+            let made = try Self.arm(reference.appendingPathComponent(run.variant + "/ggml_reference").path,
+                                    ["--" + run.flag, vectors.path, expected.path], cpu: "max")
+            print("[NEONEmulationTests] \(run.variant): " + made.output)
+            #expect(made.status == 0, "llama.cpp's \(run.variant) \(run.flag) failed:\n\(made.output)")
             guard made.status == 0 else { continue }
-            for cpu in cpus {
-                let r = try Self.arm(driver.path, [expected.path, "--route", "tinyblas", "--level", level], cpu: cpu)
-                print("[NEONEmulationTests] \(level) tinyBLAS kernels vs llama.cpp \(variant) on \(cpu):\n" + r.output)
-                #expect(r.status == 0, "\(level) tinyBLAS kernels vs llama.cpp \(variant) on \(cpu):\n\(r.output)")
-                for type in types { #expect(r.output.contains("\(level) tinyblas \(type): "), "no tinyBLAS results for \(type)") }
+            for cpu in native ? ["native"] : run.cpus {
+                let r = try Self.arm(driver.path, [expected.path, "--route", run.flag, "--level", run.level], cpu: cpu)
+                print("[NEONEmulationTests] \(run.level) \(run.flag) kernels vs llama.cpp \(run.variant) on \(cpu):\n" + r.output)
+                #expect(r.status == 0, "\(run.level) \(run.flag) kernels vs llama.cpp \(run.variant) on \(cpu):\n\(r.output)")
+                for type in run.types {
+                    #expect(r.output.contains("\(run.level) \(run.flag) \(type): "), "no \(run.flag) results for \(type)")
+                }
             }
-            let host = try Self.hostMismatches(expected) { _ in .tinyBLASARM }
-            print("[NEONEmulationTests] \(variant) tinyBLAS scalar references on the host: "
+            let host = try Self.hostMismatches(expected, route: run.route)
+            print("[NEONEmulationTests] \(run.variant) \(run.flag) scalar references on the host: "
                   + "\(host.checked - host.names.count)/\(host.checked) identical")
-            #expect(host.checked > 0 && host.names.isEmpty, "tinyBLAS scalar references differ from llamafile's: \(host.names)")
+            #expect(host.checked == (run.checked ?? max(host.checked, 1)) && host.names.isEmpty,
+                    "\(run.flag) scalar references differ from llama.cpp's: \(host.names)")
         }
     }
 

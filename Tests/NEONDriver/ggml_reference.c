@@ -67,6 +67,60 @@ size_t ggml_type_size(enum ggml_type type) { (void)type; abort(); }
 size_t ggml_row_size(enum ggml_type type, int64_t ne) { (void)type; (void)ne; abort(); }
 float ggml_table_f32_ue4m3[256];
 
+/// What a mode does with one record: its result replaces the expected bits (`RESULT`), the record is copied as it is
+/// (`KEEP`) or left out (`SKIP`), or the run fails (`FAIL`, the reason printed).
+enum outcome { RESULT, KEEP, SKIP, FAIL };
+typedef enum outcome (*record_fn)(uint32_t type, int count, uint8_t *w, uint32_t wbytes, uint8_t *x, uint32_t xbytes,
+                                  float *result);
+
+/// Reads IN's records (header, weight row, activation row; each row with room for 4 copies of itself after it),
+/// passes each to `fn` and writes what it says to OUT. Counts the records by outcome into `counts[RESULT…SKIP]`.
+static int rewrite(const char *inPath, const char *outPath, record_fn fn, int counts[3]) {
+    FILE *in = fopen(inPath, "rb"), *out = fopen(outPath, "wb");
+    if (!in || !out) {
+        perror(in ? outPath : inPath);
+        return 2;
+    }
+    uint32_t header[5];
+    while (fread(header, 4, 5, in) == 5) {
+        uint32_t wbytes = header[2], xbytes = header[3];
+        uint8_t *w = malloc(4 * (size_t)wbytes + 64), *x = malloc(4 * (size_t)xbytes + 64);
+        if (!w || !x || fread(w, 1, wbytes, in) != wbytes || fread(x, 1, xbytes, in) != xbytes) {
+            fprintf(stderr, "truncated vector file\n");
+            return 2;
+        }
+        float result;
+        enum outcome o = fn(header[0], (int)header[1], w, wbytes, x, xbytes, &result);
+        if (o == FAIL) return 2;
+        counts[o]++;
+        if (o == RESULT) memcpy(&header[4], &result, 4);
+        if (o != SKIP &&
+            (fwrite(header, 4, 5, out) != 5 || fwrite(w, 1, wbytes, out) != wbytes || fwrite(x, 1, xbytes, out) != xbytes)) {
+            perror(outPath);
+            return 2;
+        }
+        free(w);
+        free(x);
+    }
+    if (fclose(out) != 0) {
+        perror(outPath);
+        return 2;
+    }
+    fclose(in);
+    return 0;
+}
+
+/// The first of `n` results, after checking that all are the same (the rows were identical copies).
+static enum outcome same(const float *values, int n, uint32_t type, float *result) {
+    for (int i = 1; i < n; i++)
+        if (memcmp(&values[0], &values[i], 4)) {
+            fprintf(stderr, "type %u: identical rows gave different results\n", type);
+            return FAIL;
+        }
+    *result = values[0];
+    return RESULT;
+}
+
 // llamafile's sgemm, reached as ggml-cpu's mul_mat reaches it, single-threaded; the thread-pool calls it makes are
 // answered here (one thread: the barrier is a no-op and the job counter a plain integer).
 struct ggml_compute_params {
@@ -89,59 +143,22 @@ int ggml_threadpool_chunk_add(struct ggml_threadpool *tp, int value) {
 }
 void ggml_log_internal(int level, const char *format, ...) { (void)level; (void)format; }
 
-/// ggml_reference --tinyblas IN OUT: the F32, Q4_0 and Q8_0 records of IN through llamafile_sgemm (what ggml-cpu's
-/// mul_mat tries first for a batch: F32 weights at every level, Q4_0/Q8_0 ones it did not repack at dotprod) as a
-/// 4-row weight times 4 identical activation rows; OUT gets element (0, 0). Records sgemm declines are left out.
-static int tinyblas(const char *inPath, const char *outPath) {
-    FILE *in = fopen(inPath, "rb"), *out = fopen(outPath, "wb");
-    if (!in || !out) {
-        perror(in ? outPath : inPath);
-        return 2;
+/// --tinyblas: F32, Q4_0 and Q8_0 records through llamafile_sgemm (what ggml-cpu's mul_mat tries first for a batch:
+/// F32 weights at every level, Q4_0/Q8_0 ones it did not repack at dotprod) as a 4-row weight times 4 identical
+/// activation rows; element (0, 0). Records sgemm declines, and other types, are left out.
+static enum outcome tinyblas(uint32_t type, int count, uint8_t *w, uint32_t wbytes, uint8_t *x, uint32_t xbytes,
+                             float *result) {
+    if (type != GGML_TYPE_F32 && type != GGML_TYPE_Q4_0 && type != GGML_TYPE_Q8_0) return SKIP;
+    for (int r = 1; r < 4; r++) {
+        memcpy(w + (size_t)r * wbytes, w, wbytes);
+        memcpy(x + (size_t)r * xbytes, x, xbytes);
     }
-    uint32_t header[5];
-    int records = 0, declined = 0;
-    while (fread(header, 4, 5, in) == 5) {
-        uint32_t type = header[0], count = header[1], wbytes = header[2], xbytes = header[3];
-        uint8_t *w = malloc(4 * (size_t)wbytes + 64), *x = malloc(4 * (size_t)xbytes + 64);
-        if (!w || !x || fread(w, 1, wbytes, in) != wbytes || fread(x, 1, xbytes, in) != xbytes) {
-            fprintf(stderr, "truncated vector file\n");
-            return 2;
-        }
-        if (type == GGML_TYPE_F32 || type == GGML_TYPE_Q4_0 || type == GGML_TYPE_Q8_0) {
-            for (int r = 1; r < 4; r++) {
-                memcpy(w + (size_t)r * wbytes, w, wbytes);
-                memcpy(x + (size_t)r * xbytes, x, xbytes);
-            }
-            int64_t k = type == GGML_TYPE_F32 ? count : count / 32;  // in elements or in blocks
-            struct ggml_compute_params params = {0, 1, 0, NULL, NULL, false};
-            float c[16];
-            int btype = type == GGML_TYPE_F32 ? GGML_TYPE_F32 : GGML_TYPE_Q8_0;
-            if (llamafile_sgemm(&params, 4, 4, k, w, k, x, k, c, 4, (int)type, btype, GGML_TYPE_F32)) {
-                for (int i = 1; i < 16; i++)
-                    if (memcmp(&c[0], &c[i], 4)) {
-                        fprintf(stderr, "type %u: identical rows gave different results\n", type);
-                        return 2;
-                    }
-                memcpy(&header[4], &c[0], 4);
-                if (fwrite(header, 4, 5, out) != 5 || fwrite(w, 1, wbytes, out) != wbytes || fwrite(x, 1, xbytes, out) != xbytes) {
-                    perror(outPath);
-                    return 2;
-                }
-                records++;
-            } else {
-                declined++;
-            }
-        }
-        free(w);
-        free(x);
-    }
-    if (fclose(out) != 0) {
-        perror(outPath);
-        return 2;
-    }
-    fclose(in);
-    printf("ggml reference: %d rows through llamafile_sgemm (%d declined)\n", records, declined);
-    return 0;
+    int64_t k = type == GGML_TYPE_F32 ? count : count / 32;  // in elements or in blocks
+    struct ggml_compute_params params = {0, 1, 0, NULL, NULL, false};
+    float c[16];
+    int btype = type == GGML_TYPE_F32 ? GGML_TYPE_F32 : GGML_TYPE_Q8_0;
+    if (!llamafile_sgemm(&params, 4, 4, k, w, k, x, k, c, 4, (int)type, btype, GGML_TYPE_F32)) return SKIP;
+    return same(c, 16, type, result);
 }
 
 #if defined(__ARM_FEATURE_DOTPROD)
@@ -273,133 +290,68 @@ static uint8_t *activations4(const uint8_t *row, int count, int q8_K) {
     return out;
 }
 
-/// ggml_reference --gemm IN OUT: the Q4_0, Q8_0, IQ4_NL, Q4_K, Q5_K and Q6_K records of IN through the repacked
-/// weights' batch kernels (ggml_gemm_*_4x4_q8_0 / _8x4_q8_K), with four identical activation rows; OUT gets element
-/// (0, 0).
-static int gemm(const char *inPath, const char *outPath) {
-    FILE *in = fopen(inPath, "rb"), *out = fopen(outPath, "wb");
-    if (!in || !out) {
-        perror(in ? outPath : inPath);
-        return 2;
+/// `w` (a row of `count` elements) in ggml's repacked layout for its type, four (Q4_0, Q8_0, IQ4_NL) or eight
+/// (Q4_K, Q5_K, Q6_K) identical rows, with that row count in `*rows`; NULL with `*rows` 0 for a type llama.cpp does
+/// not repack.
+static uint8_t *repacked(uint32_t type, const uint8_t *w, int count, int *rows) {
+    int superBlocks = count / 256, blocks = count / 32;
+    *rows = type == GGML_TYPE_Q4_K || type == GGML_TYPE_Q5_K || type == GGML_TYPE_Q6_K ? 8
+        : type == GGML_TYPE_Q4_0 || type == GGML_TYPE_Q8_0 || type == GGML_TYPE_IQ4_NL ? 4 : 0;
+    switch (type) {
+    case GGML_TYPE_Q6_K: return repack_q6_K(w, superBlocks);
+    case GGML_TYPE_Q4_K: case GGML_TYPE_Q5_K: return repack_k(w, superBlocks, type == GGML_TYPE_Q5_K);
+    case GGML_TYPE_Q8_0: return repack4(w, blocks, 34, 32, 0);
+    case GGML_TYPE_Q4_0: case GGML_TYPE_IQ4_NL: return repack4(w, blocks, 18, 16, type == GGML_TYPE_Q4_0);
+    default: return NULL;
     }
-    uint32_t header[5];
-    int records = 0;
-    while (fread(header, 4, 5, in) == 5) {
-        uint32_t type = header[0], count = header[1], wbytes = header[2], xbytes = header[3];
-        uint8_t *w = malloc(wbytes + 64), *x = malloc(xbytes + 64);
-        if (!w || !x || fread(w, 1, wbytes, in) != wbytes || fread(x, 1, xbytes, in) != xbytes) {
-            fprintf(stderr, "truncated vector file\n");
-            return 2;
-        }
-        int kq = type == GGML_TYPE_Q4_K || type == GGML_TYPE_Q5_K || type == GGML_TYPE_Q6_K;
-        if (kq || type == GGML_TYPE_Q4_0 || type == GGML_TYPE_Q8_0 || type == GGML_TYPE_IQ4_NL) {
-            int cols = kq ? 8 : 4, superBlocks = (int)count / 256, blocks = (int)count / 32;
-            uint8_t *packed = type == GGML_TYPE_Q6_K ? repack_q6_K(w, superBlocks)
-                : kq ? repack_k(w, superBlocks, type == GGML_TYPE_Q5_K)
-                : type == GGML_TYPE_Q8_0 ? repack4(w, blocks, 34, 32, 0) : repack4(w, blocks, 18, 16, type == GGML_TYPE_Q4_0);
-            uint8_t *acts = activations4(x, (int)count, kq);
-            float result[4 * 8];
-            if (!packed || !acts) return 2;
-            switch (type) {
-            case GGML_TYPE_Q4_0: ggml_gemm_q4_0_4x4_q8_0((int)count, result, 4, packed, acts, 4, 4); break;
-            case GGML_TYPE_Q8_0: ggml_gemm_q8_0_4x4_q8_0((int)count, result, 4, packed, acts, 4, 4); break;
-            case GGML_TYPE_IQ4_NL: ggml_gemm_iq4_nl_4x4_q8_0((int)count, result, 4, packed, acts, 4, 4); break;
-            case GGML_TYPE_Q4_K: ggml_gemm_q4_K_8x4_q8_K((int)count, result, 8, packed, acts, 4, 8); break;
-            case GGML_TYPE_Q5_K: ggml_gemm_q5_K_8x4_q8_K((int)count, result, 8, packed, acts, 4, 8); break;
-            default: ggml_gemm_q6_K_8x4_q8_K((int)count, result, 8, packed, acts, 4, 8); break;
-            }
-            free(packed);
-            free(acts);
-            for (int i = 1; i < 4 * cols; i++)
-                if (memcmp(&result[0], &result[i], 4)) {
-                    fprintf(stderr, "type %u: identical rows gave different results\n", type);
-                    return 2;
-                }
-            memcpy(&header[4], &result[0], 4);
-            if (fwrite(header, 4, 5, out) != 5 || fwrite(w, 1, wbytes, out) != wbytes || fwrite(x, 1, xbytes, out) != xbytes) {
-                perror(outPath);
-                return 2;
-            }
-            records++;
-        }
-        free(w);
-        free(x);
-    }
-    if (fclose(out) != 0) {
-        perror(outPath);
-        return 2;
-    }
-    fclose(in);
-    printf("ggml reference: %d rows through ggml_gemm_*_4x4_q8_0 / _8x4_q8_K\n", records);
-    return 0;
 }
 
-static int gemv(const char *inPath, const char *outPath) {
-    FILE *in = fopen(inPath, "rb"), *out = fopen(outPath, "wb");
-    if (!in || !out) {
-        perror(in ? outPath : inPath);
-        return 2;
+/// --gemm: Q4_0, Q8_0, IQ4_NL, Q4_K, Q5_K and Q6_K records through the repacked weights' batch kernels
+/// (ggml_gemm_*_4x4_q8_0 / _8x4_q8_K) with four identical activation rows; element (0, 0).
+static enum outcome gemm(uint32_t type, int count, uint8_t *w, uint32_t wbytes, uint8_t *x, uint32_t xbytes,
+                         float *result) {
+    (void)wbytes;
+    (void)xbytes;
+    int cols;
+    uint8_t *packed = repacked(type, w, count, &cols);
+    if (!cols) return SKIP;
+    uint8_t *acts = activations4(x, count, cols == 8);
+    float c[4 * 8];
+    if (!packed || !acts) return FAIL;
+    switch (type) {
+    case GGML_TYPE_Q4_0: ggml_gemm_q4_0_4x4_q8_0(count, c, 4, packed, acts, 4, 4); break;
+    case GGML_TYPE_Q8_0: ggml_gemm_q8_0_4x4_q8_0(count, c, 4, packed, acts, 4, 4); break;
+    case GGML_TYPE_IQ4_NL: ggml_gemm_iq4_nl_4x4_q8_0(count, c, 4, packed, acts, 4, 4); break;
+    case GGML_TYPE_Q4_K: ggml_gemm_q4_K_8x4_q8_K(count, c, 8, packed, acts, 4, 8); break;
+    case GGML_TYPE_Q5_K: ggml_gemm_q5_K_8x4_q8_K(count, c, 8, packed, acts, 4, 8); break;
+    default: ggml_gemm_q6_K_8x4_q8_K(count, c, 8, packed, acts, 4, 8); break;
     }
-    uint32_t header[5];
-    int records = 0;
-    while (fread(header, 4, 5, in) == 5) {
-        uint32_t type = header[0], count = header[1], wbytes = header[2], xbytes = header[3];
-        uint8_t *w = malloc(wbytes + 64), *x = malloc(xbytes + 64);
-        if (!w || !x || fread(w, 1, wbytes, in) != wbytes || fread(x, 1, xbytes, in) != xbytes) {
-            fprintf(stderr, "truncated vector file\n");
-            return 2;
-        }
-        if (type == GGML_TYPE_Q4_K || type == GGML_TYPE_Q5_K || type == GGML_TYPE_Q6_K) {
-            int superBlocks = (int)count / 256;
-            uint8_t *packed = type == GGML_TYPE_Q6_K ? repack_q6_K(w, superBlocks) : repack_k(w, superBlocks, type == GGML_TYPE_Q5_K);
-            float lanes[8];
-            if (!packed) return 2;
-            if (type == GGML_TYPE_Q4_K) ggml_gemv_q4_K_8x4_q8_K((int)count, lanes, 0, packed, x, 1, 8);
-            else if (type == GGML_TYPE_Q5_K) ggml_gemv_q5_K_8x4_q8_K((int)count, lanes, 0, packed, x, 1, 8);
-            else ggml_gemv_q6_K_8x4_q8_K((int)count, lanes, 0, packed, x, 1, 8);
-            free(packed);
-            for (int r = 1; r < 8; r++)
-                if (memcmp(&lanes[0], &lanes[r], 4)) {
-                    fprintf(stderr, "type %u: the eight identical rows gave different lanes\n", type);
-                    return 2;
-                }
-            memcpy(&header[4], &lanes[0], 4);
-            if (fwrite(header, 4, 5, out) != 5 || fwrite(w, 1, wbytes, out) != wbytes || fwrite(x, 1, xbytes, out) != xbytes) {
-                perror(outPath);
-                return 2;
-            }
-            records++;
-        }
-        int blocks = (int)count / 32, q4 = type == GGML_TYPE_Q4_0, q8 = type == GGML_TYPE_Q8_0;
-        if (q4 || q8 || type == GGML_TYPE_IQ4_NL) {
-            uint8_t *packed = repack4(w, blocks, q8 ? 34 : 18, q8 ? 32 : 16, q4);
-            float lanes[4];
-            if (!packed) return 2;
-            if (q4) ggml_gemv_q4_0_4x4_q8_0((int)count, lanes, 0, packed, x, 1, 4);
-            else if (q8) ggml_gemv_q8_0_4x4_q8_0((int)count, lanes, 0, packed, x, 1, 4);
-            else ggml_gemv_iq4_nl_4x4_q8_0((int)count, lanes, 0, packed, x, 1, 4);
-            free(packed);
-            if (memcmp(&lanes[0], &lanes[1], 4) || memcmp(&lanes[0], &lanes[2], 4) || memcmp(&lanes[0], &lanes[3], 4)) {
-                fprintf(stderr, "type %u: the four identical rows gave different lanes\n", type);
-                return 2;
-            }
-            memcpy(&header[4], &lanes[0], 4);
-            if (fwrite(header, 4, 5, out) != 5 || fwrite(w, 1, wbytes, out) != wbytes || fwrite(x, 1, xbytes, out) != xbytes) {
-                perror(outPath);
-                return 2;
-            }
-            records++;
-        }
-        free(w);
-        free(x);
+    free(packed);
+    free(acts);
+    return same(c, 4 * cols, type, result);
+}
+
+/// --gemv: Q4_0, Q8_0, IQ4_NL, Q4_K, Q5_K and Q6_K records through the repacked weights' decode kernels
+/// (ggml_gemv_*_4x4_q8_0 / _8x4_q8_K), the row repacked four or eight times over; lane 0.
+static enum outcome gemv(uint32_t type, int count, uint8_t *w, uint32_t wbytes, uint8_t *x, uint32_t xbytes,
+                         float *result) {
+    (void)wbytes;
+    (void)xbytes;
+    int rows;
+    uint8_t *packed = repacked(type, w, count, &rows);
+    if (!rows) return SKIP;
+    float lanes[8];
+    if (!packed) return FAIL;
+    switch (type) {
+    case GGML_TYPE_Q4_0: ggml_gemv_q4_0_4x4_q8_0(count, lanes, 0, packed, x, 1, 4); break;
+    case GGML_TYPE_Q8_0: ggml_gemv_q8_0_4x4_q8_0(count, lanes, 0, packed, x, 1, 4); break;
+    case GGML_TYPE_IQ4_NL: ggml_gemv_iq4_nl_4x4_q8_0(count, lanes, 0, packed, x, 1, 4); break;
+    case GGML_TYPE_Q4_K: ggml_gemv_q4_K_8x4_q8_K(count, lanes, 0, packed, x, 1, 8); break;
+    case GGML_TYPE_Q5_K: ggml_gemv_q5_K_8x4_q8_K(count, lanes, 0, packed, x, 1, 8); break;
+    default: ggml_gemv_q6_K_8x4_q8_K(count, lanes, 0, packed, x, 1, 8); break;
     }
-    if (fclose(out) != 0) {
-        perror(outPath);
-        return 2;
-    }
-    fclose(in);
-    printf("ggml reference: %d rows through ggml_gemv_*_4x4_q8_0 / _8x4_q8_K\n", records);
-    return 0;
+    free(packed);
+    return same(lanes, rows, type, result);
 }
 #endif
 
@@ -444,59 +396,39 @@ static int quantize(const char *inPath, const char *outPath) {
     return 0;
 }
 
+/// The default mode: every ggml type's record through its `ggml_vec_dot_*`; I2_S's kept.
+static enum outcome vec_dot(uint32_t type, int count, uint8_t *w, uint32_t wbytes, uint8_t *x, uint32_t xbytes,
+                            float *result) {
+    (void)wbytes;
+    (void)xbytes;
+    return dot(type, count, w, x, result) ? RESULT : KEEP;
+}
+
 int main(int argc, char **argv) {
     if (argc == 4 && strcmp(argv[1], "--quantize") == 0) return quantize(argv[2], argv[3]);
-    if (argc == 4 && strcmp(argv[1], "--tinyblas") == 0) return tinyblas(argv[2], argv[3]);
-    if (argc == 4 && (strcmp(argv[1], "--gemv") == 0 || strcmp(argv[1], "--gemm") == 0)) {
+    const char *mode = argc == 4 ? argv[1] : "";
+    record_fn fn = argc == 3 ? vec_dot : strcmp(mode, "--tinyblas") == 0 ? tinyblas : NULL;
 #if defined(__ARM_FEATURE_DOTPROD)
-        return strcmp(argv[1], "--gemv") == 0 ? gemv(argv[2], argv[3]) : gemm(argv[2], argv[3]);
+    if (strcmp(mode, "--gemv") == 0) fn = gemv;
+    if (strcmp(mode, "--gemm") == 0) fn = gemm;
 #else
-        fprintf(stderr, "%s: llama.cpp repacks only in its dot-product builds (use armv8.2_1)\n", argv[1]);
+    if (strcmp(mode, "--gemv") == 0 || strcmp(mode, "--gemm") == 0) {
+        fprintf(stderr, "%s: llama.cpp repacks only in its dot-product builds (use armv8.2_1)\n", mode);
         return 2;
-#endif
     }
-    if (argc != 3) {
+#endif
+    if (!fn) {
         fprintf(stderr, "usage: ggml_reference [--gemv | --gemm | --tinyblas | --quantize] IN OUT\n");
         return 2;
     }
-    FILE *in = fopen(argv[1], "rb"), *out = fopen(argv[2], "wb");
-    if (!in || !out) {
-        perror(in ? argv[2] : argv[1]);
-        return 2;
-    }
-    uint32_t header[5];
-    int rewritten = 0, kept = 0;
-    while (fread(header, 4, 5, in) == 5) {
-        uint32_t wbytes = header[2], xbytes = header[3];
-        uint8_t *w = malloc(wbytes + 64), *x = malloc(xbytes + 64);
-        if (!w || !x || fread(w, 1, wbytes, in) != wbytes || fread(x, 1, xbytes, in) != xbytes) {
-            fprintf(stderr, "truncated vector file\n");
-            return 2;
-        }
-        float result;
-        if (dot(header[0], (int)header[1], w, x, &result)) {
-            memcpy(&header[4], &result, 4);
-            rewritten++;
-        } else {
-            kept++;
-        }
-        if (fwrite(header, 4, 5, out) != 5 || fwrite(w, 1, wbytes, out) != wbytes || fwrite(x, 1, xbytes, out) != xbytes) {
-            perror(argv[2]);
-            return 2;
-        }
-        free(w);
-        free(x);
-    }
-    if (fclose(out) != 0) {
-        perror(argv[2]);
-        return 2;
-    }
-    fclose(in);
-    printf("ggml reference (%s%s%s): %d records from ggml_vec_dot_*, %d kept (not ggml types)\n",
+    int counts[3] = {0, 0, 0};
+    int status = rewrite(argv[argc - 2], argv[argc - 1], fn, counts);
+    if (status) return status;
+    printf("ggml reference (%s%s%s%s%s): %d records computed, %d kept, %d left out\n", argc == 3 ? "vec_dot" : mode + 2,
 #if defined(__ARM_FEATURE_DOTPROD)
-           "dotprod",
+           ", dotprod",
 #else
-           "no dotprod",
+           ", no dotprod",
 #endif
 #if defined(__ARM_FEATURE_FP16_VECTOR_ARITHMETIC)
            ", fp16 arithmetic",
@@ -508,6 +440,6 @@ int main(int argc, char **argv) {
 #else
            "",
 #endif
-           rewritten, kept);
+           "", counts[RESULT], counts[KEEP], counts[SKIP]);
     return 0;
 }

@@ -40,14 +40,10 @@ public enum GGMLRepack4x4 {
         return acc
     }
 
-    /// IQ4_NL · Q8_0 in the gemv's order: the multiply-add not fused (scalar reference).
+    /// IQ4_NL · Q8_0 in the gemv's order: the multiply-add not fused — `vec_dot`'s x86 order, `DotScalar.iq4_nl`
+    /// (scalar reference).
     public static func iq4_nl(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
-        var acc: Float = 0
-        for b in 0..<count / 32 {
-            let wb = w + b * BlockLayout.iq4_nlBytes, xb = x + b * BlockLayout.q8_0Bytes
-            acc += (xb.f16(at: 0) * wb.f16(at: 0)) * Float(DotScalar.iq4_nlBlockSum(wb, xb))
-        }
-        return acc
+        DotScalar.iq4_nl(w, x, count)
     }
 
     /// Σ w·x over one Q8_0 block pair (exact).
