@@ -254,6 +254,74 @@ import Testing
         }
     }
 
+    /// The ARM64 levels' row operations that differ from the x86 ones — SwiGLU's tail (4 lanes before the scalar
+    /// `expf`) and the flash-attention tile sums (4-lane pairwise sums added in `Double`) — run here on the host
+    /// through `RowKernels(level: .neon)`, against ggml's ggml_vec_swiglu_f32 / ggml_vec_soft_max_f32 (their Advanced
+    /// SIMD forms) under qemu: the same bits for every element and sum. SwiGLU widths reach every tail (8-lane groups
+    /// only, a 4-lane group and 1 or 2 scalars).
+    @Test func armRowOperationsEqualLlamaCppUnderQEMU() throws {
+        guard let reference = Self.armReference("ARM64 row operations") else { return }
+        var rng = SeededRNG(seed: 0x5161)
+        var rows: [(op: UInt32, a: [Float], b: [Float])] = []
+        for count in [13, 37, 64, 1030] {
+            rows.append((0, RandomRows.floats(count, &rng, scale: 6), RandomRows.floats(count, &rng, scale: 3)))
+        }
+        for count in [8, 64, 256] {
+            let a = RandomRows.floats(count, &rng, scale: 12)
+            rows.append((1, a, [a.max()! + 0.5] + [Float](repeating: 0, count: count - 1)))
+        }
+        var input = Data()
+        for row in rows {
+            for field in [row.op, UInt32(row.a.count)] { withUnsafeBytes(of: field.littleEndian) { input.append(contentsOf: $0) } }
+            row.a.withUnsafeBytes { input.append(contentsOf: $0) }
+            row.b.withUnsafeBytes { input.append(contentsOf: $0) }
+        }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("neon-rowops-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let inURL = dir.appendingPathComponent("rows.bin"), outURL = dir.appendingPathComponent("out.bin")
+        try input.write(to: inURL)
+        let r = try Self.arm(reference.appendingPathComponent("armv8.2_1/ggml_reference").path,
+                             ["--rowops", inURL.path, outURL.path], cpu: "max")
+        print("[NEONEmulationTests] armv8.2_1: " + r.output)
+        #expect(r.status == 0, "llama.cpp's row operations failed:\n\(r.output)")
+        guard r.status == 0 else { return }
+        let theirs = [UInt8](try Data(contentsOf: outURL))
+        /// The rows of `table` that differ from llama.cpp's (a description each), and the bytes of its output read.
+        func mismatches(_ table: RowKernels) -> (rows: [String], bytes: Int) {
+            var offset = 0, different: [String] = []
+            for row in rows {
+                let n = row.a.count
+                var ours = [Float](repeating: 0, count: n)
+                if row.op == 0 {
+                    row.a.withUnsafeBufferPointer { a in
+                        row.b.withUnsafeBufferPointer { b in
+                            ours.withUnsafeMutableBufferPointer { table.swiglu(a.baseAddress!, b.baseAddress!, $0.baseAddress!, n, n) }
+                        }
+                    }
+                } else {
+                    ours = row.a
+                    let sum = ours.withUnsafeMutableBufferPointer { table.expShiftedSum($0.baseAddress!, n, row.b[0]) }
+                    let expected = theirs[offset..<offset + 8].withUnsafeBytes { $0.loadUnaligned(as: Double.self) }
+                    if sum.bitPattern != expected.bitPattern { different.append("softmax \(n): sum \(sum) vs \(expected)") }
+                    offset += 8
+                }
+                let expected = theirs[offset..<offset + 4 * n].withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+                offset += 4 * n
+                let count = zip(ours, expected).filter { $0.bitPattern != $1.bitPattern }.count
+                if count > 0 { different.append("\(row.op == 0 ? "swiglu" : "softmax") \(n): \(count) elements") }
+            }
+            return (different, offset)
+        }
+        let arm = mismatches(RowKernels(level: .neon)), x86 = mismatches(RowKernels(level: .scalar))
+        print("[NEONEmulationTests] row operations on the host vs llama.cpp's ARM build: "
+              + "\(rows.count - arm.rows.count)/\(rows.count) rows identical (the x86 forms: \(rows.count - x86.rows.count))")
+        #expect(arm.rows.isEmpty, "ARM row operations differ from llama.cpp's: \(arm.rows)")
+        #expect(arm.bytes == theirs.count, "llama.cpp wrote \(theirs.count) bytes, the rows take \(arm.bytes)")
+        // The rows must tell the ARM forms from the x86 ones, or the comparison above proves little.
+        #expect(!x86.rows.isEmpty, "no row separates the ARM row operations from the x86 ones")
+    }
+
     /// Blocks whose values round differently under the ARM multiplier (1/d) and the x86 one (127/amax): random
     /// maxima where the two multipliers differ, each with 31 values searched next to a rounding boundary.
     static func roundingSeparatingBlocks(_ blocks: Int, _ rng: inout SeededRNG) -> [Float] {

@@ -18,6 +18,8 @@
 //
 // ggml_reference --tinyblas IN OUT: llamafile's tinyBLAS instead (F32 at both levels; Q4_0, Q8_0 at armv8.2_1).
 //
+// ggml_reference --rowops IN OUT: the row operations SwiGLU and softmax instead (their Advanced SIMD forms).
+//
 // ggml_reference --quantize IN OUT: the activation quantizers instead. Each input record is u32 GGML type (Q8_0 or
 // Q8_1), u32 count (a multiple of 32), then `count` F32 values; OUT gets, per record, what ggml's quantize_row_q8_0 /
 // quantize_row_q8_1 (its Advanced SIMD forms, which a matmul on ARM64 uses for its activations) write for them.
@@ -355,6 +357,51 @@ static enum outcome gemv(uint32_t type, int count, uint8_t *w, uint32_t wbytes, 
 }
 #endif
 
+void ggml_vec_swiglu_f32(const int n, float *y, const float *x, const float *g);
+double ggml_vec_soft_max_f32(const int n, float *y, const float *x, float max);
+
+/// --rowops: records of u32 op, u32 count, then `count` floats a and `count` floats b. Op 0: OUT gets
+/// ggml_vec_swiglu_f32(a, b) (`count` floats). Op 1: OUT gets ggml_vec_soft_max_f32(a, max: b[0]) — its F64 sum, then
+/// the `count` exponentials.
+static int rowops(const char *inPath, const char *outPath) {
+    FILE *in = fopen(inPath, "rb"), *out = fopen(outPath, "wb");
+    if (!in || !out) {
+        perror(in ? outPath : inPath);
+        return 2;
+    }
+    uint32_t header[2];
+    int records = 0;
+    while (fread(header, 4, 2, in) == 2) {
+        uint32_t op = header[0], count = header[1];
+        float *a = malloc(4 * (size_t)count + 64), *b = malloc(4 * (size_t)count + 64), *y = malloc(4 * (size_t)count + 64);
+        if (!a || !b || !y || fread(a, 4, count, in) != count || fread(b, 4, count, in) != count || op > 1) {
+            fprintf(stderr, "truncated or unknown row-op record\n");
+            return 2;
+        }
+        if (op == 0) {
+            ggml_vec_swiglu_f32((int)count, y, a, b);
+        } else {
+            double sum = ggml_vec_soft_max_f32((int)count, y, a, b[0]);
+            if (fwrite(&sum, 8, 1, out) != 1) return 2;
+        }
+        if (fwrite(y, 4, count, out) != count) {
+            perror(outPath);
+            return 2;
+        }
+        free(a);
+        free(b);
+        free(y);
+        records++;
+    }
+    if (fclose(out) != 0) {
+        perror(outPath);
+        return 2;
+    }
+    fclose(in);
+    printf("ggml reference: %d rows through ggml_vec_swiglu_f32 / ggml_vec_soft_max_f32\n", records);
+    return 0;
+}
+
 static int quantize(const char *inPath, const char *outPath) {
     FILE *in = fopen(inPath, "rb"), *out = fopen(outPath, "wb");
     if (!in || !out) {
@@ -406,6 +453,7 @@ static enum outcome vec_dot(uint32_t type, int count, uint8_t *w, uint32_t wbyte
 
 int main(int argc, char **argv) {
     if (argc == 4 && strcmp(argv[1], "--quantize") == 0) return quantize(argv[2], argv[3]);
+    if (argc == 4 && strcmp(argv[1], "--rowops") == 0) return rowops(argv[2], argv[3]);
     const char *mode = argc == 4 ? argv[1] : "";
     record_fn fn = argc == 3 ? vec_dot : strcmp(mode, "--tinyblas") == 0 ? tinyblas : NULL;
 #if defined(__ARM_FEATURE_DOTPROD)
@@ -418,7 +466,7 @@ int main(int argc, char **argv) {
     }
 #endif
     if (!fn) {
-        fprintf(stderr, "usage: ggml_reference [--gemv | --gemm | --tinyblas | --quantize] IN OUT\n");
+        fprintf(stderr, "usage: ggml_reference [--gemv | --gemm | --tinyblas | --quantize | --rowops] IN OUT\n");
         return 2;
     }
     int counts[3] = {0, 0, 0};

@@ -112,10 +112,12 @@ struct RowKernels: Sendable {
         quantizeQ8_K: { x, y, count, _ in ActivationQuantizer.quantizeQ8_KPortable(x, into: y, count: count) },
         quantizeI8: { x, y, count, _ in ActivationQuantizer.quantizeI8Portable(x, into: y, count: count) })
 
-    /// The ARM64 levels: the portable forms, with the matmul's activations (`.ggmlCPU`) quantized as llama.cpp's ARM
-    /// build does (`.ggmlARM`).
+    /// The ARM64 levels: the portable forms, with SwiGLU's tail, the flash-attention tile sums and the matmul's
+    /// activations (`.ggmlCPU` read as `.ggmlARM`) as llama.cpp's ARM build computes them.
     static let portableARM: RowKernels = {
         var table = RowKernels.portable
+        table.swiglu = { GGMLMath.swigluPortableARM(gate: $0, up: $1, into: $2, count: $3, width: $4) }
+        table.expShiftedSum = { GGMLMath.expShiftedSumPortableARM($0, count: $1, shift: $2) }
         table.quantizeQ8_0 = {
             ActivationQuantizer.quantizeQ8_0Portable($0, into: $1, count: $2, rounding: Q8Rounding(armCode: $3))
         }

@@ -151,6 +151,42 @@ public enum GGMLMath {
         }
     }
 
+    /// `swigluPortable` as llama.cpp's ARM64 build computes it (`ggml_vec_swiglu_f32` with Advanced SIMD): the same
+    /// values per element (ggml's 4- and 8-lane `ggml_v_expf` are the same operations), but 4 lanes at a time after
+    /// the 8-lane groups, so only the last `width % 4` elements of a row take the scalar `expf`.
+    static func swigluPortableARM(gate: UnsafePointer<Float>, up: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>,
+                                  count: Int, width: Int) {
+        guard width > 0 else { return }
+        var row = 0
+        while row < count {
+            let end = min(row + width, count), vectorEnd = row + (end - row) / 4 * 4
+            // The 8-lane groups and at most one 4-lane group: all of gate/up/y[row ..< vectorEnd], inside this row.
+            swigluPortable(gate: gate + row, up: up + row, into: y + row, count: vectorEnd - row, width: vectorEnd - row)
+            if (vectorEnd - row) % 8 != 0 {  // the 4-lane group, computed in the low half of an 8-lane one
+                let i = vectorEnd - 4
+                var x = SIMD8<Float>(repeating: 0), u = SIMD8<Float>(repeating: 0)
+                for l in 0..<4 { (x[l], u[l]) = (gate[i + l], up[i + l]) }
+                let r = x / (splat(1) + exp(splat(0) - x)) * u
+                for l in 0..<4 { y[i + l] = r[l] }
+            }
+            for i in vectorEnd..<end { y[i] = gate[i] / (1 + expf(-gate[i])) * up[i] }
+            row = end
+        }
+    }
+
+    /// `expShiftedSumPortable` as llama.cpp's ARM64 build computes it (`ggml_vec_soft_max_f32`): 4-lane groups, each
+    /// group's pairwise sum `(e0 + e1) + (e2 + e3)` added in `Double`.
+    static func expShiftedSumPortableARM(_ x: UnsafeMutablePointer<Float>, count: Int, shift: Float) -> Double {
+        var total = 0.0
+        for g in stride(from: 0, to: count, by: 8) {  // x[g ..< g+8] is inside `count` (a multiple of 8)
+            let e = exp(load(x + g) - splat(shift))
+            UnsafeMutableRawPointer(x + g).storeBytes(of: e, as: SIMD8<Float>.self)
+            total += Double((e[0] + e[1]) + (e[2] + e[3]))
+            total += Double((e[4] + e[5]) + (e[6] + e[7]))
+        }
+        return total
+    }
+
     /// For each 8-lane group of `x` (`count` a multiple of 8): `e = exp(x − shift)` stored back, and the sum of every
     /// group's `sumLanes(e)` in `Double` returned — the weights of one flash-attention tile and their sum.
     public static func expShiftedSum(_ x: UnsafeMutablePointer<Float>, count: Int, shift: Float) -> Double {
