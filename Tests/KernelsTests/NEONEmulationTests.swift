@@ -100,6 +100,25 @@ import Testing
             print("[NEONEmulationTests] \(run.variant): " + made.output)
             #expect(made.status == 0, "llama.cpp's \(run.variant) reference failed:\n\(made.output)")
             guard made.status == 0 else { continue }
+            if run.variant == "armv8.0_1" {
+                // The flash attention's F16 query·key dot at the ARM levels (`RowKernels.halfDot`, host code) is
+                // ggml_vec_dot_f16's: the F16 records must give the reference's bits.
+                let f16 = try Self.records(expected).filter { $0.type == .f16 }
+                func differing(_ halfDot: RowKernels.HalfDot) -> Int {
+                    f16.filter { r in
+                        let q = r.x.withUnsafeBytes { Array($0.bindMemory(to: UInt16.self)).map(HalfFloat.toFloat) }
+                        let got = q.withUnsafeBufferPointer { qp in
+                            r.w.withUnsafeBytes { halfDot(qp.baseAddress!, $0.bindMemory(to: UInt16.self).baseAddress!, r.count) }
+                        }
+                        return got.bitPattern != r.expected
+                    }.count
+                }
+                let arm = differing(RowKernels(level: .neon).halfDot), x86 = differing(RowKernels(level: .scalar).halfDot)
+                print("[NEONEmulationTests] ARM F16 query·key dot on the host: \(f16.count - arm)/\(f16.count) identical "
+                      + "(the x86 form: \(f16.count - x86))")
+                #expect(!f16.isEmpty && arm == 0, "the ARM F16 dot differs from ggml_vec_dot_f16 in \(arm) records")
+                #expect(x86 > 0, "no record separates the ARM F16 dot from the x86 one")
+            }
             for (cpu, dotprod) in native ? [("native", "")] : run.cpus {
                 let r = try Self.arm(driver.path, [expected.path, "--level", run.level] + (native ? [] : ["--expect-dotprod", dotprod]),
                                 cpu: cpu)
@@ -152,23 +171,30 @@ import Testing
         }
     }
 
+    /// A vector file's records.
+    static func records(_ url: URL) throws -> [(type: GGMLType, count: Int, expected: UInt32, w: [UInt8], x: [UInt8])] {
+        let data = [UInt8](try Data(contentsOf: url))
+        var offset = 0, out: [(type: GGMLType, count: Int, expected: UInt32, w: [UInt8], x: [UInt8])] = []
+        while offset + 20 <= data.count {
+            let field = { (i: Int) in data[(offset + 4 * i)..<(offset + 4 * i + 4)].withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) } }
+            let (wBytes, xBytes) = (Int(field(2)), Int(field(3)))
+            out.append((GGMLType(rawValue: field(0)), Int(field(1)), field(4), Array(data[(offset + 20)..<(offset + 20 + wBytes)]),
+                        Array(data[(offset + 20 + wBytes)..<(offset + 20 + wBytes + xBytes)])))
+            offset += 20 + wBytes + xBytes
+        }
+        return out
+    }
+
     /// Runs each record of a vector file through `DotKernel.routedScalarDot(type, route(type))` on the host (records
     /// whose route is nil are skipped); returns how many were checked and which differ from the file's expected bits.
     static func hostMismatches(_ url: URL, route: (GGMLType) -> DotKernel.Route?) throws -> (checked: Int, names: [String]) {
-        let data = [UInt8](try Data(contentsOf: url))
-        var offset = 0, checked = 0, different: [String] = []
-        while offset + 20 <= data.count {
-            let field = { (i: Int) in data[(offset + 4 * i)..<(offset + 4 * i + 4)].withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) } }
-            let (type, count, wBytes, xBytes, expected) = (GGMLType(rawValue: field(0)), Int(field(1)), Int(field(2)),
-                                                           Int(field(3)), field(4))
-            let w = Array(data[(offset + 20)..<(offset + 20 + wBytes)])
-            let x = Array(data[(offset + 20 + wBytes)..<(offset + 20 + wBytes + xBytes)])
-            offset += 20 + wBytes + xBytes
-            guard let route = route(type) else { continue }
-            let reference = DotKernel.routedScalarDot(type, route)
-            let got = w.withUnsafeBytes { wp in x.withUnsafeBytes { reference(wp.baseAddress!, $0.baseAddress!, count) } }
+        var checked = 0, different: [String] = []
+        for r in try records(url) {
+            guard let route = route(r.type) else { continue }
+            let reference = DotKernel.routedScalarDot(r.type, route)
+            let got = r.w.withUnsafeBytes { wp in r.x.withUnsafeBytes { reference(wp.baseAddress!, $0.baseAddress!, r.count) } }
             checked += 1
-            if got.bitPattern != expected { different.append("\(type.name) count \(count)") }
+            if got.bitPattern != r.expected { different.append("\(r.type.name) count \(r.count)") }
         }
         return (checked, different)
     }

@@ -53,7 +53,7 @@ struct RowKernels: Sendable {
     init(level: KernelLevel) {
         switch level {
         case .scalar: self = .portable
-        case .neon, .dotprod: self = .portableARM  // no ARM form of a row operation yet
+        case .neon, .dotprod: self = .portableARM  // portable Swift in llama.cpp's ARM order
         #if arch(x86_64)
         case .avx2, .avx512: self = .avx2  // no row operation has an AVX-512 form yet
         #else
@@ -112,12 +112,13 @@ struct RowKernels: Sendable {
         quantizeQ8_K: { x, y, count, _ in ActivationQuantizer.quantizeQ8_KPortable(x, into: y, count: count) },
         quantizeI8: { x, y, count, _ in ActivationQuantizer.quantizeI8Portable(x, into: y, count: count) })
 
-    /// The ARM64 levels: the portable forms, with SwiGLU's tail, the flash-attention tile sums and the matmul's
-    /// activations (`.ggmlCPU` read as `.ggmlARM`) as llama.cpp's ARM build computes them.
+    /// The ARM64 levels: the portable forms, with SwiGLU's tail, the flash-attention tile sums, its F16 query·key
+    /// dot and the matmul's activations (`.ggmlCPU` read as `.ggmlARM`) as llama.cpp's ARM build computes them.
     static let portableARM: RowKernels = {
         var table = RowKernels.portable
         table.swiglu = { GGMLMath.swigluPortableARM(gate: $0, up: $1, into: $2, count: $3, width: $4) }
         table.expShiftedSum = { GGMLMath.expShiftedSumPortableARM($0, count: $1, shift: $2) }
+        table.halfDot = { HalfVectorOps.dotPortableARM($0, $1, count: $2) }
         table.quantizeQ8_0 = {
             ActivationQuantizer.quantizeQ8_0Portable($0, into: $1, count: $2, rounding: Q8Rounding(armCode: $3))
         }

@@ -27,6 +27,28 @@ public enum HalfVectorOps {
         return sum
     }
 
+    /// `dotPortable` in the order of llama.cpp's ARM64 build (`ggml_vec_dot_f16` with Advanced SIMD and no FP16
+    /// arithmetic, as the flash attention's query·key dot runs there): four 4-lane FMA accumulators over 16-element
+    /// groups, reduced `(a0 + a2) + (a1 + a3)` lane-wise and then `(l0 + l1) + (l2 + l3)`, widened to `Double` for the
+    /// leftover products, rounded once. (The same order as `bitnet_neon_dot_f16`.)
+    static func dotPortableARM(_ q: UnsafePointer<Float>, _ k: UnsafePointer<UInt16>, count: Int) -> Float {
+        var a = [SIMD4<Float>](repeating: SIMD4<Float>(), count: 4)
+        let whole = count / 16 * 16
+        var i = 0
+        while i < whole {  // q[i ..< i+16] and k[i ..< i+16] are inside `count`
+            for j in 0..<4 {
+                var kv = SIMD4<Float>(), qv = SIMD4<Float>()
+                for l in 0..<4 { (kv[l], qv[l]) = (HalfFloat.toFloat(k[i + 4 * j + l]), q[i + 4 * j + l]) }
+                a[j] = a[j].addingProduct(kv, qv)  // one rounding per lane, as vfmaq_f32
+            }
+            i += 16
+        }
+        let t = (a[0] + a[2]) + (a[1] + a[3])
+        var sum = Double((t[0] + t[1]) + (t[2] + t[3]))
+        while i < count { sum += Double(q[i] * HalfFloat.toFloat(k[i])); i += 1 }
+        return Float(sum)
+    }
+
     /// `out[i] = out[i] + w·v[i]` with one rounding (fused), `v` F16.
     @inline(__always)
     public static func multiplyAdd(_ v: UnsafePointer<UInt16>, _ w: Float, into out: UnsafeMutablePointer<Float>,
