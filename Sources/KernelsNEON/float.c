@@ -65,6 +65,16 @@ float bitnet_neon_dot_bf16(const void *w, const void *x, ptrdiff_t count) {
     return (float)sum;
 }
 
+/// llamafile's tinyBLAS on ARM64 for F16 weights (`w`) against F32 activations (`x`; batches of 2 rows or more, k and
+/// the weight rows multiples of 4): one 4-lane FMA chain over the widened weights, reduced by pairwise adds.
+float bitnet_neon_tinyblas_f16(const void *w, const void *x, ptrdiff_t count) {
+    const uint8_t *wh = (const uint8_t *)w;
+    const float *xf = (const float *)x;
+    float32x4_t acc = vdupq_n_f32(0);
+    for (ptrdiff_t j = 0; j < count; j += 4) acc = vfmaq_f32(acc, vld1q_f32(xf + j), bn_f16x4(wh + 2 * j));
+    return vaddvq_f32(acc);
+}
+
 /// llamafile's tinyBLAS on ARM64 for F32 weights (batches of 4 rows or more, k a multiple of 4, weight rows a
 /// multiple of 4): one 4-lane FMA chain over the row, reduced by pairwise adds.
 float bitnet_neon_tinyblas_f32(const void *w, const void *x, ptrdiff_t count) {

@@ -64,7 +64,9 @@ import Testing
             for cols in [256, 2816] {
                 var rng = SeededRNG(seed: 0x2E7E1 + UInt64(type.rawValue) << 8 + UInt64(cols))
                 let w = RandomRows.weights(type, cols: cols, &rng)
-                let x = RandomRows.activations(RandomRows.floats(cols, &rng, scale: 3), DotKernel.activationFormat(for: type))
+                // The route's own activation format (ARM64 tinyBLAS takes F16 weights against F32 activations).
+                let format = DotKernel.kernel(for: type, route: route)!.activation
+                let x = RandomRows.activations(RandomRows.floats(cols, &rng, scale: 3), format)
                 let (s, v) = w.withUnsafeBytes { wp in
                     x.withUnsafeBytes { xp in
                         (scalar(wp.baseAddress!, xp.baseAddress!, cols), table.dot(wp.baseAddress!, xp.baseAddress!, cols))

@@ -136,8 +136,8 @@ import Testing
         // - the dotprod build's decode route for the weights it repacks (Q4_0, Q8_0, IQ4_NL 4 rows at a time, Q4_K,
         //   Q5_K and Q6_K 8 — Q6_K's in vec_dot's order, so its scalar check is vec_dot's), ggml_gemv_*;
         // - their batch kernels, ggml_gemm_* (the gemv's order except Q8_0's and Q6_K's), with 4 activation rows;
-        // - llamafile's tinyBLAS, which ggml-cpu tries first for a batch: F32 weights at both levels, Q4_0 and Q8_0
-        //   (when not repacked) at dotprod.
+        // - llamafile's tinyBLAS, which ggml-cpu tries first for a batch: F32 and F16 (against F32 activations)
+        //   weights at both levels, Q4_0 and Q8_0 (when not repacked) at dotprod.
         let repacked = ["q4_0", "q8_0", "iq4_nl", "q4_K", "q5_K", "q6_K"]
         let routes: [(flag: String, variant: String, level: String, cpus: [String], types: [String], checked: Int?,
                       route: (GGMLType) -> DotKernel.Route?)] = [
@@ -145,8 +145,8 @@ import Testing
              { $0 == .q6_K ? nil : GGMLRepack4x4.repacks($0, rows: 4) ? .repack4x4 : .repack8x4 }),
             ("gemm", "armv8.2_1", "dotprod", ["max"], repacked, 108,
              { $0 == .q8_0 || $0 == .q6_K ? .repackARMGEMM : GGMLRepack4x4.repacks($0, rows: 4) ? .repack4x4 : .repack8x4 }),
-            ("tinyblas", "armv8.0_1", "neon", ["max", "cortex-a53"], ["f32"], nil, { _ in .tinyBLASARM }),
-            ("tinyblas", "armv8.2_1", "dotprod", ["max"], ["f32", "q4_0", "q8_0"], nil, { _ in .tinyBLASARM }),
+            ("tinyblas", "armv8.0_1", "neon", ["max", "cortex-a53"], ["f32", "f16"], nil, { _ in .tinyBLASARM }),
+            ("tinyblas", "armv8.2_1", "dotprod", ["max"], ["f32", "f16", "q4_0", "q8_0"], nil, { _ in .tinyBLASARM }),
         ]
         for run in routes {
             let expected = dir.appendingPathComponent("vectors.\(run.flag).\(run.variant).bin")

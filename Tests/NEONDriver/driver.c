@@ -59,6 +59,7 @@ static const kernel_row gemvTable[] = {
 // `--route tinyblas`: llamafile's tinyBLAS (F32 at both levels, Q4_0/Q8_0 at dotprod).
 static const kernel_row tinyBLASTable[] = {
     {0, "f32", bitnet_neon_tinyblas_f32, NULL},
+    {1, "f16", bitnet_neon_tinyblas_f16, NULL},  // F32 activations
     {2, "q4_0", NULL, bitnet_dotprod_tinyblas_q4_0},
     {8, "q8_0", NULL, bitnet_dotprod_tinyblas_q8_0},
 };

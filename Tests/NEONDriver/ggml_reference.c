@@ -72,11 +72,13 @@ float ggml_table_f32_ue4m3[256];
 /// What a mode does with one record: its result replaces the expected bits (`RESULT`), the record is copied as it is
 /// (`KEEP`) or left out (`SKIP`), or the run fails (`FAIL`, the reason printed).
 enum outcome { RESULT, KEEP, SKIP, FAIL };
-typedef enum outcome (*record_fn)(uint32_t type, int count, uint8_t *w, uint32_t wbytes, uint8_t *x, uint32_t xbytes,
+typedef enum outcome (*record_fn)(uint32_t type, int count, uint8_t *w, uint32_t wbytes, uint8_t *x, uint32_t *xbytes,
                                   float *result);
 
-/// Reads IN's records (header, weight row, activation row; each row with room for 4 copies of itself after it),
-/// passes each to `fn` and writes what it says to OUT. Counts the records by outcome into `counts[RESULT…SKIP]`.
+/// Reads IN's records (header, weight row, activation row; each row with room for 4 copies of itself after it, the
+/// activation row for 4 copies of its F32 widening),
+/// passes each to `fn` (which may rewrite the activation row in another format, setting its new size) and writes what
+/// it says to OUT. Counts the records by outcome into `counts[RESULT…SKIP]`.
 static int rewrite(const char *inPath, const char *outPath, record_fn fn, int counts[3]) {
     FILE *in = fopen(inPath, "rb"), *out = fopen(outPath, "wb");
     if (!in || !out) {
@@ -86,16 +88,18 @@ static int rewrite(const char *inPath, const char *outPath, record_fn fn, int co
     uint32_t header[5];
     while (fread(header, 4, 5, in) == 5) {
         uint32_t wbytes = header[2], xbytes = header[3];
-        uint8_t *w = malloc(4 * (size_t)wbytes + 64), *x = malloc(4 * (size_t)xbytes + 64);
+        // Room for 4 copies of each row, the activation row's widened from F16 to F32.
+        uint8_t *w = malloc(4 * (size_t)wbytes + 64), *x = malloc(8 * (size_t)xbytes + 64);
         if (!w || !x || fread(w, 1, wbytes, in) != wbytes || fread(x, 1, xbytes, in) != xbytes) {
             fprintf(stderr, "truncated vector file\n");
             return 2;
         }
         float result;
-        enum outcome o = fn(header[0], (int)header[1], w, wbytes, x, xbytes, &result);
+        enum outcome o = fn(header[0], (int)header[1], w, wbytes, x, &xbytes, &result);
         if (o == FAIL) return 2;
         counts[o]++;
         if (o == RESULT) memcpy(&header[4], &result, 4);
+        header[3] = xbytes;
         if (o != SKIP &&
             (fwrite(header, 4, 5, out) != 5 || fwrite(w, 1, wbytes, out) != wbytes || fwrite(x, 1, xbytes, out) != xbytes)) {
             perror(outPath);
@@ -145,20 +149,31 @@ int ggml_threadpool_chunk_add(struct ggml_threadpool *tp, int value) {
 }
 void ggml_log_internal(int level, const char *format, ...) { (void)level; (void)format; }
 
-/// --tinyblas: F32, Q4_0 and Q8_0 records through llamafile_sgemm (what ggml-cpu's mul_mat tries first for a batch:
-/// F32 weights at every level, Q4_0/Q8_0 ones it did not repack at dotprod) as a 4-row weight times 4 identical
-/// activation rows; element (0, 0). Records sgemm declines, and other types, are left out.
-static enum outcome tinyblas(uint32_t type, int count, uint8_t *w, uint32_t wbytes, uint8_t *x, uint32_t xbytes,
+/// --tinyblas: F32, F16, Q4_0 and Q8_0 records through llamafile_sgemm (what ggml-cpu's mul_mat tries first for a
+/// batch: F32 and F16 weights at every level, Q4_0/Q8_0 ones it did not repack at dotprod) as a 4-row weight times 4
+/// identical activation rows; element (0, 0). F16 records leave with their activations widened to F32, as tinyBLAS
+/// takes them. Records sgemm declines, and other types, are left out.
+static enum outcome tinyblas(uint32_t type, int count, uint8_t *w, uint32_t wbytes, uint8_t *x, uint32_t *xbytes,
                              float *result) {
-    if (type != GGML_TYPE_F32 && type != GGML_TYPE_Q4_0 && type != GGML_TYPE_Q8_0) return SKIP;
+    if (type != GGML_TYPE_F32 && type != GGML_TYPE_F16 && type != GGML_TYPE_Q4_0 && type != GGML_TYPE_Q8_0) return SKIP;
+    if (type == GGML_TYPE_F16) {  // tinyBLAS takes F16 weights against the F32 activations: widen the row (exact)
+        for (int j = count - 1; j >= 0; j--) {
+            __fp16 h;
+            memcpy(&h, x + 2 * j, 2);
+            float f = (float)h;
+            memcpy(x + 4 * j, &f, 4);
+        }
+        *xbytes = 4 * (uint32_t)count;
+    }
     for (int r = 1; r < 4; r++) {
         memcpy(w + (size_t)r * wbytes, w, wbytes);
-        memcpy(x + (size_t)r * xbytes, x, xbytes);
+        memcpy(x + (size_t)r * *xbytes, x, *xbytes);
     }
-    int64_t k = type == GGML_TYPE_F32 ? count : count / 32;  // in elements or in blocks
+    int floats = type == GGML_TYPE_F32 || type == GGML_TYPE_F16;
+    int64_t k = floats ? count : count / 32;  // in elements or in blocks
     struct ggml_compute_params params = {0, 1, 0, NULL, NULL, false};
     float c[16];
-    int btype = type == GGML_TYPE_F32 ? GGML_TYPE_F32 : GGML_TYPE_Q8_0;
+    int btype = floats ? GGML_TYPE_F32 : GGML_TYPE_Q8_0;
     if (!llamafile_sgemm(&params, 4, 4, k, w, k, x, k, c, 4, (int)type, btype, GGML_TYPE_F32)) return SKIP;
     return same(c, 16, type, result);
 }
@@ -310,7 +325,7 @@ static uint8_t *repacked(uint32_t type, const uint8_t *w, int count, int *rows) 
 
 /// --gemm: Q4_0, Q8_0, IQ4_NL, Q4_K, Q5_K and Q6_K records through the repacked weights' batch kernels
 /// (ggml_gemm_*_4x4_q8_0 / _8x4_q8_K) with four identical activation rows; element (0, 0).
-static enum outcome gemm(uint32_t type, int count, uint8_t *w, uint32_t wbytes, uint8_t *x, uint32_t xbytes,
+static enum outcome gemm(uint32_t type, int count, uint8_t *w, uint32_t wbytes, uint8_t *x, uint32_t *xbytes,
                          float *result) {
     (void)wbytes;
     (void)xbytes;
@@ -335,7 +350,7 @@ static enum outcome gemm(uint32_t type, int count, uint8_t *w, uint32_t wbytes, 
 
 /// --gemv: Q4_0, Q8_0, IQ4_NL, Q4_K, Q5_K and Q6_K records through the repacked weights' decode kernels
 /// (ggml_gemv_*_4x4_q8_0 / _8x4_q8_K), the row repacked four or eight times over; lane 0.
-static enum outcome gemv(uint32_t type, int count, uint8_t *w, uint32_t wbytes, uint8_t *x, uint32_t xbytes,
+static enum outcome gemv(uint32_t type, int count, uint8_t *w, uint32_t wbytes, uint8_t *x, uint32_t *xbytes,
                          float *result) {
     (void)wbytes;
     (void)xbytes;
@@ -444,7 +459,7 @@ static int quantize(const char *inPath, const char *outPath) {
 }
 
 /// The default mode: every ggml type's record through its `ggml_vec_dot_*`; I2_S's kept.
-static enum outcome vec_dot(uint32_t type, int count, uint8_t *w, uint32_t wbytes, uint8_t *x, uint32_t xbytes,
+static enum outcome vec_dot(uint32_t type, int count, uint8_t *w, uint32_t wbytes, uint8_t *x, uint32_t *xbytes,
                             float *result) {
     (void)wbytes;
     (void)xbytes;

@@ -52,7 +52,8 @@ extension DotKernel {
                                                    (.iq4_nl, .repack4x4), (.q4_K, .repack8x4),
                                                    (.q5_K, .repack8x4), (.q8_0, .repackARMGEMM),
                                                    (.q6_K, .repackARMGEMM), (.f32, .tinyBLASARM),
-                                                   (.q4_0, .tinyBLASARM), (.q8_0, .tinyBLASARM)]
+                                                   (.q4_0, .tinyBLASARM), (.q8_0, .tinyBLASARM),
+                                                   (.f16, .tinyBLASARM)]
 
     /// The kernel reproducing `route` for `type`, or nil when that route does not exist for the type.
     public static func kernel(for type: GGMLType, route: Route, path: KernelPath = .simd) -> DotKernel? {
@@ -60,8 +61,9 @@ extension DotKernel {
         return all[2 * allTypes.count + 2 * i + (path == .scalar ? 0 : 1)]
     }
 
-    /// The kernels llama.cpp runs for a `type` weight of `rows` rows, or nil when the type has no kernel.
-    public static func ggmlKernels(for type: GGMLType, rows: Int, path: KernelPath = .simd) -> GGMLKernels? {
+    /// The kernels llama.cpp runs for a `type` weight of `rows` rows of `cols` elements, or nil when the type has no
+    /// kernel.
+    public static func ggmlKernels(for type: GGMLType, rows: Int, cols: Int, path: KernelPath = .simd) -> GGMLKernels? {
         guard let vecDot = kernel(for: type, path: path) else { return nil }
         if GGMLRepack8x8.repacks(type, rows: rows), let gemv = kernel(for: type, route: .repack8x8, path: path) {
             let gemm = kernel(for: type, route: .repack8x8GEMM, path: path)
@@ -76,11 +78,12 @@ extension DotKernel {
         #else
         // ARM64 with dot-product instructions: the repacked weights' gemv for decode and the last count % 4 rows of a
         // batch, their gemm for the rest (`grouped`, where its order differs). ggml-cpu's tiled kernel exists for
-        // x86 only. F16 weights take vec_dot for batches too (ARM64 tinyBLAS multiplies them by F32 activations, a
-        // format this table does not give them).
-        if type == .f32 {  // tinyBLAS at both levels: 4 activation rows or more, rows and columns multiples of 4
-            let tinyBLAS = rows % 4 == 0 ? kernel(for: type, route: .tinyBLASARM, path: path) : nil
-            return GGMLKernels(single: vecDot, batched: tinyBLAS, grouped: nil, batchFloor: 4)
+        // x86 only.
+        if type == .f32 || type == .f16 {
+            // tinyBLAS at both levels when the rows and columns are multiples of 4: F32 from 4 activation rows, F16
+            // (against F32 activations) from 2.
+            let tinyBLAS = rows % 4 == 0 && cols % 4 == 0 ? kernel(for: type, route: .tinyBLASARM, path: path) : nil
+            return GGMLKernels(single: vecDot, batched: tinyBLAS, grouped: nil, batchFloor: type == .f32 ? 4 : 2)
         }
         if KernelLevel.active == .dotprod {
             // Q6_K is repacked too (rows % 8 == 0), and its gemv has vec_dot's order; its gemm and Q8_0's differ.
@@ -102,7 +105,8 @@ extension DotKernel {
     static func routedKernels(startingAt start: Int) -> [DotKernel] {
         var kernels: [DotKernel] = []
         for (type, route) in routedTypes {
-            let activation = activationFormat(for: type)
+            // ARM64 tinyBLAS multiplies F16 weights by the F32 activations as they come.
+            let activation = type == .f16 && route == .tinyBLASARM ? .f32 : activationFormat(for: type)
             let name = "\(type.name)×\(activation.rawValue).\(route.rawValue)"
             let scalar = routedScalarDot(type, route), level = levelKernels(type, route)
             kernels.append(DotKernel(id: name + ".scalar", weightType: type, activation: activation, dot: scalar,
@@ -152,6 +156,7 @@ extension DotKernel {
         case (.f32, .tinyBLASARM): { GGMLTinyBLASARM.f32($0, $1, $2) }
         case (.q4_0, .tinyBLASARM): { GGMLTinyBLASARM.q4_0($0, $1, $2) }
         case (.q8_0, .tinyBLASARM): { GGMLTinyBLASARM.q8_0($0, $1, $2) }
+        case (.f16, .tinyBLASARM): { GGMLTinyBLASARM.f16($0, $1, $2) }
         default: { GGMLTiledKQuant.q6_K($0, $1, $2) }
         }
     }

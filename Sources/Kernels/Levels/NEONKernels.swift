@@ -42,6 +42,7 @@ enum NEONKernels {
         case (.q8_0, .repackARMGEMM, true): LevelKernels(dot: bitnet_dotprod_gemm_q8_0)
         case (.q6_K, .repackARMGEMM, true): LevelKernels(dot: bitnet_dotprod_gemm_q6_K)
         case (.f32, .tinyBLASARM, _): LevelKernels(dot: bitnet_neon_tinyblas_f32)
+        case (.f16, .tinyBLASARM, _): LevelKernels(dot: bitnet_neon_tinyblas_f16)
         case (.q4_0, .tinyBLASARM, true): LevelKernels(dot: bitnet_dotprod_tinyblas_q4_0)
         case (.q8_0, .tinyBLASARM, true): LevelKernels(dot: bitnet_dotprod_tinyblas_q8_0)
         default: LevelKernels(dot: DotKernel.routedScalarDot(type, route))

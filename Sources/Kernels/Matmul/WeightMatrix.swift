@@ -40,7 +40,7 @@ public struct WeightMatrix: @unchecked Sendable {
         type: GGMLType, rows: Int, cols: Int, bytes: UnsafeRawBufferPointer, path: KernelPath = .simd
     ) throws(KernelError) {
         guard rows > 0, cols > 0, let base = bytes.baseAddress else { throw .emptyShape(rows: rows, cols: cols) }
-        guard let kernels = DotKernel.ggmlKernels(for: type, rows: rows, path: path), let traits = type.traits else {
+        guard let kernels = DotKernel.ggmlKernels(for: type, rows: rows, cols: cols, path: path), let traits = type.traits else {
             throw .unsupportedType(type)
         }
         let scaled = DotKernel.tensorScaledTypes.contains(type)

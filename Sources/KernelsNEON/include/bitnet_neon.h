@@ -66,6 +66,7 @@ float bitnet_dotprod_gemm_q6_K(const void *w, const void *x, ptrdiff_t count);
 // llamafile's tinyBLAS on ARM64: F32 weights (both levels) and Q4_0/Q8_0 weights llama.cpp did not repack (dotprod);
 // one output of its batch kernels (`GGMLTinyBLASARM`).
 float bitnet_neon_tinyblas_f32(const void *w, const void *x, ptrdiff_t count);
+float bitnet_neon_tinyblas_f16(const void *w, const void *x, ptrdiff_t count);  // `x` F32
 float bitnet_dotprod_tinyblas_q4_0(const void *w, const void *x, ptrdiff_t count);
 float bitnet_dotprod_tinyblas_q8_0(const void *w, const void *x, ptrdiff_t count);
 float bitnet_dotprod_dot_iq4_xs(const void *w, const void *x, ptrdiff_t count);
