@@ -375,10 +375,10 @@ static enum outcome gemv(uint32_t type, int count, uint8_t *w, uint32_t wbytes, 
 void ggml_vec_swiglu_f32(const int n, float *y, const float *x, const float *g);
 double ggml_vec_soft_max_f32(const int n, float *y, const float *x, float max);
 
-/// --rowops: records of u32 op, u32 count, then `count` floats a and `count` floats b. Op 0: OUT gets
-/// ggml_vec_swiglu_f32(a, b) (`count` floats). Op 1: OUT gets ggml_vec_soft_max_f32(a, max: b[0]) — its F64 sum, then
-/// the `count` exponentials.
-static int rowops(const char *inPath, const char *outPath) {
+/// The F32-row modes (--quantize, --rowops): records of u32 tag and u32 count, then F32 data that `fn` reads from IN
+/// and answers on OUT (nonzero: stop, the reason printed). Prints one line naming `what` and the record count.
+typedef int (*float_row_fn)(uint32_t tag, uint32_t count, FILE *in, FILE *out);
+static int float_rows(const char *inPath, const char *outPath, float_row_fn fn, const char *what) {
     FILE *in = fopen(inPath, "rb"), *out = fopen(outPath, "wb");
     if (!in || !out) {
         perror(in ? outPath : inPath);
@@ -387,25 +387,7 @@ static int rowops(const char *inPath, const char *outPath) {
     uint32_t header[2];
     int records = 0;
     while (fread(header, 4, 2, in) == 2) {
-        uint32_t op = header[0], count = header[1];
-        float *a = malloc(4 * (size_t)count + 64), *b = malloc(4 * (size_t)count + 64), *y = malloc(4 * (size_t)count + 64);
-        if (!a || !b || !y || fread(a, 4, count, in) != count || fread(b, 4, count, in) != count || op > 1) {
-            fprintf(stderr, "truncated or unknown row-op record\n");
-            return 2;
-        }
-        if (op == 0) {
-            ggml_vec_swiglu_f32((int)count, y, a, b);
-        } else {
-            double sum = ggml_vec_soft_max_f32((int)count, y, a, b[0]);
-            if (fwrite(&sum, 8, 1, out) != 1) return 2;
-        }
-        if (fwrite(y, 4, count, out) != count) {
-            perror(outPath);
-            return 2;
-        }
-        free(a);
-        free(b);
-        free(y);
+        if (fn(header[0], header[1], in, out)) return 2;
         records++;
     }
     if (fclose(out) != 0) {
@@ -413,48 +395,63 @@ static int rowops(const char *inPath, const char *outPath) {
         return 2;
     }
     fclose(in);
-    printf("ggml reference: %d rows through ggml_vec_swiglu_f32 / ggml_vec_soft_max_f32\n", records);
+    printf("ggml reference: %d rows through %s\n", records, what);
     return 0;
 }
 
-static int quantize(const char *inPath, const char *outPath) {
-    FILE *in = fopen(inPath, "rb"), *out = fopen(outPath, "wb");
-    if (!in || !out) {
-        perror(in ? outPath : inPath);
-        return 2;
+/// `count` F32 values from `in`, in a new buffer (NULL when short).
+static float *read_floats(FILE *in, uint32_t count) {
+    float *v = malloc(4 * (size_t)count + 64);
+    if (v && fread(v, 4, count, in) == count) return v;
+    free(v);
+    fprintf(stderr, "truncated input\n");
+    return NULL;
+}
+
+void ggml_vec_swiglu_f32(const int n, float *y, const float *x, const float *g);
+double ggml_vec_soft_max_f32(const int n, float *y, const float *x, float max);
+
+/// --rowops: after the tag (the op) and count, `count` floats a and `count` floats b. Op 0: ggml_vec_swiglu_f32(a, b)
+/// (`count` floats out). Op 1: ggml_vec_soft_max_f32(a, max: b[0]) — its F64 sum, then the `count` exponentials.
+static int rowop(uint32_t op, uint32_t count, FILE *in, FILE *out) {
+    float *a = read_floats(in, count), *b = a ? read_floats(in, count) : NULL, *y = malloc(4 * (size_t)count + 64);
+    if (!a || !b || !y || op > 1) {
+        fprintf(stderr, "--rowops: bad record (op %u, count %u)\n", op, count);
+        return 1;
     }
-    uint32_t header[2];
-    int records = 0;
-    while (fread(header, 4, 2, in) == 2) {
-        uint32_t type = header[0], count = header[1];
-        size_t blockBytes = type == GGML_TYPE_Q8_0 ? sizeof(block_q8_0) : type == GGML_TYPE_Q8_1 ? sizeof(block_q8_1) : 0;
-        if (blockBytes == 0 || count % 32 != 0) {
-            fprintf(stderr, "--quantize: type %u, count %u is not a Q8_0/Q8_1 row\n", type, count);
-            return 2;
-        }
-        float *x = malloc(4 * (size_t)count);
-        size_t bytes = count / 32 * blockBytes;
-        uint8_t *y = malloc(bytes);
-        if (!x || !y || fread(x, 4, count, in) != count) {
-            fprintf(stderr, "truncated input\n");
-            return 2;
-        }
-        if (type == GGML_TYPE_Q8_0) quantize_row_q8_0(x, y, count);
-        else quantize_row_q8_1(x, y, count);
-        if (fwrite(y, 1, bytes, out) != bytes) {
-            perror(outPath);
-            return 2;
-        }
-        free(x);
-        free(y);
-        records++;
+    double sum = 0;
+    if (op == 0) ggml_vec_swiglu_f32((int)count, y, a, b);
+    else sum = ggml_vec_soft_max_f32((int)count, y, a, b[0]);
+    if ((op == 1 && fwrite(&sum, 8, 1, out) != 1) || fwrite(y, 4, count, out) != count) {
+        perror("--rowops");
+        return 1;
     }
-    if (fclose(out) != 0) {
-        perror(outPath);
-        return 2;
+    free(a);
+    free(b);
+    free(y);
+    return 0;
+}
+
+/// --quantize: after the tag (Q8_0 or Q8_1) and count (a multiple of 32), `count` floats; out: what ggml's
+/// quantize_row_q8_0 / quantize_row_q8_1 (their Advanced SIMD forms) write for them.
+static int quantize(uint32_t type, uint32_t count, FILE *in, FILE *out) {
+    size_t blockBytes = type == GGML_TYPE_Q8_0 ? sizeof(block_q8_0) : type == GGML_TYPE_Q8_1 ? sizeof(block_q8_1) : 0;
+    if (blockBytes == 0 || count % 32 != 0) {
+        fprintf(stderr, "--quantize: type %u, count %u is not a Q8_0/Q8_1 row\n", type, count);
+        return 1;
     }
-    fclose(in);
-    printf("ggml reference: %d rows quantized by quantize_row_q8_0/_q8_1\n", records);
+    float *x = read_floats(in, count);
+    size_t bytes = count / 32 * blockBytes;
+    uint8_t *y = malloc(bytes);
+    if (!x || !y) return 1;
+    if (type == GGML_TYPE_Q8_0) quantize_row_q8_0(x, y, count);
+    else quantize_row_q8_1(x, y, count);
+    if (fwrite(y, 1, bytes, out) != bytes) {
+        perror("--quantize");
+        return 1;
+    }
+    free(x);
+    free(y);
     return 0;
 }
 
@@ -467,8 +464,10 @@ static enum outcome vec_dot(uint32_t type, int count, uint8_t *w, uint32_t wbyte
 }
 
 int main(int argc, char **argv) {
-    if (argc == 4 && strcmp(argv[1], "--quantize") == 0) return quantize(argv[2], argv[3]);
-    if (argc == 4 && strcmp(argv[1], "--rowops") == 0) return rowops(argv[2], argv[3]);
+    if (argc == 4 && strcmp(argv[1], "--quantize") == 0)
+        return float_rows(argv[2], argv[3], quantize, "quantize_row_q8_0/_q8_1");
+    if (argc == 4 && strcmp(argv[1], "--rowops") == 0)
+        return float_rows(argv[2], argv[3], rowop, "ggml_vec_swiglu_f32 / ggml_vec_soft_max_f32");
     const char *mode = argc == 4 ? argv[1] : "";
     record_fn fn = argc == 3 ? vec_dot : strcmp(mode, "--tinyblas") == 0 ? tinyblas : NULL;
 #if defined(__ARM_FEATURE_DOTPROD)
