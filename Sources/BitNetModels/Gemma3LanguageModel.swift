@@ -172,14 +172,7 @@ public final class Gemma3LanguageModel: DecoderNetwork, @unchecked Sendable {
             // x += postNorm(attn(q·scale)·Woᵀ)
             TransformerOps.rmsNormRows(x, weight: b.attnNorm, eps: eps, into: xn, rows: n, width: d, pool: pool)
             let norms = b.inputNorms
-            if norms.attention {
-                for (weight, output, norm) in [(b.wq, q, norms.q), (b.wk, k, norms.k), (b.wv, v, norms.v)] {
-                    let input = ProjectionNorms.input(xn, norm: norm, rows: n, width: d, eps: eps, context: ctx)
-                    matmul(weight, input: input, count: n, output: output, pool: pool, scratch: scratch)
-                }
-            } else {
-                matmul((b.wq, q), (b.wk, k), (b.wv, v), input: xn, count: n, pool: pool, scratch: scratch)
-            }
+            norms.projectQKV(xn, rows: n, width: d, eps: eps, context: ctx, (b.wq, q), (b.wk, k), (b.wv, v))
             // One norm per head: q [n·heads, keyLength], k [n·headsKV, keyLength].
             TransformerOps.rmsNormRows(q, weight: b.qNorm, eps: eps, into: q, rows: n * hp.headCount, width: hp.keyLength,
                                        pool: pool)
@@ -197,8 +190,8 @@ public final class Gemma3LanguageModel: DecoderNetwork, @unchecked Sendable {
                                                  heads: hp.headCount, group: hp.groupSize, keyLength: hp.keyLength,
                                                  valueLength: hp.valueLength, scale: 1,
                                                  window: sliding ? gemma.slidingWindow : nil, pool: pool, scratch: scratch)
-            matmul(b.wo, input: ProjectionNorms.input(attn, norm: norms.o, rows: n, width: oW, eps: eps, context: ctx),
-                   count: n, output: xn, pool: pool, scratch: scratch)
+            let attnInput = ProjectionNorms.input(attn, norm: norms.o, rows: n, width: oW, eps: eps, context: ctx)
+            matmul(b.wo, input: attnInput, count: n, output: xn, pool: pool, scratch: scratch)
             TransformerOps.rmsNormRows(xn, weight: b.postAttnNorm, eps: eps, into: xn, rows: n, width: d, pool: pool)
             TransformerOps.add(x, xn, n: n * d, pool: pool)
 
@@ -206,21 +199,14 @@ public final class Gemma3LanguageModel: DecoderNetwork, @unchecked Sendable {
             // (rows f..<n only: `ffnRows`)
             let f = Self.ffnRows(layer: l, of: blocks.count, tokens: n, allLogits: allLogits), m = n - f, xf = x + f * d
             TransformerOps.rmsNormRows(xf, weight: b.ffnNorm, eps: eps, into: xn, rows: m, width: d, pool: pool)
-            if norms.feedForward {
-                for (weight, output, norm) in [(b.wGate, gate, norms.gate), (b.wUp, up, norms.up)] {
-                    let input = ProjectionNorms.input(xn, norm: norm, rows: m, width: d, eps: eps, context: ctx)
-                    matmul(weight, input: input, count: m, output: output, pool: pool, scratch: scratch)
-                }
-            } else {
-                matmul((b.wGate, gate), (b.wUp, up), input: xn, count: m, pool: pool, scratch: scratch)
-            }
+            norms.projectGateUp(xn, rows: m, width: d, eps: eps, context: ctx, (b.wGate, gate), (b.wUp, up))
             TransformerOps.forRows(m, pool: pool) { r in
                 let o = r.lowerBound * ff
                 VectorOps.gelu(gate + o, into: gate + o, count: r.count * ff)
                 for j in o..<(o + r.count * ff) { gate[j] *= up[j] }
             }
-            matmul(b.wDown, input: ProjectionNorms.input(gate, norm: norms.down, rows: m, width: ff, eps: eps, context: ctx),
-                   count: m, output: xn, pool: pool, scratch: scratch)
+            let downInput = ProjectionNorms.input(gate, norm: norms.down, rows: m, width: ff, eps: eps, context: ctx)
+            matmul(b.wDown, input: downInput, count: m, output: xn, pool: pool, scratch: scratch)
             TransformerOps.rmsNormRows(xn, weight: b.postFFNNorm, eps: eps, into: xn, rows: m, width: d, pool: pool)
             TransformerOps.add(xf, xn, n: m * d, pool: pool)
         }

@@ -228,14 +228,7 @@ public final class LlamaLanguageModel: DecoderNetwork, @unchecked Sendable {
             // cache k,v; x += attn(q)·Woᵀ + bo
             TransformerOps.rmsNormRows(x, weight: b.attnNorm, eps: eps, into: xn, rows: n, width: d, pool: pool)
             let norms = b.inputNorms
-            if norms.attention {
-                for (weight, output, norm) in [(b.wq, q, norms.q), (b.wk, k, norms.k), (b.wv, v, norms.v)] {
-                    let input = projectionInput(xn, norm: norm, rows: n, width: d, context: ctx)
-                    matmul(weight, input: input, count: n, output: output, pool: pool, scratch: scratch)
-                }
-            } else {
-                matmul((b.wq, q), (b.wk, k), (b.wv, v), input: xn, count: n, pool: pool, scratch: scratch)
-            }
+            norms.projectQKV(xn, rows: n, width: d, eps: eps, context: ctx, (b.wq, q), (b.wk, k), (b.wv, v))
             Self.addBias(b.bq, to: q, rows: n)
             Self.addBias(b.bk, to: k, rows: n)
             Self.addBias(b.bv, to: v, rows: n)
@@ -270,8 +263,8 @@ public final class LlamaLanguageModel: DecoderNetwork, @unchecked Sendable {
                                                      scale: variant.scalesQueryFirst ? 1 : queryScale,
                                                      pool: pool, scratch: scratch)
             }
-            matmul(b.wo, input: projectionInput(attn, norm: norms.o, rows: n, width: oW, context: ctx), count: n,
-                   output: xn, pool: pool, scratch: scratch)
+            let attnInput = ProjectionNorms.input(attn, norm: norms.o, rows: n, width: oW, eps: eps, context: ctx)
+            matmul(b.wo, input: attnInput, count: n, output: xn, pool: pool, scratch: scratch)
             Self.addBias(b.bo, to: xn, rows: n)
             TransformerOps.add(x, xn, n: n * d, pool: pool)
 
@@ -280,19 +273,12 @@ public final class LlamaLanguageModel: DecoderNetwork, @unchecked Sendable {
             let f = single ? Self.ffnRows(layer: l, of: blocks.count, tokens: n, allLogits: allLogits) : 0
             let m = n - f, xf = x + f * d
             TransformerOps.rmsNormRows(xf, weight: b.ffnNorm, eps: eps, into: xn, rows: m, width: d, pool: pool)
-            if norms.feedForward {
-                for (weight, output, norm) in [(b.wGate, gate, norms.gate), (b.wUp, up, norms.up)] {
-                    let input = projectionInput(xn, norm: norm, rows: m, width: d, context: ctx)
-                    matmul(weight, input: input, count: m, output: output, pool: pool, scratch: scratch)
-                }
-            } else {
-                matmul((b.wGate, gate), (b.wUp, up), input: xn, count: m, pool: pool, scratch: scratch)
-            }
+            norms.projectGateUp(xn, rows: m, width: d, eps: eps, context: ctx, (b.wGate, gate), (b.wUp, up))
             Self.addBias(b.bGate, to: gate, rows: m)
             Self.addBias(b.bUp, to: up, rows: m)
             TransformerOps.swiglu(gate: gate, up: up, rows: m, width: ff, pool: pool)
-            matmul(b.wDown, input: projectionInput(gate, norm: norms.down, rows: m, width: ff, context: ctx), count: m,
-                   output: xn, pool: pool, scratch: scratch)
+            let downInput = ProjectionNorms.input(gate, norm: norms.down, rows: m, width: ff, eps: eps, context: ctx)
+            matmul(b.wDown, input: downInput, count: m, output: xn, pool: pool, scratch: scratch)
             Self.addBias(b.bDown, to: xn, rows: m)
             TransformerOps.add(xf, xn, n: m * d, pool: pool)
         }
@@ -317,11 +303,6 @@ public final class LlamaLanguageModel: DecoderNetwork, @unchecked Sendable {
         matmul(output, input: xn, count: rows, output: logits, pool: pool, scratch: scratch)
         Self.addBias(outputBias, to: logits, rows: rows)
         return UnsafeBufferPointer(start: logits, count: rows * hp.vocabSize)
-    }
-
-    private func projectionInput(_ input: UnsafeMutablePointer<Float>, norm: [Float]?, rows: Int, width: Int,
-                                 context ctx: ComputeContext) -> UnsafeMutablePointer<Float> {
-        ProjectionNorms.input(input, norm: norm, rows: rows, width: width, eps: hyperParameters.rmsEpsilon, context: ctx)
     }
 
     /// Adds `bias` (when present) to each of `rows` rows of `bias.count` floats, as ggml_add broadcasts it.

@@ -26,10 +26,32 @@ struct ProjectionNorms {
         down = try w.optionalVector(B.ffnDownNormIn.name(i), count: ff)
     }
 
-    /// Whether the query, key or value projection has one (they then take separate inputs).
-    var attention: Bool { q != nil || k != nil || v != nil }
-    /// Whether the gate or up projection has one.
-    var feedForward: Bool { gate != nil || up != nil }
+    /// The query, key and value projections of `x` (`rows` rows of `width`): one shared-input matmul when none of
+    /// them has a norm, else each from its own input.
+    func projectQKV(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int, eps: Float, context ctx: ComputeContext,
+                    _ wq: (WeightMatrix, UnsafeMutablePointer<Float>), _ wk: (WeightMatrix, UnsafeMutablePointer<Float>),
+                    _ wv: (WeightMatrix, UnsafeMutablePointer<Float>)) {
+        guard q != nil || k != nil || v != nil else {
+            return matmul(wq, wk, wv, input: x, count: rows, pool: ctx.pool, scratch: ctx.scratch)
+        }
+        for (w, norm) in [(wq, q), (wk, k), (wv, v)] {
+            let input = Self.input(x, norm: norm, rows: rows, width: width, eps: eps, context: ctx)
+            matmul(w.0, input: input, count: rows, output: w.1, pool: ctx.pool, scratch: ctx.scratch)
+        }
+    }
+
+    /// The gate and up projections of `x`, as `projectQKV` does them.
+    func projectGateUp(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int, eps: Float, context ctx: ComputeContext,
+                       _ wGate: (WeightMatrix, UnsafeMutablePointer<Float>),
+                       _ wUp: (WeightMatrix, UnsafeMutablePointer<Float>)) {
+        guard gate != nil || up != nil else {
+            return matmul(wGate, wUp, input: x, count: rows, pool: ctx.pool, scratch: ctx.scratch)
+        }
+        for (w, norm) in [(wGate, gate), (wUp, up)] {
+            let input = Self.input(x, norm: norm, rows: rows, width: width, eps: eps, context: ctx)
+            matmul(w.0, input: input, count: rows, output: w.1, pool: ctx.pool, scratch: ctx.scratch)
+        }
+    }
 
     /// A projection's input: `input` itself, or `rms_norm(input) * norm` row by row in the context's
     /// projection-input buffer.

@@ -159,11 +159,11 @@ public enum GGMLMath {
         guard width > 0 else { return }
         var row = 0
         while row < count {
-            let end = min(row + width, count), vectorEnd = row + (end - row) / 4 * 4
-            // The 8-lane groups and at most one 4-lane group: all of gate/up/y[row ..< vectorEnd], inside this row.
-            swigluPortable(gate: gate + row, up: up + row, into: y + row, count: vectorEnd - row, width: vectorEnd - row)
-            if (vectorEnd - row) % 8 != 0 {  // the 4-lane group, computed in the low half of an 8-lane one
-                let i = vectorEnd - 4
+            let end = min(row + width, count), octets = row + (end - row) / 8 * 8, vectorEnd = row + (end - row) / 4 * 4
+            // The 8-lane groups (gate/up/y[row ..< octets], inside this row), then at most one 4-lane group.
+            swigluPortable(gate: gate + row, up: up + row, into: y + row, count: octets - row, width: octets - row)
+            if vectorEnd > octets {  // the 4-lane group, computed in the low half of an 8-lane one
+                let i = octets
                 var x = SIMD8<Float>(repeating: 0), u = SIMD8<Float>(repeating: 0)
                 for l in 0..<4 { (x[l], u[l]) = (gate[i + l], up[i + l]) }
                 let r = x / (splat(1) + exp(splat(0) - x)) * u

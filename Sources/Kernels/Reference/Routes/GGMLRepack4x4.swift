@@ -32,12 +32,7 @@ public enum GGMLRepack4x4 {
 
     /// Q8_0 · Q8_0 in the gemm's order: `acc + d·S`, not fused (scalar reference).
     public static func q8_0GEMM(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int) -> Float {
-        var acc: Float = 0
-        for b in 0..<count / 32 {
-            let wb = w + b * BlockLayout.q8_0Bytes, xb = x + b * BlockLayout.q8_0Bytes
-            acc += (wb.f16(at: 0) * xb.f16(at: 0)) * Float(q8_0BlockSum(wb, xb))
-        }
-        return acc
+        GGMLRepack8x8.blocks32(w, x, count, blockBytes: BlockLayout.q8_0Bytes, q8_0BlockSum, fused: false)
     }
 
     /// IQ4_NL · Q8_0 in the gemv's order: the multiply-add not fused — `vec_dot`'s x86 order, `DotScalar.iq4_nl`

@@ -41,14 +41,16 @@ public enum GGMLRepack8x8 {
         blocks32(w, x, count, blockBytes: BlockLayout.iq4_nlBytes, DotScalar.iq4_nlBlockSum)
     }
 
-    /// The 32-element formats' gemv/gemm order: per block `acc = fma(S, d·d_x, acc)`, S = `blockSum(w, x)`.
+    /// The 32-element formats' gemv/gemm order: per block `acc = fma(S, d·d_x, acc)`, S = `blockSum(w, x)`; with
+    /// `fused: false`, `acc + d·d_x · S` in two roundings (ARM64's Q8_0 gemm).
     @inline(__always)
     static func blocks32(_ w: UnsafeRawPointer, _ x: UnsafeRawPointer, _ count: Int, blockBytes: Int,
-                         _ blockSum: (UnsafeRawPointer, UnsafeRawPointer) -> Int32) -> Float {
+                         _ blockSum: (UnsafeRawPointer, UnsafeRawPointer) -> Int32, fused: Bool = true) -> Float {
         var acc: Float = 0
         for b in 0..<count / 32 {
             let wb = w + b * blockBytes, xb = x + b * BlockLayout.q8_0Bytes
-            acc = acc.addingProduct(Float(blockSum(wb, xb)), wb.f16(at: 0) * xb.f16(at: 0))
+            let s = Float(blockSum(wb, xb)), d = wb.f16(at: 0) * xb.f16(at: 0)
+            acc = fused ? acc.addingProduct(s, d) : acc + d * s
         }
         return acc
     }
