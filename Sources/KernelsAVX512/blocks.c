@@ -12,6 +12,8 @@
 #include "avx512.h"
 #include "bitnet_avx512.h"
 
+#include <stdlib.h>
+
 #if defined(__x86_64__)
 BITNET_AVX512_BEGIN
 
@@ -132,92 +134,189 @@ void bitnet_avx512_tile_q4_1(const void *w, ptrdiff_t stride, const void *x, ptr
     bn5_tiles(bn5_q4_1_group, w, stride, x, xStride, xRows, count, y, yStride, rows);
 }
 
-/// 4 packed Q4_1 rows (`w`, `stride` apart; `nr` of them real, the others repeat row 0 and are not written) against
-/// `na` activation rows, decoding each weight block once for all of them: per output the single-row arithmetic of
-/// `bitnet_avx2_dot_q4_1` (`fma(d_w·d_x, float(Σ q·x), acc)` in block order, `bn_hsum`, plus the fused min chain
-/// `fma(m_w, s_x, mins)`, here one lane per weight row).
-BN5_INLINE void bn5_q4_1_packed_group(const uint8_t *w, ptrdiff_t stride, ptrdiff_t nr, ptrdiff_t blocks,
-                                      const uint8_t *x, ptrdiff_t xStride, int na, ptrdiff_t count, float *out,
-                                      ptrdiff_t outStride) {
-    (void)count;  // Q8_1 blocks carry their scales
+// MARK: Tiles over the stored rows, activation rows in pairs (zmm)
+//
+// For a few activation rows (continuous batching's decode steps) the tiles read the stored weight rows where they lie
+// and put two activation rows in one 512-bit register: each weight block is decoded once into both halves of a zmm,
+// and one `vpdpbusd` / convert / multiply / FMA serves two outputs, the low half activation row 2p, the high half
+// row 2p + 1 (halving the instructions of the 8-lane form). Per output this is still the AVX2 single-row kernel's
+// arithmetic: 8 F32 lanes, `fma(d_w·d_x, float(Σ q·x), acc)` per block in block order, `bn_hsum` of its half.
+//
+// The activations are first copied per group of up to 8 rows into a pair layout (`bn5_pairs`), once per call: per
+// block, for each pair p the two rows' 32 quants (64 bytes), then d_x of row 2p in 8 lanes and of row 2p + 1 in 8
+// (64 bytes), then (Q8_1) s_x of the 8 rows (32 bytes). A group's odd last row is paired with itself; the copy's
+// outputs are not written.
+
+enum { BN5_PAIR_GROUP = 8, BN5_PAIR_STACK = 16384 };
+
+/// The pair layout's bytes per block for `np` pairs (`sums`: with the Q8_1 s_x row).
+BN5_INLINE ptrdiff_t bn5_pair_block_bytes(int np, int sums) { return 128 * np + (sums ? 32 : 0); }
+
+/// Copies `na` (1…8) activation rows into the pair layout at `out`: quants from `quants(row, b)` (XOR `flip`, which
+/// turns Q8_0's signed quants into the unsigned operand of `vpdpbusd`), scales from `scale(row, b)`, sums (when
+/// `sums`) from `sum(row, b)`. Blocks of 32 quants; `q8_1`: rows of Q8_1 blocks (F16 d, s, then the quants),
+/// otherwise Q8_0-split rows (quants, then F32 scales at byte `count`).
+BN5_INLINE void bn5_pairs(const uint8_t *x, ptrdiff_t xStride, int na, ptrdiff_t count, int q8_1, uint8_t *out) {
+    ptrdiff_t blocks = count / 32;
+    int np = (na + 1) / 2;
+    ptrdiff_t bytes = bn5_pair_block_bytes(np, q8_1);
+    __m256i flip = _mm256_set1_epi8(q8_1 ? 0 : (char)0x80);
+    for (ptrdiff_t b = 0; b < blocks; b++) {
+        uint8_t *ob = out + b * bytes;
+        float d[BN5_PAIR_GROUP], sx[BN5_PAIR_GROUP];
+        for (int a = 0; a < 2 * np; a++) {
+            const uint8_t *row = x + (a < na ? a : na - 1) * xStride;
+            __m256i q;
+            if (q8_1) {
+                const uint8_t *xb = row + b * BN5_Q8_1_BYTES;
+                __m128 xs = bn_scales(xb);
+                d[a] = _mm_cvtss_f32(xs);
+                sx[a] = _mm_cvtss_f32(_mm_shuffle_ps(xs, xs, 1));
+                q = bn_load256(xb, 4);
+            } else {
+                d[a] = bn_f32(row, count + 4 * b);
+                q = bn_load256(row, 32 * b);
+            }
+            _mm256_storeu_si256((__m256i *)(ob + 64 * (a / 2) + 32 * (a % 2)), _mm256_xor_si256(q, flip));
+        }
+        for (int p = 0; p < np; p++) {
+            __m512 dx = _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_set1_ps(d[2 * p])), _mm256_set1_ps(d[2 * p + 1]), 1);
+            _mm512_storeu_ps((float *)(ob + 64 * np + 64 * p), dx);
+        }
+        if (q8_1) {
+            for (int a = 2 * np; a < BN5_PAIR_GROUP; a++) sx[a] = 0;
+            _mm256_storeu_ps((float *)(ob + 128 * np), _mm256_loadu_ps(sx));
+        }
+    }
+}
+
+/// The two halves' horizontal sums of a pair accumulator (`bn_hsum` of each).
+BN5_INLINE void bn5_pair_sums(__m512 acc, float *low, float *high) {
+    *low = bn_hsum(_mm512_castps512_ps256(acc));
+    *high = bn_hsum(_mm512_extractf32x8_ps(acc, 1));
+}
+
+/// 4 stored Q4_1 rows (`w`, `stride` apart; `nr` real, the others repeat row 0 and are not written) against `np`
+/// (1…4, a constant after inlining) pairs of the pair layout `xp` (`na` real rows): per output the arithmetic of
+/// `bitnet_avx2_dot_q4_1` — `fma(d_w·d_x, float(Σ q·x), acc)` per block, `bn_hsum`, plus the min chain
+/// `fma(m_w, s_x, mins)` (here one lane per activation row).
+BN5_INLINE void bn5_q4_1_pair_group(const uint8_t *w, ptrdiff_t stride, ptrdiff_t nr, ptrdiff_t blocks,
+                                    const uint8_t *xp, int np, int na, float *out, ptrdiff_t outStride) {
     const uint8_t *rows[4];
     for (int i = 0; i < 4; i++) rows[i] = w + (i < nr ? i : 0) * stride;
-    __m256 acc[4][4];
-    __m128 mins[4];
-    for (int a = 0; a < na; a++) {
-        mins[a] = _mm_setzero_ps();
-        for (int i = 0; i < 4; i++) acc[i][a] = _mm256_setzero_ps();
+    ptrdiff_t bytes = bn5_pair_block_bytes(np, 1);
+    // A block's 16 bytes of nibbles in every 128-bit lane; lanes 1 and 3 shifted by 4: (low, high, low, high).
+    const long long by4 = 0x0004000400040004LL;  // a shift count of 4 in each 16-bit element
+    const __m512i counts = _mm512_set_epi64(by4, by4, 0, 0, by4, by4, 0, 0), low = _mm512_set1_epi8(0x0F);
+    __m512 acc[4][4];
+    __m256 mins[4];
+    for (int i = 0; i < 4; i++) {
+        mins[i] = _mm256_setzero_ps();
+        for (int p = 0; p < np; p++) acc[i][p] = _mm512_setzero_ps();
     }
     for (ptrdiff_t b = 0; b < blocks; b++) {
-        __m128 ws[4];
-        __m256i q[4];
+        const uint8_t *xb = xp + b * bytes;
+        __m256 sx = _mm256_loadu_ps((const float *)(xb + 128 * np));
         for (int i = 0; i < 4; i++) {
             const uint8_t *wb = rows[i] + b * 20;  // BlockLayout.q4_1Bytes
-            ws[i] = bn_scales(wb);  // (d_w, m_w)
-            q[i] = bn_nibbles(wb, 4);
-        }
-        __m128 t01 = _mm_unpacklo_ps(ws[0], ws[1]), t23 = _mm_unpacklo_ps(ws[2], ws[3]);  // (d0, d1, m0, m1), …
-        __m128 m = _mm_movehl_ps(t23, t01);                                               // (m0, m1, m2, m3)
-        for (int a = 0; a < na; a++) {
-            const uint8_t *xb = x + a * xStride + b * BN5_Q8_1_BYTES;
-            __m128 xs = bn_scales(xb);  // (d_x, s_x)
-            __m256i xq = bn_load256(xb, 4);
-            __m256 dx = _mm256_broadcastss_ps(xs);
-            mins[a] = _mm_fmadd_ps(m, _mm_set1_ps(_mm_cvtss_f32(_mm_shuffle_ps(xs, xs, 1))), mins[a]);
-            for (int i = 0; i < 4; i++) {
-                __m256 d = _mm256_mul_ps(_mm256_broadcastss_ps(ws[i]), dx);
-                acc[i][a] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(bn5_dpbusd(_mm256_setzero_si256(), q[i], xq)), acc[i][a]);
+            __m128 ws = bn_scales(wb);                // (d_w, m_w)
+            __m512i q = _mm512_and_si512(_mm512_srlv_epi16(_mm512_broadcast_i32x4(bn_load128(wb, 4)), counts), low);
+            __m512 d = _mm512_broadcastss_ps(ws);
+            mins[i] = _mm256_fmadd_ps(_mm256_broadcastss_ps(_mm_shuffle_ps(ws, ws, 1)), sx, mins[i]);
+            for (int p = 0; p < np; p++) {
+                __m512i sums = _mm512_dpbusd_epi32(_mm512_setzero_si512(), q, _mm512_loadu_si512(xb + 64 * p));
+                __m512 scale = _mm512_mul_ps(d, _mm512_loadu_ps((const float *)(xb + 64 * np + 64 * p)));
+                acc[i][p] = _mm512_fmadd_ps(scale, _mm512_cvtepi32_ps(sums), acc[i][p]);
             }
         }
     }
-    for (int a = 0; a < na; a++) {
-        float mv[4];
-        _mm_storeu_ps(mv, mins[a]);
-        for (ptrdiff_t i = 0; i < nr; i++) out[a * outStride + i] = bn_hsum(acc[i][a]) + mv[i];
+    for (ptrdiff_t i = 0; i < nr; i++) {
+        float m[8];
+        _mm256_storeu_ps(m, mins[i]);
+        for (int p = 0; p < np; p++) {
+            float s0, s1;
+            bn5_pair_sums(acc[i][p], &s0, &s1);
+            out[2 * p * outStride + i] = s0 + m[2 * p];
+            if (2 * p + 1 < na) out[(2 * p + 1) * outStride + i] = s1 + m[2 * p + 1];
+        }
     }
 }
 
-void bitnet_avx512_packed_tile_q4_1(const void *w, ptrdiff_t stride, const void *x, ptrdiff_t xStride,
-                                    ptrdiff_t xRows, ptrdiff_t count, float *y, ptrdiff_t yStride, ptrdiff_t rows) {
-    bn5_tiles(bn5_q4_1_packed_group, w, stride, x, xStride, xRows, count, y, yStride, rows);
-}
-
-/// 4 packed Q8_0 rows against `na` Q8_0-split activation rows (a row's int8 quants, 32 per block, then one F32 scale
-/// per block at byte `count`), each weight block loaded once for all of them: per output the single-row arithmetic
-/// of `bitnet_avx2_dot_q8_0` (`fma(d_w·d_x, float(Σ q·x), acc)` in block order, `bn_hsum`).
-BN5_INLINE void bn5_q8_0_packed_group(const uint8_t *w, ptrdiff_t stride, ptrdiff_t nr, ptrdiff_t blocks,
-                                      const uint8_t *x, ptrdiff_t xStride, int na, ptrdiff_t count, float *out,
-                                      ptrdiff_t outStride) {
+/// 4 stored Q8_0 rows against `np` pairs of the pair layout (quants XOR 0x80, so `vpdpbusd` takes them as its
+/// unsigned operand and the weights as the signed one; each lane starts at −128·Σ q of its four weights, which the
+/// offset adds back, so the int32 lanes are Σ q·x exactly, the AVX2 kernel's): per output the arithmetic of
+/// `bitnet_avx2_dot_q8_0` (`fma(d_w·d_x, float(Σ q·x), acc)` per block, `bn_hsum`).
+BN5_INLINE void bn5_q8_0_pair_group(const uint8_t *w, ptrdiff_t stride, ptrdiff_t nr, ptrdiff_t blocks,
+                                    const uint8_t *xp, int np, int na, float *out, ptrdiff_t outStride) {
     const uint8_t *rows[4];
     for (int i = 0; i < 4; i++) rows[i] = w + (i < nr ? i : 0) * stride;
-    __m256 acc[4][4];
+    ptrdiff_t bytes = bn5_pair_block_bytes(np, 0);
+    const __m512i offset = _mm512_set1_epi8((char)0x80);
+    __m512 acc[4][4];
     for (int i = 0; i < 4; i++)
-        for (int a = 0; a < na; a++) acc[i][a] = _mm256_setzero_ps();
+        for (int p = 0; p < np; p++) acc[i][p] = _mm512_setzero_ps();
     for (ptrdiff_t b = 0; b < blocks; b++) {
-        __m256i xq[4];
-        __m256 dx[4];
-        for (int a = 0; a < na; a++) {
-            const uint8_t *xa = x + a * xStride;
-            xq[a] = bn_load256(xa, 32 * b);
-            dx[a] = _mm256_set1_ps(bn_f32(xa, count + 4 * b));
-        }
+        const uint8_t *xb = xp + b * bytes;
         for (int i = 0; i < 4; i++) {
             const uint8_t *wb = rows[i] + b * 34;  // BlockLayout.q8_0Bytes
-            __m256 d = _mm256_set1_ps(_mm_cvtss_f32(bn_scales(wb)));
-            __m256i q = bn_load256(wb, 2), magnitude = _mm256_sign_epi8(q, q);
-            for (int a = 0; a < na; a++) {
-                __m256i products = bn5_dpbusd(_mm256_setzero_si256(), magnitude, _mm256_sign_epi8(xq[a], q));
-                acc[i][a] = _mm256_fmadd_ps(_mm256_mul_ps(d, dx[a]), _mm256_cvtepi32_ps(products), acc[i][a]);
+            __m512 d = _mm512_set1_ps(_mm_cvtss_f32(bn_scales(wb)));
+            __m512i q = _mm512_broadcast_i64x4(bn_load256(wb, 2));
+            __m512i start = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_dpbusd_epi32(_mm512_setzero_si512(), offset, q));
+            for (int p = 0; p < np; p++) {
+                __m512i sums = _mm512_dpbusd_epi32(start, _mm512_loadu_si512(xb + 64 * p), q);
+                __m512 scale = _mm512_mul_ps(d, _mm512_loadu_ps((const float *)(xb + 64 * np + 64 * p)));
+                acc[i][p] = _mm512_fmadd_ps(scale, _mm512_cvtepi32_ps(sums), acc[i][p]);
             }
         }
     }
     for (ptrdiff_t i = 0; i < nr; i++)
-        for (int a = 0; a < na; a++) out[a * outStride + i] = bn_hsum(acc[i][a]);
+        for (int p = 0; p < np; p++) {
+            float s0, s1;
+            bn5_pair_sums(acc[i][p], &s0, &s1);
+            out[2 * p * outStride + i] = s0;
+            if (2 * p + 1 < na) out[(2 * p + 1) * outStride + i] = s1;
+        }
+}
+
+typedef void (*bn5_pair_kernel)(const uint8_t *w, ptrdiff_t stride, ptrdiff_t nr, ptrdiff_t blocks, const uint8_t *xp,
+                                int np, int na, float *out, ptrdiff_t outStride);
+
+/// The pair tiles' walk: activation rows in groups of 8, each copied once into the pair layout (on the stack, or the
+/// heap for long rows), then every group of 4 weight rows against it, `group` inlined per literal pair count.
+BN5_INLINE void bn5_pair_tiles(bn5_pair_kernel group, int q8_1, const void *w, ptrdiff_t stride, const void *x,
+                               ptrdiff_t xStride, ptrdiff_t xRows, ptrdiff_t count, float *y, ptrdiff_t yStride,
+                               ptrdiff_t rows) {
+    ptrdiff_t blocks = count / 32;
+    size_t need = (size_t)(blocks * bn5_pair_block_bytes(4, q8_1));
+    _Alignas(64) uint8_t local[BN5_PAIR_STACK];
+    uint8_t *xp = need <= sizeof local ? local : (uint8_t *)aligned_alloc(64, (need + 63) / 64 * 64);
+    if (!xp) abort();  // a few tens of kilobytes per call: nothing else would run either
+    for (ptrdiff_t t = 0; t < xRows; t += BN5_PAIR_GROUP) {
+        int na = (int)(xRows - t < BN5_PAIR_GROUP ? xRows - t : BN5_PAIR_GROUP), np = (na + 1) / 2;
+        bn5_pairs(bn5_at(x, t * xStride), xStride, na, count, q8_1, xp);
+        for (ptrdiff_t r = 0; r < rows; r += 4) {
+            const uint8_t *wr = bn5_at(w, r * stride);
+            float *out = y + t * yStride + r;
+            ptrdiff_t nr = rows - r < 4 ? rows - r : 4;
+            switch (np) {
+            case 4: group(wr, stride, nr, blocks, xp, 4, na, out, yStride); break;
+            case 3: group(wr, stride, nr, blocks, xp, 3, na, out, yStride); break;
+            case 2: group(wr, stride, nr, blocks, xp, 2, na, out, yStride); break;
+            default: group(wr, stride, nr, blocks, xp, 1, na, out, yStride); break;
+            }
+        }
+    }
+    if (xp != local) free(xp);
+}
+
+void bitnet_avx512_packed_tile_q4_1(const void *w, ptrdiff_t stride, const void *x, ptrdiff_t xStride,
+                                    ptrdiff_t xRows, ptrdiff_t count, float *y, ptrdiff_t yStride, ptrdiff_t rows) {
+    bn5_pair_tiles(bn5_q4_1_pair_group, 1, w, stride, x, xStride, xRows, count, y, yStride, rows);
 }
 
 void bitnet_avx512_packed_tile_q8_0(const void *w, ptrdiff_t stride, const void *x, ptrdiff_t xStride,
                                     ptrdiff_t xRows, ptrdiff_t count, float *y, ptrdiff_t yStride, ptrdiff_t rows) {
-    bn5_tiles(bn5_q8_0_packed_group, w, stride, x, xStride, xRows, count, y, yStride, rows);
+    bn5_pair_tiles(bn5_q8_0_pair_group, 0, w, stride, x, xStride, xRows, count, y, yStride, rows);
 }
 
 BITNET_AVX512_END

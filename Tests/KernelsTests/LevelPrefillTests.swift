@@ -17,7 +17,7 @@ import Testing
                 var rng = SeededRNG(seed: 0x4E7E1 + UInt64(type.rawValue) << 8 + UInt64(cols))
                 let rows = 9
                 let w = Self.weights(type, cols: cols, rows: rows, &rng), stride = w.count / rows
-                for count in [1, 2, 3, 5, 8] {
+                for count in [1, 2, 3, 5, 8, 11, 16] {
                     let xs = (0..<count).map { _ in RandomRows.floats(cols, &rng, scale: 3) }
                     let expected = Self.decode(table.dot, type, w, stride, xs, cols)
                     let got = Self.batch(prefill, type, w, stride, rows, xs, cols)

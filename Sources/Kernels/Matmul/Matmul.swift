@@ -32,8 +32,9 @@ public func matmul(
         let inPlace = prefill.inPlace || packedTile != nil, tileDot = packedTile ?? prefill.tile
         let lastRows = prefill.rows, unpackedRowBytes = inPlace ? weightRowBytes : prefill.rowBytes(cols)
         let tileStride = inPlace ? weightRowBytes : unpackedRowBytes  // bytes between the rows a tile reads
-        // A packed tile reads rows where they lie, so nothing bounds its tile but sharing: about 8 claims per thread.
-        let tile = packedTile != nil ? max(16, rows / (8 * pool.threadCount) / 4 * 4)
+        // A packed tile reads rows where they lie, so nothing bounds its tile but sharing: about 2 claims per thread
+        // (each claim first copies the activation rows into the tile's pair layout).
+        let tile = packedTile != nil ? max(16, (rows + 2 * pool.threadCount - 1) / (2 * pool.threadCount) + 3) / 4 * 4
             : prefill.tileRows ?? max(4, min(16, 16_384 / max(1, unpackedRowBytes) / 4 * 4))
         // One tile per claim: a tile is tens of microseconds of work, so the threads share out the tiles as they
         // finish them and neither waits long for the other when one runs slower.
