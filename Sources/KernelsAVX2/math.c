@@ -270,6 +270,35 @@ void bitnet_avx2_narrow_to_half(const float *x, uint16_t *y, ptrdiff_t count) {
     for (; i < count; i++) y[i] = bn_float_to_half(x[i]);
 }
 
+void bitnet_avx2_attend_half(const float *q, const uint16_t *keys, ptrdiff_t key_stride, const uint16_t *values,
+                             ptrdiff_t value_stride, ptrdiff_t first, ptrdiff_t last, ptrdiff_t key_length,
+                             ptrdiff_t value_length, float scale, float *out) {
+    for (ptrdiff_t i = 0; i < value_length; i++) out[i] = 0;
+    float sum = 0, maximum = -INFINITY;
+    enum { AHEAD = 6 };  // positions: cache rows lie a row of every head apart, so fetch them ahead
+    for (ptrdiff_t p = first; p <= last; p++) {
+        if (p + AHEAD <= last) {
+            bn_prefetch(keys + (p + AHEAD) * key_stride, (int)((2 * key_length + 63) / 64));
+            bn_prefetch(values + (p + AHEAD) * value_stride, (int)((2 * value_length + 63) / 64));
+        }
+        float s = bitnet_avx2_half_dot(q, keys + p * key_stride, key_length) * scale;
+        float weight = 1, rescale = 1;
+        if (s > maximum) {
+            rescale = expf(maximum - s);  // 0 at the first position
+            maximum = s;
+            for (ptrdiff_t i = 0; i < value_length; i++) out[i] *= rescale;
+            bitnet_avx2_round_to_half(out, value_length);
+        } else {
+            weight = expf(s - maximum);
+        }
+        bitnet_avx2_half_multiply_add(values + p * value_stride, weight, out, value_length);
+        bitnet_avx2_round_to_half(out, value_length);
+        sum = fmaf(sum, rescale, weight);
+    }
+    float inverse = 1 / sum;
+    for (ptrdiff_t i = 0; i < value_length; i++) out[i] *= inverse;
+}
+
 // MARK: activation quantizers (`ActivationQuantizer`)
 
 /// `|v|` lane-wise (sign bit cleared).

@@ -131,6 +131,28 @@ import Testing
         p.halfMultiplyAdd(h0, 0.37, &m1, n)
         #expect(sameBits(m0, m1), "halfMultiplyAdd \(tag)")
 
+        // One query row's flash attention over F16 cache rows: the fused form against the composition of this
+        // level's own operations (strided rows, key/value lengths with and without a tail, one position or many;
+        // keys growing with the position, so the running maximum, and with it the rescaling, changes often).
+        for (keyLength, valueLength, positions) in [(64, 64, 0...37), (40, 72, 5...5), (128, 64, 3...90)] {
+            let keyStride = keyLength + 8, valueStride = valueLength + 16, filled = positions.upperBound + 1
+            var keys = [UInt16](repeating: 0, count: filled * keyStride)
+            var values = [UInt16](repeating: 0, count: filled * valueStride)
+            let growing = RandomRows.floats(keys.count, &rng, scale: 2).enumerated().map { i, x in
+                x * Float(1 + i / keyStride) / Float(filled)
+            }
+            k.narrowToHalf(growing, &keys, keys.count)
+            k.narrowToHalf(RandomRows.floats(values.count, &rng, scale: 2), &values, values.count)
+            var q = RandomRows.floats(keyLength, &rng)
+            k.roundToHalf(&q, keyLength)
+            var fused = [Float](repeating: .nan, count: valueLength), composed = fused
+            k.attendHalf(q, keys, keyStride, values, valueStride, positions.lowerBound, positions.upperBound,
+                         keyLength, valueLength, 0.125, &fused)
+            HalfVectorOps.attendComposed(k, q, keys, keyStride, values, valueStride, positions.lowerBound,
+                                         positions.upperBound, keyLength, valueLength, 0.125, &composed)
+            #expect(sameBits(fused, composed), "attendHalf \(keyLength)/\(valueLength) over \(positions) \(tag)")
+        }
+
         // One attention tile: 64 keys of length 40 (transposed), scores, then weighted value rows.
         let keyLength = 40, keysT = RandomRows.floats(keyLength * 64, &rng), q = RandomRows.floats(keyLength, &rng)
         var c0 = [Float](repeating: 0, count: 64), c1 = c0

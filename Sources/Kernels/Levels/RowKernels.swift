@@ -21,6 +21,10 @@ struct RowKernels: Sendable {
     typealias HalfDot = @convention(c) (UnsafePointer<Float>, UnsafePointer<UInt16>, Int) -> Float
     typealias HalfMultiplyAdd = @convention(c) (UnsafePointer<UInt16>, Float, UnsafeMutablePointer<Float>, Int) -> Void
     typealias RoundToHalf = @convention(c) (UnsafeMutablePointer<Float>, Int) -> Void
+    /// `(q, keys, keyStride, values, valueStride, first, last, keyLength, valueLength, scale, out)`:
+    /// `HalfVectorOps.attend`.
+    typealias AttendHalf = @convention(c) (UnsafePointer<Float>, UnsafePointer<UInt16>, Int, UnsafePointer<UInt16>, Int,
+                                           Int, Int, Int, Int, Float, UnsafeMutablePointer<Float>) -> Void
     typealias NarrowToHalf = @convention(c) (UnsafePointer<Float>, UnsafeMutablePointer<UInt16>, Int) -> Void
     typealias Widen = @convention(c) (UnsafeRawPointer, UnsafeMutablePointer<Float>, Int) -> Void
     typealias WidenStrided = @convention(c) (UnsafePointer<UInt16>, UnsafeMutablePointer<Float>, Int, Int) -> Void
@@ -37,6 +41,7 @@ struct RowKernels: Sendable {
     var halfDot: HalfDot
     var halfMultiplyAdd: HalfMultiplyAdd
     var roundToHalf: RoundToHalf
+    var attendHalf: AttendHalf
     var narrowToHalf: NarrowToHalf
     var widenHalf: Widen
     var widenHalfStrided: WidenStrided
@@ -64,7 +69,8 @@ struct RowKernels: Sendable {
 
     private init(softmax: Softmax, swiglu: SwiGLU, dotVec: DotVec, expShiftedSum: ExpShiftedSum, maximum: Maximum,
                  tileScores: TileScores, accumulateWeightedRows: WeightedRows, halfDot: HalfDot,
-                 halfMultiplyAdd: HalfMultiplyAdd, roundToHalf: RoundToHalf, narrowToHalf: NarrowToHalf,
+                 halfMultiplyAdd: HalfMultiplyAdd, roundToHalf: RoundToHalf, attendHalf: AttendHalf,
+                 narrowToHalf: NarrowToHalf,
                  widenHalf: Widen, widenHalfStrided: WidenStrided, quantizeQ8_0: Quantize,
                  quantizeQ8_0Split: Quantize, quantizeQ8_1: Quantize, quantizeQ8_K: Quantize, quantizeI8: Quantize) {
         self.softmax = softmax
@@ -77,6 +83,7 @@ struct RowKernels: Sendable {
         self.halfDot = halfDot
         self.halfMultiplyAdd = halfMultiplyAdd
         self.roundToHalf = roundToHalf
+        self.attendHalf = attendHalf
         self.narrowToHalf = narrowToHalf
         self.widenHalf = widenHalf
         self.widenHalfStrided = widenHalfStrided
@@ -101,6 +108,7 @@ struct RowKernels: Sendable {
         halfDot: { HalfVectorOps.dotPortable($0, $1, count: $2) },
         halfMultiplyAdd: { HalfVectorOps.multiplyAddPortable($0, $1, into: $2, count: $3) },
         roundToHalf: { HalfVectorOps.roundToHalfPortable($0, count: $1) },
+        attendHalf: { HalfVectorOps.attendPortable($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10) },
         narrowToHalf: { HalfVectorOps.narrowPortable($0, into: $1, count: $2) },
         widenHalf: { HalfVectorOps.widenPortable($0, into: $1, count: $2) },
         widenHalfStrided: { HalfVectorOps.widenPortable($0, into: $1, count: $2, step: $3) },
@@ -119,6 +127,7 @@ struct RowKernels: Sendable {
         table.swiglu = { GGMLMath.swigluPortableARM(gate: $0, up: $1, into: $2, count: $3, width: $4) }
         table.expShiftedSum = { GGMLMath.expShiftedSumPortableARM($0, count: $1, shift: $2) }
         table.halfDot = { HalfVectorOps.dotPortableARM($0, $1, count: $2) }
+        table.attendHalf = { HalfVectorOps.attendPortableARM($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10) }
         table.quantizeQ8_0 = {
             ActivationQuantizer.quantizeQ8_0Portable($0, into: $1, count: $2, rounding: Q8Rounding(armCode: $3))
         }
@@ -138,7 +147,7 @@ struct RowKernels: Sendable {
         expShiftedSum: bitnet_avx2_exp_shifted_sum, maximum: bitnet_avx2_maximum, tileScores: bitnet_avx2_tile_scores,
         accumulateWeightedRows: bitnet_avx2_accumulate_weighted_rows, halfDot: bitnet_avx2_half_dot,
         halfMultiplyAdd: bitnet_avx2_half_multiply_add, roundToHalf: bitnet_avx2_round_to_half,
-        narrowToHalf: bitnet_avx2_narrow_to_half, widenHalf: bitnet_avx2_f16_to_f32,
+        attendHalf: bitnet_avx2_attend_half, narrowToHalf: bitnet_avx2_narrow_to_half, widenHalf: bitnet_avx2_f16_to_f32,
         widenHalfStrided: bitnet_avx2_f16_to_f32_strided, quantizeQ8_0: bitnet_avx2_quantize_q8_0,
         quantizeQ8_0Split: bitnet_avx2_quantize_q8_0_split, quantizeQ8_1: bitnet_avx2_quantize_q8_1,
         quantizeQ8_K: { x, y, count, _ in bitnet_avx2_quantize_q8_k(x, y, count) },

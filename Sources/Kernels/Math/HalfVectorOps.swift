@@ -1,3 +1,5 @@
+import Foundation
+
 /// Vector operations over F16 rows (a key/value cache) with F32 partners, in the arithmetic order ggml-cpu uses
 /// on AVX2 + F16C, so attention over an F16 cache rounds as llama.cpp's does. Each public function runs the active
 /// level's form (`RowKernels`); the `…Portable` forms are the scalar level's, with the same sums in the same order
@@ -59,6 +61,63 @@ public enum HalfVectorOps {
     static func multiplyAddPortable(_ v: UnsafePointer<UInt16>, _ w: Float, into out: UnsafeMutablePointer<Float>,
                                     count: Int) {
         for i in 0..<count { out[i] = out[i].addingProduct(HalfFloat.toFloat(v[i]), w) }
+    }
+
+    /// ggml's one-chunk flash attention of one query row `q` (`keyLength` floats, already rounded to F16 values) over
+    /// F16 cache rows: keys at `keys + p·keyStride`, values at `values + p·valueStride`, positions `first...last`,
+    /// into `out` (`valueLength` floats). The active level's form (one call per query row and head).
+    @inline(__always)
+    public static func attend(_ q: UnsafePointer<Float>, keys: UnsafePointer<UInt16>, keyStride: Int,
+                              values: UnsafePointer<UInt16>, valueStride: Int, positions: ClosedRange<Int>,
+                              keyLength: Int, valueLength: Int, scale: Float, into out: UnsafeMutablePointer<Float>) {
+        RowKernels.active.attendHalf(q, keys, keyStride, values, valueStride, positions.lowerBound, positions.upperBound,
+                                     keyLength, valueLength, scale, out)
+    }
+
+    /// The portable levels' `attend`: the composition of their own operations.
+    static func attendPortable(_ q: UnsafePointer<Float>, _ keys: UnsafePointer<UInt16>, _ keyStride: Int,
+                               _ values: UnsafePointer<UInt16>, _ valueStride: Int, _ first: Int, _ last: Int,
+                               _ keyLength: Int, _ valueLength: Int, _ scale: Float, _ out: UnsafeMutablePointer<Float>) {
+        attendComposed(.portable, q, keys, keyStride, values, valueStride, first, last, keyLength, valueLength, scale, out)
+    }
+
+    static func attendPortableARM(_ q: UnsafePointer<Float>, _ keys: UnsafePointer<UInt16>, _ keyStride: Int,
+                                  _ values: UnsafePointer<UInt16>, _ valueStride: Int, _ first: Int, _ last: Int,
+                                  _ keyLength: Int, _ valueLength: Int, _ scale: Float,
+                                  _ out: UnsafeMutablePointer<Float>) {
+        attendComposed(.portableARM, q, keys, keyStride, values, valueStride, first, last, keyLength, valueLength, scale,
+                       out)
+    }
+
+    /// `attend` composed of `table`'s `halfDot`, `halfMultiplyAdd` and `roundToHalf` — the reference every level's
+    /// fused form is tested against, and the portable levels' form. Per position p: s = (q·K[p])·scale; a new
+    /// maximum rescales the output by e^(old − s) and rounds it to F16, otherwise the weight is e^(s − max); then
+    /// `out += w·V[p]` (fused) rounded to F16, and `sum = w + sum·rescale` (fused, as gcc contracts ggml's
+    /// `S = S*ms + vs`); finally `out *= 1/sum`.
+    static func attendComposed(_ table: RowKernels, _ q: UnsafePointer<Float>, _ keys: UnsafePointer<UInt16>,
+                               _ keyStride: Int, _ values: UnsafePointer<UInt16>, _ valueStride: Int, _ first: Int,
+                               _ last: Int, _ keyLength: Int, _ valueLength: Int, _ scale: Float,
+                               _ out: UnsafeMutablePointer<Float>) {
+        out.update(repeating: 0, count: valueLength)
+        var sum: Float = 0, maxScore = -Float.infinity
+        for p in first...last {
+            let s = table.halfDot(q, keys + p * keyStride, keyLength) * scale
+            var weight: Float = 1, rescaleForSum: Float = 1
+            if s > maxScore {
+                let rescale = expf(maxScore - s)  // 0 for the first position
+                maxScore = s
+                for i in 0..<valueLength { out[i] *= rescale }
+                table.roundToHalf(out, valueLength)
+                rescaleForSum = rescale
+            } else {
+                weight = expf(s - maxScore)
+            }
+            table.halfMultiplyAdd(values + p * valueStride, weight, out, valueLength)
+            table.roundToHalf(out, valueLength)
+            sum = weight.addingProduct(sum, rescaleForSum)
+        }
+        let inverse = 1 / sum
+        for i in 0..<valueLength { out[i] *= inverse }
     }
 
     /// Rounds `count` floats to the nearest F16 value in place (ties to even).

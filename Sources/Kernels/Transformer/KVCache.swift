@@ -111,6 +111,15 @@ public final class KVCache: @unchecked Sendable {
         }
     }
 
+    /// The F16 key and value rows of `layer` from element `offset` (`keyOffset` / `valueOffset`) at position 0; the
+    /// row of position p lies `p · keyWidth` (`p · valueWidth`) elements further.
+    @inline(__always)
+    func halfRows(layer: Int, keyOffset: Int, valueOffset: Int) -> (keys: UnsafePointer<UInt16>, values: UnsafePointer<UInt16>) {
+        precondition(type == .f16, "halfRows on an F32 cache")
+        return (UnsafePointer(keys.assumingMemoryBound(to: UInt16.self)) + layer * capacity * keyWidth + keyOffset,
+                UnsafePointer(values.assumingMemoryBound(to: UInt16.self)) + layer * capacity * valueWidth + valueOffset)
+    }
+
     /// The key row of `layer` at `position` from `offset`, for an F32 cache.
     @inline(__always)
     func keyRowF32(layer: Int, position: Int, offset: Int) -> UnsafePointer<Float> {

@@ -187,6 +187,13 @@ struct OneChunkAttention: ParallelWork {
                 // scaling first where the scaled value would be an F16 subnormal).
                 qs.update(from: qh, count: keyLength)
                 HalfVectorOps.roundToHalf(qs, count: keyLength)
+                if cache.type == .f16 {  // the whole loop below in one call
+                    let rows = cache.halfRows(layer: layer, keyOffset: kvh * keyLength, valueOffset: kvh * valueLength)
+                    HalfVectorOps.attend(qs, keys: rows.keys, keyStride: cache.keyWidth, values: rows.values,
+                                         valueStride: cache.valueWidth, positions: first...pos, keyLength: keyLength,
+                                         valueLength: valueLength, scale: scale, into: o)
+                    continue
+                }
                 o.update(repeating: 0, count: valueLength)
                 var sum: Float = 0, maxScore = -Float.infinity
                 // Positions first...pos are filled in the cache (caller stored them before calling).

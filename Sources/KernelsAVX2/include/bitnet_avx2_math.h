@@ -64,6 +64,15 @@ void bitnet_avx2_half_multiply_add(const uint16_t *v, float w, float *out, ptrdi
 /// Rounds `x[0 ..< count]` to the nearest F16 value in place (ties to even; overflow → ±∞).
 void bitnet_avx2_round_to_half(float *x, ptrdiff_t count);
 
+/// ggml's one-chunk flash attention of one query row over an F16 cache (`HalfVectorOps.attendComposed` with this
+/// level's three operations above, in one call): for positions p = `first` … `last`, s = (q·K[p])·`scale`; a new
+/// maximum rescales `out` by e^(old − s) and rounds it to F16, otherwise the weight is e^(s − max); then `out += w·V[p]`
+/// (fused), rounded to F16, and `sum = fma(sum, rescale, w)`; finally `out *= 1/sum`. `q` (`key_length` floats) is
+/// already rounded to F16 values; K[p] = `keys + p·key_stride`, V[p] = `values + p·value_stride`.
+void bitnet_avx2_attend_half(const float *q, const uint16_t *keys, ptrdiff_t key_stride, const uint16_t *values,
+                             ptrdiff_t value_stride, ptrdiff_t first, ptrdiff_t last, ptrdiff_t key_length,
+                             ptrdiff_t value_length, float scale, float *out);
+
 /// Narrows `x[0 ..< count]` to F16 bit patterns in `y` (ties to even; overflow → ±∞; NaN stays a quiet NaN).
 void bitnet_avx2_narrow_to_half(const float *x, uint16_t *y, ptrdiff_t count);
 
