@@ -69,6 +69,20 @@ def one_request(port, max_tokens, stats, lock):
     finally:
         conn.close()
 
+def batching(port):
+    """Mean sequences per batched decode step, from bitnet's /metrics (None for a server without those counters)."""
+    try:
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=5); c.request("GET", "/metrics")
+        text = c.getresponse().read().decode()
+    except OSError:
+        return None
+    found = {}
+    for line in text.splitlines():
+        for name in ("bitnet_batched_decode_steps_total", "bitnet_batched_decode_rows_total"):
+            if line.startswith(name + " "): found[name] = float(line.split()[1])
+    steps = found.get("bitnet_batched_decode_steps_total")
+    return found["bitnet_batched_decode_rows_total"] / steps if steps else None
+
 def run_load(name, cmd, port, a):
     """Starts one server, warms it up, runs the load, stops it; returns the figures."""
     server = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -98,6 +112,7 @@ def run_load(name, cmd, port, a):
         for t in threads: t.start()
         for t in threads: t.join()
         stats["elapsed"] = time.monotonic() - t0
+        stats["batching"] = batching(port)
         time.sleep(1)
         stats["rss"] = (rss_before, rss_kib(server.pid))
         stats["alive"] = server.poll() is None
@@ -114,6 +129,7 @@ def report(name, stats):
           f"server alive {stats['alive']}")
     print(f"[{name}] generated {stats['tokens']} tokens, {stats['tps']:.1f} tokens/s total")
     print(f"[{name}] time to first token: p50 {stats['p50']:.0f} ms, p99 {stats['p99']:.0f} ms")
+    if stats.get("batching"): print(f"[{name}] mean sequences per batched decode step: {stats['batching']:.2f}")
     print(f"[{name}] server RSS (after warm-up): {stats['rss'][0]} KiB before, {stats['rss'][1]} KiB after")
     for e in stats["errors"][:5]: print(f"[{name}] error:", e)
 
