@@ -222,6 +222,10 @@ public final class LlamaLanguageModel: DecoderNetwork, @unchecked Sendable {
         for segment in segments {
             for t in segment.tokens { tokenEmbedding.dequantizeRow(Int(t), into: x + row * d); row += 1 }
         }
+        // Several sequences' attention runs as one dispatch (no array for the single-sequence decode path).
+        let attentionSegments = single ? [] : segments.map {
+            TransformerOps.AttentionSegment(tokens: $0.tokens.count, start: $0.cache.length, cache: $0.cache)
+        }
 
         for (l, b) in blocks.enumerated() {
             // Attention: xn = norm(x); q,k,v = xn·Wqᵀ + bq, …; [qwen3: per-head norm of q, k]; rotate q,k;
@@ -252,16 +256,17 @@ public final class LlamaLanguageModel: DecoderNetwork, @unchecked Sendable {
                 // phi3 scales the rotated query in F32 (before the attention rounds it to F16) and attends with scale 1.
                 for i in 0..<(n * qW) { q[i] *= queryScale }
             }
-            r = 0
-            for segment in segments {
-                let cache = segment.cache
-                defer { r += segment.tokens.count }
-                TransformerOps.attentionGGMLRounding(q: q + r * qW, out: attn + r * oW, tokens: segment.tokens.count,
-                                                     start: cache.length, layer: l, cache: cache,
+            let attentionScale = variant.scalesQueryFirst ? 1 : queryScale
+            if let segment = segments.first, single {
+                TransformerOps.attentionGGMLRounding(q: q, out: attn, tokens: n, start: segment.cache.length, layer: l,
+                                                     cache: segment.cache, heads: hp.headCount, group: hp.groupSize,
+                                                     keyLength: hp.keyLength, valueLength: hp.valueLength,
+                                                     scale: attentionScale, pool: pool, scratch: scratch)
+            } else {
+                TransformerOps.attentionGGMLRounding(segments: attentionSegments, q: q, out: attn, layer: l,
                                                      heads: hp.headCount, group: hp.groupSize, keyLength: hp.keyLength,
-                                                     valueLength: hp.valueLength,
-                                                     scale: variant.scalesQueryFirst ? 1 : queryScale,
-                                                     pool: pool, scratch: scratch)
+                                                     valueLength: hp.valueLength, scale: attentionScale, pool: pool,
+                                                     scratch: scratch)
             }
             let attnInput = ProjectionNorms.input(attn, norm: norms.o, rows: n, width: oW, eps: eps, context: ctx)
             matmul(b.wo, input: attnInput, count: n, output: xn, pool: pool, scratch: scratch)

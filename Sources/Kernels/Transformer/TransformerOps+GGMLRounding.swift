@@ -66,6 +66,48 @@ extension TransformerOps {
             keyLength: keyLength, valueLength: valueLength, scale: scale, window: window))
     }
 
+    /// One segment of a multi-sequence batch: `tokens` consecutive rows of `q` / `out`, at cache positions
+    /// `start..<start+tokens` of its own `cache`.
+    public struct AttentionSegment {
+        public var tokens: Int, start: Int, cache: KVCache
+
+        public init(tokens: Int, start: Int, cache: KVCache) { (self.tokens, self.start, self.cache) = (tokens, start, cache) }
+    }
+
+    /// `attentionGGMLRounding` for several sequences whose rows follow one another in `q` and `out` (continuous
+    /// batching): each segment computes exactly what its own call computes. When every segment takes the one-chunk
+    /// kernel (an F16 cache, fewer than `ggmlTiledAttentionMinimumQueries` tokens), all their (token, head) items run
+    /// in one dispatch, claimed one at a time (segments differ in length); otherwise one call per segment.
+    public static func attentionGGMLRounding(segments: [AttentionSegment], q: UnsafePointer<Float>,
+                                             out: UnsafeMutablePointer<Float>, layer: Int, heads: Int, group: Int,
+                                             keyLength: Int, valueLength: Int, scale: Float, window: Int? = nil,
+                                             pool: ThreadPool, scratch: KernelScratch) {
+        let qW = heads * keyLength, oW = heads * valueLength
+        guard segments.count > 1,
+              segments.allSatisfy({ $0.cache.type == .f16 && $0.tokens < ggmlTiledAttentionMinimumQueries }) else {
+            var r = 0
+            for s in segments {
+                attentionGGMLRounding(q: q + r * qW, out: out + r * oW, tokens: s.tokens, start: s.start, layer: layer,
+                                      cache: s.cache, heads: heads, group: group, keyLength: keyLength,
+                                      valueLength: valueLength, scale: scale, window: window, pool: pool,
+                                      scratch: scratch)
+                r += s.tokens
+            }
+            return
+        }
+        var parts: [OneChunkAttention] = [], firstItems: [Int] = [0]
+        parts.reserveCapacity(segments.count)
+        var r = 0
+        for s in segments {
+            parts.append(OneChunkAttention(q: q + r * qW, out: out + r * oW, tokens: s.tokens, start: s.start, layer: layer,
+                                           cache: s.cache, heads: heads, group: group, keyLength: keyLength,
+                                           valueLength: valueLength, scale: scale, window: window))
+            firstItems.append(firstItems.last! + s.tokens * heads)
+            r += s.tokens
+        }
+        pool.parallelFor(firstItems.last!, chunk: 1, SegmentedAttention(parts: parts, firstItems: firstItems))
+    }
+
     /// ggml-cpu's tiled flash attention, which llama.cpp runs for batches of ≥ 64 queries: the cache is taken in
     /// tiles of 64 positions from position 0; per query row and tile with at least one visible position, scores are
     /// F32 fused-multiply-add chains over the key dimension (the unrounded F32 query against the widened keys, as
@@ -219,6 +261,19 @@ struct OneChunkAttention: ParallelWork {
                 let inverse = 1 / sum
                 for i in 0..<valueLength { o[i] *= inverse }
             }
+        }
+    }
+}
+
+/// Several segments' `OneChunkAttention` as one item range: segment i owns items `firstItems[i]..<firstItems[i + 1]`.
+struct SegmentedAttention: ParallelWork {
+    let parts: [OneChunkAttention], firstItems: [Int]
+
+    func run(_ items: Range<Int>, thread: Int) {
+        var i = 0
+        for item in items {
+            while firstItems[i + 1] <= item { i += 1 }
+            parts[i].run((item - firstItems[i])..<(item - firstItems[i] + 1), thread: thread)
         }
     }
 }
