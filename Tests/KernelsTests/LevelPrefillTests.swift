@@ -17,7 +17,7 @@ import Testing
                 var rng = SeededRNG(seed: 0x4E7E1 + UInt64(type.rawValue) << 8 + UInt64(cols))
                 let rows = 9
                 let w = Self.weights(type, cols: cols, rows: rows, &rng), stride = w.count / rows
-                for count in [1, 2, 3, 5, 8, 11, 16] {
+                for count in [1, 2, 3, 5, 8, 11, 16, 37] {
                     let xs = (0..<count).map { _ in RandomRows.floats(cols, &rng, scale: 3) }
                     let expected = Self.decode(table.dot, type, w, stride, xs, cols)
                     let got = Self.batch(prefill, type, w, stride, rows, xs, cols)
@@ -93,7 +93,7 @@ import Testing
         if let tile = prefill.tile {
             run("tile") { t, a, y in tile(t, tileStride, a, rowBytes, count, cols, y, rows, rows) }
         }
-        if let packed = prefill.packedTile {  // over the stored rows, as matmul runs it for a few activation rows
+        if let packed = prefill.packedTile, count <= prefill.packedTileLimit {  // over the stored rows, as matmul runs it
             var y = [Float](repeating: .nan, count: count * rows)
             w.withUnsafeBytes { wp in
                 activations.withUnsafeBytes { ap in

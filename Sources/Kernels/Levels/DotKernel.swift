@@ -29,8 +29,11 @@ public struct PrefillKernel: Sendable {
     /// (continuous batching's decode steps) unpacking every tile costs more than it saves.
     public var packedTile: TileDotFunction? = nil
 
-    /// The largest batch `packedTile` is used for.
+    /// The largest batch `packedTile` is used for, unless `packedTileLimit` says otherwise.
     public static let packedTileMaxRows = 16
+    /// The largest batch this kernel's `packedTile` is used for: `packedTileMaxRows`, or more where the packed tile
+    /// also beats the decoded one on long batches (AVX-512 Q8_0).
+    public var packedTileLimit = PrefillKernel.packedTileMaxRows
     /// `rows` for two activation rows at once (each decoded weight block loaded once for both), with the same
     /// bits as two `rows` calls: `(w, stride, x0, x1, count, out0, out1, rows)`.
     public var rowPairs: RowPairsDotFunction? = nil

@@ -28,13 +28,16 @@ public func matmul(
         var split = 1
         while split < count, w.kernel(forRow: split, of: count).index == first.index { split += 1 }
         // A few activation rows with a packed tile form: read the stored rows in place (no unpacking).
-        let packedTile = count <= PrefillKernel.packedTileMaxRows && split == count ? prefill.packedTile : nil
+        let packedTile = count <= prefill.packedTileLimit && split == count ? prefill.packedTile : nil
         let inPlace = prefill.inPlace || packedTile != nil, tileDot = packedTile ?? prefill.tile
         let lastRows = prefill.rows, unpackedRowBytes = inPlace ? weightRowBytes : prefill.rowBytes(cols)
         let tileStride = inPlace ? weightRowBytes : unpackedRowBytes  // bytes between the rows a tile reads
-        // A packed tile reads rows where they lie, so nothing bounds its tile but sharing: about 2 claims per thread
-        // (each claim first copies the activation rows into the tile's pair layout).
-        let tile = packedTile != nil ? max(16, (rows + 2 * pool.threadCount - 1) / (2 * pool.threadCount) + 3) / 4 * 4
+        // A packed tile reads rows where they lie: for a few activation rows nothing bounds its tile but sharing,
+        // about 2 claims per thread (each claim first copies the activation rows into the tile's pair layout); for
+        // long batches each group of 8 activation rows passes over the tile again, so it stays about 24 KB.
+        let packedRows = count <= PrefillKernel.packedTileMaxRows
+            ? (rows + 2 * pool.threadCount - 1) / (2 * pool.threadCount) : min(64, 24_576 / max(1, weightRowBytes))
+        let tile = packedTile != nil ? (max(16, packedRows) + 3) / 4 * 4
             : prefill.tileRows ?? max(4, min(16, 16_384 / max(1, unpackedRowBytes) / 4 * 4))
         // One tile per claim: a tile is tens of microseconds of work, so the threads share out the tiles as they
         // finish them and neither waits long for the other when one runs slower.
