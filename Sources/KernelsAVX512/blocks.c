@@ -298,6 +298,8 @@ BN5_INLINE void bn5_pair_tiles(bn5_pair_kernel group, int q8_1, const void *w, p
             const uint8_t *wr = bn5_at(w, r * stride);
             float *out = y + t * yStride + r;
             ptrdiff_t nr = rows - r < 4 ? rows - r : 4;
+            // The 4 rows two groups on (contiguous after these), fetched while this group computes.
+            if (r + 12 <= rows) bn5_prefetch((uintptr_t)(wr + 8 * stride), (int)((4 * stride + 63) / 64));
             switch (np) {
             case 4: group(wr, stride, nr, blocks, xp, 4, na, out, yStride); break;
             case 3: group(wr, stride, nr, blocks, xp, 3, na, out, yStride); break;
