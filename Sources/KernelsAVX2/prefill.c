@@ -201,6 +201,67 @@ void bitnet_avx2_unpacked_row_pairs_q8_0(const void *w, ptrdiff_t stride, const 
     }
 }
 
+// MARK: Q4_1 tile over the stored rows (a few activation rows)
+//
+// For continuous batching's decode steps (2–16 activation rows): 2 stored weight rows × up to 4 activation rows per
+// pass, each weight block's nibbles decoded once for all of them (8 accumulators of 16 ymm registers). Per output the
+// arithmetic of `bitnet_avx2_dot_q4_1`: `fma(d_w·d_x, float(Σ q·x), acc)` per block in block order, `bn_hsum`, plus
+// the fused min chain `fma(m_w, s_x, mins)` — here the 8 outputs' chains as the 8 lanes of one register.
+
+enum { BN_PF_PACKED_ROWS = 4 };
+
+/// Rows `w` and `w + stride` (`nr` real) against `na` (1…4, constant after inlining) Q8_1 rows `x + a · xStride`.
+BN_INLINE void bn_pf_q4_1_packed_group(const uint8_t *w, ptrdiff_t stride, ptrdiff_t nr, ptrdiff_t blocks,
+                                       const uint8_t *x, ptrdiff_t xStride, int na, float *out, ptrdiff_t outStride) {
+    const uint8_t *w1 = w + (nr > 1 ? stride : 0);
+    __m256 acc0[4], acc1[4], mins = _mm256_setzero_ps();  // mins lane 4i + a: weight row i, activation row a
+    for (int a = 0; a < na; a++) acc0[a] = acc1[a] = _mm256_setzero_ps();
+    for (ptrdiff_t b = 0; b < blocks; b++) {
+        const uint8_t *b0 = w + b * BN_PF_Q4_1_BYTES, *b1 = w1 + b * BN_PF_Q4_1_BYTES;
+        __m128 s0 = bn_scales(b0), s1 = bn_scales(b1);  // (d_w, m_w)
+        __m256i q0 = bn_nibbles(b0, 4), q1 = bn_nibbles(b1, 4);
+        float xd[BN_PF_PACKED_ROWS] = {0}, xs[BN_PF_PACKED_ROWS] = {0};
+        for (int a = 0; a < na; a++) {
+            const uint8_t *xb = x + a * xStride + b * BN_PF_Q8_1_BYTES;
+            __m128 sx = bn_scales(xb);  // (d_x, s_x)
+            xd[a] = _mm_cvtss_f32(sx);
+            xs[a] = _mm_cvtss_f32(_mm_shuffle_ps(sx, sx, 1));
+            __m256i xq = bn_load256(xb, 4);
+            acc0[a] = _mm256_fmadd_ps(_mm256_set1_ps(_mm_cvtss_f32(s0) * xd[a]), bn_float(bn_dot_u8i8(q0, xq)), acc0[a]);
+            acc1[a] = _mm256_fmadd_ps(_mm256_set1_ps(_mm_cvtss_f32(s1) * xd[a]), bn_float(bn_dot_u8i8(q1, xq)), acc1[a]);
+        }
+        __m128 sv = _mm_loadu_ps(xs);
+        __m256 m = _mm256_set_m128(_mm_shuffle_ps(s1, s1, 0x55), _mm_shuffle_ps(s0, s0, 0x55));
+        mins = _mm256_fmadd_ps(m, _mm256_set_m128(sv, sv), mins);
+    }
+    float mv[8];
+    _mm256_storeu_ps(mv, mins);
+    for (int a = 0; a < na; a++) {
+        out[a * outStride] = bn_hsum(acc0[a]) + mv[a];
+        if (nr > 1) out[a * outStride + 1] = bn_hsum(acc1[a]) + mv[4 + a];
+    }
+}
+
+void bitnet_avx2_packed_tile_q4_1(const void *w, ptrdiff_t stride, const void *x, ptrdiff_t xStride, ptrdiff_t xRows,
+                                  ptrdiff_t count, float *y, ptrdiff_t yStride, ptrdiff_t rows) {
+    ptrdiff_t blocks = count / 32;
+    for (ptrdiff_t t = 0; t < xRows; t += BN_PF_PACKED_ROWS) {
+        ptrdiff_t na = xRows - t < BN_PF_PACKED_ROWS ? xRows - t : BN_PF_PACKED_ROWS;
+        const uint8_t *xt = (const uint8_t *)x + t * xStride;
+        for (ptrdiff_t r = 0; r < rows; r += 2) {
+            const uint8_t *wr = (const uint8_t *)w + r * stride;
+            float *out = y + t * yStride + r;
+            ptrdiff_t nr = rows - r < 2 ? rows - r : 2;
+            switch (na) {
+            case 4: bn_pf_q4_1_packed_group(wr, stride, nr, blocks, xt, xStride, 4, out, yStride); break;
+            case 3: bn_pf_q4_1_packed_group(wr, stride, nr, blocks, xt, xStride, 3, out, yStride); break;
+            case 2: bn_pf_q4_1_packed_group(wr, stride, nr, blocks, xt, xStride, 2, out, yStride); break;
+            default: bn_pf_q4_1_packed_group(wr, stride, nr, blocks, xt, xStride, 1, out, yStride); break;
+            }
+        }
+    }
+}
+
 BITNET_AVX2_END
 
 #endif  // __x86_64__

@@ -21,7 +21,8 @@ enum AVX2Kernels {
                 dot: bitnet_avx2_dot_q4_1, rows: bitnet_avx2_rows_q4_1,
                 prefill: PrefillKernel(rowBytes: { $0 / 32 * Int(BITNET_AVX2_Q4_1_UNPACKED_BLOCK_BYTES) },
                                        unpack: { bitnet_avx2_unpack_q4_1($0, $1, $2, $3, $4) },
-                                       rows: bitnet_avx2_unpacked_rows_q4_1))
+                                       rows: bitnet_avx2_unpacked_rows_q4_1,
+                                       packedTile: bitnet_avx2_packed_tile_q4_1))
         case .q5_0:
             LevelKernels(dot: bitnet_avx2_dot_q5_0, rows: bitnet_avx2_rows_q5_0,
                          prefill: signedBlockPrefill { bitnet_avx2_unpack_q5_0($0, $1, $2, $3, $4) })

@@ -82,6 +82,12 @@ void bitnet_avx2_unpacked_rows_q4_1(const void *w, ptrdiff_t stride, const void 
 void bitnet_avx2_unpacked_rows_q8_0(const void *w, ptrdiff_t stride, const void *x, ptrdiff_t count, float *out,
                                     ptrdiff_t rows);
 
+/// A tile over the stored Q4_1 rows (`stride` = the packed row bytes) against `xRows` Q8_1 activation rows, for a
+/// few activation rows: 2 rows × up to 4 activation rows per pass; the bits of `bitnet_avx2_dot_q4_1` per output
+/// (`y[t · yStride + r]`).
+void bitnet_avx2_packed_tile_q4_1(const void *w, ptrdiff_t stride, const void *x, ptrdiff_t xStride, ptrdiff_t xRows,
+                                  ptrdiff_t count, float *y, ptrdiff_t yStride, ptrdiff_t rows);
+
 /// `bitnet_avx2_unpacked_rows_q8_0` against two activation rows: each unpacked block is loaded once for both.
 void bitnet_avx2_unpacked_row_pairs_q8_0(const void *w, ptrdiff_t stride, const void *x0, const void *x1,
                                          ptrdiff_t count, float *out0, float *out1, ptrdiff_t rows);
