@@ -252,6 +252,8 @@ void bitnet_avx2_packed_tile_q4_1(const void *w, ptrdiff_t stride, const void *x
             const uint8_t *wr = (const uint8_t *)w + r * stride;
             float *out = y + t * yStride + r;
             ptrdiff_t nr = rows - r < 2 ? rows - r : 2;
+            // The 2 rows two groups on (contiguous after these), fetched while this group computes.
+            if (r + 6 <= rows) bn_prefetch(wr + 4 * stride, (int)((2 * stride + 63) / 64));
             switch (na) {
             case 4: bn_pf_q4_1_packed_group(wr, stride, nr, blocks, xt, xStride, 4, out, yStride); break;
             case 3: bn_pf_q4_1_packed_group(wr, stride, nr, blocks, xt, xStride, 3, out, yStride); break;
