@@ -242,12 +242,12 @@ BN5_INLINE void bn5_q4_1_pair_group(const uint8_t *w, ptrdiff_t stride, ptrdiff_
     }
 }
 
-/// 4 stored Q8_0 rows against `np` pairs of the pair layout (quants XOR 0x80, so `vpdpbusd` takes them as its
+/// 4 stored Q8_0 rows (`q5`: Q5_0 rows, their 32 values decoded to signed bytes) against `np` pairs of the pair layout (quants XOR 0x80, so `vpdpbusd` takes them as its
 /// unsigned operand and the weights as the signed one; each lane starts at −128·Σ q of its four weights, which the
 /// offset adds back, so the int32 lanes are Σ q·x exactly, the AVX2 kernel's): per output the arithmetic of
 /// `bitnet_avx2_dot_q8_0` (`fma(d_w·d_x, float(Σ q·x), acc)` per block, `bn_hsum`).
-BN5_INLINE void bn5_q8_0_pair_group(const uint8_t *w, ptrdiff_t stride, ptrdiff_t nr, ptrdiff_t blocks,
-                                    const uint8_t *xp, int np, int na, float *out, ptrdiff_t outStride) {
+BN5_INLINE void bn5_signed_pair_group(const uint8_t *w, ptrdiff_t stride, ptrdiff_t nr, ptrdiff_t blocks,
+                                      const uint8_t *xp, int np, int na, float *out, ptrdiff_t outStride, int q5) {
     const uint8_t *rows[4];
     for (int i = 0; i < 4; i++) rows[i] = w + (i < nr ? i : 0) * stride;
     ptrdiff_t bytes = bn5_pair_block_bytes(np, 0);
@@ -258,9 +258,9 @@ BN5_INLINE void bn5_q8_0_pair_group(const uint8_t *w, ptrdiff_t stride, ptrdiff_
     for (ptrdiff_t b = 0; b < blocks; b++) {
         const uint8_t *xb = xp + b * bytes;
         for (int i = 0; i < 4; i++) {
-            const uint8_t *wb = rows[i] + b * 34;  // BlockLayout.q8_0Bytes
+            const uint8_t *wb = rows[i] + b * (q5 ? 22 : 34);  // BlockLayout.q5_0Bytes, q8_0Bytes
             __m512 d = _mm512_set1_ps(_mm_cvtss_f32(bn_scales(wb)));
-            __m512i q = _mm512_broadcast_i64x4(bn_load256(wb, 2));
+            __m512i q = _mm512_broadcast_i64x4(q5 ? bn_q5_0_values(wb) : bn_load256(wb, 2));
             __m512i start = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_dpbusd_epi32(_mm512_setzero_si512(), offset, q));
             for (int p = 0; p < np; p++) {
                 __m512i sums = _mm512_dpbusd_epi32(start, _mm512_loadu_si512(xb + 64 * p), q);
@@ -276,6 +276,16 @@ BN5_INLINE void bn5_q8_0_pair_group(const uint8_t *w, ptrdiff_t stride, ptrdiff_
             out[2 * p * outStride + i] = s0;
             if (2 * p + 1 < na) out[(2 * p + 1) * outStride + i] = s1;
         }
+}
+
+BN5_INLINE void bn5_q8_0_pair_group(const uint8_t *w, ptrdiff_t stride, ptrdiff_t nr, ptrdiff_t blocks,
+                                    const uint8_t *xp, int np, int na, float *out, ptrdiff_t outStride) {
+    bn5_signed_pair_group(w, stride, nr, blocks, xp, np, na, out, outStride, 0);
+}
+
+BN5_INLINE void bn5_q5_0_pair_group(const uint8_t *w, ptrdiff_t stride, ptrdiff_t nr, ptrdiff_t blocks,
+                                    const uint8_t *xp, int np, int na, float *out, ptrdiff_t outStride) {
+    bn5_signed_pair_group(w, stride, nr, blocks, xp, np, na, out, outStride, 1);
 }
 
 typedef void (*bn5_pair_kernel)(const uint8_t *w, ptrdiff_t stride, ptrdiff_t nr, ptrdiff_t blocks, const uint8_t *xp,
@@ -319,6 +329,11 @@ void bitnet_avx512_packed_tile_q4_1(const void *w, ptrdiff_t stride, const void 
 void bitnet_avx512_packed_tile_q8_0(const void *w, ptrdiff_t stride, const void *x, ptrdiff_t xStride,
                                     ptrdiff_t xRows, ptrdiff_t count, float *y, ptrdiff_t yStride, ptrdiff_t rows) {
     bn5_pair_tiles(bn5_q8_0_pair_group, 0, w, stride, x, xStride, xRows, count, y, yStride, rows);
+}
+
+void bitnet_avx512_packed_tile_q5_0(const void *w, ptrdiff_t stride, const void *x, ptrdiff_t xStride,
+                                    ptrdiff_t xRows, ptrdiff_t count, float *y, ptrdiff_t yStride, ptrdiff_t rows) {
+    bn5_pair_tiles(bn5_q5_0_pair_group, 0, w, stride, x, xStride, xRows, count, y, yStride, rows);
 }
 
 BITNET_AVX512_END

@@ -24,9 +24,12 @@ enum AVX512Kernels {
             row.prefill = tilePrefill(row.prefill, bitnet_avx512_rows_i2_s, tile: bitnet_avx512_tile_i2_s)
         case .q8_0, .q5_0:  // one unpacked layout (the avx2 unpackers), so one tile kernel
             row.prefill?.tile = bitnet_avx512_tile_q8_0
-            if type == .q8_0 {  // the pair tile over the stored rows is faster at every batch size
+            // The pair tile over the stored rows: Q8_0's is faster at every batch size.
+            if type == .q8_0 {
                 row.prefill?.packedTile = bitnet_avx512_packed_tile_q8_0
                 row.prefill?.packedTileLimit = .max
+            } else {
+                row.prefill?.packedTile = bitnet_avx512_packed_tile_q5_0
             }
         case .q4_1:
             row.prefill?.tile = bitnet_avx512_tile_q4_1

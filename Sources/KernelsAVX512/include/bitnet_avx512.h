@@ -63,6 +63,11 @@ void bitnet_avx512_packed_tile_q4_1(const void *w, ptrdiff_t stride, const void 
 void bitnet_avx512_packed_tile_q8_0(const void *w, ptrdiff_t stride, const void *x, ptrdiff_t xStride,
                                     ptrdiff_t xRows, ptrdiff_t count, float *y, ptrdiff_t yStride, ptrdiff_t rows);
 
+/// `bitnet_avx512_packed_tile_q8_0` over stored Q5_0 rows (the same Q8_0-split activations); the bits of
+/// `bitnet_avx2_dot_q5_0` per output.
+void bitnet_avx512_packed_tile_q5_0(const void *w, ptrdiff_t stride, const void *x, ptrdiff_t xStride,
+                                    ptrdiff_t xRows, ptrdiff_t count, float *y, ptrdiff_t yStride, ptrdiff_t rows);
+
 #pragma clang assume_nonnull end
 #endif  // __x86_64__
 #endif
