@@ -152,10 +152,9 @@ enum { BN5_PAIR_GROUP = 8, BN5_PAIR_STACK = 16384 };
 /// The pair layout's bytes per block for `np` pairs (`sums`: with the Q8_1 s_x row).
 BN5_INLINE ptrdiff_t bn5_pair_block_bytes(int np, int sums) { return 128 * np + (sums ? 32 : 0); }
 
-/// Copies `na` (1…8) activation rows into the pair layout at `out`: quants from `quants(row, b)` (XOR `flip`, which
-/// turns Q8_0's signed quants into the unsigned operand of `vpdpbusd`), scales from `scale(row, b)`, sums (when
-/// `sums`) from `sum(row, b)`. Blocks of 32 quants; `q8_1`: rows of Q8_1 blocks (F16 d, s, then the quants),
-/// otherwise Q8_0-split rows (quants, then F32 scales at byte `count`).
+/// Copies `na` (1…8) activation rows `x + a · xStride` into the pair layout at `out`, block by block. `q8_1`: rows
+/// of Q8_1 blocks (F16 d, s, then 32 quants), copied with their s; otherwise Q8_0-split rows (quants, then F32
+/// scales at byte `count`), whose signed quants are stored XOR 0x80 (the unsigned operand of `vpdpbusd`).
 BN5_INLINE void bn5_pairs(const uint8_t *x, ptrdiff_t xStride, int na, ptrdiff_t count, int q8_1, uint8_t *out) {
     ptrdiff_t blocks = count / 32;
     int np = (na + 1) / 2;
