@@ -220,15 +220,15 @@ BN_INLINE void bn_pf_q4_1_packed_group(const uint8_t *w, ptrdiff_t stride, ptrdi
         const uint8_t *b0 = w + b * BN_PF_Q4_1_BYTES, *b1 = w1 + b * BN_PF_Q4_1_BYTES;
         __m128 s0 = bn_scales(b0), s1 = bn_scales(b1);  // (d_w, m_w)
         __m256i q0 = bn_nibbles(b0, 4), q1 = bn_nibbles(b1, 4);
-        float xd[BN_PF_PACKED_ROWS] = {0}, xs[BN_PF_PACKED_ROWS] = {0};
+        float xs[BN_PF_PACKED_ROWS] = {0};  // s_x of each activation row (0 past `na`)
         for (int a = 0; a < na; a++) {
             const uint8_t *xb = x + a * xStride + b * BN_PF_Q8_1_BYTES;
             __m128 sx = bn_scales(xb);  // (d_x, s_x)
-            xd[a] = _mm_cvtss_f32(sx);
+            float dx = _mm_cvtss_f32(sx);
             xs[a] = _mm_cvtss_f32(_mm_shuffle_ps(sx, sx, 1));
             __m256i xq = bn_load256(xb, 4);
-            acc0[a] = _mm256_fmadd_ps(_mm256_set1_ps(_mm_cvtss_f32(s0) * xd[a]), bn_float(bn_dot_u8i8(q0, xq)), acc0[a]);
-            acc1[a] = _mm256_fmadd_ps(_mm256_set1_ps(_mm_cvtss_f32(s1) * xd[a]), bn_float(bn_dot_u8i8(q1, xq)), acc1[a]);
+            acc0[a] = _mm256_fmadd_ps(_mm256_set1_ps(_mm_cvtss_f32(s0) * dx), bn_float(bn_dot_u8i8(q0, xq)), acc0[a]);
+            acc1[a] = _mm256_fmadd_ps(_mm256_set1_ps(_mm_cvtss_f32(s1) * dx), bn_float(bn_dot_u8i8(q1, xq)), acc1[a]);
         }
         __m128 sv = _mm_loadu_ps(xs);
         __m256 m = _mm256_set_m128(_mm_shuffle_ps(s1, s1, 0x55), _mm_shuffle_ps(s0, s0, 0x55));

@@ -71,21 +71,6 @@ public final class KVCache: @unchecked Sendable {
         }
     }
 
-    /// Dot product of `q` (`count` floats) with the key of `layer` at `position`, starting at element `offset`.
-    @inline(__always)
-    func keyDot(layer: Int, position: Int, offset: Int, _ q: UnsafePointer<Float>, count: Int) -> Float {
-        let base = (layer * capacity + position) * keyWidth + offset
-        var s: Float = 0
-        switch type {
-        case .f32:
-            let k = keys.assumingMemoryBound(to: Float.self) + base
-            for i in 0..<count { s += q[i] * k[i] }
-        case .f16:
-            s = HalfVectorOps.dot(q, keys.assumingMemoryBound(to: UInt16.self) + base, count: count)
-        }
-        return s
-    }
-
     /// Element `i` (< `count`) of the key row of `layer` at `position` from `offset`, widened to F32, written to
     /// `out[i · step]` (a strided store builds a transposed tile).
     func loadKey(layer: Int, position: Int, offset: Int, count: Int, into out: UnsafeMutablePointer<Float>,
@@ -132,18 +117,5 @@ public final class KVCache: @unchecked Sendable {
     func valueRowF32(layer: Int, position: Int, offset: Int) -> UnsafePointer<Float> {
         precondition(type == .f32, "valueRowF32 on an F16 cache")
         return UnsafePointer(values.assumingMemoryBound(to: Float.self)) + (layer * capacity + position) * valueWidth + offset
-    }
-
-    /// `out[i] += w × V[layer, position, offset + i]` for `count` elements.
-    @inline(__always)
-    func addScaledValue(layer: Int, position: Int, offset: Int, weight w: Float, into out: UnsafeMutablePointer<Float>, count: Int) {
-        let base = (layer * capacity + position) * valueWidth + offset
-        switch type {
-        case .f32:
-            let v = values.assumingMemoryBound(to: Float.self) + base
-            for i in 0..<count { out[i] += w * v[i] }
-        case .f16:
-            HalfVectorOps.multiplyAdd(values.assumingMemoryBound(to: UInt16.self) + base, w, into: out, count: count)
-        }
     }
 }

@@ -208,8 +208,8 @@ extension TransformerOps {
     }
 }
 
-/// One decode or short-batch attention call as `ParallelWork` (no allocation per call): items are (token, head)
-/// pairs, `item = token × heads + head`.
+/// One decode or short-batch attention call over an F16 cache as `ParallelWork` (no allocation per call): items are
+/// (token, head) pairs, `item = token × heads + head`. (F32 caches take `attentionTwoPass`.)
 struct OneChunkAttention: ParallelWork {
     let q: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, tokens: Int, start: Int, layer: Int
     let cache: KVCache, heads: Int, group: Int, keyLength: Int, valueLength: Int, scale: Float, window: Int?
@@ -229,37 +229,11 @@ struct OneChunkAttention: ParallelWork {
                 // scaling first where the scaled value would be an F16 subnormal).
                 qs.update(from: qh, count: keyLength)
                 HalfVectorOps.roundToHalf(qs, count: keyLength)
-                if cache.type == .f16 {  // the whole loop below in one call
-                    let rows = cache.halfRows(layer: layer, keyOffset: kvh * keyLength, valueOffset: kvh * valueLength)
-                    HalfVectorOps.attend(qs, keys: rows.keys, keyStride: cache.keyWidth, values: rows.values,
-                                         valueStride: cache.valueWidth, positions: first...pos, keyLength: keyLength,
-                                         valueLength: valueLength, scale: scale, into: o)
-                    continue
-                }
-                o.update(repeating: 0, count: valueLength)
-                var sum: Float = 0, maxScore = -Float.infinity
                 // Positions first...pos are filled in the cache (caller stored them before calling).
-                for p in first...pos {
-                    let s = cache.keyDot(layer: layer, position: p, offset: kvh * keyLength, qs, count: keyLength)
-                        * scale
-                    var weight: Float = 1, rescaleForSum: Float = 1
-                    if s > maxScore {
-                        let rescale = expf(maxScore - s)  // 0 for the first position
-                        maxScore = s
-                        for i in 0..<valueLength { o[i] *= rescale }
-                        HalfVectorOps.roundToHalf(o, count: valueLength)
-                        rescaleForSum = rescale
-                    } else {
-                        weight = expf(s - maxScore)
-                    }
-                    cache.addScaledValue(layer: layer, position: p, offset: kvh * valueLength, weight: weight,
-                                         into: o, count: valueLength)
-                    HalfVectorOps.roundToHalf(o, count: valueLength)
-                    // ggml's `S = S*ms + vs`, which gcc contracts into one fused multiply-add.
-                    sum = weight.addingProduct(sum, rescaleForSum)
-                }
-                let inverse = 1 / sum
-                for i in 0..<valueLength { o[i] *= inverse }
+                let rows = cache.halfRows(layer: layer, keyOffset: kvh * keyLength, valueOffset: kvh * valueLength)
+                HalfVectorOps.attend(qs, keys: rows.keys, keyStride: cache.keyWidth, values: rows.values,
+                                     valueStride: cache.valueWidth, positions: first...pos, keyLength: keyLength,
+                                     valueLength: valueLength, scale: scale, into: o)
             }
         }
     }
