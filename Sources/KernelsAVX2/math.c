@@ -270,12 +270,74 @@ void bitnet_avx2_narrow_to_half(const float *x, uint16_t *y, ptrdiff_t count) {
     for (; i < count; i++) y[i] = bn_float_to_half(x[i]);
 }
 
+/// The online-softmax loop of `bitnet_avx2_attend_half` with the value accumulator held in `GROUPS` vectors of 8
+/// lanes (`value_length == 8 · GROUPS`, a constant after inlining) instead of a memory row, and taken in runs of up
+/// to 64 positions in three passes — the scores, then the running maximum with each position's weight and rescale
+/// factor, then the value rows — so the dot products, the `expf` calls and the value updates each form a run of
+/// independent work instead of one chain per position. Each position still gets exactly the same operations in the
+/// same order: score; if it exceeds the maximum, rescale factor `expf(max − s)`, multiply and round to F16, weight 1,
+/// else weight `expf(s − max)`; `fma(v, weight, acc)` rounded to F16; `sum = fma(sum, rescale, weight)`.
+BN_INLINE void bn_attend_half_lanes(const float *q, const uint16_t *keys, ptrdiff_t key_stride, const uint16_t *values,
+                                    ptrdiff_t value_stride, ptrdiff_t first, ptrdiff_t last, ptrdiff_t key_length,
+                                    const int GROUPS, float scale, float *out) {
+    enum { RUN = 64, AHEAD = 6 };  // AHEAD: cache rows lie a row of every head apart, so fetch them ahead
+    __m256 acc[32];
+    for (int g = 0; g < GROUPS; g++) acc[g] = _mm256_setzero_ps();
+    float sum = 0, maximum = -INFINITY;
+    for (ptrdiff_t start = first; start <= last; start += RUN) {
+        ptrdiff_t n = last - start + 1 < RUN ? last - start + 1 : RUN;
+        float scores[RUN], weights[RUN], rescales[RUN];
+        uint8_t raised[RUN];
+        for (ptrdiff_t i = 0; i < n; i++) {  // positions start + i ≤ last
+            ptrdiff_t p = start + i;
+            if (p + AHEAD <= last) bn_prefetch(keys + (p + AHEAD) * key_stride, (int)((2 * key_length + 63) / 64));
+            scores[i] = bitnet_avx2_half_dot(q, keys + p * key_stride, key_length) * scale;
+        }
+        for (ptrdiff_t i = 0; i < n; i++) {
+            float s = scores[i], weight = 1, rescale = 1;
+            raised[i] = s > maximum;
+            if (raised[i]) {
+                rescale = expf(maximum - s);  // 0 at the first position
+                maximum = s;
+            } else {
+                weight = expf(s - maximum);
+            }
+            weights[i] = weight;
+            rescales[i] = rescale;
+            sum = fmaf(sum, rescale, weight);
+        }
+        for (ptrdiff_t i = 0; i < n; i++) {
+            ptrdiff_t p = start + i;
+            if (p + AHEAD <= last) bn_prefetch(values + (p + AHEAD) * value_stride, (GROUPS + 3) / 4);
+            if (raised[i]) {
+                __m256 r = _mm256_set1_ps(rescales[i]);
+                for (int g = 0; g < GROUPS; g++)
+                    acc[g] = _mm256_cvtph_ps(_mm256_cvtps_ph(_mm256_mul_ps(acc[g], r), BN_HALF_ROUNDING));
+            }
+            const uint16_t *v = values + p * value_stride;
+            __m256 w = _mm256_set1_ps(weights[i]);
+            for (int g = 0; g < GROUPS; g++)
+                acc[g] = _mm256_cvtph_ps(_mm256_cvtps_ph(_mm256_fmadd_ps(bn_halfs(v + 8 * g), w, acc[g]),
+                                                         BN_HALF_ROUNDING));
+        }
+    }
+    __m256 inverse = _mm256_set1_ps(1 / sum);
+    for (int g = 0; g < GROUPS; g++) _mm256_storeu_ps(out + 8 * g, _mm256_mul_ps(acc[g], inverse));
+}
+
 void bitnet_avx2_attend_half(const float *q, const uint16_t *keys, ptrdiff_t key_stride, const uint16_t *values,
                              ptrdiff_t value_stride, ptrdiff_t first, ptrdiff_t last, ptrdiff_t key_length,
                              ptrdiff_t value_length, float scale, float *out) {
+    // The head widths of the models we run (64: SmolLM2, Llama; 128: BitNet, Qwen; 256: Gemma 3) in registers.
+    switch (value_length) {
+    case 64: return bn_attend_half_lanes(q, keys, key_stride, values, value_stride, first, last, key_length, 8, scale, out);
+    case 128: return bn_attend_half_lanes(q, keys, key_stride, values, value_stride, first, last, key_length, 16, scale, out);
+    case 256: return bn_attend_half_lanes(q, keys, key_stride, values, value_stride, first, last, key_length, 32, scale, out);
+    default: break;
+    }
     for (ptrdiff_t i = 0; i < value_length; i++) out[i] = 0;
     float sum = 0, maximum = -INFINITY;
-    enum { AHEAD = 6 };  // positions: cache rows lie a row of every head apart, so fetch them ahead
+    enum { AHEAD = 6 };  // as above
     for (ptrdiff_t p = first; p <= last; p++) {
         if (p + AHEAD <= last) {
             bn_prefetch(keys + (p + AHEAD) * key_stride, (int)((2 * key_length + 63) / 64));

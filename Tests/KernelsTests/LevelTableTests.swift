@@ -133,8 +133,10 @@ import Testing
 
         // One query row's flash attention over F16 cache rows: the fused form against the composition of this
         // level's own operations (strided rows, key/value lengths with and without a tail, one position or many;
-        // keys growing with the position, so the running maximum, and with it the rescaling, changes often).
-        for (keyLength, valueLength, positions) in [(64, 64, 0...37), (40, 72, 5...5), (128, 64, 3...90)] {
+        // keys growing with the position, so the running maximum, and with it the rescaling, changes often; the
+        // widths 64, 128 and 256 take the AVX2 form's register loop, in runs of 64 positions, 72 its memory loop).
+        for (keyLength, valueLength, positions) in [(64, 64, 0...37), (40, 72, 5...5), (128, 64, 3...90),
+                                                   (128, 128, 0...130), (256, 256, 2...70), (64, 64, 7...7)] {
             let keyStride = keyLength + 8, valueStride = valueLength + 16, filled = positions.upperBound + 1
             var keys = [UInt16](repeating: 0, count: filled * keyStride)
             var values = [UInt16](repeating: 0, count: filled * valueStride)
