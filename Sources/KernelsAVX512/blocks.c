@@ -149,6 +149,14 @@ void bitnet_avx512_tile_q4_1(const void *w, ptrdiff_t stride, const void *x, ptr
 
 enum { BN5_PAIR_GROUP = 8, BN5_PAIR_STACK = 16384 };
 
+/// Block `b`'s share of a prefetch of `lines` cache lines from `ahead`, `per` lines per block (lines
+/// b·per ..< (b + 1)·per, up to `lines`), so the hints spread over the pass instead of arriving together (more at
+/// once than the core's miss buffers hold stall the loads behind them).
+BN5_INLINE void bn5_prefetch_share(uintptr_t ahead, ptrdiff_t lines, ptrdiff_t per, ptrdiff_t b) {
+    ptrdiff_t end = (b + 1) * per < lines ? (b + 1) * per : lines;
+    for (ptrdiff_t l = b * per; l < end; l++) __builtin_prefetch((const uint8_t *)(ahead + 64 * (uintptr_t)l), 0, 3);
+}
+
 /// The pair layout's bytes per block for `np` pairs (`sums`: with the Q8_1 s_x row).
 BN5_INLINE ptrdiff_t bn5_pair_block_bytes(int np, int sums) { return 128 * np + (sums ? 32 : 0); }
 
@@ -200,10 +208,12 @@ BN5_INLINE void bn5_pair_sums(__m512 acc, float *low, float *high) {
 /// `bitnet_avx2_dot_q4_1` — `fma(d_w·d_x, float(Σ q·x), acc)` per block, `bn_hsum`, plus the min chain
 /// `fma(m_w, s_x, mins)` (here one lane per activation row).
 BN5_INLINE void bn5_q4_1_pair_group(const uint8_t *w, ptrdiff_t stride, ptrdiff_t nr, ptrdiff_t blocks,
-                                    const uint8_t *xp, int np, int na, float *out, ptrdiff_t outStride) {
+                                    const uint8_t *xp, int np, int na, float *out, ptrdiff_t outStride,
+                                    uintptr_t ahead, ptrdiff_t lines) {
     const uint8_t *rows[4];
     for (int i = 0; i < 4; i++) rows[i] = w + (i < nr ? i : 0) * stride;
     ptrdiff_t bytes = bn5_pair_block_bytes(np, 1);
+    bn5_prefetch(ahead, (int)lines);  // a Q4_1 group's 4 rows are few enough lines to ask for at once
     // A block's 16 bytes of nibbles in every 128-bit lane; lanes 1 and 3 shifted by 4: (low, high, low, high).
     const long long by4 = 0x0004000400040004LL;  // a shift count of 4 in each 16-bit element
     const __m512i counts = _mm512_set_epi64(by4, by4, 0, 0, by4, by4, 0, 0), low = _mm512_set1_epi8(0x0F);
@@ -246,15 +256,18 @@ BN5_INLINE void bn5_q4_1_pair_group(const uint8_t *w, ptrdiff_t stride, ptrdiff_
 /// offset adds back, so the int32 lanes are Σ q·x exactly, the AVX2 kernel's): per output the arithmetic of
 /// `bitnet_avx2_dot_q8_0` (`fma(d_w·d_x, float(Σ q·x), acc)` per block, `bn_hsum`).
 BN5_INLINE void bn5_signed_pair_group(const uint8_t *w, ptrdiff_t stride, ptrdiff_t nr, ptrdiff_t blocks,
-                                      const uint8_t *xp, int np, int na, float *out, ptrdiff_t outStride, int q5) {
+                                      const uint8_t *xp, int np, int na, float *out, ptrdiff_t outStride,
+                                      uintptr_t ahead, ptrdiff_t lines, int q5) {
     const uint8_t *rows[4];
     for (int i = 0; i < 4; i++) rows[i] = w + (i < nr ? i : 0) * stride;
-    ptrdiff_t bytes = bn5_pair_block_bytes(np, 0);
+    // Q8_0's 4 rows are ~40 lines: spread over the pass (asked for at once, the hints stalled the loads).
+    ptrdiff_t bytes = bn5_pair_block_bytes(np, 0), per = (lines + blocks - 1) / blocks;
     const __m512i offset = _mm512_set1_epi8((char)0x80);
     __m512 acc[4][4];
     for (int i = 0; i < 4; i++)
         for (int p = 0; p < np; p++) acc[i][p] = _mm512_setzero_ps();
     for (ptrdiff_t b = 0; b < blocks; b++) {
+        bn5_prefetch_share(ahead, lines, per, b);
         const uint8_t *xb = xp + b * bytes;
         for (int i = 0; i < 4; i++) {
             const uint8_t *wb = rows[i] + b * (q5 ? 22 : 34);  // BlockLayout.q5_0Bytes, q8_0Bytes
@@ -278,17 +291,19 @@ BN5_INLINE void bn5_signed_pair_group(const uint8_t *w, ptrdiff_t stride, ptrdif
 }
 
 BN5_INLINE void bn5_q8_0_pair_group(const uint8_t *w, ptrdiff_t stride, ptrdiff_t nr, ptrdiff_t blocks,
-                                    const uint8_t *xp, int np, int na, float *out, ptrdiff_t outStride) {
-    bn5_signed_pair_group(w, stride, nr, blocks, xp, np, na, out, outStride, 0);
+                                    const uint8_t *xp, int np, int na, float *out, ptrdiff_t outStride,
+                                    uintptr_t ahead, ptrdiff_t lines) {
+    bn5_signed_pair_group(w, stride, nr, blocks, xp, np, na, out, outStride, ahead, lines, 0);
 }
 
 BN5_INLINE void bn5_q5_0_pair_group(const uint8_t *w, ptrdiff_t stride, ptrdiff_t nr, ptrdiff_t blocks,
-                                    const uint8_t *xp, int np, int na, float *out, ptrdiff_t outStride) {
-    bn5_signed_pair_group(w, stride, nr, blocks, xp, np, na, out, outStride, 1);
+                                    const uint8_t *xp, int np, int na, float *out, ptrdiff_t outStride,
+                                    uintptr_t ahead, ptrdiff_t lines) {
+    bn5_signed_pair_group(w, stride, nr, blocks, xp, np, na, out, outStride, ahead, lines, 1);
 }
 
 typedef void (*bn5_pair_kernel)(const uint8_t *w, ptrdiff_t stride, ptrdiff_t nr, ptrdiff_t blocks, const uint8_t *xp,
-                                int np, int na, float *out, ptrdiff_t outStride);
+                                int np, int na, float *out, ptrdiff_t outStride, uintptr_t ahead, ptrdiff_t lines);
 
 /// The pair tiles' walk: activation rows in groups of 8, each copied once into the pair layout (on the stack, or the
 /// heap for long rows), then every group of 4 weight rows against it, `group` inlined per literal pair count.
@@ -307,13 +322,15 @@ BN5_INLINE void bn5_pair_tiles(bn5_pair_kernel group, int q8_1, const void *w, p
             const uint8_t *wr = bn5_at(w, r * stride);
             float *out = y + t * yStride + r;
             ptrdiff_t nr = rows - r < 4 ? rows - r : 4;
-            // The 4 rows two groups on (contiguous after these), fetched while this group computes.
-            if (r + 12 <= rows) bn5_prefetch((uintptr_t)(wr + 8 * stride), (int)((4 * stride + 63) / 64));
+            // The 4 rows two groups on (contiguous after these), fetched while this group computes (each group
+            // kernel issues the hints: at once, or spread over its blocks).
+            uintptr_t ahead = (uintptr_t)(wr + 8 * stride);
+            ptrdiff_t lines = r + 12 <= rows ? (4 * stride + 63) / 64 : 0;
             switch (np) {
-            case 4: group(wr, stride, nr, blocks, xp, 4, na, out, yStride); break;
-            case 3: group(wr, stride, nr, blocks, xp, 3, na, out, yStride); break;
-            case 2: group(wr, stride, nr, blocks, xp, 2, na, out, yStride); break;
-            default: group(wr, stride, nr, blocks, xp, 1, na, out, yStride); break;
+            case 4: group(wr, stride, nr, blocks, xp, 4, na, out, yStride, ahead, lines); break;
+            case 3: group(wr, stride, nr, blocks, xp, 3, na, out, yStride, ahead, lines); break;
+            case 2: group(wr, stride, nr, blocks, xp, 2, na, out, yStride, ahead, lines); break;
+            default: group(wr, stride, nr, blocks, xp, 1, na, out, yStride, ahead, lines); break;
             }
         }
     }
