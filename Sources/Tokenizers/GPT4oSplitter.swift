@@ -7,18 +7,20 @@
 /// with U = a letter that is not `a-z`, W = a letter that is not `A-Z`, C = `'s|'t|'re|'ve|'m|'ll|'d` (either case).
 /// In collapsed text every non-ASCII letter is the same byte, so it counts as both U and W; the backtracking
 /// outcome of the first two alternatives is worked out in `letterMatch`.
+///
+/// Mistral's Tekken regex (`tekken`) is the same without the contractions C and with single digits (`\p{N}`).
 enum GPT4oSplitter {
-    static func split(_ v: TextView, into out: inout [Int]) {
-        ClassRunSplitters.split(v, into: &out) { i in match(v, i) }
+    static func split(_ v: TextView, maxDigits: Int, contractions: Bool, into out: inout [Int]) {
+        ClassRunSplitters.split(v, into: &out) { i in match(v, i, maxDigits: maxDigits, contractions: contractions) }
     }
 
-    private static func match(_ v: TextView, _ i: Int) -> Int? {
+    private static func match(_ v: TextView, _ i: Int, maxDigits: Int, contractions: Bool) -> Int? {
         let c = v.cp(i)
         let f = v.flag(i)
-        if let e = letterMatch(v, i) { return contraction(v, e) }
+        if let e = letterMatch(v, i) { return contractions ? contraction(v, e) : e }
         if f.isNumber {
             var e = i
-            while e < v.end && e - i < 3 && v.flag(e).isNumber { e += 1 }
+            while e < v.end && e - i < maxDigits && v.flag(e).isNumber { e += 1 }
             return e
         }
         if c == 0x20 && WordSplitters.isOther(v.flag(i + 1)) || WordSplitters.isOther(f) {

@@ -7,7 +7,7 @@ struct PreTokenizer: Sendable {
     enum Rule: Sendable {
         case gpt2
         case llama3(maxDigits: Int, marksAreLetters: Bool)
-        case gpt4o
+        case gpt4o(maxDigits: Int, contractions: Bool)
         case newlineRuns
         case run(CharClass)
         case each(CharClass)
@@ -18,7 +18,7 @@ struct PreTokenizer: Sendable {
 
     /// The family a `tokenizer.ggml.pre` name selects.
     enum Family: String, Sendable {
-        case `default`, llama3, deepSeekLLM, deepSeekCoder, falcon, starCoder, gpt2, qwen2, qwen35, gpt4o, gemma4
+        case `default`, llama3, deepSeekLLM, deepSeekCoder, falcon, starCoder, gpt2, qwen2, qwen35, gpt4o, tekken, gemma4
     }
 
     let name: String
@@ -57,6 +57,7 @@ struct PreTokenizer: Sendable {
         }
         m["qwen35"] = .qwen35
         for n in ["gpt-4o", "llama4", "kanana2", "talkie", "minimax-m2"] { m[n] = .gpt4o }
+        m["tekken"] = .tekken
         for n in ["gemma4", "granite-embed-multi-311m"] { m[n] = .gemma4 }
         return m
     }()
@@ -70,11 +71,12 @@ struct PreTokenizer: Sendable {
         let keepsSpaces: Set<String> = [
             "deepseek-llm", "deepseek-coder", "command-r", "qwen2", "deepseek-r1-qwen", "kormo", "f2llmv2", "qwen35",
             "smollm", "gpt-4o", "llama4", "kanana2", "talkie", "minimax-m2", "trillion", "granite-docling",
-            "hunyuan", "solar-open",
+            "hunyuan", "solar-open", "tekken",
         ]
         p.cleanSpaces = !keepsSpaces.contains(name)
         switch name {
-        case "llama3", "llama-v3", "llama-bpe", "falcon3", "falcon-h1", "pixtral", "midm-2.0", "lfm2", "jina-v5-nano":
+        case "llama3", "llama-v3", "llama-bpe", "falcon3", "falcon-h1", "pixtral", "midm-2.0", "lfm2", "jina-v5-nano",
+             "tekken":
             p.ignoreMerges = true
             p.defaultAddBOS = true
         case "glm4", "glm5":
@@ -115,7 +117,9 @@ struct PreTokenizer: Sendable {
         case .qwen35:
             return [.llama3(maxDigits: 1, marksAreLetters: true)]
         case .gpt4o:
-            return [.gpt4o]
+            return [.gpt4o(maxDigits: 3, contractions: true)]
+        case .tekken:
+            return [.gpt4o(maxDigits: 1, contractions: false)]
         case .gemma4:
             return [.newlineRuns]
         }
@@ -142,7 +146,7 @@ struct PreTokenizer: Sendable {
         switch rule {
         case .gpt2: WordSplitters.gpt2(v, into: &out)
         case .llama3(let d, let m): WordSplitters.llama3(v, maxDigits: d, marksAreLetters: m, into: &out)
-        case .gpt4o: GPT4oSplitter.split(v, into: &out)
+        case .gpt4o(let d, let c): GPT4oSplitter.split(v, maxDigits: d, contractions: c, into: &out)
         case .newlineRuns: ClassRunSplitters.newlineRuns(v, into: &out)
         case .run(let c): ClassRunSplitters.run(v, c, into: &out)
         case .each(let c): ClassRunSplitters.each(v, c, into: &out)

@@ -1,14 +1,15 @@
 import GGUF
 
 /// A one-layer llama model with zero weights around a vocab-only GGUF's tokenizer, so llama.cpp (which loads
-/// whole models) can tokenize with that vocabulary.
+/// whole models) can tokenize with that vocabulary; `preTokenizer` replaces its `tokenizer.ggml.pre`.
 enum SyntheticLlama {
-    static func write(vocabulary path: String, to out: String) throws {
+    static func write(vocabulary path: String, to out: String, preTokenizer: String? = nil) throws {
         let vocab = try GGUFFile(path: path)
         var w = GGUFWriter()
         w.metadata["general.architecture"] = .string("llama")
         w.metadata["general.name"] = .string("synthetic tokenizer carrier")
         for (k, v) in vocab.metadata.entries where k.hasPrefix("tokenizer.") { w.metadata[k] = v }
+        if let preTokenizer { w.metadata["tokenizer.ggml.pre"] = .string(preTokenizer) }
         let nVocab = vocab.metadata["tokenizer.ggml.tokens"]?.array?.count ?? 0
         let embd = 32, ff = 32
         w.metadata["llama.context_length"] = .uint32(256)

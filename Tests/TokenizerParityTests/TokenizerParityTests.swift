@@ -29,6 +29,18 @@ struct TokenizerParityTests {
         try compare(modelPath: path, label: name, seed: name == "llama-spm" ? 0x5350 : 0x4250)
     }
 
+    /// Every `tokenizer.ggml.pre` name we accept, on llama-bpe's vocabulary with that name written in (the splitting
+    /// rules, number grouping, contractions, BOS and merge-skipping flags of each family and alias; the vocabulary only
+    /// supplies ids), against llama.cpp on the same file.
+    @Test(arguments: Tokenizer.supportedPreTokenizers)
+    func preTokenizer(_ name: String) throws {
+        let dir = try TestModels.scratchDirectory("tok-parity-pre-\(name)")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/model.gguf"
+        try SyntheticLlama.write(vocabulary: try vocabPath("llama-bpe"), to: path, preTokenizer: name)
+        try compare(modelPath: path, label: "pre \(name)", seed: 0x7072 &+ UInt64(name.utf8.count), strings: 200)
+    }
+
     private func vocabPath(_ name: String) throws -> String {
         let env = ProcessInfo.processInfo.environment
         let dir = env["BITNET_VOCAB_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? TestModels.cacheRoot + "/vocab/0c1e570"
@@ -39,7 +51,7 @@ struct TokenizerParityTests {
         return p
     }
 
-    private func compare(modelPath: String, label: String, seed: UInt64) throws {
+    private func compare(modelPath: String, label: String, seed: UInt64, strings: Int = stringsPerVocab) throws {
         let library = try ExactReference.library()
         library.setLogLevel(.error)
         let reference = try LlamaModel(path: modelPath, library: library)
@@ -48,7 +60,7 @@ struct TokenizerParityTests {
         var passed = 0
         var firstMismatch: String?
         var decodeSkipped = 0
-        for i in 0..<Self.stringsPerVocab {
+        for i in 0..<strings {
             let text = random.string()
             let (addSpecial, parseSpecial) = i % 2 == 0 ? (true, false) : (false, true)
             let expected = try reference.tokenize(text, addSpecial: addSpecial, parseSpecial: parseSpecial)
@@ -79,9 +91,9 @@ struct TokenizerParityTests {
                 passed += 1
             }
         }
-        print("parity \(label): \(passed)/\(Self.stringsPerVocab) random strings match llama.cpp"
+        print("parity \(label): \(passed)/\(strings) random strings match llama.cpp"
             + (decodeSkipped > 0 ? " (\(decodeSkipped) compared on ids only: reference detokenize failed)" : ""))
         if let firstMismatch { print("parity \(label) first mismatch: \(firstMismatch)") }
-        #expect(passed == Self.stringsPerVocab, "\(label): first mismatch \(firstMismatch ?? "")")
+        #expect(passed == strings, "\(label): first mismatch \(firstMismatch ?? "")")
     }
 }
