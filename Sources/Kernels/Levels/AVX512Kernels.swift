@@ -26,12 +26,15 @@ enum AVX512Kernels {
             row.prefill?.tile = bitnet_avx512_tile_q8_0
             // The pair tile over the stored rows: Q8_0's is faster at every batch size.
             if type == .q8_0 {
+                row.rows = bitnet_avx512_rows_q8_0
                 row.prefill?.packedTile = bitnet_avx512_packed_tile_q8_0
                 row.prefill?.packedTileLimit = .max
             } else {
+                row.rows = bitnet_avx512_rows_q5_0
                 row.prefill?.packedTile = bitnet_avx512_packed_tile_q5_0
             }
         case .q4_1:
+            row.rows = bitnet_avx512_rows_q4_1
             row.prefill?.tile = bitnet_avx512_tile_q4_1
             row.prefill?.packedTile = bitnet_avx512_packed_tile_q4_1
         default:

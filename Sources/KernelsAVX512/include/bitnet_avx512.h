@@ -46,6 +46,22 @@ void bitnet_avx512_tile_i2_s(const void *w, ptrdiff_t stride, const void *x, ptr
 void bitnet_avx512_tile_q8_0(const void *w, ptrdiff_t stride, const void *x, ptrdiff_t xStride, ptrdiff_t xRows,
                              ptrdiff_t count, float *y, ptrdiff_t yStride, ptrdiff_t rows);
 
+// MARK: Q4_1 · Q8_1 (decode)
+
+/// Four rows per pass, two per 512-bit register (`bitnet_avx2_rows_q4_1`'s bits; rows ≥ 1, any count).
+void bitnet_avx512_rows_q4_1(const void *w, ptrdiff_t stride, const void *x, ptrdiff_t count, float *out,
+                             ptrdiff_t rows);
+
+// MARK: Q8_0 and Q5_0 · Q8_0 (decode)
+
+/// Four rows per pass, two per 512-bit register (`bitnet_avx2_rows_q8_0`'s bits; rows ≥ 1, any count).
+void bitnet_avx512_rows_q8_0(const void *w, ptrdiff_t stride, const void *x, ptrdiff_t count, float *out,
+                             ptrdiff_t rows);
+
+/// As `bitnet_avx512_rows_q8_0` for Q5_0 rows (`bitnet_avx2_rows_q5_0`'s bits).
+void bitnet_avx512_rows_q5_0(const void *w, ptrdiff_t stride, const void *x, ptrdiff_t count, float *out,
+                             ptrdiff_t rows);
+
 // MARK: Q4_1 · Q8_1 (prefill over the AVX2 level's unpacked 4-row groups)
 
 /// A tile of rows unpacked by `bitnet_avx2_unpack_q4_1` (`stride` = the unpacked row bytes; groups of 4 rows at
