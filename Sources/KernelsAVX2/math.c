@@ -329,12 +329,15 @@ void bitnet_avx2_attend_half(const float *q, const uint16_t *keys, ptrdiff_t key
                              ptrdiff_t value_stride, ptrdiff_t first, ptrdiff_t last, ptrdiff_t key_length,
                              ptrdiff_t value_length, float scale, float *out) {
     // The head widths of the models we run (64: SmolLM2, Llama; 128: BitNet, Qwen; 256: Gemma 3) in registers.
+#define BN_ATTEND_LANES(groups) \
+    bn_attend_half_lanes(q, keys, key_stride, values, value_stride, first, last, key_length, groups, scale, out)
     switch (value_length) {
-    case 64: return bn_attend_half_lanes(q, keys, key_stride, values, value_stride, first, last, key_length, 8, scale, out);
-    case 128: return bn_attend_half_lanes(q, keys, key_stride, values, value_stride, first, last, key_length, 16, scale, out);
-    case 256: return bn_attend_half_lanes(q, keys, key_stride, values, value_stride, first, last, key_length, 32, scale, out);
+    case 64: return BN_ATTEND_LANES(8);
+    case 128: return BN_ATTEND_LANES(16);
+    case 256: return BN_ATTEND_LANES(32);
     default: break;
     }
+#undef BN_ATTEND_LANES
     for (ptrdiff_t i = 0; i < value_length; i++) out[i] = 0;
     float sum = 0, maximum = -INFINITY;
     enum { AHEAD = 6 };  // as above

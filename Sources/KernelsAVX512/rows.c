@@ -25,8 +25,9 @@ enum {
 // MARK: Q4_1 · Q8_1
 
 /// One block of rows `a` (low half) and `b` (high half) against the activation block (`x2`: its 32 quants in both
-/// halves; `xs2` = (d_x, s_x, d_x, s_x); the int32 lanes exact: nibbles ≤ 15, |x| ≤ 127). Per row this is `bn_rows_q4_1_block`: the min chain `fma(m_w, s_x, m)` in
-/// lane 1 (row a) and lane 3 (row b) of `mins`, and `fma(d_w·d_x, float(Σ q·x), acc)` in the row's half of `acc`.
+/// halves; `xs2` = (d_x, s_x, d_x, s_x); the int32 lanes exact: nibbles ≤ 15, |x| ≤ 127). Per row this is
+/// `bn_rows_q4_1_block`: the min chain `fma(m_w, s_x, m)` in lane 1 (row a) and lane 3 (row b) of `mins`, and
+/// `fma(d_w·d_x, float(Σ q·x), acc)` in the row's half of `acc`.
 BN5_INLINE void bn5_rows_q4_1_pair(const uint8_t *a, const uint8_t *b, __m512i x2, __m128 xs2, __m512 *acc,
                                    __m128 *mins) {
     // (d_a, m_a, d_b, m_b): the same F16 → F32 conversions as `bn_scales` per row.
@@ -118,7 +119,8 @@ BN5_INLINE void bn5_rows_signed(int q5, const void *w, ptrdiff_t stride, const v
             const uint8_t *xb = bn5_at(x, b * BN5_ROWS_Q8_0_BYTES);
             ptrdiff_t o = b * blockBytes;
             if (n == 4) bn5_prefetch(ahead + (uintptr_t)(4 * o), 3);  // this pass reads 4 × ≤ 34 bytes: ≤ 3 lines
-            __m512i x2u = _mm512_xor_si512(_mm512_broadcast_i64x4(bn_load256(xb, 2)), _mm512_set1_epi8((char)0x80));
+            __m512i x2u = _mm512_xor_si512(_mm512_broadcast_i64x4(bn_load256(xb, 2)),
+                                           _mm512_set1_epi8((char)0x80));
             __m128 xs = bn_scales(xb);
             __m128 xs2 = _mm_movelh_ps(xs, xs);
             bn5_rows_signed_pair(q5, w0 + o, w1 + o, x2u, xs2, &acc01);

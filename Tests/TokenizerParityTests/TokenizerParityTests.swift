@@ -6,8 +6,9 @@ import Testing
 import Tokenizers
 
 /// Our tokenizer against llama.cpp itself (through the LlamaReference bridge) on 1,000 seeded random strings per
-/// vocabulary, with add_special on/parse_special off and add_special off/parse_special on; detokenizing the ids
-/// must give the same bytes too. The first mismatch is printed with both id lists.
+/// vocabulary (200 per pre-tokenizer name in `preTokenizer`), with add_special on/parse_special off and add_special
+/// off/parse_special on; detokenizing the ids must give the same bytes too. The first mismatch is printed with both
+/// id lists.
 ///
 /// Needs the reference (`scripts/setup-reference.sh`), SmolLM2 (`scripts/fetch-test-models.sh smollm2`) and the
 /// vocab suite (`scripts/fetch-vocab-suite.sh`). llama-spm and llama-bpe are vocab-only files, so the test wraps
