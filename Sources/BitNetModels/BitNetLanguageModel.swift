@@ -159,7 +159,8 @@ public final class BitNetLanguageModel: DecoderNetwork, @unchecked Sendable {
             normRows(x, b.attnNorm, n, d, xn, ctx.pool)
             project((b.wq, q), (b.wk, k), (b.wv, v), xn, n, ctx)
             TransformerOps.rotateAndCache(q: q, k: k, v: v, tokens: n, start: start, layer: l, cache: cache, hp: hp.attentionShape,
-                                          base: hp.ropeFreqBase, style: .neox, pool: ctx.pool)
+                                          base: hp.ropeFreqBase, style: .neox, freqScale: hp.ropeFreqScale,
+                                          pool: ctx.pool)
             TransformerOps.attentionGGMLRounding(q: q, out: attn, tokens: n, start: start, layer: l, cache: cache,
                                                  heads: hp.headCount, group: hp.groupSize, keyLength: hp.keyLength,
                                                  valueLength: hp.valueLength, scale: 1 / Float(hp.keyLength).squareRoot(),

@@ -182,7 +182,8 @@ public final class Gemma3LanguageModel: DecoderNetwork, @unchecked Sendable {
             // gemma3's large norm weights turn the F32 alternatives into visible logit drift.
             let ropeBase = sliding ? gemma.localRopeFreqBase : hp.ropeFreqBase
             TransformerOps.rotateAndCache(q: q, k: k, v: v, tokens: n, start: start, layer: l, cache: cache, hp: hp.attentionShape,
-                                          base: ropeBase, style: .neox, pool: pool)
+                                          base: ropeBase, style: .neox, freqScale: sliding ? 1 : hp.ropeFreqScale,
+                                          pool: pool)
             // Gemma scales the rotated query (in F32, before the attention rounds it to F16) and attends with scale 1.
             let scale = gemma.attentionScale
             for i in 0..<(n * hp.headCount * hp.keyLength) { q[i] *= scale }

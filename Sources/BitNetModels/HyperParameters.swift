@@ -24,6 +24,9 @@ public struct HyperParameters: Sendable, Codable, Equatable {
     public var ropeDimensionCount: Int
     /// RoPE base frequency.
     public var ropeFreqBase: Float
+    /// RoPE's frequency scale, llama.cpp's `rope_freq_scale_train`: 1 / `rope.scaling.factor` (or the older
+    /// `rope.scale_linear`), which multiplies every angle; 1 when no factor is set or `rope.scaling.type` is `none`.
+    public var ropeFreqScale: Float = 1
     /// RMSNorm epsilon.
     public var rmsEpsilon: Float
     /// Training context length.
@@ -65,6 +68,25 @@ public struct HyperParameters: Sendable, Codable, Equatable {
         valueLength = try int("attention.value_length", default: keyLength)
         ropeDimensionCount = try int("rope.dimension_count", default: keyLength)
         ropeFreqBase = try float("rope.freq_base", default: 10_000)
+        // llama.cpp's reading: the type defaults to linear; a factor of 0 (or none) means no scaling.
+        let scalingKey = "\(arch).rope.scaling.type"
+        let scaling = md[scalingKey]?.string ?? "linear"
+        guard ["none", "linear", "yarn", "longrope"].contains(scaling) else {
+            throw .invalidHyperParameter(key: scalingKey, value: scaling, reason: "not a RoPE scaling type llama.cpp knows "
+                                         + "(none, linear, yarn, longrope)")
+        }
+        let factor = md["\(arch).rope.scaling.factor"] != nil ? try float("rope.scaling.factor")
+            : try float("rope.scale_linear", default: 0)
+        guard factor.isFinite, factor >= 0 else {
+            throw .invalidHyperParameter(key: "\(arch).rope.scaling.factor", value: "\(factor)",
+                                         reason: "must be a finite number ≥ 0")
+        }
+        ropeFreqScale = scaling == "none" || factor == 0 ? 1 : 1 / factor
+        if scaling == "yarn" && ropeFreqScale != 1 {
+            throw .invalidHyperParameter(key: scalingKey, value: "yarn (factor \(factor))",
+                                         reason: "YaRN RoPE scaling is not implemented (linear scaling and Phi-3's "
+                                             + "LongRoPE are); run the model with llama.cpp")
+        }
         rmsEpsilon = try float("attention.layer_norm_rms_epsilon")
         contextLength = try int("context_length")
         let tokens = md["tokenizer.ggml.tokens"]?.array?.count

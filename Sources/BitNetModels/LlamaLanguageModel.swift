@@ -249,7 +249,8 @@ public final class LlamaLanguageModel: DecoderNetwork, @unchecked Sendable {
                                               start: cache.length, layer: l, cache: cache, hp: hp.attentionShape,
                                               base: hp.ropeFreqBase, style: variant.ropeStyle,
                                               factors: longRoPE?.factors(capacity: cache.capacity) ?? ropeFactors,
-                                              mscale: longRoPE?.attentionFactor ?? 1, pool: pool)
+                                              freqScale: hp.ropeFreqScale, mscale: longRoPE?.attentionFactor ?? 1,
+                                              pool: pool)
                 r += count
             }
             if variant.scalesQueryFirst {

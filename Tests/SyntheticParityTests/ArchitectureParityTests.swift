@@ -136,6 +136,77 @@ struct ArchitectureParityTests {
         print("TABLE | llama q8_0 + rope_freqs | \(prompt.count) positions max |Δ| \(exact) | factors ignored: \(ignored)")
     }
 
+    /// Linear RoPE scaling (`<arch>.rope.scaling.factor`, llama.cpp's `rope_freq_scale_train` = 1 / factor, which
+    /// multiplies every angle): a llama file with factor 4 and a gemma3 file with factor 8 (Gemma 3 4B and larger
+    /// scale their global layers; the sliding-window layers keep scale 1), each against llama.cpp on the same file
+    /// (max |Δ| 0 over every prompt position), and against the same file without the factor, which must differ.
+    /// A YaRN factor is refused with a typed error rather than ignored.
+    @Test func linearRopeScalingMatchesLlamaCpp() throws {
+        let dir = try TestModels.scratchDirectory("arch-rope-linear")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var llama = try SyntheticModel(architecture: .llama, shape: .tiny, weightType: .q8_0, seed: Self.seed).makeWriter()
+        try llama.write(to: dir + "/llama-unscaled.gguf")
+        llama.metadata["llama.rope.scaling.type"] = .string("linear")
+        llama.metadata["llama.rope.scaling.factor"] = .float32(4)
+        try llama.write(to: dir + "/llama.gguf")
+        var gemma = try Self.syntheticGemma3(dir: dir)
+        try gemma.write(to: dir + "/gemma3-unscaled.gguf")
+        gemma.metadata["gemma3.rope.scaling.type"] = .string("linear")
+        gemma.metadata["gemma3.rope.scaling.factor"] = .float32(8)
+        try gemma.write(to: dir + "/gemma3.gguf")
+
+        let library = try ExactReference.library()
+        for name in ["llama", "gemma3"] {
+            let refModel = try LlamaReference.LlamaModel(path: dir + "/\(name).gguf", library: library)
+            let prompt = try refModel.tokenize(String(repeating: SyntheticParityTests.prompt + " ", count: 3),
+                                               addSpecial: true)
+            let precise = try LlamaContext(model: refModel, contextLength: 128, threads: 1, precision: .precise)
+            let theirs = try precise.eval(prompt, logits: .all)
+            try precise.close()
+            let scaled = try Self.prefill(try ModelRegistry.load(try GGUFFile(path: dir + "/\(name).gguf")), prompt)
+            let unscaled = try Self.prefill(try ModelRegistry.load(try GGUFFile(path: dir + "/\(name)-unscaled.gguf")),
+                                            prompt)
+            let exact = Self.maxDelta(scaled, theirs.values), ignored = Self.maxDelta(unscaled, theirs.values)
+            #expect(exact == 0, "\(name) with linear RoPE scaling: max |Δ| \(exact)")
+            #expect(ignored > 0.01, "\(name): ignoring the scaling factor still matches (max |Δ| \(ignored))")
+            print("TABLE | \(name) linear RoPE scaling | \(prompt.count) positions max |Δ| \(exact) | "
+                  + "factor ignored: \(ignored)")
+        }
+
+        llama.metadata["llama.rope.scaling.type"] = .string("yarn")
+        try llama.write(to: dir + "/yarn.gguf")
+        #expect(throws: ModelError.self) { try ModelRegistry.load(try GGUFFile(path: dir + "/yarn.gguf")) }
+    }
+
+    /// A synthetic gemma3 file llama.cpp loads: the tiny-wide-heads qwen3 model's tensors (its per-head query/key
+    /// norms are Gemma's too) plus Gemma's post-attention and post-feed-forward norms, a sliding window of 4 on
+    /// every other layer (pattern 2: layer 0 local, layer 1 global).
+    static func syntheticGemma3(dir: String) throws -> GGUFWriter {
+        let shape = SyntheticShape.tinyWideHeads
+        try SyntheticModel(architecture: .qwen3, shape: shape, weightType: .q8_0, seed: Self.seed)
+            .write(to: dir + "/qwen3.gguf")
+        let source = try GGUFFile(path: dir + "/qwen3.gguf")
+        var writer = GGUFWriter()
+        for (key, value) in source.metadata.entries {
+            writer.metadata[key.hasPrefix("qwen3.") ? "gemma3." + key.dropFirst(6) : key] = value
+        }
+        writer.metadata["general.architecture"] = .string("gemma3")
+        writer.metadata["gemma3.rope.freq_base"] = .float32(1_000_000)
+        writer.metadata["gemma3.attention.sliding_window"] = .uint32(4)
+        writer.metadata["gemma3.attention.sliding_window_pattern"] = .uint32(2)
+        for t in source.tensors {
+            try writer.addTensor(name: t.name, type: t.type, shape: t.shape, bytes: [UInt8](source.data(of: t)))
+        }
+        var rng = SeededRandom(seed: 0x6E45)
+        for block in 0..<shape.blockCount {
+            for name in ["post_attention_norm", "post_ffw_norm"] {
+                let values = (0..<shape.embeddingLength).map { _ in 1 + 0.3 * Float.random(in: -1...1, using: &rng) }
+                try writer.addTensor(name: "blk.\(block).\(name).weight", shape: [shape.embeddingLength], f32: values)
+            }
+        }
+        return writer
+    }
+
     /// Phi-3's LongRoPE (128k-context models): with the original context set to 256, a 128-cell context uses the
     /// short factors and a 512-cell one the long factors (llama.cpp pads the context to 256 and compares), and the
     /// attention factor scales RoPE's cosine and sine. Both give llama.cpp's logits exactly; swapping the two factor

@@ -12,16 +12,17 @@ extension TransformerOps {
     /// rotated pair rounded as ggml-cpu's gcc build computes it: `x0·cos − x1·sin` as `fma(x0, cos, −(x1·sin))` and
     /// `x0·sin + x1·cos` as `fma(x0, sin, x1·cos)` (measured bit-exact against llama.cpp's rotated queries).
     /// `factors` (`dims / 2` values, LLaMA-3's `rope_freqs` or Phi-3's LongRoPE factors) divide pair i's angle, as
-    /// ggml's `theta / ff`; `mscale` (LongRoPE's attention factor) multiplies the cosine and sine, as ggml's
-    /// `rope_yarn` does.
+    /// ggml's `theta / ff`; `freqScale` (linear RoPE scaling, 1 / the factor) multiplies the angle, as ggml's
+    /// `rope_yarn` does without YaRN's extrapolation mix; `mscale` (LongRoPE's attention factor) multiplies the cosine
+    /// and sine, as `rope_yarn` does.
     public static func ropeIteratedAngles(_ x: UnsafeMutablePointer<Float>, heads: Int, headLength: Int, dims: Int,
                                    position: Int, base: Float, style: RopeStyle,
-                                   factors: UnsafePointer<Float>? = nil, mscale: Float = 1) {
+                                   factors: UnsafePointer<Float>? = nil, freqScale: Float = 1, mscale: Float = 1) {
         let half = dims / 2
         let step = powf(base, -2 / Float(dims))
         var theta = Float(position)
         for i in 0..<half {
-            let angle = factors.map { theta / $0[i] } ?? theta
+            let angle = freqScale * (factors.map { theta / $0[i] } ?? theta)
             let c = cosf(angle) * mscale, s = sinf(angle) * mscale
             let (a, b) = style == .interleaved ? (2 * i, 2 * i + 1) : (i, i + half)
             for h in 0..<heads {

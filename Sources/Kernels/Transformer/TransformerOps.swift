@@ -46,10 +46,11 @@ public enum TransformerOps {
 
     /// For each of `tokens` rows (positions `start...`): rotates q `[tokens, headCount × keyLength]` and
     /// k `[tokens, headCountKV × keyLength]` with RoPE of base `base` (each pair's angle divided by `factors[i]` when
-    /// given, `ropeDimensionCount / 2` values), then stores k and v in `cache` for `layer`.
+    /// given, `ropeDimensionCount / 2` values, and multiplied by `freqScale`), then stores k and v in `cache` for
+    /// `layer`.
     public static func rotateAndCache(q: UnsafeMutablePointer<Float>, k: UnsafeMutablePointer<Float>, v: UnsafePointer<Float>,
                                tokens: Int, start: Int, layer: Int, cache: KVCache, hp: AttentionShape, base: Float,
-                               style: RopeStyle, factors: [Float]? = nil, mscale: Float = 1,
+                               style: RopeStyle, factors: [Float]? = nil, freqScale: Float = 1, mscale: Float = 1,
                                pool: ThreadPool? = nil) {
         let qW = hp.headCount * hp.keyLength, kW = hp.headCountKV * hp.keyLength, vW = hp.headCountKV * hp.valueLength
         // Tokens are independent: each rotates its own rows and fills its own cache position.
@@ -58,10 +59,10 @@ public enum TransformerOps {
                 for i in range {
                     ropeIteratedAngles(q + i * qW, heads: hp.headCount, headLength: hp.keyLength,
                                        dims: hp.ropeDimensionCount, position: start + i, base: base, style: style, factors: f,
-                                       mscale: mscale)
+                                       freqScale: freqScale, mscale: mscale)
                     ropeIteratedAngles(k + i * kW, heads: hp.headCountKV, headLength: hp.keyLength,
                                        dims: hp.ropeDimensionCount, position: start + i, base: base, style: style, factors: f,
-                                       mscale: mscale)
+                                       freqScale: freqScale, mscale: mscale)
                     cache.store(layer: layer, position: start + i, key: k + i * kW, value: v + i * vW)
                 }
             }
