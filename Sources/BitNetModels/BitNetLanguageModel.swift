@@ -75,6 +75,10 @@ public final class BitNetLanguageModel: DecoderNetwork, @unchecked Sendable {
     /// - Throws: `ModelError` for a missing or inconsistent hyper-parameter or tensor.
     public init(file: GGUFFile, variant: BitNetVariant = .upstream) throws(ModelError) {
         let hp = try HyperParameters(file.metadata, architecture: variant.architecture)
+        if hp.ropeYaRNOriginalContext != nil {
+            throw .invalidHyperParameter(key: "\(variant.architecture).rope.scaling.type", value: "yarn",
+                                         reason: "YaRN RoPE scaling is implemented for the llama-family architectures only")
+        }
         let w = WeightLoader(file: file)
         let d = hp.embeddingLength, ff = hp.feedForwardLength
         let qWidth = hp.headCount * hp.keyLength, kvWidth = hp.headCountKV * hp.keyLength

@@ -111,6 +111,10 @@ public final class Gemma3LanguageModel: DecoderNetwork, @unchecked Sendable {
     /// Reads hyper-parameters and binds every tensor, checking each shape.
     public init(file: GGUFFile) throws(ModelError) {
         let hp = try HyperParameters(file.metadata, architecture: Gemma3Architecture.name)
+        if hp.ropeYaRNOriginalContext != nil {
+            throw .invalidHyperParameter(key: "\(Gemma3Architecture.name).rope.scaling.type", value: "yarn",
+                                         reason: "YaRN RoPE scaling is implemented for the llama-family architectures only")
+        }
         let w = WeightLoader(file: file)
         let d = hp.embeddingLength, ff = hp.feedForwardLength
         let qWidth = hp.headCount * hp.keyLength, kvWidth = hp.headCountKV * hp.keyLength

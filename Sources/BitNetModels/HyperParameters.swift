@@ -27,6 +27,9 @@ public struct HyperParameters: Sendable, Codable, Equatable {
     /// RoPE's frequency scale, llama.cpp's `rope_freq_scale_train`: 1 / `rope.scaling.factor` (or the older
     /// `rope.scale_linear`), which multiplies every angle; 1 when no factor is set or `rope.scaling.type` is `none`.
     public var ropeFreqScale: Float = 1
+    /// YaRN's context (`rope.scaling.original_context_length`, else the training context) when `rope.scaling.type`
+    /// is `yarn` with a factor; nil otherwise. β_fast / β_slow are llama.cpp's defaults, 32 and 1.
+    public var ropeYaRNOriginalContext: Int?
     /// RMSNorm epsilon.
     public var rmsEpsilon: Float
     /// Training context length.
@@ -83,9 +86,13 @@ public struct HyperParameters: Sendable, Codable, Equatable {
         }
         ropeFreqScale = scaling == "none" || factor == 0 ? 1 : 1 / factor
         if scaling == "yarn" && ropeFreqScale != 1 {
-            throw .invalidHyperParameter(key: scalingKey, value: "yarn (factor \(factor))",
-                                         reason: "YaRN RoPE scaling is not implemented (linear scaling and Phi-3's "
-                                             + "LongRoPE are); run the model with llama.cpp")
+            for unsupported in ["rope.scaling.yarn_log_multiplier", "rope.scaling.attn_factor",
+                                "rope.scaling.yarn_beta_fast", "rope.scaling.yarn_beta_slow"]
+            where md["\(arch).\(unsupported)"] != nil {
+                throw .invalidHyperParameter(key: "\(arch).\(unsupported)", value: md["\(arch).\(unsupported)"]!.summary(),
+                                             reason: "YaRN with this key is not implemented (only llama.cpp's defaults)")
+            }
+            ropeYaRNOriginalContext = try int("rope.scaling.original_context_length", default: try int("context_length"))
         }
         rmsEpsilon = try float("attention.layer_norm_rms_epsilon")
         contextLength = try int("context_length")

@@ -81,6 +81,8 @@ public final class LlamaLanguageModel: DecoderNetwork, @unchecked Sendable {
     /// Phi-3's LongRoPE (128k-context variants): per-pair factors for contexts up to `originalContext` (`short`) and
     /// beyond (`long`), and the attention factor that scales RoPE's cosine and sine.
     let longRoPE: LongRoPE?
+    /// YaRN's constants when the file's RoPE scaling is `yarn` (Qwen2.5 / Qwen3 long-context files).
+    let yarn: TransformerOps.YaRN?
 
     struct LongRoPE {
         let long: [Float], short: [Float]
@@ -181,6 +183,10 @@ public final class LlamaLanguageModel: DecoderNetwork, @unchecked Sendable {
         } else {
             longRoPE = nil
         }
+        yarn = hp.ropeYaRNOriginalContext.map {
+            TransformerOps.YaRN(dims: hp.ropeDimensionCount, originalContext: $0, base: hp.ropeFreqBase,
+                                freqScale: hp.ropeFreqScale)
+        }
     }
 
     public func forward(_ tokens: [Int32], cache: KVCache, context ctx: ComputeContext,
@@ -250,7 +256,7 @@ public final class LlamaLanguageModel: DecoderNetwork, @unchecked Sendable {
                                               base: hp.ropeFreqBase, style: variant.ropeStyle,
                                               factors: longRoPE?.factors(capacity: cache.capacity) ?? ropeFactors,
                                               freqScale: hp.ropeFreqScale, mscale: longRoPE?.attentionFactor ?? 1,
-                                              pool: pool)
+                                              yarn: yarn, pool: pool)
                 r += count
             }
             if variant.scalesQueryFirst {

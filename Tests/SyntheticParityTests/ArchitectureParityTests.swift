@@ -140,7 +140,7 @@ struct ArchitectureParityTests {
     /// multiplies every angle): a llama file with factor 4 and a gemma3 file with factor 8 (Gemma 3 4B and larger
     /// scale their global layers; the sliding-window layers keep scale 1), each against llama.cpp on the same file
     /// (max |Δ| 0 over every prompt position), and against the same file without the factor, which must differ.
-    /// A YaRN factor is refused with a typed error rather than ignored.
+    /// gemma3 refuses a YaRN factor with a typed error (llama.cpp's gemma3 files use linear scaling).
     @Test func linearRopeScalingMatchesLlamaCpp() throws {
         let dir = try TestModels.scratchDirectory("arch-rope-linear")
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -173,9 +173,42 @@ struct ArchitectureParityTests {
                   + "factor ignored: \(ignored)")
         }
 
-        llama.metadata["llama.rope.scaling.type"] = .string("yarn")
-        try llama.write(to: dir + "/yarn.gguf")
-        #expect(throws: ModelError.self) { try ModelRegistry.load(try GGUFFile(path: dir + "/yarn.gguf")) }
+        gemma.metadata["gemma3.rope.scaling.type"] = .string("yarn")
+        try gemma.write(to: dir + "/gemma3-yarn.gguf")
+        #expect(throws: ModelError.self) { try ModelRegistry.load(try GGUFFile(path: dir + "/gemma3-yarn.gguf")) }
+    }
+
+    /// YaRN RoPE scaling (`rope.scaling.type` yarn, as Qwen2.5/Qwen3 long-context files carry it): a llama model with
+    /// factor 4 and a qwen2 (NeoX pairs) model with factor 3.3, both with an original context of 512, against llama.cpp on the same file —
+    /// angles mixed between scaled and unscaled by the ramp over pairs 3…16, cosine and sine times llama.cpp's
+    /// attention factor — and against the same file read as linear scaling, which must differ.
+    @Test func yarnRopeScalingMatchesLlamaCpp() throws {
+        let dir = try TestModels.scratchDirectory("arch-rope-yarn")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let library = try ExactReference.library()
+        for (arch, factor) in [(SyntheticArchitecture.llama, Float(4)), (.qwen2, 3.3)] {
+            let a = arch.rawValue
+            var writer = try SyntheticModel(architecture: arch, shape: .tiny, weightType: .q8_0, seed: Self.seed)
+                .makeWriter()
+            writer.metadata["\(a).rope.scaling.factor"] = .float32(factor)
+            writer.metadata["\(a).rope.scaling.original_context_length"] = .uint32(512)
+            writer.metadata["\(a).rope.scaling.type"] = .string("linear")
+            try writer.write(to: dir + "/\(a)-linear.gguf")
+            writer.metadata["\(a).rope.scaling.type"] = .string("yarn")
+            try writer.write(to: dir + "/\(a).gguf")
+            let refModel = try LlamaReference.LlamaModel(path: dir + "/\(a).gguf", library: library)
+            let prompt = try refModel.tokenize(String(repeating: SyntheticParityTests.prompt + " ", count: 3),
+                                               addSpecial: true)
+            let precise = try LlamaContext(model: refModel, contextLength: 128, threads: 1, precision: .precise)
+            let theirs = try precise.eval(prompt, logits: .all)
+            try precise.close()
+            let yarn = try Self.prefill(try ModelRegistry.load(try GGUFFile(path: dir + "/\(a).gguf")), prompt)
+            let linear = try Self.prefill(try ModelRegistry.load(try GGUFFile(path: dir + "/\(a)-linear.gguf")), prompt)
+            let exact = Self.maxDelta(yarn, theirs.values), other = Self.maxDelta(linear, theirs.values)
+            #expect(exact == 0, "\(a) with YaRN: max |Δ| \(exact)")
+            #expect(other > 0.01, "\(a): linear scaling matches YaRN's logits (max |Δ| \(other))")
+            print("TABLE | \(a) YaRN RoPE scaling × \(factor) | \(prompt.count) positions max |Δ| \(exact) | as linear: \(other)")
+        }
     }
 
     /// A synthetic gemma3 file llama.cpp loads: the tiny-wide-heads qwen3 model's tensors (its per-head query/key

@@ -15,15 +15,28 @@ extension TransformerOps {
     /// ggml's `theta / ff`; `freqScale` (linear RoPE scaling, 1 / the factor) multiplies the angle, as ggml's
     /// `rope_yarn` does without YaRN's extrapolation mix; `mscale` (LongRoPE's attention factor) multiplies the cosine
     /// and sine, as `rope_yarn` does.
+    /// With `yarn`, pair i's angle mixes the scaled and the unscaled one by YaRN's ramp over the correction range,
+    /// and `yarn.mscale` replaces `mscale` (ggml's `rope_yarn` with `ext_factor` 1).
     public static func ropeIteratedAngles(_ x: UnsafeMutablePointer<Float>, heads: Int, headLength: Int, dims: Int,
                                    position: Int, base: Float, style: RopeStyle,
-                                   factors: UnsafePointer<Float>? = nil, freqScale: Float = 1, mscale: Float = 1) {
+                                   factors: UnsafePointer<Float>? = nil, freqScale: Float = 1, mscale: Float = 1,
+                                   yarn: YaRN? = nil) {
         let half = dims / 2
         let step = powf(base, -2 / Float(dims))
+        let magnitude = yarn?.mscale ?? mscale
         var theta = Float(position)
         for i in 0..<half {
-            let angle = freqScale * (factors.map { theta / $0[i] } ?? theta)
-            let c = cosf(angle) * mscale, s = sinf(angle) * mscale
+            let extrapolated = factors.map { theta / $0[i] } ?? theta
+            var angle = freqScale * extrapolated
+            if let yarn {
+                // ggml: ramp = 1 − clamp((i0/2 − low) / max(0.001, high − low), 0, 1) with i0 = 2i, and
+                // `interp·(1 − ramp) + extrap·ramp` with one product fused (fusing the other one instead gave the
+                // same bits on ArchitectureParityTests' files).
+                let y = (Float(i) - yarn.low) / max(0.001, yarn.high - yarn.low)
+                let ramp = 1 - min(1, max(0, y))
+                angle = (angle * (1 - ramp)).addingProduct(extrapolated, ramp)
+            }
+            let c = cosf(angle) * magnitude, s = sinf(angle) * magnitude
             let (a, b) = style == .interleaved ? (2 * i, 2 * i + 1) : (i, i + half)
             for h in 0..<heads {
                 // a, b < dims ≤ headLength: inside head h of the row.
@@ -34,6 +47,31 @@ extension TransformerOps {
                 p[b] = (x1 * c).addingProduct(x0, s)
             }
             theta *= step
+        }
+    }
+
+    /// YaRN's per-model constants as llama.cpp derives them (`ggml_rope_yarn_corr_dims`, and the attention factor of
+    /// `llama_context` times `rope_yarn`'s own factor), for RoPE over `dims` dimensions of base `base` scaled by
+    /// `freqScale` with an original context of `originalContext`, β_fast 32, β_slow 1.
+    public struct YaRN: Sendable, Equatable {
+        /// First and last pair of the correction ramp.
+        public let low: Float, high: Float
+        /// The cosine and sine multiplier.
+        public let mscale: Float
+
+        public init(dims: Int, originalContext: Int, base: Float, freqScale: Float, betaFast: Float = 32,
+                    betaSlow: Float = 1) {
+            func correctionDim(_ beta: Float) -> Float {
+                Float(dims) * logf(Float(originalContext) / (beta * 2 * Float.pi)) / (2 * logf(base))
+            }
+            low = max(0, floorf(correctionDim(betaFast)))
+            high = min(Float(dims - 1), ceilf(correctionDim(betaSlow)))
+            // llama_context: get_mscale(factor, 1) · 1 / (1 + 0.1·ln factor), each `1 + 0.1·ln` one fused step;
+            // rope_yarn then multiplies by 1 + 0.1·ln(1 / freq_scale).
+            let factor = 1 / freqScale
+            var attention: Float = factor <= 1 ? 1 : (1 as Float).addingProduct(0.1, logf(factor))
+            attention *= 1 / (1 as Float).addingProduct(0.1, logf(factor))
+            mscale = attention * (1 as Float).addingProduct(0.1, logf(1 / freqScale))
         }
     }
 

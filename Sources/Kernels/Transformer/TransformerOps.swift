@@ -51,7 +51,7 @@ public enum TransformerOps {
     public static func rotateAndCache(q: UnsafeMutablePointer<Float>, k: UnsafeMutablePointer<Float>, v: UnsafePointer<Float>,
                                tokens: Int, start: Int, layer: Int, cache: KVCache, hp: AttentionShape, base: Float,
                                style: RopeStyle, factors: [Float]? = nil, freqScale: Float = 1, mscale: Float = 1,
-                               pool: ThreadPool? = nil) {
+                               yarn: YaRN? = nil, pool: ThreadPool? = nil) {
         let qW = hp.headCount * hp.keyLength, kW = hp.headCountKV * hp.keyLength, vW = hp.headCountKV * hp.valueLength
         // Tokens are independent: each rotates its own rows and fills its own cache position.
         func rotate(_ f: UnsafePointer<Float>?) {
@@ -59,10 +59,10 @@ public enum TransformerOps {
                 for i in range {
                     ropeIteratedAngles(q + i * qW, heads: hp.headCount, headLength: hp.keyLength,
                                        dims: hp.ropeDimensionCount, position: start + i, base: base, style: style, factors: f,
-                                       freqScale: freqScale, mscale: mscale)
+                                       freqScale: freqScale, mscale: mscale, yarn: yarn)
                     ropeIteratedAngles(k + i * kW, heads: hp.headCountKV, headLength: hp.keyLength,
                                        dims: hp.ropeDimensionCount, position: start + i, base: base, style: style, factors: f,
-                                       freqScale: freqScale, mscale: mscale)
+                                       freqScale: freqScale, mscale: mscale, yarn: yarn)
                     cache.store(layer: layer, position: start + i, key: k + i * kW, value: v + i * vW)
                 }
             }
