@@ -22,6 +22,11 @@ enum {
     BN5_ROWS_PREFETCH_ROWS = 8,    // as the AVX2 rows kernels: the rows two passes on
 };
 
+/// Rows r ..< r + n (n ≤ 4) of `w` into `out`; the missing ones repeat row r (computed, never written).
+BN5_INLINE void bn5_rows_four(const void *w, ptrdiff_t stride, ptrdiff_t r, ptrdiff_t n, const uint8_t *out[4]) {
+    for (int i = 0; i < 4; i++) out[i] = bn5_at(w, (r + (i < n ? i : 0)) * stride);
+}
+
 // MARK: Q4_1 · Q8_1
 
 /// One block of rows `a` (low half) and `b` (high half) against the activation block (`x2`: its 32 quants in both
@@ -60,9 +65,9 @@ void bitnet_avx512_rows_q4_1(const void *w, ptrdiff_t stride, const void *x, ptr
     ptrdiff_t blocks = count / 32, r = 0;
     for (; r < rows; r += 4) {  // rows r ..< min(r + 4, rows) exist; missing ones repeat row r and are not written
         ptrdiff_t n = rows - r < 4 ? rows - r : 4;
-        const uint8_t *w0 = bn5_at(w, r * stride);
-        const uint8_t *w1 = n > 1 ? w0 + stride : w0, *w2 = n > 2 ? w0 + 2 * stride : w0;
-        const uint8_t *w3 = n > 3 ? w0 + 3 * stride : w0;
+        const uint8_t *wr[4];
+        bn5_rows_four(w, stride, r, n, wr);
+        const uint8_t *w0 = wr[0], *w1 = wr[1], *w2 = wr[2], *w3 = wr[3];
         __m512 acc01 = _mm512_setzero_ps(), acc23 = acc01;
         __m128 mins01 = _mm_setzero_ps(), mins23 = mins01;
         uintptr_t ahead = (uintptr_t)w0 + (uintptr_t)(BN5_ROWS_PREFETCH_ROWS * stride);
@@ -110,9 +115,9 @@ BN5_INLINE void bn5_rows_signed(int q5, const void *w, ptrdiff_t stride, const v
     ptrdiff_t blocks = count / 32, r = 0, blockBytes = q5 ? BN5_ROWS_Q5_0_BYTES : BN5_ROWS_Q8_0_BYTES;
     for (; r < rows; r += 4) {  // rows r ..< min(r + 4, rows) exist; missing ones repeat row r and are not written
         ptrdiff_t n = rows - r < 4 ? rows - r : 4;
-        const uint8_t *w0 = bn5_at(w, r * stride);
-        const uint8_t *w1 = n > 1 ? w0 + stride : w0, *w2 = n > 2 ? w0 + 2 * stride : w0;
-        const uint8_t *w3 = n > 3 ? w0 + 3 * stride : w0;
+        const uint8_t *wr[4];
+        bn5_rows_four(w, stride, r, n, wr);
+        const uint8_t *w0 = wr[0], *w1 = wr[1], *w2 = wr[2], *w3 = wr[3];
         __m512 acc01 = _mm512_setzero_ps(), acc23 = acc01;
         uintptr_t ahead = (uintptr_t)w0 + (uintptr_t)(BN5_ROWS_PREFETCH_ROWS * stride);
         for (ptrdiff_t b = 0; b < blocks; b++) {

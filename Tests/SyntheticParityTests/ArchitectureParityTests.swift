@@ -120,20 +120,10 @@ struct ArchitectureParityTests {
         try writer.addTensor(name: "rope_freqs.weight", shape: [pairs], f32: (0..<pairs).map { 1 + Float($0) / 4 })
         try writer.write(to: dir + "/with.gguf")
         try model.write(to: dir + "/without.gguf")
-
-        let library = try ExactReference.library()
-        let refModel = try LlamaReference.LlamaModel(path: dir + "/with.gguf", library: library)
-        // Long enough that the slowest pairs' angles move.
-        let prompt = try refModel.tokenize(String(repeating: SyntheticParityTests.prompt + " ", count: 3), addSpecial: true)
-        let precise = try LlamaContext(model: refModel, contextLength: 128, threads: 1, precision: .precise)
-        let theirs = try precise.eval(prompt, logits: .all)
-        try precise.close()
-        let with = try Self.prefill(try ModelRegistry.load(try GGUFFile(path: dir + "/with.gguf")), prompt)
-        let without = try Self.prefill(try ModelRegistry.load(try GGUFFile(path: dir + "/without.gguf")), prompt)
-        let exact = Self.maxDelta(with, theirs.values), ignored = Self.maxDelta(without, theirs.values)
+        let (positions, exact, ignored) = try Self.deltasToLlamaCpp(dir + "/with.gguf", variant: dir + "/without.gguf")
         #expect(exact == 0, "with rope_freqs: max |Δ| \(exact)")
         #expect(ignored > 0.01, "ignoring rope_freqs still matches (max |Δ| \(ignored))")
-        print("TABLE | llama q8_0 + rope_freqs | \(prompt.count) positions max |Δ| \(exact) | factors ignored: \(ignored)")
+        print("TABLE | llama q8_0 + rope_freqs | \(positions) positions max |Δ| \(exact) | factors ignored: \(ignored)")
     }
 
     /// Linear RoPE scaling (`<arch>.rope.scaling.factor`, llama.cpp's `rope_freq_scale_train` = 1 / factor, which
@@ -155,22 +145,12 @@ struct ArchitectureParityTests {
         gemma.metadata["gemma3.rope.scaling.factor"] = .float32(8)
         try gemma.write(to: dir + "/gemma3.gguf")
 
-        let library = try ExactReference.library()
         for name in ["llama", "gemma3"] {
-            let refModel = try LlamaReference.LlamaModel(path: dir + "/\(name).gguf", library: library)
-            let prompt = try refModel.tokenize(String(repeating: SyntheticParityTests.prompt + " ", count: 3),
-                                               addSpecial: true)
-            let precise = try LlamaContext(model: refModel, contextLength: 128, threads: 1, precision: .precise)
-            let theirs = try precise.eval(prompt, logits: .all)
-            try precise.close()
-            let scaled = try Self.prefill(try ModelRegistry.load(try GGUFFile(path: dir + "/\(name).gguf")), prompt)
-            let unscaled = try Self.prefill(try ModelRegistry.load(try GGUFFile(path: dir + "/\(name)-unscaled.gguf")),
-                                            prompt)
-            let exact = Self.maxDelta(scaled, theirs.values), ignored = Self.maxDelta(unscaled, theirs.values)
+            let (positions, exact, ignored) = try Self.deltasToLlamaCpp(dir + "/\(name).gguf",
+                                                                        variant: dir + "/\(name)-unscaled.gguf")
             #expect(exact == 0, "\(name) with linear RoPE scaling: max |Δ| \(exact)")
             #expect(ignored > 0.01, "\(name): ignoring the scaling factor still matches (max |Δ| \(ignored))")
-            print("TABLE | \(name) linear RoPE scaling | \(prompt.count) positions max |Δ| \(exact) | "
-                  + "factor ignored: \(ignored)")
+            print("TABLE | \(name) linear RoPE scaling | \(positions) positions max |Δ| \(exact) | factor ignored: \(ignored)")
         }
 
         gemma.metadata["gemma3.rope.scaling.type"] = .string("yarn")
@@ -185,7 +165,6 @@ struct ArchitectureParityTests {
     @Test func yarnRopeScalingMatchesLlamaCpp() throws {
         let dir = try TestModels.scratchDirectory("arch-rope-yarn")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let library = try ExactReference.library()
         for (arch, factor) in [(SyntheticArchitecture.llama, Float(4)), (.qwen2, 3.3)] {
             let a = arch.rawValue
             var writer = try SyntheticModel(architecture: arch, shape: .tiny, weightType: .q8_0, seed: Self.seed)
@@ -196,27 +175,20 @@ struct ArchitectureParityTests {
             try writer.write(to: dir + "/\(a)-linear.gguf")
             writer.metadata["\(a).rope.scaling.type"] = .string("yarn")
             try writer.write(to: dir + "/\(a).gguf")
-            let refModel = try LlamaReference.LlamaModel(path: dir + "/\(a).gguf", library: library)
-            let prompt = try refModel.tokenize(String(repeating: SyntheticParityTests.prompt + " ", count: 3),
-                                               addSpecial: true)
-            let precise = try LlamaContext(model: refModel, contextLength: 128, threads: 1, precision: .precise)
-            let theirs = try precise.eval(prompt, logits: .all)
-            try precise.close()
-            let yarn = try Self.prefill(try ModelRegistry.load(try GGUFFile(path: dir + "/\(a).gguf")), prompt)
-            let linear = try Self.prefill(try ModelRegistry.load(try GGUFFile(path: dir + "/\(a)-linear.gguf")), prompt)
-            let exact = Self.maxDelta(yarn, theirs.values), other = Self.maxDelta(linear, theirs.values)
+            let (positions, exact, other) = try Self.deltasToLlamaCpp(dir + "/\(a).gguf", variant: dir + "/\(a)-linear.gguf")
             #expect(exact == 0, "\(a) with YaRN: max |Δ| \(exact)")
             #expect(other > 0.01, "\(a): linear scaling matches YaRN's logits (max |Δ| \(other))")
-            print("TABLE | \(a) YaRN RoPE scaling × \(factor) | \(prompt.count) positions max |Δ| \(exact) | as linear: \(other)")
+            print("TABLE | \(a) YaRN RoPE scaling × \(factor) | \(positions) positions max |Δ| \(exact) | as linear: \(other)")
         }
     }
 
     /// A synthetic gemma3 file llama.cpp loads: the tiny-wide-heads qwen3 model's tensors (its per-head query/key
     /// norms are Gemma's too) plus Gemma's post-attention and post-feed-forward norms, a sliding window of 4 on
     /// every other layer (pattern 2: layer 0 local, layer 1 global).
-    static func syntheticGemma3(dir: String) throws -> GGUFWriter {
+    static func syntheticGemma3(dir: String, weightType: GGMLType = .q8_0, seed: UInt64 = Self.seed,
+                                normSeed: UInt64 = 0x6E45) throws -> GGUFWriter {
         let shape = SyntheticShape.tinyWideHeads
-        try SyntheticModel(architecture: .qwen3, shape: shape, weightType: .q8_0, seed: Self.seed)
+        try SyntheticModel(architecture: .qwen3, shape: shape, weightType: weightType, seed: seed)
             .write(to: dir + "/qwen3.gguf")
         let source = try GGUFFile(path: dir + "/qwen3.gguf")
         var writer = GGUFWriter()
@@ -230,7 +202,7 @@ struct ArchitectureParityTests {
         for t in source.tensors {
             try writer.addTensor(name: t.name, type: t.type, shape: t.shape, bytes: [UInt8](source.data(of: t)))
         }
-        var rng = SeededRandom(seed: 0x6E45)
+        var rng = SeededRandom(seed: normSeed)
         for block in 0..<shape.blockCount {
             for name in ["post_attention_norm", "post_ffw_norm"] {
                 let values = (0..<shape.embeddingLength).map { _ in 1 + 0.3 * Float.random(in: -1...1, using: &rng) }
@@ -286,6 +258,20 @@ struct ArchitectureParityTests {
     }
 
     /// All-position logits of `prompt` with an F32 cache (llama.cpp's `precise` configuration).
+    /// llama.cpp's logits (precise, 128 cells) at every position of a 59-token prompt on `path`, and our max |Δ| to
+    /// them on `path` and on `variant` (the same model with one detail changed): (positions, exact, variant).
+    static func deltasToLlamaCpp(_ path: String, variant: String) throws -> (positions: Int, exact: Float, variant: Float) {
+        let refModel = try LlamaReference.LlamaModel(path: path, library: try ExactReference.library())
+        // Long enough that the slowest pairs' angles move.
+        let prompt = try refModel.tokenize(String(repeating: SyntheticParityTests.prompt + " ", count: 3), addSpecial: true)
+        let precise = try LlamaContext(model: refModel, contextLength: 128, threads: 1, precision: .precise)
+        let theirs = try precise.eval(prompt, logits: .all)
+        try precise.close()
+        let ours = try prefill(try ModelRegistry.load(try GGUFFile(path: path)), prompt)
+        let other = try prefill(try ModelRegistry.load(try GGUFFile(path: variant)), prompt)
+        return (prompt.count, maxDelta(ours, theirs.values), maxDelta(other, theirs.values))
+    }
+
     static func prefill(_ model: any DecoderNetwork, _ prompt: [Int32]) throws -> [Float] {
         var options = SessionOptions()
         options.contextLength = 128

@@ -52,27 +52,8 @@ import Testing
         let shape = SyntheticShape.tinyWideHeads
         let dir = try TestModels.scratchDirectory("projection-norms-gemma-source")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try SyntheticModel(architecture: .qwen3, shape: shape, weightType: .f32, seed: 6).write(to: dir + "/qwen3.gguf")
-        let source = try GGUFFile(path: dir + "/qwen3.gguf")
-        var writer = GGUFWriter()
-        for (key, value) in source.metadata.entries {
-            writer.metadata[key.hasPrefix("qwen3.") ? "gemma3." + key.dropFirst(6) : key] = value
-        }
-        writer.metadata["general.architecture"] = .string("gemma3")
-        writer.metadata["gemma3.rope.freq_base"] = .float32(1_000_000)
-        writer.metadata["gemma3.attention.sliding_window"] = .uint32(4)
-        writer.metadata["gemma3.attention.sliding_window_pattern"] = .uint32(2)
+        var writer = try ArchitectureParityTests.syntheticGemma3(dir: dir, weightType: .f32, seed: 6, normSeed: 0x6E44)
         writer.metadata["gemma3.pooling_type"] = .uint32(1)
-        for t in source.tensors {
-            try writer.addTensor(name: t.name, type: t.type, shape: t.shape, bytes: [UInt8](source.data(of: t)))
-        }
-        var rng = SeededRandom(seed: 0x6E44)
-        for block in 0..<shape.blockCount {
-            for name in ["post_attention_norm", "post_ffw_norm"] {
-                let values = (0..<shape.embeddingLength).map { _ in 1 + 0.3 * Float.random(in: -1...1, using: &rng) }
-                try writer.addTensor(name: "blk.\(block).\(name).weight", shape: [shape.embeddingLength], f32: values)
-            }
-        }
         try Self.addNorms(&writer, blocks: shape.blockCount, embedding: shape.embeddingLength,
                           attentionOutput: shape.headCount * (shape.keyLength ?? 0), feedForward: shape.feedForwardLength,
                           seed: 0xB17F)
