@@ -6,7 +6,7 @@ struct PreTokenizer: Sendable {
     /// One splitting step.
     enum Rule: Sendable {
         case gpt2
-        case llama3(maxDigits: Int, marksAreLetters: Bool)
+        case llama3(maxDigits: Int, marksAreLetters: Bool, trailingLineBreaks: Bool = true)
         case gpt4o(maxDigits: Int, contractions: Bool)
         case newlineRuns
         case run(CharClass)
@@ -18,7 +18,8 @@ struct PreTokenizer: Sendable {
 
     /// The family a `tokenizer.ggml.pre` name selects.
     enum Family: String, Sendable {
-        case `default`, llama3, deepSeekLLM, deepSeekCoder, falcon, starCoder, gpt2, qwen2, qwen35, gpt4o, tekken, gemma4
+        case `default`, llama3, deepSeekLLM, deepSeekCoder, falcon, starCoder, gpt2, qwen2, qwen35, seedCoder, gpt4o,
+             tekken, gemma4
     }
 
     let name: String
@@ -56,6 +57,7 @@ struct PreTokenizer: Sendable {
             m[n] = .qwen2
         }
         m["qwen35"] = .qwen35
+        m["seed-coder"] = .seedCoder
         for n in ["gpt-4o", "llama4", "kanana2", "talkie", "minimax-m2"] { m[n] = .gpt4o }
         m["tekken"] = .tekken
         for n in ["gemma4", "granite-embed-multi-311m"] { m[n] = .gemma4 }
@@ -71,7 +73,7 @@ struct PreTokenizer: Sendable {
         let keepsSpaces: Set<String> = [
             "deepseek-llm", "deepseek-coder", "command-r", "qwen2", "deepseek-r1-qwen", "kormo", "f2llmv2", "qwen35",
             "smollm", "gpt-4o", "llama4", "kanana2", "talkie", "minimax-m2", "trillion", "granite-docling",
-            "hunyuan", "solar-open", "tekken",
+            "hunyuan", "solar-open", "tekken", "seed-coder",
         ]
         p.cleanSpaces = !keepsSpaces.contains(name)
         switch name {
@@ -116,6 +118,8 @@ struct PreTokenizer: Sendable {
             return [.llama3(maxDigits: 1, marksAreLetters: false)]
         case .qwen35:
             return [.llama3(maxDigits: 1, marksAreLetters: true)]
+        case .seedCoder:  // qwen2's regex without the line breaks after a punctuation run
+            return [.llama3(maxDigits: 1, marksAreLetters: false, trailingLineBreaks: false)]
         case .gpt4o:
             return [.gpt4o(maxDigits: 3, contractions: true)]
         case .tekken:
@@ -145,7 +149,8 @@ struct PreTokenizer: Sendable {
     private func apply(_ rule: Rule, _ v: TextView, into out: inout [Int]) {
         switch rule {
         case .gpt2: WordSplitters.gpt2(v, into: &out)
-        case .llama3(let d, let m): WordSplitters.llama3(v, maxDigits: d, marksAreLetters: m, into: &out)
+        case .llama3(let d, let m, let t):
+            WordSplitters.llama3(v, maxDigits: d, marksAreLetters: m, trailingLineBreaks: t, into: &out)
         case .gpt4o(let d, let c): GPT4oSplitter.split(v, maxDigits: d, contractions: c, into: &out)
         case .newlineRuns: ClassRunSplitters.newlineRuns(v, into: &out)
         case .run(let c): ClassRunSplitters.run(v, c, into: &out)

@@ -56,7 +56,8 @@ enum WordSplitters {
     /// `(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?W+|\p{N}{1,maxDigits}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+`
     /// where W is `\p{L}`, or `[\p{L}\p{M}]` when `marksAreLetters` (qwen35, which also keeps marks out of the
     /// punctuation run).
-    static func llama3(_ v: TextView, maxDigits: Int, marksAreLetters: Bool, into out: inout [Int]) {
+    static func llama3(_ v: TextView, maxDigits: Int, marksAreLetters: Bool, trailingLineBreaks: Bool = true,
+                       into out: inout [Int]) {
         var prev = v.start
         @inline(__always) func cut(_ e: Int) -> Int {
             let n = e - prev
@@ -93,13 +94,14 @@ enum WordSplitters {
                 }
                 _ = cut(pos); continue
             }
-            //  ?[^\s\p{L}\p{N}]+[\r\n]*  (the first test reads the current flags, as llama.cpp does)
+            //  ?[^\s\p{L}\p{N}]+[\r\n]*  (the first test reads the current flags, as llama.cpp does; seed-coder's
+            // regex has no [\r\n]*)
             var f2 = c == 0x20 ? v.flag(pos + 1) : f
             if isOtherRun(f2, marksAreLetters) && f.isPresent {
                 if c == 0x20 { pos += 1 }
                 while isOtherRun(f2, marksAreLetters) && f2.isPresent { pos += 1; f2 = v.flag(pos) }
                 var c2 = v.cp(pos)
-                while c2 == 0x0D || c2 == 0x0A { pos += 1; c2 = v.cp(pos) }
+                while trailingLineBreaks && (c2 == 0x0D || c2 == 0x0A) { pos += 1; c2 = v.cp(pos) }
                 _ = cut(pos); continue
             }
             pos = whitespaceTail(v, pos, crlfRule: true, cut: cut)
