@@ -45,6 +45,13 @@ BN5_INLINE __m256i bn5_codes(__m256i raw, int shift) {
 /// `acc` + unsigned bytes `a` · signed bytes `b` summed in groups of four per int32 lane (exact).
 BN5_INLINE __m256i bn5_dpbusd(__m256i acc, __m256i a, __m256i b) { return _mm256_dpbusd_epi32(acc, a, b); }
 
+/// The two halves' horizontal sums of a pair accumulator (`bn_hsum` of each): the pair tiles' and the decode rows'
+/// per-output finish.
+BN5_INLINE void bn5_pair_sums(__m512 acc, float *low, float *high) {
+    *low = bn_hsum(_mm512_castps512_ps256(acc));
+    *high = bn_hsum(_mm512_extractf32x8_ps(acc, 1));
+}
+
 BITNET_AVX512_END
 
 #endif  // __x86_64__

@@ -197,12 +197,6 @@ BN5_INLINE void bn5_pairs(const uint8_t *x, ptrdiff_t xStride, int na, ptrdiff_t
     }
 }
 
-/// The two halves' horizontal sums of a pair accumulator (`bn_hsum` of each).
-BN5_INLINE void bn5_pair_sums(__m512 acc, float *low, float *high) {
-    *low = bn_hsum(_mm512_castps512_ps256(acc));
-    *high = bn_hsum(_mm512_extractf32x8_ps(acc, 1));
-}
-
 /// 4 stored Q4_1 rows (`w`, `stride` apart; `nr` real, the others repeat row 0 and are not written) against `np`
 /// (1…4, a constant after inlining) pairs of the pair layout `xp` (`na` real rows): per output the arithmetic of
 /// `bitnet_avx2_dot_q4_1` — `fma(d_w·d_x, float(Σ q·x), acc)` per block, `bn_hsum`, plus the min chain

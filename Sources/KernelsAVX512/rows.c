@@ -27,6 +27,12 @@ BN5_INLINE void bn5_rows_four(const void *w, ptrdiff_t stride, ptrdiff_t r, ptrd
     for (int i = 0; i < 4; i++) out[i] = bn5_at(w, (r + (i < n ? i : 0)) * stride);
 }
 
+/// Lanes 0 and 2 of `dd` (row a's and row b's d_w·d_x) broadcast to the low and the high half of a zmm.
+BN5_INLINE __m512 bn5_pair_scale(__m128 dd) {
+    return _mm512_permutexvar_ps(_mm512_set_epi32(2, 2, 2, 2, 2, 2, 2, 2, 0, 0, 0, 0, 0, 0, 0, 0),
+                                 _mm512_castps128_ps512(dd));
+}
+
 // MARK: Q4_1 · Q8_1
 
 /// One block of rows `a` (low half) and `b` (high half) against the activation block (`x2`: its 32 quants in both
@@ -39,8 +45,7 @@ BN5_INLINE void bn5_rows_q4_1_pair(const uint8_t *a, const uint8_t *b, __m512i x
     __m128 ws = _mm_cvtph_ps(_mm_set_epi32(0, 0, (int)bn_u32(b, 0), (int)bn_u32(a, 0)));
     *mins = _mm_fmadd_ps(ws, xs2, *mins);
     __m128 dd = _mm_mul_ps(ws, xs2);  // lanes 0 and 2: d_a·d_x, d_b·d_x
-    __m512 scale = _mm512_permutexvar_ps(_mm512_set_epi32(2, 2, 2, 2, 2, 2, 2, 2, 0, 0, 0, 0, 0, 0, 0, 0),
-                                         _mm512_castps128_ps512(dd));
+    __m512 scale = bn5_pair_scale(dd);
     // 128-bit lanes 0, 1: row a's 16 nibble bytes; lanes 2, 3: row b's; lanes 1 and 3 shifted by 4, so each half is
     // `bn_nibbles` of its row (elements 0–15 from the low nibbles, 16–31 from the high ones).
     __m512i raw = _mm512_mask_broadcast_i32x4(_mm512_broadcast_i32x4(bn_load128(a, 4)), 0xFF00, bn_load128(b, 4));
@@ -52,12 +57,13 @@ BN5_INLINE void bn5_rows_q4_1_pair(const uint8_t *a, const uint8_t *b, __m512i x
 }
 
 /// `bn_hsum` of each half of `acc`, each plus its row's min chain (lane 1 / lane 3 of `mins`), as
-/// `bitnet_avx2_rows_q4_1` finishes a row.
+/// `bitnet_avx2_rows_q4_1` finishes a row (`b` NULL: the high half is not a row).
 BN5_INLINE void bn5_rows_q4_1_finish(__m512 acc, __m128 mins, float *a, float *b) {
-    float m[4];
+    float m[4], low, high;
     _mm_storeu_ps(m, mins);
-    *a = bn_hsum(_mm512_castps512_ps256(acc)) + m[1];
-    if (b) *b = bn_hsum(_mm512_extractf32x8_ps(acc, 1)) + m[3];
+    bn5_pair_sums(acc, &low, &high);
+    *a = low + m[1];
+    if (b) *b = high + m[3];
 }
 
 void bitnet_avx512_rows_q4_1(const void *w, ptrdiff_t stride, const void *x, ptrdiff_t count, float *out,
@@ -100,8 +106,7 @@ BN5_INLINE __m256i bn5_rows_signed_values(int q5, const uint8_t *wb) {
 BN5_INLINE void bn5_rows_signed_pair(int q5, const uint8_t *a, const uint8_t *b, __m512i x2u, __m128 xs2,
                                      __m512 *acc) {
     __m128 dd = _mm_mul_ps(_mm_cvtph_ps(_mm_set_epi32(0, 0, (int)bn_u32(b, 0), (int)bn_u32(a, 0))), xs2);
-    __m512 scale = _mm512_permutexvar_ps(_mm512_set_epi32(2, 2, 2, 2, 2, 2, 2, 2, 0, 0, 0, 0, 0, 0, 0, 0),
-                                         _mm512_castps128_ps512(dd));
+    __m512 scale = bn5_pair_scale(dd);
     __m512i w2 = _mm512_inserti64x4(_mm512_castsi256_si512(bn5_rows_signed_values(q5, a)),
                                     bn5_rows_signed_values(q5, b), 1);
     __m512i offset = _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_set1_epi8((char)0x80), w2);
@@ -131,10 +136,10 @@ BN5_INLINE void bn5_rows_signed(int q5, const void *w, ptrdiff_t stride, const v
             bn5_rows_signed_pair(q5, w0 + o, w1 + o, x2u, xs2, &acc01);
             if (n > 2) bn5_rows_signed_pair(q5, w2 + o, w3 + o, x2u, xs2, &acc23);
         }
-        out[r] = bn_hsum(_mm512_castps512_ps256(acc01));
-        if (n > 1) out[r + 1] = bn_hsum(_mm512_extractf32x8_ps(acc01, 1));
-        if (n > 2) out[r + 2] = bn_hsum(_mm512_castps512_ps256(acc23));
-        if (n > 3) out[r + 3] = bn_hsum(_mm512_extractf32x8_ps(acc23, 1));
+        float s[4];
+        bn5_pair_sums(acc01, &s[0], &s[1]);
+        bn5_pair_sums(acc23, &s[2], &s[3]);
+        for (ptrdiff_t i = 0; i < n; i++) out[r + i] = s[i];
     }
 }
 
