@@ -56,6 +56,7 @@ cases=(
     "qwen2 qwen2 qwen2 bf16 --shards=2 bf16,q8_0"
     "qwen3 qwen3 qwen2 f16 --tied f16,q8_0"
     "bitnet bitnet llama-bpe bf16 --tied f32,tq2_0,tq1_0"
+    "falcon3 llama llama-bpe bf16 --packed-ternary bf16,tq2_0,tq1_0"
 )
 jobs=()
 for c in "${cases[@]}"; do

@@ -8,7 +8,12 @@ llama.cpp's convert_hf_to_gguf.py recognises it as it recognises the real model'
 scripts/check-hf-convert.sh sets up (torch, safetensors, and gguf-py from the pinned llama.cpp source).
 
 usage: make-hf-checkpoint.py --arch llama|qwen2|qwen3|bitnet|bitnet-2b4t --vocab ggml-vocab-X.gguf --out DIR
-           [--dtype bf16|f16|f32] [--seed N] [--tied] [--shards N] [--rope-llama3]
+           [--dtype bf16|f16|f32] [--seed N] [--tied] [--shards N] [--rope-llama3] [--packed-ternary]
+
+--packed-ternary writes the projections as BitNet's packed ternary weights (Falcon3-1.58bit's and
+bitnet-b1.58-2B-4T's published layout, transformers' integrations/bitnet.py pack_weights): U8 [rows / 4, columns],
+code + 1 of row r + k * rows / 4 in bits 2k of row r, a one-element BF16 `.weight_scale` (the inverse of the
+magnitude), and quantization_config {"quant_method": "bitnet"}.
 """
 import argparse
 import json
@@ -163,6 +168,8 @@ def main():
     ap.add_argument("--shards", type=int, default=1)
     ap.add_argument("--rope-llama3", action="store_true", help="LLaMA 3.1's rope_scaling (adds rope_freqs.weight)")
     ap.add_argument("--longrope", action="store_true", help="phi3: Phi-3 128k's LongRoPE rope_scaling")
+    ap.add_argument("--packed-ternary", action="store_true",
+                    help="projections as packed ternary U8 weights with a .weight_scale (Falcon3-1.58bit's layout)")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     n_vocab, bos, eos = write_tokenizer(a.vocab, a.out)
@@ -233,6 +240,24 @@ def main():
         config["rope_theta"] = 500000.0
     with open(os.path.join(a.out, "config.json"), "w") as f:
         json.dump(config, f, indent=1)
+
+    if a.packed_ternary:
+        projections = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
+        for name in [n for n in t if n.endswith(".weight") and n.split(".")[-2] in projections]:
+            rows, cols = t[name].shape
+            codes = rng.integers(0, 3, size=(rows, cols), dtype=np.uint8)  # ternary value + 1
+            packed = np.zeros((rows // 4, cols), dtype=np.uint8)
+            for k in range(4):
+                packed |= codes[k * rows // 4:(k + 1) * rows // 4] << (2 * k)
+            t[name] = torch.from_numpy(packed)
+            t[name + "_scale"] = torch.tensor([rng.uniform(20.0, 60.0)], dtype=torch.float32).to(torch.bfloat16)
+        config["quantization_config"] = {"quant_method": "bitnet", "linear_class": "autobitlinear",
+                                         "quantization_mode": "offline"}
+        if a.arch == "llama":  # Falcon3-1.58bit's config.json also sets these
+            config["head_dim"] = HD
+            config["rope_theta"] = 1000042.0
+        with open(os.path.join(a.out, "config.json"), "w") as f:
+            json.dump(config, f, indent=1)
 
     names = list(t)
     if a.shards <= 1:

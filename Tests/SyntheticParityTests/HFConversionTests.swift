@@ -49,7 +49,11 @@ struct HFConversionTests {
 
     /// A tiny checkpoint: byte-level BPE over the 256 byte characters + 2 merges + one special token; `arch`
     /// "llama" (untied, BF16) or "bitnet-2b4t" (tied, ReLU², BF16 master weights).
-    static func writeCheckpoint(_ dir: String, arch: String = "llama", pre: [String: Any]? = nil, seed: UInt64 = 1) throws {
+    ///
+    /// `packed` writes the projections as BitNet's packed ternary weights (U8 [rows / 4, columns] of 2-bit codes
+    /// plus a BF16 `.weight_scale`, `quantization_config` "bitnet"), the layout Falcon3-1.58bit ships.
+    static func writeCheckpoint(_ dir: String, arch: String = "llama", pre: [String: Any]? = nil, seed: UInt64 = 1,
+                                packed: Bool = false) throws {
         // BitNet's ternary formats need rows of whole 256-element blocks.
         let s = arch == "bitnet-2b4t" ? Shape(hidden: 256, ff: 256, heads: 4, kvHeads: 2, layers: 1) : Shape()
         var vocab: [String: Int] = [:]
@@ -69,12 +73,13 @@ struct HFConversionTests {
         let tc: [String: Any] = ["eos_token": "<|endoftext|>", "chat_template": "{{ messages }}"]
         try JSONSerialization.data(withJSONObject: tc).write(to: URL(fileURLWithPath: dir + "/tokenizer_config.json"))
         let bitnet = arch == "bitnet-2b4t"
-        let config: [String: Any] = [
+        var config: [String: Any] = [
             "architectures": [bitnet ? "BitNetForCausalLM" : "LlamaForCausalLM"], "hidden_size": s.hidden,
             "intermediate_size": s.ff, "num_attention_heads": s.heads, "num_key_value_heads": s.kvHeads,
             "num_hidden_layers": s.layers, "rms_norm_eps": 1e-5, "rope_theta": 10000.0, "max_position_embeddings": 256,
             "vocab_size": n, "tie_word_embeddings": bitnet, "hidden_act": bitnet ? "relu2" : "silu", "eos_token_id": special,
         ]
+        if packed { config["quantization_config"] = ["quant_method": "bitnet"] }
         try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: dir + "/config.json"))
         var state = seed
         func w(_ count: Int, offset: Float = 0) -> [Float] {
@@ -105,6 +110,16 @@ struct HFConversionTests {
             if bitnet {
                 t.append((p + "self_attn.attn_sub_norm.weight", "BF16", [s.hidden], bf16(w(s.hidden, offset: 1))))
                 t.append((p + "mlp.ffn_sub_norm.weight", "BF16", [s.ff], bf16(w(s.ff, offset: 1))))
+            }
+        }
+        if packed {
+            t = t.flatMap { (name, dtype, shape, bytes) -> [(String, String, [Int], [UInt8])] in
+                guard name.hasSuffix("_proj.weight") else { return [(name, dtype, shape, bytes)] }
+                let quarter = shape[0] / 4 * shape[1]
+                let codes = w(4 * quarter).map { UInt8($0 < -0.01 ? 0 : ($0 > 0.01 ? 2 : 1)) }
+                let bytes = (0..<quarter).map { i in (0..<4).reduce(UInt8(0)) { $0 | codes[$1 * quarter + i] << (2 * $1) } }
+                return [(name, "U8", [shape[0] / 4, shape[1]], bytes),
+                        (name + "_scale", "BF16", [1], bf16([40 + w(1)[0] * 100]))]
             }
         }
         try writeSafetensors(dir + "/model.safetensors", t)
@@ -210,6 +225,59 @@ struct HFConversionTests {
         _ = try Engine(path: dir + "/i2_s.gguf")
     }
 
+    /// Packed ternary weights (Falcon3-1.58bit's layout) unpack as llama.cpp's `dequant_bitnet`: element
+    /// (r + k · rows/4, c) is ((byte (r, c) >> 2k) & 3) − 1 divided by the scale, then LLaMA's query rows are permuted;
+    /// ternary targets are allowed for such a llama checkpoint, and a BitNet one keeps its scale (no second absmean).
+    @Test func packedTernaryWeightsUnpackAsLlamaCppDoes() throws {
+        let dir = try TestModels.scratchDirectory("hf-packed")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Self.writeCheckpoint(dir, packed: true)
+        try HFModelConverter(target: .f32).convert(directory: dir, output: dir + "/f32.gguf")
+        let file = try GGUFFile(path: dir + "/f32.gguf")
+        let source = try SafetensorsFile(path: dir + "/model.safetensors").tensors
+        func packed(_ name: String, in tensors: [SafetensorsTensor]? = nil) throws -> (SafetensorsTensor, Float) {
+            let all = tensors ?? source
+            let w = try #require(all.first { $0.name == name }), s = try #require(all.first { $0.name == name + "_scale" })
+            #expect(w.dtype == .u8)
+            return (w, s.element(0))
+        }
+        func code(_ w: SafetensorsTensor, row: Int, col: Int) -> Float {
+            let quarter = w.shape[0], cols = w.shape[1]
+            return Float((w.bytes[(row % quarter) * cols + col] >> UInt8(2 * (row / quarter))) & 3) - 1
+        }
+        let (v, vs) = try packed("model.layers.0.self_attn.v_proj.weight")
+        let vOut = file.data(of: try #require(file.tensor(named: "blk.0.attn_v.weight")))
+        #expect(file.tensor(named: "blk.0.attn_v.weight")?.shape == [64, 32])
+        for (r, c) in [(0, 0), (7, 3), (8, 63), (31, 17)] {
+            #expect(vOut.loadUnaligned(fromByteOffset: 4 * (r * 64 + c), as: Float.self) == code(v, row: r, col: c) / vs)
+        }
+        let (q, qs) = try packed("model.layers.0.self_attn.q_proj.weight")
+        let qOut = file.data(of: try #require(file.tensor(named: "blk.0.attn_q.weight")))
+        for (h, i, j) in [(0, 1, 3), (1, 0, 15)] {
+            let from = h * 32 + i * 16 + j, to = h * 32 + j * 2 + i
+            #expect(qOut.loadUnaligned(fromByteOffset: 4 * (to * 64 + 5), as: Float.self) == code(q, row: from, col: 5) / qs)
+        }
+        #expect(!source.contains { $0.name.hasSuffix("_scale") && file.tensor(named: $0.name) != nil })
+        // A ternary target is accepted for this llama checkpoint; its 64-column rows are not whole TQ2_0 blocks, so
+        // every matrix falls back to F16 as in llama.cpp's converter (the bitnet case below writes I2_S).
+        let s = try HFModelConverter(target: .tq2_0).convert(directory: dir, output: dir + "/tq2_0.gguf")
+        #expect(s.architecture == "llama" && s.tensorsByType[GGMLType.f16.name] == 9)
+
+        // BitNet: codes and scale kept exactly (absmean would scale by the non-zero fraction).
+        try FileManager.default.removeItem(atPath: dir)
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try Self.writeCheckpoint(dir, arch: "bitnet-2b4t", packed: true)
+        try HFModelConverter(target: .i2_s).convert(directory: dir, output: dir + "/b.gguf")
+        let b = try GGUFFile(path: dir + "/b.gguf")
+        let (down, ds) = try packed("model.layers.0.mlp.down_proj.weight",
+                                    in: try SafetensorsFile(path: dir + "/model.safetensors").tensors)
+        let info = try #require(b.tensor(named: "blk.0.ffn_down.weight"))
+        let decoded = try TernaryCodes.decode(.i2_s, b.data(of: info), count: 256 * 256)
+        #expect(decoded.scales[0] == 1 / ds)
+        #expect((0..<(256 * 256)).allSatisfy { Float(Int(decoded.codes[$0]) - 1) == code(down, row: $0 / 256, col: $0 % 256) })
+        _ = try Engine(path: dir + "/b.gguf")
+    }
+
     @Test func badInputsGetTypedErrorsAndLeaveNothing() throws {
         let dir = try Self.checkpoint("errors")
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -249,6 +317,19 @@ struct HFConversionTests {
         try Self.writeSafetensors(weights, [("model.embed_tokens.weight", "I8", [2, 2], [1, 2, 3, 4])])
         guard case .unsupportedDType(let name, "I8")? = failure() else { Issue.record("I8 accepted"); return }
         #expect(name == "model.embed_tokens.weight")
+        // U8 outside a packed-ternary checkpoint, another quantization method, a scale with more than one element.
+        try Self.writeSafetensors(weights, [("model.embed_tokens.weight", "U8", [2, 2], [1, 2, 3, 4])])
+        guard case .unsupportedDType(_, "U8")? = failure() else { Issue.record("U8 accepted"); return }
+        try Self.writeCheckpoint(dir, packed: true)
+        let packedConfig = try String(contentsOfFile: dir + "/config.json", encoding: .utf8)
+        try packedConfig.replacingOccurrences(of: "\"bitnet\"", with: "\"gptq\"")
+            .write(toFile: dir + "/config.json", atomically: true, encoding: .utf8)
+        guard case .unsupportedQuantization("gptq")? = failure() else { Issue.record("gptq accepted"); return }
+        try packedConfig.write(toFile: dir + "/config.json", atomically: true, encoding: .utf8)
+        try Self.writeSafetensors(weights, [("model.layers.0.mlp.up_proj.weight", "U8", [1, 2], [1, 2]),
+                                            ("model.layers.0.mlp.up_proj.weight_scale", "F32", [2], Self.f32([1, 2]))])
+        guard case .badShape? = failure() else { Issue.record("a two-element scale accepted"); return }
+        try Self.writeCheckpoint(dir)
         // A tensor with no GGUF name.
         try Self.writeSafetensors(weights, [("model.layers.0.mystery.weight", "F32", [2], Self.f32([1, 2]))])
         guard case .unmappedTensor? = failure() else { Issue.record("unknown tensor accepted"); return }

@@ -11,8 +11,10 @@ public enum HFImportError: Error, Equatable, CustomStringConvertible {
     case badJSON(path: String, reason: String)
     /// A `.safetensors` file's header or data is inconsistent.
     case badSafetensors(path: String, reason: String)
-    /// A tensor's element type is not F32, F16 or BF16.
+    /// A tensor's element type is not F32, F16 or BF16 (nor U8 packed ternary weights with their scale).
     case unsupportedDType(tensor: String, dtype: String)
+    /// `config.json`'s `quantization_config` names a method other than BitNet's packed ternary weights.
+    case unsupportedQuantization(String)
     /// `config.json`'s `architectures` names a model class this converter does not handle.
     case unsupportedArchitecture(String, supported: [String])
     /// A required hyper-parameter is missing from `config.json`.
@@ -39,8 +41,13 @@ public enum HFImportError: Error, Equatable, CustomStringConvertible {
         case .badSafetensors(let p, let r):
             "convert --from-hf: \(p) is not a valid safetensors file: \(r). Re-download it (a cut download leaves a short file)."
         case .unsupportedDType(let t, let d):
-            "convert --from-hf: tensor '\(t)' is \(d); only F32, F16 and BF16 checkpoints are read (quantized "
-                + "checkpoints such as GPTQ, AWQ or FP8 are not). Convert from the model's full-precision weights."
+            "convert --from-hf: tensor '\(t)' is \(d); only F32, F16 and BF16 tensors are read, and U8 only as a "
+                + "BitNet checkpoint's packed ternary weights (a matrix with its .weight_scale, quantization_config "
+                + "\"bitnet\"). Convert from the model's full-precision weights."
+        case .unsupportedQuantization(let m):
+            "convert --from-hf: config.json's quantization_config says '\(m)'; only BitNet's packed ternary weights "
+                + "('bitnet', as Falcon3-1.58bit and bitnet-b1.58-2B-4T ship) are read, not GPTQ, AWQ, FP8 or other "
+                + "quantized checkpoints. Convert from the model's full-precision weights."
         case .unsupportedArchitecture(let a, let ok):
             "convert --from-hf: architecture '\(a)' is not supported (supported: \(ok.joined(separator: ", ")))."
         case .missingHyperParameter(let k):

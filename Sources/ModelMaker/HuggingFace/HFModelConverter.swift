@@ -13,6 +13,13 @@ import Kernels
 /// targets keep the token embedding and output head in F16; BitNet projections are ternarised with the absmean
 /// rule (scale = mean |W| clamped to 1e-5, W ← clamp(round(W / scale), −1, 1) · scale, rounding half to even).
 /// The output goes through `OUTPUT.partial`, renamed only when complete.
+///
+/// Checkpoints that ship BitNet's packed ternary weights (`quantization_config.quant_method` "bitnet":
+/// Falcon3-1.58bit, bitnet-b1.58-2B-4T) hold each projection as U8 rows of four 2-bit codes plus a one-element
+/// `.weight_scale`; they are unpacked as llama.cpp's converter does (code − 1, divided by the scale) and may be
+/// written in the ternary formats whatever the architecture. A BitNet-architecture projection read this way is
+/// already ternary and keeps its scale — llama.cpp's converter ternarises it again with the absmean rule, which
+/// scales it by its fraction of non-zero codes; this converter deliberately does not.
 public struct HFModelConverter: Sendable {
     /// Output types `convert --from-hf --to` accepts.
     public static let targets: [GGMLType] = [.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1, .q6_K, .tq1_0, .tq2_0, .i2_s]
@@ -69,6 +76,8 @@ public struct HFModelConverter: Sendable {
         var permuteHeads: Int?
         var ternarise = false
         var generated: [Float]?
+        /// For packed ternary weights: the scale each code − 1 is divided by.
+        var packedScale: Float?
     }
 
     /// Converts the checkpoint in `directory` into `output`.
@@ -92,7 +101,8 @@ public struct HFModelConverter: Sendable {
         } else if let architecture, architecture != arch {
             throw .unsupportedTarget(architecture, reason: "a \(hfArch) checkpoint is written as \(arch).")
         }
-        if [.tq1_0, .tq2_0, .i2_s].contains(target), !isBitNet {
+        let packedScales = try Self.packedTernaryScales(checkpoint)
+        if [.tq1_0, .tq2_0, .i2_s].contains(target), !isBitNet, packedScales.isEmpty {
             throw .unsupportedTarget(target.name, reason: "\(hfArch) weights are not ternary-trained; ternary formats are "
                 + "for BitNet checkpoints. Use f16, bf16, q8_0, q6_k, q4_1 or q4_0.")
         }
@@ -116,20 +126,27 @@ public struct HFModelConverter: Sendable {
         for t in checkpoint.tensors {
             if t.name.hasSuffix(".rotary_emb.inv_freq") || t.name.hasSuffix(".attention.masked_bias")
                 || t.name.hasSuffix(".attention.bias") { continue }
+            if t.name.hasSuffix(".weight_scale"), packedScales[String(t.name.dropLast("_scale".count))] != nil { continue }
             guard let name = Self.ggufName(t.name, arch: arch) else {
                 throw .unmappedTensor(name: t.name, architecture: hfArch)
             }
-            let shape = Array(t.shape.reversed())
-            var p = Planned(source: t, name: name, type: outputType(name: name, shape: shape), shape: shape)
+            let packedScale = packedScales[t.name]
+            if t.dtype == .u8, packedScale == nil { throw .unsupportedDType(tensor: t.name, dtype: t.dtype.rawValue) }
+            // Packed rows hold four codes per byte: row r + k · rows of the unpacked matrix is bits 2k of row r.
+            var logical = t.shape
+            if packedScale != nil { logical[0] *= 4 }
+            let shape = Array(logical.reversed())
+            var p = Planned(source: t, name: name, type: outputType(name: name, shape: shape), shape: shape,
+                            packedScale: packedScale)
             if arch == "llama" {
                 if t.name.hasSuffix("q_proj.weight") || t.name.hasSuffix("q_proj.bias") { p.permuteHeads = hp.heads }
                 if t.name.hasSuffix("k_proj.weight") || t.name.hasSuffix("k_proj.bias") { p.permuteHeads = hp.kvHeads }
-                if let h = p.permuteHeads, t.shape[0] % (2 * h) != 0 {
-                    throw .badShape(tensor: t.name, shape: t.shape, expected: "rows a multiple of 2 × \(h) heads")
+                if let h = p.permuteHeads, logical[0] % (2 * h) != 0 {
+                    throw .badShape(tensor: t.name, shape: logical, expected: "rows a multiple of 2 × \(h) heads")
                 }
             }
-            p.ternarise = isBitNet && TernaryModelConverter.isProjection(name)
-            if p.type == .i2_s, !p.ternarise { p.type = .f16 }
+            p.ternarise = isBitNet && packedScale == nil && TernaryModelConverter.isProjection(name)
+            if p.type == .i2_s, !p.ternarise, packedScale == nil { p.type = .f16 }
             planned.append(p)
         }
 
@@ -164,6 +181,34 @@ public struct HFModelConverter: Sendable {
         }
         do { try writer.commit() } catch { throw .output(path: output, error) }
         return summary
+    }
+
+    /// For a checkpoint whose `quantization_config.quant_method` is "bitnet": each packed matrix's name and the
+    /// scale its codes are divided by, read from `NAME_scale` (one element; the matrix must be U8 and 2-D). Empty
+    /// for an unquantized checkpoint.
+    /// - Throws: `HFImportError.unsupportedQuantization` for another method, `.badShape` / `.unsupportedDType`
+    ///   for a scale without its packed matrix or with more than one element.
+    static func packedTernaryScales(_ checkpoint: HFCheckpoint) throws(HFImportError) -> [String: Float] {
+        guard let q = checkpoint.config["quantization_config"] as? [String: Any] else { return [:] }
+        let method = (q["quant_method"] as? String) ?? "(none)"
+        guard method == "bitnet" else { throw .unsupportedQuantization(method) }
+        let byName = Dictionary(checkpoint.tensors.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        var scales: [String: Float] = [:]
+        for t in checkpoint.tensors where t.name.hasSuffix(".weight_scale") {
+            let matrix = String(t.name.dropLast("_scale".count))
+            guard let w = byName[matrix] else {
+                throw .badShape(tensor: t.name, shape: t.shape, expected: "a scale beside its packed matrix \(matrix)")
+            }
+            guard t.elementCount == 1, t.dtype != .u8 else {
+                throw .badShape(tensor: t.name, shape: t.shape, expected: "one F32, F16 or BF16 scale per packed matrix")
+            }
+            guard w.dtype == .u8 else { throw .unsupportedDType(tensor: matrix, dtype: "\(w.dtype.rawValue) beside a packed-weight scale (U8 expected)") }
+            guard w.shape.count == 2 else {
+                throw .badShape(tensor: matrix, shape: w.shape, expected: "a 2-D packed matrix [rows / 4, columns]")
+            }
+            scales[matrix] = t.element(0)
+        }
+        return scales
     }
 
     /// The type a tensor is written in: F32 for norms, biases and vectors; F16 for the embedding and output head
@@ -218,9 +263,15 @@ public struct HFModelConverter: Sendable {
 
     /// The bytes of one planned tensor.
     func encode(_ p: Planned) -> [UInt8] {
-        var x = p.generated ?? p.source!.floats()
-        if let heads = p.permuteHeads { x = Self.permuteRotaryRows(x, rows: p.source!.shape[0], heads: heads) }
+        var x: [Float]
         var magnitude: Float = 0
+        if let scale = p.packedScale {
+            x = Self.unpackTernary(p.source!, scale: scale)
+            magnitude = 1 / scale
+        } else {
+            x = p.generated ?? p.source!.floats()
+        }
+        if let heads = p.permuteHeads { x = Self.permuteRotaryRows(x, rows: p.shape.last!, heads: heads) }
         if p.ternarise { magnitude = Self.ternarise(&x, sourceType: p.source!.dtype) }
         let count = x.count, cols = max(p.shape.first ?? 1, 1), rows = count / cols
         switch p.type {
@@ -260,6 +311,21 @@ public struct HFModelConverter: Sendable {
             }
             return out
         }
+    }
+
+    /// A packed ternary matrix ([rows / 4, columns] bytes) as floats: element (r + k · rows/4, c) is
+    /// ((byte (r, c) >> 2k) & 3) − 1, divided by `scale` (llama.cpp's `dequant_bitnet`; the stored scale is the
+    /// inverse of the weights' magnitude).
+    static func unpackTernary(_ t: SafetensorsTensor, scale: Float) -> [Float] {
+        let packedRows = t.shape[0], cols = t.elementCount / max(packedRows, 1), bytes = t.bytes
+        var out = [Float](repeating: 0, count: 4 * t.elementCount)
+        for k in 0..<4 {
+            for i in 0..<(packedRows * cols) {
+                let code = (bytes[i] >> UInt8(2 * k)) & 3
+                out[k * packedRows * cols + i] = (Float(code) - 1) / scale
+            }
+        }
+        return out
     }
 
     /// LLaMA's query/key rows from the Hugging Face rotary layout (each head's first half then second half) to

@@ -4,9 +4,18 @@ import GGUF
 /// Element types read from safetensors files.
 public enum SafetensorsDType: String, Sendable {
     case f32 = "F32", f16 = "F16", bf16 = "BF16"
+    /// Raw bytes: read only as the packed ternary weights of a BitNet-quantized checkpoint (four 2-bit codes per
+    /// byte, `quantization_config.quant_method` "bitnet").
+    case u8 = "U8"
 
     /// Bytes per element.
-    public var size: Int { self == .f32 ? 4 : 2 }
+    public var size: Int {
+        switch self {
+        case .f32: 4
+        case .f16, .bf16: 2
+        case .u8: 1
+        }
+    }
 }
 
 /// One tensor of a safetensors file: its bytes stay in the file's mapping.
@@ -25,9 +34,10 @@ public struct SafetensorsTensor: @unchecked Sendable {
     /// Number of elements.
     public var elementCount: Int { shape.reduce(1, *) }
 
-    /// Element `i` as `Float` (exact for all three types).
+    /// Element `i` as `Float` (exact for every type; a U8 element is its byte's value).
     @inline(__always) public func element(_ i: Int) -> Float {
         switch dtype {
+        case .u8: Float(bytes[i])
         case .f32: Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
         case .f16: HalfConversion.f16ToF32(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
         case .bf16: HalfConversion.bf16ToF32(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
@@ -49,6 +59,7 @@ public struct SafetensorsTensor: @unchecked Sendable {
             case .f32: fill(UInt32.self) { Float(bitPattern: $0) }
             case .f16: fill(UInt16.self, HalfConversion.f16ToF32)
             case .bf16: fill(UInt16.self, HalfConversion.bf16ToF32)
+            case .u8: fill(UInt8.self) { Float($0) }
             }
             n = count
         }
