@@ -28,8 +28,14 @@ public struct HyperParameters: Sendable, Codable, Equatable {
     /// `rope.scale_linear`), which multiplies every angle; 1 when no factor is set or `rope.scaling.type` is `none`.
     public var ropeFreqScale: Float = 1
     /// YaRN's context (`rope.scaling.original_context_length`, else the training context) when `rope.scaling.type`
-    /// is `yarn` with a factor; nil otherwise. β_fast / β_slow are llama.cpp's defaults, 32 and 1.
+    /// is `yarn` with a factor; nil otherwise.
     public var ropeYaRNOriginalContext: Int?
+    /// YaRN's β_fast and β_slow: `rope.scaling.yarn_beta_fast` / `_slow` where the architecture reads them
+    /// (`yarnExtensions`), else llama.cpp's defaults 32 and 1.
+    public var ropeYaRNBetaFast: Float = 32, ropeYaRNBetaSlow: Float = 1
+    /// YaRN's `rope.scaling.yarn_log_multiplier` (Hugging Face's `mscale_all_dim`) where the architecture reads it;
+    /// 0 when absent.
+    public var ropeYaRNLogMultiplier: Float = 0
     /// RMSNorm epsilon.
     public var rmsEpsilon: Float
     /// Training context length.
@@ -37,9 +43,10 @@ public struct HyperParameters: Sendable, Codable, Equatable {
     /// Vocabulary size (rows of the embedding matrix).
     public var vocabSize: Int
 
-    /// Reads the common keys for `arch`.
+    /// Reads the common keys for `arch`. `yarnExtensions`: the architecture's graph reads YaRN's β and log-multiplier
+    /// keys (llama.cpp's mistral3 does); elsewhere a YaRN file with them is refused, since llama.cpp would ignore them.
     /// - Throws: `ModelError.missingHyperParameter` / `.invalidHyperParameter` naming the key.
-    public init(_ md: GGUFMetadata, architecture arch: String) throws(ModelError) {
+    public init(_ md: GGUFMetadata, architecture arch: String, yarnExtensions: Bool = false) throws(ModelError) {
         func int(_ k: String, default d: Int? = nil) throws(ModelError) -> Int {
             let key = "\(arch).\(k)"
             if let v = md[key] {
@@ -86,9 +93,20 @@ public struct HyperParameters: Sendable, Codable, Equatable {
         }
         ropeFreqScale = scaling == "none" || factor == 0 ? 1 : 1 / factor
         if scaling == "yarn" && ropeFreqScale != 1 {
-            for unsupported in ["rope.scaling.yarn_log_multiplier", "rope.scaling.attn_factor",
-                                "rope.scaling.yarn_beta_fast", "rope.scaling.yarn_beta_slow"]
-            where md["\(arch).\(unsupported)"] != nil {
+            if yarnExtensions {
+                ropeYaRNBetaFast = try float("rope.scaling.yarn_beta_fast", default: 32)
+                ropeYaRNBetaSlow = try float("rope.scaling.yarn_beta_slow", default: 1)
+                ropeYaRNLogMultiplier = try float("rope.scaling.yarn_log_multiplier", default: 0)
+                for (key, v) in [("yarn_beta_fast", ropeYaRNBetaFast), ("yarn_beta_slow", ropeYaRNBetaSlow),
+                                 ("yarn_log_multiplier", ropeYaRNLogMultiplier)] where !v.isFinite || v < 0 {
+                    throw .invalidHyperParameter(key: "\(arch).rope.scaling.\(key)", value: "\(v)",
+                                                 reason: "must be a finite number ≥ 0")
+                }
+            }
+            let refused = ["rope.scaling.attn_factor"]
+                + (yarnExtensions ? [] : ["rope.scaling.yarn_log_multiplier", "rope.scaling.yarn_beta_fast",
+                                          "rope.scaling.yarn_beta_slow"])
+            for unsupported in refused where md["\(arch).\(unsupported)"] != nil {
                 throw .invalidHyperParameter(key: "\(arch).\(unsupported)", value: md["\(arch).\(unsupported)"]!.summary(),
                                              reason: "YaRN with this key is not implemented (only llama.cpp's defaults)")
             }

@@ -1,9 +1,10 @@
+import Foundation
 import GGUF
 import Kernels
 
 /// The `llama` architecture: RMSNorm → GQA attention with RoPE → RMSNorm → SwiGLU feed-forward, pre-norm residual
 /// blocks, a final RMSNorm and an output projection (tied to the token embedding when `output.weight` is absent).
-/// Mistral and Falcon3 checkpoints (Falcon3-1.58bit included) convert to this architecture.
+/// Mistral (before Mistral Small 3.1) and Falcon3 checkpoints (Falcon3-1.58bit included) convert to this architecture.
 public enum LlamaArchitecture: Architecture {
     public static let name = "llama"
 
@@ -33,20 +34,32 @@ public struct LlamaVariant: Sendable, Equatable {
     public let fusedGateUp: Bool
     /// Reads the optional per-projection input norms of the BitNet embedding models (`*_norm_in`; qwen3).
     public let projectionNorms: Bool
+    /// Passes LLaMA-3's per-pair frequency factors (`rope_freqs.weight`) to RoPE (llama, mistral3).
+    public let ropeFrequencyFactors: Bool
+    /// Reads YaRN's β and log-multiplier keys (mistral3; `HyperParameters.init`'s `yarnExtensions`).
+    public let yarnExtensions: Bool
+    /// Multiplies each rotated query by Llama 4's attention temperature, 1 + ln(⌊position / n⌋ + 1) ·
+    /// `attention.temperature_scale`, n the original context (mistral3, when the key is set).
+    public let attentionTemperature: Bool
 
     /// A variant; see the properties.
     public init(architecture: String, ropeStyle: TransformerOps.RopeStyle, queryKeyNorm: Bool = false,
-                scalesQueryFirst: Bool = false, fusedGateUp: Bool = false, projectionNorms: Bool = false) {
+                scalesQueryFirst: Bool = false, fusedGateUp: Bool = false, projectionNorms: Bool = false,
+                ropeFrequencyFactors: Bool = false, yarnExtensions: Bool = false, attentionTemperature: Bool = false) {
         self.architecture = architecture
         self.ropeStyle = ropeStyle
         self.queryKeyNorm = queryKeyNorm
         self.scalesQueryFirst = scalesQueryFirst
         self.fusedGateUp = fusedGateUp
         self.projectionNorms = projectionNorms
+        self.ropeFrequencyFactors = ropeFrequencyFactors
+        self.yarnExtensions = yarnExtensions
+        self.attentionTemperature = attentionTemperature
     }
 
     /// llama.cpp's `llama`.
-    public static let llama = LlamaVariant(architecture: LlamaArchitecture.name, ropeStyle: .interleaved)
+    public static let llama = LlamaVariant(architecture: LlamaArchitecture.name, ropeStyle: .interleaved,
+                                           ropeFrequencyFactors: true)
 }
 
 /// Weights of a llama-shaped model (see `LlamaVariant`), memory-mapped from its GGUF file, and the forward pass.
@@ -83,6 +96,9 @@ public final class LlamaLanguageModel: DecoderNetwork, @unchecked Sendable {
     let longRoPE: LongRoPE?
     /// YaRN's constants when the file's RoPE scaling is `yarn` (Qwen2.5 / Qwen3 long-context files).
     let yarn: TransformerOps.YaRN?
+    /// The attention temperature's `attention.temperature_scale` and position divisor, when the variant reads it
+    /// and the file sets it (`LlamaVariant.attentionTemperature`).
+    let temperature: (scale: Float, divisor: Int)?
 
     struct LongRoPE {
         let long: [Float], short: [Float]
@@ -98,7 +114,8 @@ public final class LlamaLanguageModel: DecoderNetwork, @unchecked Sendable {
 
     /// Reads hyper-parameters and binds every tensor, checking each shape.
     public init(file: GGUFFile, variant: LlamaVariant) throws(ModelError) {
-        let hp = try HyperParameters(file.metadata, architecture: variant.architecture)
+        let hp = try HyperParameters(file.metadata, architecture: variant.architecture,
+                                     yarnExtensions: variant.yarnExtensions)
         let w = WeightLoader(file: file)
         let d = hp.embeddingLength, ff = hp.feedForwardLength
         let qWidth = hp.headCount * hp.keyLength, kvWidth = hp.headCountKV * hp.keyLength
@@ -165,8 +182,8 @@ public final class LlamaLanguageModel: DecoderNetwork, @unchecked Sendable {
         outputNorm = try w.vector(TensorName.outputNorm, count: d)
         output = try w.optionalMatrix(TensorName.output, rows: hp.vocabSize, cols: d) ?? tokenEmbedding
         outputBias = try w.optionalVector(TensorName.outputBias, count: hp.vocabSize)
-        // Only llama's graph passes them to RoPE (qwen2/qwen3 pass none; phi3's LongRoPE factors are refused above).
-        ropeFactors = variant == .llama
+        // Only llama's and mistral3's graphs pass them to RoPE (qwen2/qwen3 pass none; phi3 has LongRoPE's).
+        ropeFactors = variant.ropeFrequencyFactors
             ? try w.optionalVector(TensorName.ropeFrequencies, count: hp.ropeDimensionCount / 2) : nil
         if hasLongRoPE {
             let pairs = hp.ropeDimensionCount / 2
@@ -185,7 +202,20 @@ public final class LlamaLanguageModel: DecoderNetwork, @unchecked Sendable {
         }
         yarn = hp.ropeYaRNOriginalContext.map {
             TransformerOps.YaRN(dims: hp.ropeDimensionCount, originalContext: $0, base: hp.ropeFreqBase,
-                                freqScale: hp.ropeFreqScale)
+                                freqScale: hp.ropeFreqScale, betaFast: hp.ropeYaRNBetaFast, betaSlow: hp.ropeYaRNBetaSlow,
+                                logMultiplier: hp.ropeYaRNLogMultiplier)
+        }
+        let a = variant.architecture, temperatureKey = "\(a).attention.temperature_scale"
+        if variant.attentionTemperature, let scale = file.metadata.float(temperatureKey), scale != 0 {
+            // llama.cpp divides positions by the original (YaRN) context, which defaults to the training context.
+            let divisor = file.metadata.int("\(a).rope.scaling.original_context_length") ?? hp.contextLength
+            guard scale.isFinite, divisor > 0 else {
+                throw .invalidHyperParameter(key: temperatureKey, value: "\(scale)", reason: "needs a finite scale and a "
+                    + "positive \(a).rope.scaling.original_context_length (or context_length); found \(divisor)")
+            }
+            temperature = (scale, divisor)
+        } else {
+            temperature = nil
         }
     }
 
@@ -257,6 +287,9 @@ public final class LlamaLanguageModel: DecoderNetwork, @unchecked Sendable {
                                               factors: longRoPE?.factors(capacity: cache.capacity) ?? ropeFactors,
                                               freqScale: hp.ropeFreqScale, mscale: longRoPE?.attentionFactor ?? 1,
                                               yarn: yarn, pool: pool)
+                if let temperature {
+                    Self.scaleByTemperature(q + r * qW, tokens: count, start: cache.length, width: qW, temperature)
+                }
                 r += count
             }
             if variant.scalesQueryFirst {
@@ -315,6 +348,19 @@ public final class LlamaLanguageModel: DecoderNetwork, @unchecked Sendable {
         matmul(output, input: xn, count: rows, output: logits, pool: pool, scratch: scratch)
         Self.addBias(outputBias, to: logits, rows: rows)
         return UnsafeBufferPointer(start: logits, count: rows * hp.vocabSize)
+    }
+
+    /// Multiplies query row t (position `start + t`) by Llama 4's attention temperature as llama.cpp's
+    /// `llm_graph_input_attn_temp` computes it: ⌊position / divisor⌋ in float, then ln(· + 1) · scale + 1 in double,
+    /// stored as a float, and an F32 multiply (`ggml_mul`).
+    static func scaleByTemperature(_ q: UnsafeMutablePointer<Float>, tokens: Int, start: Int, width: Int,
+                                   _ temperature: (scale: Float, divisor: Int)) {
+        for t in 0..<tokens {
+            let bucket = (Float(start + t) / Float(temperature.divisor)).rounded(.down)
+            let factor = Float(log(Double(bucket) + 1) * Double(temperature.scale) + 1)
+            let row = q + t * width
+            for j in 0..<width { row[j] *= factor }
+        }
     }
 
     /// Adds `bias` (when present) to each of `rows` rows of `bias.count` floats, as ggml_add broadcasts it.

@@ -48,6 +48,7 @@ struct ArchitectureParityTests {
         ArchitectureCase(architecture: .llama, type: .q2_K, tiedOutput: false),
         ArchitectureCase(architecture: .llama, type: .iq4_nl, tiedOutput: true),
         ArchitectureCase(architecture: .phi3, type: .iq4_xs, tiedOutput: false, shape: .tinyNarrowHeads),
+        ArchitectureCase(architecture: .mistral3, type: .q4_K, tiedOutput: false),
     ]
 
     @Test(arguments: cases)
@@ -180,6 +181,40 @@ struct ArchitectureParityTests {
             #expect(other > 0.01, "\(a): linear scaling matches YaRN's logits (max |Δ| \(other))")
             print("TABLE | \(a) YaRN RoPE scaling × \(factor) | \(positions) positions max |Δ| \(exact) | as linear: \(other)")
         }
+    }
+
+    /// mistral3 as Ministral 3 files carry it: YaRN with explicit β (24, 2) and a log multiplier (0.7), and Llama 4's
+    /// attention temperature (scale 0.1 over buckets of the original context, 16 here so the 59 positions span four
+    /// buckets). Against llama.cpp on the same file (max |Δ| 0), and against the file without each of the three —
+    /// every one must move the logits.
+    @Test func mistral3YaRNAndTemperatureMatchLlamaCpp() throws {
+        let dir = try TestModels.scratchDirectory("arch-mistral3")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let keys: [String: GGUFValue] = [
+            "rope.scaling.type": .string("yarn"), "rope.scaling.factor": .float32(16),
+            "rope.scaling.original_context_length": .uint32(16), "rope.scaling.yarn_beta_fast": .float32(24),
+            "rope.scaling.yarn_beta_slow": .float32(2), "rope.scaling.yarn_log_multiplier": .float32(0.7),
+            "attention.temperature_scale": .float32(0.1),
+        ]
+        func write(_ name: String, without dropped: [String] = []) throws -> String {
+            var writer = try SyntheticModel(architecture: .mistral3, shape: .tiny, weightType: .q8_0, seed: Self.seed)
+                .makeWriter()
+            for (k, v) in keys where !dropped.contains(k) { writer.metadata["mistral3.\(k)"] = v }
+            try writer.write(to: dir + "/\(name).gguf")
+            return dir + "/\(name).gguf"
+        }
+        let model = try write("model")
+        var row: [String] = []
+        for (label, dropped) in [("no temperature", ["attention.temperature_scale"]),
+                                 ("default β", ["rope.scaling.yarn_beta_fast", "rope.scaling.yarn_beta_slow"]),
+                                 ("no log multiplier", ["rope.scaling.yarn_log_multiplier"])] {
+            let (positions, exact, other) = try Self.deltasToLlamaCpp(model, variant: try write(label, without: dropped))
+            #expect(exact == 0, "mistral3: max |Δ| \(exact) over \(positions) positions")
+            #expect(other > 0.01, "mistral3 \(label) still matches llama.cpp (max |Δ| \(other))")
+            if row.isEmpty { row.append("\(positions) positions max |Δ| \(exact)") }
+            row.append("\(label): \(other)")
+        }
+        print("TABLE | mistral3 q8_0 YaRN ×16, temperature 0.1 | " + row.joined(separator: " | "))
     }
 
     /// A synthetic gemma3 file llama.cpp loads: the tiny-wide-heads qwen3 model's tensors (its per-head query/key

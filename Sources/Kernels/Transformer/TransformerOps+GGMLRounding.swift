@@ -52,7 +52,8 @@ extension TransformerOps {
 
     /// YaRN's per-model constants as llama.cpp derives them (`ggml_rope_yarn_corr_dims`, and the attention factor of
     /// `llama_context` times `rope_yarn`'s own factor), for RoPE over `dims` dimensions of base `base` scaled by
-    /// `freqScale` with an original context of `originalContext`, β_fast 32, β_slow 1.
+    /// `freqScale` with an original context of `originalContext`, β_fast and β_slow (llama.cpp's defaults 32 and 1),
+    /// and a log multiplier (`mscale_all_dim`; 0 for none).
     public struct YaRN: Sendable, Equatable {
         /// First and last pair of the correction ramp.
         public let low: Float, high: Float
@@ -60,16 +61,18 @@ extension TransformerOps {
         public let mscale: Float
 
         public init(dims: Int, originalContext: Int, base: Float, freqScale: Float, betaFast: Float = 32,
-                    betaSlow: Float = 1) {
+                    betaSlow: Float = 1, logMultiplier: Float = 0) {
             func correctionDim(_ beta: Float) -> Float {
                 Float(dims) * logf(Float(originalContext) / (beta * 2 * Float.pi)) / (2 * logf(base))
             }
             low = max(0, floorf(correctionDim(betaFast)))
             high = min(Float(dims - 1), ceilf(correctionDim(betaSlow)))
-            // llama_context: get_mscale(factor, 1) · 1 / (1 + 0.1·ln factor), each `1 + 0.1·ln` one fused step;
-            // rope_yarn then multiplies by 1 + 0.1·ln(1 / freq_scale).
+            // llama_context: get_mscale(factor, 1) — divided by get_mscale(factor, log multiplier) when one is set —
+            // times 1 / (1 + 0.1·ln factor), each `1 + 0.1·m·ln` one fused step; rope_yarn then multiplies by
+            // 1 + 0.1·ln(1 / freq_scale).
             let factor = 1 / freqScale
-            var attention: Float = factor <= 1 ? 1 : (1 as Float).addingProduct(0.1, logf(factor))
+            func getMscale(_ m: Float) -> Float { factor <= 1 ? 1 : (1 as Float).addingProduct(0.1 * m, logf(factor)) }
+            var attention = logMultiplier != 0 ? getMscale(1) / getMscale(logMultiplier) : getMscale(1)
             attention *= 1 / (1 as Float).addingProduct(0.1, logf(factor))
             mscale = attention * (1 as Float).addingProduct(0.1, logf(1 / freqScale))
         }
