@@ -57,6 +57,7 @@ cases=(
     "qwen3 qwen3 qwen2 f16 --tied f16,q8_0"
     "bitnet bitnet llama-bpe bf16 --tied f32,tq2_0,tq1_0"
     "falcon3 llama llama-bpe bf16 --packed-ternary bf16,tq2_0,tq1_0"
+    "ministral3 ministral3 llama-bpe bf16 - bf16,q8_0"
 )
 jobs=()
 for c in "${cases[@]}"; do
@@ -80,6 +81,7 @@ for job in "${jobs[@]}"; do
     "$bitnet" convert --from-hf "$dir" --to "$t" "${arch_flag[@]}" "$ours" >&2
     if py scripts/lib/compare_gguf.py "$ours" "$ref"; then compared=$((compared + 1)); else failed=$((failed + 1)); fi
     [[ "$(basename "$ours")" == phi3-ours-f16.gguf ]] && mv "$ours" "$work/phi3-converted.gguf"
+    [[ "$(basename "$ours")" == ministral3-ours-q8_0.gguf ]] && mv "$ours" "$work/ministral3-converted.gguf"
     rm -f "$ours" "$ref"
 done
 [[ $failed -eq 0 ]] || die "$failed of ${#jobs[@]} conversions differ from llama.cpp's"
@@ -88,6 +90,11 @@ log "$compared/${#jobs[@]} conversions identical to llama.cpp's (tensors byte fo
 log "the converted Phi-3 (LongRoPE) file against llama.cpp: bitnet crossval"
 "$bitnet" crossval --model "$work/phi3-converted.gguf" --steps 8 --threads 2 --prompt "The capital of France is" \
     >"$work/crossval.txt" 2>&1 || { tail -n 20 "$work/crossval.txt" >&2; die "crossval of the converted phi3 file failed"; }
+tail -n 3 "$work/crossval.txt" >&2
+log "the converted Ministral 3 file (mistral3: YaRN x16 with its log multiplier, attention temperature over buckets of 16 positions) against llama.cpp: bitnet crossval"
+"$bitnet" crossval --model "$work/ministral3-converted.gguf" --steps 24 --threads 2 \
+    --prompt "The capital of France is Paris, and the capital of Germany is Berlin; the capital of Italy is" \
+    >"$work/crossval.txt" 2>&1 || { tail -n 20 "$work/crossval.txt" >&2; die "crossval of the converted ministral3 file failed"; }
 tail -n 3 "$work/crossval.txt" >&2
 
 log "BitNet b1.58 2B-4T layout (ReLU², bf16 master weights) -> bitnet-25 I2_S, then bitnet run"

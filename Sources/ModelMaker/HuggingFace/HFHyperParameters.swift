@@ -23,6 +23,7 @@ extension HFModelConverter {
         /// Defaults of `transformers`' configuration classes: context, RoPE base, RMS epsilon.
         static let defaults: [String: (context: Int, theta: Double, eps: Double)] = [
             "LlamaForCausalLM": (2048, 10000, 1e-6), "MistralForCausalLM": (4096 * 32, 10000, 1e-6),
+            "Ministral3ForCausalLM": (4096 * 32, 10000, 1e-6),
             "Qwen2ForCausalLM": (32768, 10000, 1e-6), "Qwen3ForCausalLM": (32768, 10000, 1e-6),
             "Phi3ForCausalLM": (4096, 10000, 1e-5),
             "BitNetForCausalLM": (2048, 500000, 1e-5), "BitnetForCausalLM": (2048, 500000, 1e-5),
@@ -76,9 +77,19 @@ extension HFModelConverter {
             // LlamaConfig, MistralConfig and Qwen3Config carry head_dim (Qwen3's default is 128); the others
             // only when config.json sets it.
             switch hfArch {
-            case "LlamaForCausalLM", "MistralForCausalLM": headDim = c.int("head_dim") ?? embedding / heads
+            case "LlamaForCausalLM", "MistralForCausalLM", "Ministral3ForCausalLM":
+                headDim = c.int("head_dim") ?? embedding / heads
             case "Qwen3ForCausalLM": headDim = c.int("head_dim") ?? 128
             default: headDim = c.int("head_dim")
+            }
+            if hfArch == "Ministral3ForCausalLM", (c.config["model_type"] as? String) == "ministral3" {
+                // llama.cpp's converter requires these of a Ministral 3 config (and asserts otherwise).
+                guard ((rope["rope_type"] as? String) ?? (rope["type"] as? String)) == "yarn" else {
+                    throw .missingHyperParameter("rope_parameters.rope_type = yarn (Ministral 3)")
+                }
+                for key in ["mscale_all_dim", "llama_4_scaling_beta"] where HFJSON.double(rope[key]) == nil {
+                    throw .missingHyperParameter("rope_parameters.\(key)")
+                }
             }
             if let sw = c.int("sliding_window"), hfArch == "MistralForCausalLM", sw < contextLength {
                 // llama.cpp's converter and its llama graph ignore Mistral's window too; say so rather than hide it.
@@ -110,6 +121,14 @@ extension HFModelConverter {
                     if let orig = HFJSON.int(rope["original_max_position_embeddings"]) {
                         m.append(("\(a).rope.scaling.original_context_length", .uint32(UInt32(orig))))
                     }
+                    // The optional YaRN constants, as the reference converter copies them when present.
+                    for (key, names) in [("yarn_ext_factor", ["extrapolation_factor"]),
+                                         ("yarn_attn_factor", ["attention_factor", "attn_factor"]),
+                                         ("yarn_beta_fast", ["beta_fast"]), ("yarn_beta_slow", ["beta_slow"])] {
+                        if let v = names.lazy.compactMap({ HFJSON.double(rope[$0]) }).first {
+                            m.append(("\(a).rope.scaling.\(key)", .float32(Float(v))))
+                        }
+                    }
                 }
             }
             m.append(("\(a).rope.freq_base", .float32(Float(ropeTheta))))
@@ -120,9 +139,15 @@ extension HFModelConverter {
             }
             m.append(("general.file_type", .uint32(fileType)))
             switch a {
-            case "llama", "bitnet-25":
+            case "llama", "mistral3", "bitnet-25":
                 m.append(("\(a).vocab_size", .uint32(UInt32(0))))  // replaced below by the caller's vocabulary size
                 m.append(("\(a).rope.dimension_count", .uint32(UInt32(headDim ?? embedding / heads))))
+                if a == "mistral3", (config["model_type"] as? String) == "ministral3",
+                   let logMul = HFJSON.double(rope["mscale_all_dim"]), let beta = HFJSON.double(rope["llama_4_scaling_beta"]) {
+                    // Ministral 3: YaRN's log multiplier and Llama 4's attention temperature (checked in init).
+                    m.append(("\(a).rope.scaling.yarn_log_multiplier", .float32(Float(logMul))))
+                    m.append(("\(a).attention.temperature_scale", .float32(Float(beta))))
+                }
             case "bitnet":
                 m.append(("\(a).rope.scaling.type", .string("linear")))
                 m.append(("\(a).rope.scaling.factor", .float32(1)))
@@ -200,7 +225,7 @@ extension HFModelConverter {
         /// including that torch evaluates `scalar / tensor` as `reciprocal(tensor) * scalar` — so the factors are
         /// bit-identical (scripts/check-hf-convert.sh compares them).
         func llama3RopeFactors() throws(HFImportError) -> [Float]? {
-            guard arch == "llama", ropeType?.lowercased() == "llama3" else { return nil }
+            guard HFModelConverter.llamaLayout.contains(arch), ropeType?.lowercased() == "llama3" else { return nil }
             let dim = headDim ?? embedding / heads
             let factor = HFJSON.double(rope["factor"]) ?? 8
             let low = HFJSON.double(rope["low_freq_factor"]) ?? 1

@@ -50,10 +50,15 @@ public struct HFModelConverter: Sendable {
 
     /// The Hugging Face model classes converted, and the GGUF architecture each becomes.
     public static let architectures: [String: String] = [
-        "LlamaForCausalLM": "llama", "MistralForCausalLM": "llama", "Qwen2ForCausalLM": "qwen2",
+        "LlamaForCausalLM": "llama", "MistralForCausalLM": "llama", "Ministral3ForCausalLM": "mistral3",
+        "Qwen2ForCausalLM": "qwen2",
         "Qwen3ForCausalLM": "qwen3", "Phi3ForCausalLM": "phi3", "BitNetForCausalLM": "bitnet",
         "BitnetForCausalLM": "bitnet",
     ]
+
+    /// The architectures llama.cpp's converter writes through its LLaMA class: query/key rows permuted to GGUF's
+    /// pairing, LLaMA's vocabulary flags, `rope_freqs` for LLaMA 3.1 scaling, `vocab_size` and the RoPE dimensions.
+    static let llamaLayout: Set<String> = ["llama", "mistral3"]
 
     /// What a conversion wrote.
     public struct Summary: Sendable, Equatable {
@@ -138,7 +143,7 @@ public struct HFModelConverter: Sendable {
             let shape = Array(logical.reversed())
             var p = Planned(source: t, name: name, type: outputType(name: name, shape: shape), shape: shape,
                             packedScale: packedScale)
-            if arch == "llama" {
+            if Self.llamaLayout.contains(arch) {
                 if t.name.hasSuffix("q_proj.weight") || t.name.hasSuffix("q_proj.bias") { p.permuteHeads = hp.heads }
                 if t.name.hasSuffix("k_proj.weight") || t.name.hasSuffix("k_proj.bias") { p.permuteHeads = hp.kvHeads }
                 if let h = p.permuteHeads, logical[0] % (2 * h) != 0 {
@@ -158,7 +163,7 @@ public struct HFModelConverter: Sendable {
         if metadata.contains("\(arch).vocab_size") { metadata["\(arch).vocab_size"] = .uint32(UInt32(vocab.tokens.count)) }
         metadata["general.quantization_version"] = .uint32(2)
         for (k, v) in vocab.metadata() { metadata[k] = v }
-        if arch == "llama" {
+        if Self.llamaLayout.contains(arch) {
             let tcPath = directory + "/tokenizer_config.json"
             if let tc = try? HFJSON.object(at: tcPath), let space = HFJSON.bool(tc["add_prefix_space"]) {
                 metadata["tokenizer.ggml.add_space_prefix"] = .bool(space)
