@@ -103,8 +103,19 @@ public struct SyntheticShape: Equatable, Sendable {
         headCountKV: 5, contextLength: 4096, ropeFreqBase: 500_000, rmsEpsilon: 1e-5, tiedOutputByDefault: true,
         defaultVocabulary: "ggml-vocab-llama-bpe.gguf")
 
+    /// Falcon3-1B's hyper-parameters (its model card: 18 blocks, 8 query and 4 key/value heads of 256, RoPE base
+    /// 1000042, 8K context; 2048 wide and an FFN of 8192, which give its 1.67 B parameters with a separate output
+    /// head over its 131K vocabulary), as Falcon3-1B-Instruct-1.58bit has them too; RMS epsilon 1e-6. Its default
+    /// vocabulary is LLaMA-3's 128,256-token BPE (Falcon3's own is not among llama.cpp's vocab files). Every row
+    /// (2048, 8192) is a whole number of 256-element blocks.
+    public static let falcon3_1B = SyntheticShape(
+        name: "falcon3-1b", blockCount: 18, embeddingLength: 2048, feedForwardLength: 8192, headCount: 8,
+        headCountKV: 4, contextLength: 8192, ropeFreqBase: 1_000_042, rmsEpsilon: 1e-6, tiedOutputByDefault: false,
+        defaultVocabulary: "ggml-vocab-llama-bpe.gguf")
+
     /// Every preset.
-    public static let all: [SyntheticShape] = [.tiny, .tinyWideHeads, .tinyNarrowHeads, .smolLM135M, .bitnet2B]
+    public static let all: [SyntheticShape] = [.tiny, .tinyWideHeads, .tinyNarrowHeads, .smolLM135M, .bitnet2B,
+                                               .falcon3_1B]
 
     /// The preset named `name`.
     /// - Throws: `ModelMakerError.unknownShape`.

@@ -49,6 +49,8 @@ struct ArchitectureParityTests {
         ArchitectureCase(architecture: .llama, type: .iq4_nl, tiedOutput: true),
         ArchitectureCase(architecture: .phi3, type: .iq4_xs, tiedOutput: false, shape: .tinyNarrowHeads),
         ArchitectureCase(architecture: .mistral3, type: .q4_K, tiedOutput: false),
+        // Real shape: Falcon3-1B's (heads of 256, 18 blocks, FFN 8192), ternary as Falcon3-1B-Instruct-1.58bit.
+        ArchitectureCase(architecture: .llama, type: .tq2_0, tiedOutput: false, shape: .falcon3_1B),
     ]
 
     @Test(arguments: cases)
