@@ -444,6 +444,9 @@ struct HFConversionTests {
             ("llama-bpe", ["type": "Sequence", "pretokenizers": [
                 ["type": "Split", "pattern": ["Regex": #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#]],
                 ["type": "ByteLevel", "add_prefix_space": false, "use_regex": false]]]),
+            ("tekken", ["type": "Sequence", "pretokenizers": [
+                ["type": "Split", "pattern": ["Regex": #"[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+"#]],
+                ["type": "ByteLevel", "add_prefix_space": false, "use_regex": false]]]),
         ]
         for (name, layout) in layouts {
             try Self.writeCheckpoint(dir, pre: layout)

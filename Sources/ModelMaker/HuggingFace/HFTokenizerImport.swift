@@ -38,9 +38,12 @@ public struct HFTokenizerImport: Sendable {
     static let maxVocabulary = 1 << 24
 
     /// The pre-tokenizer layouts recognised, by the `tokenizer.ggml.pre` value each gets.
-    public static let recognisedPreTokenizers = ["llama-bpe", "qwen2", "smollm", "gpt-2"]
+    public static let recognisedPreTokenizers = ["llama-bpe", "qwen2", "tekken", "smollm", "gpt-2"]
 
     static let llama3Split = #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
+    /// Mistral's tekken split (Mistral Nemo, Mistral Small 3, Ministral 3), as llama.cpp quotes it from their
+    /// tokenizer.json beside its own form of the expression.
+    static let tekkenSplit = #"[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
     static let qwen2Split = #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
 
     /// Reads the tokenizer of the checkpoint in `directory`: its SentencePiece `tokenizer.model` when there is one
@@ -259,6 +262,7 @@ public struct HFTokenizerImport: Sendable {
         {
             if pattern == llama3Split { return "llama-bpe" }
             if pattern == qwen2Split { return "qwen2" }
+            if pattern == tekkenSplit { return "tekken" }
             return nil
         }
         if steps.count == 2, type(0) == "Digits", HFJSON.bool(steps[0]["individual_digits"]) == true,
