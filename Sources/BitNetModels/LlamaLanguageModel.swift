@@ -41,11 +41,14 @@ public struct LlamaVariant: Sendable, Equatable {
     /// Multiplies each rotated query by Llama 4's attention temperature, 1 + ln(⌊position / n⌋ + 1) ·
     /// `attention.temperature_scale`, n the original context (mistral3, when the key is set).
     public let attentionTemperature: Bool
+    /// Every `noRopeLayerStep`-th block (block l with (l + 1) % step == 0) attends without RoPE (smollm3: 4).
+    public let noRopeLayerStep: Int?
 
     /// A variant; see the properties.
     public init(architecture: String, ropeStyle: TransformerOps.RopeStyle, queryKeyNorm: Bool = false,
                 scalesQueryFirst: Bool = false, fusedGateUp: Bool = false, projectionNorms: Bool = false,
-                ropeFrequencyFactors: Bool = false, yarnExtensions: Bool = false, attentionTemperature: Bool = false) {
+                ropeFrequencyFactors: Bool = false, yarnExtensions: Bool = false, attentionTemperature: Bool = false,
+                noRopeLayerStep: Int? = nil) {
         self.architecture = architecture
         self.ropeStyle = ropeStyle
         self.queryKeyNorm = queryKeyNorm
@@ -55,6 +58,7 @@ public struct LlamaVariant: Sendable, Equatable {
         self.ropeFrequencyFactors = ropeFrequencyFactors
         self.yarnExtensions = yarnExtensions
         self.attentionTemperature = attentionTemperature
+        self.noRopeLayerStep = noRopeLayerStep
     }
 
     /// llama.cpp's `llama`.
@@ -279,6 +283,7 @@ public final class LlamaLanguageModel: DecoderNetwork, @unchecked Sendable {
                                            width: hp.keyLength, pool: pool)
             }
             var r = 0
+            let rotate = variant.noRopeLayerStep.map { (l + 1) % $0 != 0 } ?? true
             for segment in segments {
                 let count = segment.tokens.count, cache = segment.cache
                 TransformerOps.rotateAndCache(q: q + r * qW, k: k + r * kW, v: v + r * vW, tokens: count,
@@ -286,7 +291,7 @@ public final class LlamaLanguageModel: DecoderNetwork, @unchecked Sendable {
                                               base: hp.ropeFreqBase, style: variant.ropeStyle,
                                               factors: longRoPE?.factors(capacity: cache.capacity) ?? ropeFactors,
                                               freqScale: hp.ropeFreqScale, mscale: longRoPE?.attentionFactor ?? 1,
-                                              yarn: yarn, pool: pool)
+                                              yarn: yarn, rotate: rotate, pool: pool)
                 if let temperature {
                     Self.scaleByTemperature(q + r * qW, tokens: count, start: cache.length, width: qW, temperature)
                 }

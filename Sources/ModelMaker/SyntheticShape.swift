@@ -16,13 +16,15 @@ public enum SyntheticArchitecture: String, CaseIterable, Sendable {
     case phi3
     /// llama.cpp's `mistral3` (Mistral Small 3.1+, Ministral 3): llama's tensors and metadata under that name.
     case mistral3
+    /// llama.cpp's `smollm3` (SmolLM3): llama's tensors and metadata under that name.
+    case smollm3
 
     /// The vocabulary this architecture needs whatever the shape: llama.cpp looks up `<|endoftext|>` when it loads
     /// a model named phi3, which only Phi-3's vocabulary has.
     public var requiredVocabulary: String? { self == .phi3 ? "ggml-vocab-phi-3.gguf" : nil }
 
     /// The llama-shaped architectures, whose output head may be tied or separate.
-    public var isLlamaFamily: Bool { [.llama, .qwen2, .qwen3, .phi3, .mistral3].contains(self) }
+    public var isLlamaFamily: Bool { [.llama, .qwen2, .qwen3, .phi3, .mistral3, .smollm3].contains(self) }
 
     /// The architecture named `name`.
     /// - Throws: `ModelMakerError.unknownArchitecture`.

@@ -49,6 +49,8 @@ struct ArchitectureParityTests {
         ArchitectureCase(architecture: .llama, type: .iq4_nl, tiedOutput: true),
         ArchitectureCase(architecture: .phi3, type: .iq4_xs, tiedOutput: false, shape: .tinyNarrowHeads),
         ArchitectureCase(architecture: .mistral3, type: .q4_K, tiedOutput: false),
+        // SmolLM-135M's 30 blocks, so seven blocks attend without RoPE.
+        ArchitectureCase(architecture: .smollm3, type: .q8_0, tiedOutput: true, shape: .smolLM135M),
         // Real shape: Falcon3-1B's (heads of 256, 18 blocks, FFN 8192), ternary as Falcon3-1B-Instruct-1.58bit.
         ArchitectureCase(architecture: .llama, type: .tq2_0, tiedOutput: false, shape: .falcon3_1B),
     ]
@@ -321,9 +323,11 @@ struct ArchitectureParityTests {
     }
 
     /// `variant` with the detail that distinguishes its architecture changed: qwen3 without its query/key norms
-    /// (their tensors stay in the file, unread), the others with the other RoPE pairing.
+    /// (their tensors stay in the file, unread), smollm3 with RoPE on every block, the others with the other RoPE
+    /// pairing.
     static func mutated(_ v: LlamaVariant) -> LlamaVariant {
         if v.queryKeyNorm { return LlamaVariant(architecture: v.architecture, ropeStyle: v.ropeStyle) }
+        if v.noRopeLayerStep != nil { return LlamaVariant(architecture: v.architecture, ropeStyle: v.ropeStyle) }
         return LlamaVariant(architecture: v.architecture, ropeStyle: v.ropeStyle == .neox ? .interleaved : .neox,
                             scalesQueryFirst: v.scalesQueryFirst, fusedGateUp: v.fusedGateUp)
     }

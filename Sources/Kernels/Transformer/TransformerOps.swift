@@ -47,29 +47,31 @@ public enum TransformerOps {
     /// For each of `tokens` rows (positions `start...`): rotates q `[tokens, headCount × keyLength]` and
     /// k `[tokens, headCountKV × keyLength]` with RoPE of base `base` (each pair's angle divided by `factors[i]` when
     /// given, `ropeDimensionCount / 2` values, and multiplied by `freqScale`), then stores k and v in `cache` for
-    /// `layer`.
+    /// `layer`. With `rotate` false only the store happens (a block that attends without RoPE).
     public static func rotateAndCache(q: UnsafeMutablePointer<Float>, k: UnsafeMutablePointer<Float>, v: UnsafePointer<Float>,
                                tokens: Int, start: Int, layer: Int, cache: KVCache, hp: AttentionShape, base: Float,
                                style: RopeStyle, factors: [Float]? = nil, freqScale: Float = 1, mscale: Float = 1,
-                               yarn: YaRN? = nil, pool: ThreadPool? = nil) {
+                               yarn: YaRN? = nil, rotate: Bool = true, pool: ThreadPool? = nil) {
         let qW = hp.headCount * hp.keyLength, kW = hp.headCountKV * hp.keyLength, vW = hp.headCountKV * hp.valueLength
         // Tokens are independent: each rotates its own rows and fills its own cache position.
-        func rotate(_ f: UnsafePointer<Float>?) {
+        func run(_ f: UnsafePointer<Float>?) {
             forRows(tokens, pool: pool) { range in
                 for i in range {
-                    ropeIteratedAngles(q + i * qW, heads: hp.headCount, headLength: hp.keyLength,
-                                       dims: hp.ropeDimensionCount, position: start + i, base: base, style: style, factors: f,
-                                       freqScale: freqScale, mscale: mscale, yarn: yarn)
-                    ropeIteratedAngles(k + i * kW, heads: hp.headCountKV, headLength: hp.keyLength,
-                                       dims: hp.ropeDimensionCount, position: start + i, base: base, style: style, factors: f,
-                                       freqScale: freqScale, mscale: mscale, yarn: yarn)
+                    if rotate {
+                        ropeIteratedAngles(q + i * qW, heads: hp.headCount, headLength: hp.keyLength,
+                                           dims: hp.ropeDimensionCount, position: start + i, base: base, style: style,
+                                           factors: f, freqScale: freqScale, mscale: mscale, yarn: yarn)
+                        ropeIteratedAngles(k + i * kW, heads: hp.headCountKV, headLength: hp.keyLength,
+                                           dims: hp.ropeDimensionCount, position: start + i, base: base, style: style,
+                                           factors: f, freqScale: freqScale, mscale: mscale, yarn: yarn)
+                    }
                     cache.store(layer: layer, position: start + i, key: k + i * kW, value: v + i * vW)
                 }
             }
         }
-        guard let factors else { return rotate(nil) }
+        guard let factors else { return run(nil) }
         precondition(factors.count * 2 >= hp.ropeDimensionCount, "rope factors: \(factors.count) for \(hp.ropeDimensionCount) dims")
-        factors.withUnsafeBufferPointer { rotate($0.baseAddress) }
+        factors.withUnsafeBufferPointer { run($0.baseAddress) }
     }
 
     /// How RoPE pairs the dimensions of a head.
