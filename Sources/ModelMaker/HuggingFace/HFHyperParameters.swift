@@ -23,7 +23,7 @@ extension HFModelConverter {
         /// Defaults of `transformers`' configuration classes: context, RoPE base, RMS epsilon.
         static let defaults: [String: (context: Int, theta: Double, eps: Double)] = [
             "LlamaForCausalLM": (2048, 10000, 1e-6), "MistralForCausalLM": (4096 * 32, 10000, 1e-6),
-            "Ministral3ForCausalLM": (4096 * 32, 10000, 1e-6),
+            "Ministral3ForCausalLM": (4096 * 32, 10000, 1e-6), "SmolLM3ForCausalLM": (32768, 2_000_000, 1e-6),
             "Qwen2ForCausalLM": (32768, 10000, 1e-6), "Qwen3ForCausalLM": (32768, 10000, 1e-6),
             "Phi3ForCausalLM": (4096, 10000, 1e-5),
             "BitNetForCausalLM": (2048, 500000, 1e-5), "BitnetForCausalLM": (2048, 500000, 1e-5),
@@ -139,7 +139,7 @@ extension HFModelConverter {
             }
             m.append(("general.file_type", .uint32(fileType)))
             switch a {
-            case "llama", "mistral3", "bitnet-25":
+            case "llama", "mistral3", "smollm3", "bitnet-25":
                 m.append(("\(a).vocab_size", .uint32(UInt32(0))))  // replaced below by the caller's vocabulary size
                 m.append(("\(a).rope.dimension_count", .uint32(UInt32(headDim ?? embedding / heads))))
                 if a == "mistral3", (config["model_type"] as? String) == "ministral3",
