@@ -3,7 +3,7 @@
 # synthetic Hugging Face checkpoints (scripts/make-hf-checkpoint.py: random weights, tokenizers rebuilt from
 # llama.cpp's vocab files) are converted by both, and the two GGUF files must hold the same tensors byte for byte
 # and the same metadata (scripts/lib/compare_gguf.py). Then a BitNet b1.58 2B-4T-layout checkpoint (ReLU², bf16
-# master weights) is converted to bitnet-25 I2_S and generates with `bitnet run`.
+# master weights) is converted to bitnet-25 I2_S and generates with `bitnet run`, and so does the released packed layout.
 #
 # The reference converter needs torch, transformers, sentencepiece, safetensors and numpy (PyPI; torch's Linux
 # wheel brings its CUDA libraries, ~5 GB) in a virtualenv cached under
@@ -116,3 +116,16 @@ print("[check-hf-convert] inspect: bitnet-25")' >&2
     || { cat "$work/run.err" >&2; die "bitnet run failed on the converted bitnet-25 file"; }
 grep -q 'generated 8 tokens\|8 tokens' "$work/run.err" || { cat "$work/run.err" >&2; die "bitnet run did not generate 8 tokens"; }
 log "bitnet run on the converted bitnet-25 file: 8 tokens"
+
+log "BitNet b1.58 2B-4T's released layout (packed ternary U8 + weight_scale) -> bitnet-25 I2_S, then bitnet run"
+py scripts/make-hf-checkpoint.py --arch bitnet-2b4t --vocab "$vocab_dir/ggml-vocab-llama-bpe.gguf" --seed 6 --tied \
+    --packed-ternary --out "$work/b2b4t-packed" >&2
+"$bitnet" convert --from-hf "$work/b2b4t-packed" --to i2_s --json "$work/b2b4t-packed.gguf" | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+assert s["architecture"] == "bitnet-25" and s["tensors_by_type"].get("i2_s") == 14, s
+print("[check-hf-convert] packed convert --json:", s)' >&2
+"$bitnet" run --model "$work/b2b4t-packed.gguf" -n 8 --temp 0 --threads 2 "Hello" >"$work/run.txt" 2>"$work/run.err" \
+    || { cat "$work/run.err" >&2; die "bitnet run failed on the converted packed bitnet-25 file"; }
+grep -q 'generated 8 tokens\|8 tokens' "$work/run.err" || { cat "$work/run.err" >&2; die "bitnet run did not generate 8 tokens"; }
+log "bitnet run on the converted packed bitnet-25 file: 8 tokens"
