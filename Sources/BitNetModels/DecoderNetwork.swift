@@ -107,7 +107,8 @@ public enum ModelRegistry {
     /// Every implemented architecture.
     public static let all: [any Architecture.Type] = [
         LlamaArchitecture.self, Qwen2Architecture.self, Qwen3Architecture.self, Phi3Architecture.self,
-        Mistral3Architecture.self, SmolLM3Architecture.self, Gemma3Architecture.self, BitNetArchitecture.self, BitNet25Architecture.self,
+        Mistral3Architecture.self, SmolLM3Architecture.self, GraniteArchitecture.self, Gemma3Architecture.self,
+        BitNetArchitecture.self, BitNet25Architecture.self,
     ]
 
     /// Implemented architecture names.

@@ -43,12 +43,15 @@ public struct LlamaVariant: Sendable, Equatable {
     public let attentionTemperature: Bool
     /// Every `noRopeLayerStep`-th block (block l with (l + 1) % step == 0) attends without RoPE (smollm3: 4).
     public let noRopeLayerStep: Int?
+    /// Reads Granite's multipliers (`logit_scale`, and the optional `embedding_scale`, `residual_scale`,
+    /// `attention.scale`) and its RoPE switch `rope.scaling.finetuned` (granite).
+    public let graniteMultipliers: Bool
 
     /// A variant; see the properties.
     public init(architecture: String, ropeStyle: TransformerOps.RopeStyle, queryKeyNorm: Bool = false,
                 scalesQueryFirst: Bool = false, fusedGateUp: Bool = false, projectionNorms: Bool = false,
                 ropeFrequencyFactors: Bool = false, yarnExtensions: Bool = false, attentionTemperature: Bool = false,
-                noRopeLayerStep: Int? = nil) {
+                noRopeLayerStep: Int? = nil, graniteMultipliers: Bool = false) {
         self.architecture = architecture
         self.ropeStyle = ropeStyle
         self.queryKeyNorm = queryKeyNorm
@@ -59,6 +62,7 @@ public struct LlamaVariant: Sendable, Equatable {
         self.yarnExtensions = yarnExtensions
         self.attentionTemperature = attentionTemperature
         self.noRopeLayerStep = noRopeLayerStep
+        self.graniteMultipliers = graniteMultipliers
     }
 
     /// llama.cpp's `llama`.
@@ -103,6 +107,16 @@ public final class LlamaLanguageModel: DecoderNetwork, @unchecked Sendable {
     /// The attention temperature's `attention.temperature_scale` and position divisor, when the variant reads it
     /// and the file sets it (`LlamaVariant.attentionTemperature`).
     let temperature: (scale: Float, divisor: Int)?
+    /// Granite's multipliers when the variant reads them (`LlamaVariant.graniteMultipliers`).
+    let granite: GraniteMultipliers?
+
+    /// What llama.cpp's granite graph multiplies by: the token embeddings, each block's attention and feed-forward
+    /// outputs before they join the residual stream, the attention scores (in place of 1/√head), and the logits
+    /// (by 1 / `logit`); nil or 0 in the file means no multiplication. `rope` false: no block uses RoPE.
+    struct GraniteMultipliers {
+        let embedding: Float?, residual: Float?, attention: Float?, logit: Float
+        let rope: Bool
+    }
 
     struct LongRoPE {
         let long: [Float], short: [Float]
@@ -221,6 +235,21 @@ public final class LlamaLanguageModel: DecoderNetwork, @unchecked Sendable {
         } else {
             temperature = nil
         }
+        if variant.graniteMultipliers {
+            func scale(_ key: String) throws(ModelError) -> Float? {
+                guard let v = file.metadata["\(a).\(key)"] else { return nil }
+                guard let f = v.float, f.isFinite else {
+                    throw .invalidHyperParameter(key: "\(a).\(key)", value: v.summary(), reason: "not a finite number")
+                }
+                return f == 0 ? nil : f
+            }
+            guard let logit = try scale("logit_scale") else { throw .missingHyperParameter(key: "\(a).logit_scale") }
+            granite = GraniteMultipliers(embedding: try scale("embedding_scale"), residual: try scale("residual_scale"),
+                                         attention: try scale("attention.scale"), logit: logit,
+                                         rope: file.metadata["\(a).rope.scaling.finetuned"]?.bool ?? true)
+        } else {
+            granite = nil
+        }
     }
 
     public func forward(_ tokens: [Int32], cache: KVCache, context ctx: ComputeContext,
@@ -262,6 +291,7 @@ public final class LlamaLanguageModel: DecoderNetwork, @unchecked Sendable {
         for segment in segments {
             for t in segment.tokens { tokenEmbedding.dequantizeRow(Int(t), into: x + row * d); row += 1 }
         }
+        Self.scale(x, count: n * d, by: granite?.embedding)
         // Several sequences' attention runs as one dispatch (no array for the single-sequence decode path).
         let attentionSegments = single ? [] : segments.map {
             TransformerOps.AttentionSegment(tokens: $0.tokens.count, start: $0.cache.length, cache: $0.cache)
@@ -283,7 +313,7 @@ public final class LlamaLanguageModel: DecoderNetwork, @unchecked Sendable {
                                            width: hp.keyLength, pool: pool)
             }
             var r = 0
-            let rotate = variant.noRopeLayerStep.map { (l + 1) % $0 != 0 } ?? true
+            let rotate = (variant.noRopeLayerStep.map { (l + 1) % $0 != 0 } ?? true) && granite?.rope != false
             for segment in segments {
                 let count = segment.tokens.count, cache = segment.cache
                 TransformerOps.rotateAndCache(q: q + r * qW, k: k + r * kW, v: v + r * vW, tokens: count,
@@ -301,7 +331,7 @@ public final class LlamaLanguageModel: DecoderNetwork, @unchecked Sendable {
                 // phi3 scales the rotated query in F32 (before the attention rounds it to F16) and attends with scale 1.
                 for i in 0..<(n * qW) { q[i] *= queryScale }
             }
-            let attentionScale = variant.scalesQueryFirst ? 1 : queryScale
+            let attentionScale = variant.scalesQueryFirst ? 1 : granite?.attention ?? queryScale
             if let segment = segments.first, single {
                 TransformerOps.attentionGGMLRounding(q: q, out: attn, tokens: n, start: segment.cache.length, layer: l,
                                                      cache: segment.cache, heads: hp.headCount, group: hp.groupSize,
@@ -316,6 +346,7 @@ public final class LlamaLanguageModel: DecoderNetwork, @unchecked Sendable {
             let attnInput = ProjectionNorms.input(attn, norm: norms.o, rows: n, width: oW, eps: eps, context: ctx)
             matmul(b.wo, input: attnInput, count: n, output: xn, pool: pool, scratch: scratch)
             Self.addBias(b.bo, to: xn, rows: n)
+            Self.scale(xn, count: n * d, by: granite?.residual)
             TransformerOps.add(x, xn, n: n * d, pool: pool)
 
             // Feed-forward: xn = norm(x); x += (silu(xn·Wgateᵀ + bg) ⊙ (xn·Wupᵀ + bu))·Wdownᵀ + bd, for rows f..<n
@@ -330,6 +361,7 @@ public final class LlamaLanguageModel: DecoderNetwork, @unchecked Sendable {
             let downInput = ProjectionNorms.input(gate, norm: norms.down, rows: m, width: ff, eps: eps, context: ctx)
             matmul(b.wDown, input: downInput, count: m, output: xn, pool: pool, scratch: scratch)
             Self.addBias(b.bDown, to: xn, rows: m)
+            Self.scale(xn, count: m * d, by: granite?.residual)
             TransformerOps.add(xf, xn, n: m * d, pool: pool)
         }
         for segment in segments { segment.cache.advance(by: segment.tokens.count) }
@@ -352,6 +384,7 @@ public final class LlamaLanguageModel: DecoderNetwork, @unchecked Sendable {
         let logits = ctx.buffer(.logits, rows * hp.vocabSize)
         matmul(output, input: xn, count: rows, output: logits, pool: pool, scratch: scratch)
         Self.addBias(outputBias, to: logits, rows: rows)
+        Self.scale(logits, count: rows * hp.vocabSize, by: granite.map { 1 / $0.logit })
         return UnsafeBufferPointer(start: logits, count: rows * hp.vocabSize)
     }
 
@@ -366,6 +399,12 @@ public final class LlamaLanguageModel: DecoderNetwork, @unchecked Sendable {
             let row = q + t * width
             for j in 0..<width { row[j] *= factor }
         }
+    }
+
+    /// Multiplies `count` floats by `factor` when there is one (`ggml_scale`: one rounding per element).
+    static func scale(_ y: UnsafeMutablePointer<Float>, count: Int, by factor: Float?) {
+        guard let factor else { return }
+        for i in 0..<count { y[i] *= factor }
     }
 
     /// Adds `bias` (when present) to each of `rows` rows of `bias.count` floats, as ggml_add broadcasts it.

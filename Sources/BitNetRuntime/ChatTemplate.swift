@@ -15,14 +15,17 @@ public struct ChatMessage: Sendable, Codable, Equatable {
 }
 
 /// Renders conversations for the template families the supported models carry, recognised from the Jinja text in
-/// `tokenizer.chat_template`: ChatML (SmolLM2, Qwen2, Qwen3), Gemma, Llama-3, Phi-3, Falcon3 and Mistral (v1, v3,
-/// v3-tekken, v7), recognised by the
+/// `tokenizer.chat_template`: ChatML (SmolLM2, SmolLM3, Qwen2, Qwen3), Gemma, Llama-3, Phi-3, Falcon3, Granite and
+/// Mistral (v1, v3, v3-tekken, v7), recognised by the
 /// markers llama.cpp's `llm_chat_detect_template` looks for. This is not a Jinja interpreter: it knows each
 /// family's shape, and refuses a template it does not recognise rather than guess.
 public struct ChatTemplate: Sendable, Equatable {
     /// The recognised families.
     public enum Family: String, Sendable, Codable {
         case chatML = "chatml", gemma, llama3, phi3, falcon3
+        /// IBM Granite's `<|start_of_role|>` turns (llama.cpp's granite, granite-4.0 and granite-4.1 render the
+        /// system, user and assistant roles alike).
+        case granite
         /// Mistral's `[INST]` conventions, as llama.cpp names them: v1 (a space before `[INST]` and `[/INST]`), v3,
         /// v3-tekken (no spaces after `[INST]`), v7 (`[SYSTEM_PROMPT]` turns).
         case mistralV1 = "mistral-v1", mistralV3 = "mistral-v3", mistralV3Tekken = "mistral-v3-tekken"
@@ -65,6 +68,9 @@ public struct ChatTemplate: Sendable, Equatable {
                     && (template.contains("' [INST] ' + system_message") || template.contains("[AVAILABLE_TOOLS]")) {
             family = template.contains(" [INST]") ? .mistralV1 : template.contains("\"[INST]\"") ? .mistralV3Tekken : .mistralV3
             defaultSystemPrompt = nil
+        } else if template.contains("<|start_of_role|>") {
+            family = .granite
+            defaultSystemPrompt = nil
         } else if template.contains("<|assistant|>") && template.contains("<|end|>") {
             family = .phi3
             defaultSystemPrompt = nil
@@ -74,9 +80,9 @@ public struct ChatTemplate: Sendable, Equatable {
         } else {
             throw .unsupportedChatTemplate(
                 "the model's tokenizer.chat_template is none of ChatML (<|im_start|>), Gemma (<start_of_turn>), "
-                    + "Llama-3 (<|start_header_id|>), Phi-3 (<|assistant|> … <|end|>) or Falcon3 (<|assistant|>, "
-                    + "<|user|>, </s>) or Mistral ([INST] with [SYSTEM_PROMPT] or [AVAILABLE_TOOLS]); use `bitnet run` "
-                    + "with a raw prompt instead")
+                    + "Llama-3 (<|start_header_id|>), Phi-3 (<|assistant|> … <|end|>), Falcon3 (<|assistant|>, "
+                    + "<|user|>, </s>), Granite (<|start_of_role|>) or Mistral ([INST] with [SYSTEM_PROMPT] or "
+                    + "[AVAILABLE_TOOLS]); use `bitnet run` with a raw prompt instead")
         }
     }
 
@@ -121,6 +127,9 @@ public struct ChatTemplate: Sendable, Equatable {
         case .falcon3:
             for m in messages { out += "<|\(m.role)|>\n\(m.content)\n" }
             if addGenerationPrompt { out += "<|assistant|>\n" }
+        case .granite:
+            for m in messages { out += "<|start_of_role|>\(m.role)<|end_of_role|>\(m.content)<|end_of_text|>\n" }
+            if addGenerationPrompt { out += "<|start_of_role|>assistant<|end_of_role|>" }
         case .mistralV7:
             // The model's turn follows `[/INST]` directly, so there is no opener to add.
             out += bosText

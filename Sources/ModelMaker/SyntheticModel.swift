@@ -178,6 +178,12 @@ public struct SyntheticModel: Sendable {
                 md["\(a).attention.key_length"] = .uint32(UInt32(k))
                 md["\(a).attention.value_length"] = .uint32(UInt32(k))
             }
+            if architecture == .granite {
+                md["\(a).attention.scale"] = .float32(0.015625)
+                md["\(a).embedding_scale"] = .float32(12)
+                md["\(a).residual_scale"] = .float32(0.22)
+                md["\(a).logit_scale"] = .float32(8)
+            }
         }
         for (k, v) in tokenizer { md[k] = v }
         if architecture == .bitnet25 && quantized { md["general.quantization_version"] = .uint32(2) }

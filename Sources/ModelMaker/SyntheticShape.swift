@@ -18,13 +18,16 @@ public enum SyntheticArchitecture: String, CaseIterable, Sendable {
     case mistral3
     /// llama.cpp's `smollm3` (SmolLM3): llama's tensors and metadata under that name.
     case smollm3
+    /// llama.cpp's `granite` (IBM Granite 3.x): llama's tensors plus Granite's four multipliers (embedding 12,
+    /// residual 0.22, attention 1/64, logits ÷ 8: values of the size Granite's configs use).
+    case granite
 
     /// The vocabulary this architecture needs whatever the shape: llama.cpp looks up `<|endoftext|>` when it loads
     /// a model named phi3, which only Phi-3's vocabulary has.
     public var requiredVocabulary: String? { self == .phi3 ? "ggml-vocab-phi-3.gguf" : nil }
 
     /// The llama-shaped architectures, whose output head may be tied or separate.
-    public var isLlamaFamily: Bool { [.llama, .qwen2, .qwen3, .phi3, .mistral3, .smollm3].contains(self) }
+    public var isLlamaFamily: Bool { [.llama, .qwen2, .qwen3, .phi3, .mistral3, .smollm3, .granite].contains(self) }
 
     /// The architecture named `name`.
     /// - Throws: `ModelMakerError.unknownArchitecture`.

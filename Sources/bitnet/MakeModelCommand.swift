@@ -57,7 +57,8 @@ struct MakeModelCommand: ParsableCommand {
             throw ValidationError("--output-head must be tied or separate, not '\(outputHead)'")
         }
         if outputHead != nil, let a = SyntheticArchitecture(rawValue: arch), !a.isLlamaFamily {
-            throw ValidationError("--output-head applies to --arch llama, qwen2, qwen3, phi3, mistral3 and smollm3 only: bitnet always "
+            throw ValidationError("--output-head applies to the llama-shaped --arch values (llama, qwen2, qwen3, phi3, "
+                + "mistral3, smollm3, granite) only: bitnet always "
                 + "takes its logits from token_embd, and bitnet-25 writes the published (unused) output.weight; drop "
                 + "the option")
         }

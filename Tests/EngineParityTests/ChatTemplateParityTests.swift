@@ -23,6 +23,8 @@ struct ChatTemplateParityTests {
         ("llama3", "{% for m in messages %}{{ '<|start_header_id|>' + m['role'] + '<|end_header_id|>\\n\\n' }}{% endfor %}"),
         ("phi3", "{% for m in messages %}{{'<|' + m['role'] + '|>\\n' + m['content'] + '<|end|>\\n'}}{% endfor %}{{ '<|assistant|>\\n' }}"),
         ("falcon3", "{% if m['role'] == 'user' %}{{ '<|user|>\\n' + m['content'] }}{% else %}{{ '<|assistant|>\\n' + m['content'] + '</s>' }}{% endif %}"),
+        ("granite", "{%- for m in messages %}{{- '<|start_of_role|>' + m['role'] + '<|end_of_role|>' + m['content'] + '<|end_of_text|>\n' }}{%- endfor %}"),
+        ("granite", "{%- if tools %}<|start_of_role|>available_tools<|end_of_role|>{{ tools | tojson }}<tool_call>{%- endif %}"),
         ("mistral-v7", "{{ bos_token }}{% if m['role'] == 'system' %}{{ '[SYSTEM_PROMPT] ' + m['content'] + '[/SYSTEM_PROMPT]' }}{% else %}{{ '[INST] ' + m['content'] + '[/INST]' }}{% endif %}"),
         ("mistral-v1", "{{ bos_token }}{{ ' [INST] ' + system_message }}{{ ' [/INST]' }}"),
         ("mistral-v3", "{{ bos_token }}{% if tools %}[AVAILABLE_TOOLS]{% endif %}{{ '[INST] ' + m['content'] + '[/INST]' }}"),

@@ -51,6 +51,7 @@ struct ArchitectureParityTests {
         ArchitectureCase(architecture: .mistral3, type: .q4_K, tiedOutput: false),
         // SmolLM-135M's 30 blocks, so seven blocks attend without RoPE.
         ArchitectureCase(architecture: .smollm3, type: .q8_0, tiedOutput: true, shape: .smolLM135M),
+        ArchitectureCase(architecture: .granite, type: .q6_K, tiedOutput: false),
         // Real shape: Falcon3-1B's (heads of 256, 18 blocks, FFN 8192), ternary as Falcon3-1B-Instruct-1.58bit.
         ArchitectureCase(architecture: .llama, type: .tq2_0, tiedOutput: false, shape: .falcon3_1B),
     ]
@@ -221,6 +222,37 @@ struct ArchitectureParityTests {
         print("TABLE | mistral3 q8_0 YaRN ×16, temperature 0.1 | " + row.joined(separator: " | "))
     }
 
+    /// granite's multipliers one at a time: the file without `embedding_scale`, `residual_scale` or `attention.scale`
+    /// each gives other logits than llama.cpp on the full file (so each is applied), and a file with
+    /// `rope.scaling.finetuned` false (Granite's switch that turns RoPE off in every block) matches llama.cpp on
+    /// itself exactly while the same weights with RoPE do not.
+    @Test func graniteMultipliersMatchLlamaCpp() throws {
+        let dir = try TestModels.scratchDirectory("arch-granite")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        func write(_ name: String, without dropped: String? = nil, rope: Bool = true) throws -> String {
+            var writer = try SyntheticModel(architecture: .granite, shape: .tiny, weightType: .q8_0, seed: Self.seed,
+                                            tiedOutput: false).makeWriter()
+            if let dropped { writer.metadata["granite.\(dropped)"] = nil }
+            if !rope { writer.metadata["granite.rope.scaling.finetuned"] = .bool(false) }
+            try writer.write(to: dir + "/\(name).gguf")
+            return dir + "/\(name).gguf"
+        }
+        let model = try write("model")
+        var row: [String] = []
+        for key in ["embedding_scale", "residual_scale", "attention.scale"] {
+            let (positions, exact, other) = try Self.deltasToLlamaCpp(model, variant: try write(key, without: key))
+            #expect(exact == 0, "granite: max |Δ| \(exact) over \(positions) positions")
+            #expect(other > 0.01, "granite without \(key) still matches llama.cpp (max |Δ| \(other))")
+            if row.isEmpty { row.append("\(positions) positions max |Δ| \(exact)") }
+            row.append("without \(key): \(other)")
+        }
+        let (_, noRope, withRope) = try Self.deltasToLlamaCpp(try write("no-rope", rope: false), variant: model)
+        #expect(noRope == 0, "granite without RoPE: max |Δ| \(noRope)")
+        #expect(withRope > 0.01, "granite: RoPE on or off gives the same logits (max |Δ| \(withRope))")
+        print("TABLE | granite q8_0 multipliers | " + row.joined(separator: " | ")
+            + " | rope.scaling.finetuned false: max |Δ| \(noRope), with RoPE \(withRope)")
+    }
+
     /// A synthetic gemma3 file llama.cpp loads: the tiny-wide-heads qwen3 model's tensors (its per-head query/key
     /// norms are Gemma's too) plus Gemma's post-attention and post-feed-forward norms, a sliding window of 4 on
     /// every other layer (pattern 2: layer 0 local, layer 1 global).
@@ -323,11 +355,13 @@ struct ArchitectureParityTests {
     }
 
     /// `variant` with the detail that distinguishes its architecture changed: qwen3 without its query/key norms
-    /// (their tensors stay in the file, unread), smollm3 with RoPE on every block, the others with the other RoPE
-    /// pairing.
+    /// (their tensors stay in the file, unread), smollm3 with RoPE on every block, granite without its multipliers,
+    /// the others with the other RoPE pairing.
     static func mutated(_ v: LlamaVariant) -> LlamaVariant {
         if v.queryKeyNorm { return LlamaVariant(architecture: v.architecture, ropeStyle: v.ropeStyle) }
-        if v.noRopeLayerStep != nil { return LlamaVariant(architecture: v.architecture, ropeStyle: v.ropeStyle) }
+        if v.noRopeLayerStep != nil || v.graniteMultipliers {
+            return LlamaVariant(architecture: v.architecture, ropeStyle: v.ropeStyle)
+        }
         return LlamaVariant(architecture: v.architecture, ropeStyle: v.ropeStyle == .neox ? .interleaved : .neox,
                             scalesQueryFirst: v.scalesQueryFirst, fusedGateUp: v.fusedGateUp)
     }
