@@ -59,6 +59,7 @@ cases=(
     "falcon3 llama llama-bpe bf16 --packed-ternary bf16,tq2_0,tq1_0"
     "ministral3 ministral3 llama-bpe bf16 - bf16,q8_0"
     "smollm3 smollm3 llama-bpe bf16 --tied f16"
+    "granite granite llama-bpe bf16 - f16"
 )
 jobs=()
 for c in "${cases[@]}"; do

@@ -7,7 +7,7 @@ The weights are random (seeded); the tokenizer is rebuilt from one of llama.cpp'
 llama.cpp's convert_hf_to_gguf.py recognises it as it recognises the real model's. Runs in the venv that
 scripts/check-hf-convert.sh sets up (torch, safetensors, and gguf-py from the pinned llama.cpp source).
 
-usage: make-hf-checkpoint.py --arch llama|qwen2|qwen3|phi3|ministral3|smollm3|bitnet|bitnet-2b4t --vocab ggml-vocab-X.gguf --out DIR
+usage: make-hf-checkpoint.py --arch llama|qwen2|qwen3|phi3|ministral3|smollm3|granite|bitnet|bitnet-2b4t --vocab ggml-vocab-X.gguf --out DIR
            [--dtype bf16|f16|f32] [--seed N] [--tied] [--shards N] [--rope-llama3] [--packed-ternary]
 
 --packed-ternary writes the projections as BitNet's packed ternary weights (Falcon3-1.58bit's and
@@ -160,7 +160,8 @@ def write_tokenizer(vocab_path, out):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--arch", required=True,
-                    choices=["llama", "qwen2", "qwen3", "phi3", "ministral3", "smollm3", "bitnet", "bitnet-2b4t"])
+                    choices=["llama", "qwen2", "qwen3", "phi3", "ministral3", "smollm3", "granite", "bitnet",
+                             "bitnet-2b4t"])
     ap.add_argument("--vocab", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--dtype", default="bf16", choices=["bf16", "f16", "f32"])
@@ -215,7 +216,7 @@ def main():
 
     hf_arch = {"llama": "LlamaForCausalLM", "qwen2": "Qwen2ForCausalLM", "qwen3": "Qwen3ForCausalLM",
                "phi3": "Phi3ForCausalLM", "ministral3": "Ministral3ForCausalLM",
-               "smollm3": "SmolLM3ForCausalLM",
+               "smollm3": "SmolLM3ForCausalLM", "granite": "GraniteForCausalLM",
                "bitnet": "BitnetForCausalLM", "bitnet-2b4t": "BitNetForCausalLM"}[a.arch]
     config = {"architectures": [hf_arch], "model_type": "bitnet" if a.arch.startswith("bitnet") else a.arch, "hidden_size": H, "intermediate_size": FF,
               "num_attention_heads": NH, "num_key_value_heads": NKV, "num_hidden_layers": L,
@@ -226,6 +227,9 @@ def main():
               "bos_token_id": bos, "eos_token_id": eos}
     if a.arch == "qwen3":
         config["head_dim"] = HD
+    if a.arch == "granite":  # Granite's multipliers; its converter drops head_dim
+        config.update(attention_multiplier=0.015625, embedding_multiplier=12.0, residual_multiplier=0.22,
+                      logits_scaling=8.0, head_dim=HD)
     if a.arch == "smollm3":  # SmolLM3's config.json names its RoPE-less blocks (llama.cpp fixes every 4th)
         config["no_rope_layer_interval"] = 4
         config["no_rope_layers"] = [int((i + 1) % 4 != 0) for i in range(L)]

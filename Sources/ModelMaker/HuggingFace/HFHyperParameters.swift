@@ -24,6 +24,7 @@ extension HFModelConverter {
         static let defaults: [String: (context: Int, theta: Double, eps: Double)] = [
             "LlamaForCausalLM": (2048, 10000, 1e-6), "MistralForCausalLM": (4096 * 32, 10000, 1e-6),
             "Ministral3ForCausalLM": (4096 * 32, 10000, 1e-6), "SmolLM3ForCausalLM": (32768, 2_000_000, 1e-6),
+            "GraniteForCausalLM": (2048, 10000, 1e-6),
             "Qwen2ForCausalLM": (32768, 10000, 1e-6), "Qwen3ForCausalLM": (32768, 10000, 1e-6),
             "Phi3ForCausalLM": (4096, 10000, 1e-5),
             "BitNetForCausalLM": (2048, 500000, 1e-5), "BitnetForCausalLM": (2048, 500000, 1e-5),
@@ -80,6 +81,7 @@ extension HFModelConverter {
             case "LlamaForCausalLM", "MistralForCausalLM", "Ministral3ForCausalLM":
                 headDim = c.int("head_dim") ?? embedding / heads
             case "Qwen3ForCausalLM": headDim = c.int("head_dim") ?? 128
+            case "GraniteForCausalLM": headDim = nil  // llama.cpp's converter drops Granite's head_dim
             default: headDim = c.int("head_dim")
             }
             if hfArch == "Ministral3ForCausalLM", (c.config["model_type"] as? String) == "ministral3" {
@@ -139,7 +141,7 @@ extension HFModelConverter {
             }
             m.append(("general.file_type", .uint32(fileType)))
             switch a {
-            case "llama", "mistral3", "smollm3", "bitnet-25":
+            case "llama", "mistral3", "smollm3", "granite", "bitnet-25":
                 m.append(("\(a).vocab_size", .uint32(UInt32(0))))  // replaced below by the caller's vocabulary size
                 m.append(("\(a).rope.dimension_count", .uint32(UInt32(headDim ?? embedding / heads))))
                 if a == "mistral3", (config["model_type"] as? String) == "ministral3",
@@ -147,6 +149,14 @@ extension HFModelConverter {
                     // Ministral 3: YaRN's log multiplier and Llama 4's attention temperature (checked in init).
                     m.append(("\(a).rope.scaling.yarn_log_multiplier", .float32(Float(logMul))))
                     m.append(("\(a).attention.temperature_scale", .float32(Float(beta))))
+                }
+                if a == "granite" {
+                    // Granite's multipliers under llama.cpp's names (GraniteConfig's default for each is 1).
+                    for (key, name) in [("attention.scale", "attention_multiplier"), ("embedding_scale", "embedding_multiplier"),
+                                        ("residual_scale", "residual_multiplier"), ("logit_scale", "logits_scaling")] {
+                        let v = HFJSON.double(config[name]) ?? 1
+                        if v != 0 { m.append(("\(a).\(key)", .float32(Float(v)))) }
+                    }
                 }
             case "bitnet":
                 m.append(("\(a).rope.scaling.type", .string("linear")))

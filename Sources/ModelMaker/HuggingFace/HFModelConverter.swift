@@ -51,7 +51,7 @@ public struct HFModelConverter: Sendable {
     /// The Hugging Face model classes converted, and the GGUF architecture each becomes.
     public static let architectures: [String: String] = [
         "LlamaForCausalLM": "llama", "MistralForCausalLM": "llama", "Ministral3ForCausalLM": "mistral3",
-        "SmolLM3ForCausalLM": "smollm3",
+        "SmolLM3ForCausalLM": "smollm3", "GraniteForCausalLM": "granite",
         "Qwen2ForCausalLM": "qwen2",
         "Qwen3ForCausalLM": "qwen3", "Phi3ForCausalLM": "phi3", "BitNetForCausalLM": "bitnet",
         "BitnetForCausalLM": "bitnet",
@@ -59,7 +59,7 @@ public struct HFModelConverter: Sendable {
 
     /// The architectures llama.cpp's converter writes through its LLaMA class: query/key rows permuted to GGUF's
     /// pairing, LLaMA's vocabulary flags, `rope_freqs` for LLaMA 3.1 scaling, `vocab_size` and the RoPE dimensions.
-    static let llamaLayout: Set<String> = ["llama", "mistral3", "smollm3"]
+    static let llamaLayout: Set<String> = ["llama", "mistral3", "smollm3", "granite"]
 
     /// What a conversion wrote.
     public struct Summary: Sendable, Equatable {
