@@ -60,6 +60,8 @@ cases=(
     "ministral3 ministral3 llama-bpe bf16 - bf16,q8_0"
     "smollm3 smollm3 llama-bpe bf16 --tied f16"
     "granite granite llama-bpe bf16 - f16"
+    "gemma3 gemma3 llama-spm bf16 --tied f16,q8_0"
+    "gemma3-f16 gemma3 llama-spm f16 --tied f32"
 )
 jobs=()
 for c in "${cases[@]}"; do
@@ -84,6 +86,7 @@ for job in "${jobs[@]}"; do
     if py scripts/lib/compare_gguf.py "$ours" "$ref"; then compared=$((compared + 1)); else failed=$((failed + 1)); fi
     [[ "$(basename "$ours")" == phi3-ours-f16.gguf ]] && mv "$ours" "$work/phi3-converted.gguf"
     [[ "$(basename "$ours")" == ministral3-ours-q8_0.gguf ]] && mv "$ours" "$work/ministral3-converted.gguf"
+    [[ "$(basename "$ours")" == gemma3-ours-q8_0.gguf ]] && mv "$ours" "$work/gemma3-converted.gguf"
     rm -f "$ours" "$ref"
 done
 [[ $failed -eq 0 ]] || die "$failed of ${#jobs[@]} conversions differ from llama.cpp's"
@@ -97,6 +100,12 @@ log "the converted Ministral 3 file (mistral3: YaRN x16 with its log multiplier,
 "$bitnet" crossval --model "$work/ministral3-converted.gguf" --steps 24 --threads 2 \
     --prompt "The capital of France is Paris, and the capital of Germany is Berlin; the capital of Italy is" \
     >"$work/crossval.txt" 2>&1 || { tail -n 20 "$work/crossval.txt" >&2; die "crossval of the converted ministral3 file failed"; }
+tail -n 3 "$work/crossval.txt" >&2
+
+log "the converted Gemma 3 file (norms stored as w - 1, sliding window 8) against llama.cpp: bitnet crossval"
+"$bitnet" crossval --model "$work/gemma3-converted.gguf" --steps 16 --threads 2 \
+    --prompt "The capital of France is Paris, and the capital of Germany is Berlin; the capital of Italy is" \
+    >"$work/crossval.txt" 2>&1 || { tail -n 20 "$work/crossval.txt" >&2; die "crossval of the converted gemma3 file failed"; }
 tail -n 3 "$work/crossval.txt" >&2
 
 log "BitNet b1.58 2B-4T layout (ReLU², bf16 master weights) -> bitnet-25 I2_S, then bitnet run"

@@ -7,7 +7,7 @@ The weights are random (seeded); the tokenizer is rebuilt from one of llama.cpp'
 llama.cpp's convert_hf_to_gguf.py recognises it as it recognises the real model's. Runs in the venv that
 scripts/check-hf-convert.sh sets up (torch, safetensors, and gguf-py from the pinned llama.cpp source).
 
-usage: make-hf-checkpoint.py --arch llama|qwen2|qwen3|phi3|ministral3|smollm3|granite|bitnet|bitnet-2b4t --vocab ggml-vocab-X.gguf --out DIR
+usage: make-hf-checkpoint.py --arch llama|qwen2|qwen3|phi3|ministral3|smollm3|granite|gemma3|bitnet|bitnet-2b4t --vocab ggml-vocab-X.gguf --out DIR
            [--dtype bf16|f16|f32] [--seed N] [--tied] [--shards N] [--rope-llama3] [--packed-ternary]
 
 --packed-ternary writes the projections as BitNet's packed ternary weights (Falcon3-1.58bit's and
@@ -160,8 +160,8 @@ def write_tokenizer(vocab_path, out):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--arch", required=True,
-                    choices=["llama", "qwen2", "qwen3", "phi3", "ministral3", "smollm3", "granite", "bitnet",
-                             "bitnet-2b4t"])
+                    choices=["llama", "qwen2", "qwen3", "phi3", "ministral3", "smollm3", "granite", "gemma3",
+                             "bitnet", "bitnet-2b4t"])
     ap.add_argument("--vocab", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--dtype", default="bf16", choices=["bf16", "f16", "f32"])
@@ -207,6 +207,12 @@ def main():
         if a.arch == "qwen3":
             t[p + "self_attn.q_norm.weight"] = w(HD, offset=1.0)
             t[p + "self_attn.k_norm.weight"] = w(HD, offset=1.0)
+        if a.arch == "gemma3":  # Gemma stores each norm as w - 1 (its RMSNorm multiplies by 1 + w)
+            for n in ("input_layernorm", "post_attention_layernorm", "pre_feedforward_layernorm",
+                      "post_feedforward_layernorm"):
+                t[p + n + ".weight"] = w(H, scale=0.2)
+            t[p + "self_attn.q_norm.weight"] = w(HD, scale=0.2)
+            t[p + "self_attn.k_norm.weight"] = w(HD, scale=0.2)
         if a.arch == "bitnet":  # 1bitLLM/bitnet_b1_58 names (what llama.cpp's converter maps)
             t[p + "self_attn.inner_attn_ln.weight"] = w(H, offset=1.0)
             t[p + "mlp.ffn_layernorm.weight"] = w(FF, offset=1.0)
@@ -217,6 +223,7 @@ def main():
     hf_arch = {"llama": "LlamaForCausalLM", "qwen2": "Qwen2ForCausalLM", "qwen3": "Qwen3ForCausalLM",
                "phi3": "Phi3ForCausalLM", "ministral3": "Ministral3ForCausalLM",
                "smollm3": "SmolLM3ForCausalLM", "granite": "GraniteForCausalLM",
+               "gemma3": "Gemma3ForCausalLM",
                "bitnet": "BitnetForCausalLM", "bitnet-2b4t": "BitNetForCausalLM"}[a.arch]
     config = {"architectures": [hf_arch], "model_type": "bitnet" if a.arch.startswith("bitnet") else a.arch, "hidden_size": H, "intermediate_size": FF,
               "num_attention_heads": NH, "num_key_value_heads": NKV, "num_hidden_layers": L,
@@ -227,6 +234,13 @@ def main():
               "bos_token_id": bos, "eos_token_id": eos}
     if a.arch == "qwen3":
         config["head_dim"] = HD
+    if a.arch == "gemma3":  # Gemma 3 1B's layout: wide heads, local layers with their own RoPE base, tied head
+        # 8 embedding rows beyond the tokenizer (as Gemma 3's multimodal checkpoints carry): converters drop them
+        t["model.embed_tokens.weight"] = torch.cat([t["model.embed_tokens.weight"], w(8, H)])
+        config.update(model_type="gemma3_text", head_dim=HD, query_pre_attn_scalar=HD, sliding_window=8,
+                      sliding_window_pattern=2, rope_local_base_freq=10000.0, rope_theta=1e6,
+                      hidden_activation="gelu_pytorch_tanh", max_position_embeddings=4096)
+        del config["hidden_act"]
     if a.arch == "granite":  # Granite's multipliers; its converter drops head_dim
         config.update(attention_multiplier=0.015625, embedding_multiplier=12.0, residual_multiplier=0.22,
                       logits_scaling=8.0, head_dim=HD)

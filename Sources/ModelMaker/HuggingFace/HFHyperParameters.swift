@@ -24,7 +24,7 @@ extension HFModelConverter {
         static let defaults: [String: (context: Int, theta: Double, eps: Double)] = [
             "LlamaForCausalLM": (2048, 10000, 1e-6), "MistralForCausalLM": (4096 * 32, 10000, 1e-6),
             "Ministral3ForCausalLM": (4096 * 32, 10000, 1e-6), "SmolLM3ForCausalLM": (32768, 2_000_000, 1e-6),
-            "GraniteForCausalLM": (2048, 10000, 1e-6),
+            "GraniteForCausalLM": (2048, 10000, 1e-6), "Gemma3ForCausalLM": (131072, 1_000_000, 1e-6),
             "Qwen2ForCausalLM": (32768, 10000, 1e-6), "Qwen3ForCausalLM": (32768, 10000, 1e-6),
             "Phi3ForCausalLM": (4096, 10000, 1e-5),
             "BitNetForCausalLM": (2048, 500000, 1e-5), "BitnetForCausalLM": (2048, 500000, 1e-5),
@@ -82,6 +82,7 @@ extension HFModelConverter {
                 headDim = c.int("head_dim") ?? embedding / heads
             case "Qwen3ForCausalLM": headDim = c.int("head_dim") ?? 128
             case "GraniteForCausalLM": headDim = nil  // llama.cpp's converter drops Granite's head_dim
+            case "Gemma3ForCausalLM": headDim = c.int("head_dim") ?? 256
             default: headDim = c.int("head_dim")
             }
             if hfArch == "Ministral3ForCausalLM", (c.config["model_type"] as? String) == "ministral3" {
@@ -107,6 +108,7 @@ extension HFModelConverter {
         func metadata(fileType: UInt32) -> [(String, GGUFValue)] {
             let a = arch
             if a == "phi3" { return phi3Metadata(fileType: fileType) }
+            if a == "gemma3" { return gemma3Metadata(fileType: fileType) }
             var m: [(String, GGUFValue)] = [
                 ("\(a).block_count", .uint32(UInt32(blocks))),
                 ("\(a).context_length", .uint32(UInt32(contextLength))),
@@ -164,6 +166,39 @@ extension HFModelConverter {
             default:
                 break
             }
+            return m
+        }
+
+        /// Gemma 3's entries: the common ones with Gemma3TextConfig's defaults, the head width, the local layers' RoPE
+        /// base, the final logit soft-cap when set, and the sliding window unless `sliding_window_pattern` is 1.
+        func gemma3Metadata(fileType: UInt32) -> [(String, GGUFValue)] {
+            var m: [(String, GGUFValue)] = [
+                ("gemma3.block_count", .uint32(UInt32(blocks))),
+                ("gemma3.context_length", .uint32(UInt32(contextLength))),
+                ("gemma3.embedding_length", .uint32(UInt32(embedding))),
+                ("gemma3.feed_forward_length", .uint32(UInt32(feedForward))),
+                ("gemma3.attention.head_count", .uint32(UInt32(heads))),
+                ("gemma3.attention.head_count_kv", .uint32(UInt32(kvHeads))),
+            ]
+            if let t = ropeType?.lowercased(), t == "linear", let factor = HFJSON.double(rope["factor"]) {
+                m += [("gemma3.rope.scaling.type", .string("linear")), ("gemma3.rope.scaling.factor", .float32(Float(factor)))]
+            }
+            m.append(("gemma3.rope.freq_base", .float32(Float(ropeTheta))))
+            let local = ((rope["sliding_attention"] as? [String: Any]).flatMap { HFJSON.double($0["rope_theta"]) })
+                ?? HFJSON.double(config["rope_local_base_freq"])
+            if let local { m.append(("gemma3.rope.freq_base_swa", .float32(Float(local)))) }
+            m += [
+                ("gemma3.attention.layer_norm_rms_epsilon", .float32(Float(rmsEps))),
+                ("gemma3.attention.key_length", .uint32(UInt32(headDim ?? 256))),
+                ("gemma3.attention.value_length", .uint32(UInt32(headDim ?? 256))),
+            ]
+            if let cap = HFJSON.double(config["final_logit_softcapping"]), cap != 0 {
+                m.append(("gemma3.final_logit_softcapping", .float32(Float(cap))))
+            }
+            if HFJSON.int(config["sliding_window_pattern"]) != 1, let window = HFJSON.int(config["sliding_window"]) {
+                m.append(("gemma3.attention.sliding_window", .uint32(UInt32(window))))
+            }
+            m.append(("general.file_type", .uint32(fileType)))
             return m
         }
 

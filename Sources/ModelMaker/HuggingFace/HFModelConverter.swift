@@ -52,6 +52,7 @@ public struct HFModelConverter: Sendable {
     public static let architectures: [String: String] = [
         "LlamaForCausalLM": "llama", "MistralForCausalLM": "llama", "Ministral3ForCausalLM": "mistral3",
         "SmolLM3ForCausalLM": "smollm3", "GraniteForCausalLM": "granite",
+        "Gemma3ForCausalLM": "gemma3",
         "Qwen2ForCausalLM": "qwen2",
         "Qwen3ForCausalLM": "qwen3", "Phi3ForCausalLM": "phi3", "BitNetForCausalLM": "bitnet",
         "BitnetForCausalLM": "bitnet",
@@ -84,6 +85,10 @@ public struct HFModelConverter: Sendable {
         var generated: [Float]?
         /// For packed ternary weights: the scale each code − 1 is divided by.
         var packedScale: Float?
+        /// Gemma's norms: the stored weight is w − 1 (its RMSNorm multiplies by 1 + w), written as w.
+        var addOne = false
+        /// Rows kept (Gemma's token embedding loses the rows beyond the tokenizer's vocabulary).
+        var rowLimit: Int?
     }
 
     /// Converts the checkpoint in `directory` into `output`.
@@ -141,6 +146,9 @@ public struct HFModelConverter: Sendable {
             // Packed rows hold four codes per byte: row r + k · rows of the unpacked matrix is bits 2k of row r.
             var logical = t.shape
             if packedScale != nil { logical[0] *= 4 }
+            if arch == "gemma3", name == "token_embd.weight", logical.count == 2, logical[0] > vocab.tokens.count {
+                logical[0] = vocab.tokens.count
+            }
             let shape = Array(logical.reversed())
             var p = Planned(source: t, name: name, type: outputType(name: name, shape: shape), shape: shape,
                             packedScale: packedScale)
@@ -151,6 +159,8 @@ public struct HFModelConverter: Sendable {
                     throw .badShape(tensor: t.name, shape: logical, expected: "rows a multiple of 2 × \(h) heads")
                 }
             }
+            p.addOne = arch == "gemma3" && t.name.hasSuffix("norm.weight")
+            if logical != t.shape, packedScale == nil { p.rowLimit = logical[0] }
             p.ternarise = isBitNet && packedScale == nil && TernaryModelConverter.isProjection(name)
             if p.type == .i2_s, !p.ternarise, packedScale == nil { p.type = .f16 }
             planned.append(p)
@@ -164,6 +174,7 @@ public struct HFModelConverter: Sendable {
         if metadata.contains("\(arch).vocab_size") { metadata["\(arch).vocab_size"] = .uint32(UInt32(vocab.tokens.count)) }
         metadata["general.quantization_version"] = .uint32(2)
         for (k, v) in vocab.metadata() { metadata[k] = v }
+        if arch == "gemma3", vocab.model == "llama" { metadata["tokenizer.ggml.add_space_prefix"] = .bool(false) }
         if Self.llamaLayout.contains(arch) {
             let tcPath = directory + "/tokenizer_config.json"
             if let tc = try? HFJSON.object(at: tcPath), let space = HFJSON.bool(tc["add_prefix_space"]) {
@@ -257,6 +268,13 @@ public struct HFModelConverter: Sendable {
             table["self_attn.q_norm.weight"] = "attn_q_norm.weight"
             table["self_attn.k_norm.weight"] = "attn_k_norm.weight"
         }
+        if arch == "gemma3" {
+            table["post_attention_layernorm.weight"] = "post_attention_norm.weight"
+            table["pre_feedforward_layernorm.weight"] = "ffn_norm.weight"
+            table["post_feedforward_layernorm.weight"] = "post_ffw_norm.weight"
+            table["self_attn.q_norm.weight"] = "attn_q_norm.weight"
+            table["self_attn.k_norm.weight"] = "attn_k_norm.weight"
+        }
         if arch.hasPrefix("bitnet") {
             // 1bitLLM's names (what llama.cpp maps) and Microsoft's 2B-4T names.
             table["self_attn.inner_attn_ln.weight"] = "attn_sub_norm.weight"
@@ -277,6 +295,12 @@ public struct HFModelConverter: Sendable {
         } else {
             x = p.generated ?? p.source!.floats()
         }
+        if let limit = p.rowLimit { x.removeLast(x.count - limit * (x.count / p.source!.shape[0])) }
+        if p.addOne {
+            // In F32 (BF16 is widened first); an F16 tensor adds in F16, as torch does.
+            let half = p.source!.dtype == .f16
+            for i in x.indices { x[i] = half ? Float(Float16(x[i] + 1)) : x[i] + 1 }
+        }
         if let heads = p.permuteHeads { x = Self.permuteRotaryRows(x, rows: p.shape.last!, heads: heads) }
         if p.ternarise { magnitude = Self.ternarise(&x, sourceType: p.source!.dtype) }
         let count = x.count, cols = max(p.shape.first ?? 1, 1), rows = count / cols
@@ -284,7 +308,9 @@ public struct HFModelConverter: Sendable {
         case .f32:
             return x.withUnsafeBytes { Array($0) }
         case .f16:
-            if let s = p.source, s.dtype == .f16, p.permuteHeads == nil, !p.ternarise { return Array(s.bytes) }
+            if let s = p.source, s.dtype == .f16, p.permuteHeads == nil, !p.ternarise, !p.addOne, p.rowLimit == nil {
+                return Array(s.bytes)
+            }
             var out = [UInt8](repeating: 0, count: 2 * count)
             for i in 0..<count { let h = HalfConversion.f32ToF16(x[i]); out[2 * i] = UInt8(h & 0xff); out[2 * i + 1] = UInt8(h >> 8) }
             return out
