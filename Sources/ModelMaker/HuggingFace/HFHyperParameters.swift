@@ -104,19 +104,19 @@ extension HFModelConverter {
         /// The RoPE scaling type named in config.json (`rope_type` or the older `type`).
         var ropeType: String? { (rope["rope_type"] as? String) ?? (rope["type"] as? String) }
 
+        /// The block count, context, widths and head counts every architecture's converter writes first.
+        var sizes: [(String, GGUFValue)] {
+            [("block_count", blocks), ("context_length", contextLength), ("embedding_length", embedding),
+             ("feed_forward_length", feedForward), ("attention.head_count", heads), ("attention.head_count_kv", kvHeads)]
+                .map { ("\(arch).\($0.0)", .uint32(UInt32($0.1))) }
+        }
+
         /// `<arch>.*` entries and `general.file_type`, in the reference converter's order.
         func metadata(fileType: UInt32) -> [(String, GGUFValue)] {
             let a = arch
             if a == "phi3" { return phi3Metadata(fileType: fileType) }
             if a == "gemma3" { return gemma3Metadata(fileType: fileType) }
-            var m: [(String, GGUFValue)] = [
-                ("\(a).block_count", .uint32(UInt32(blocks))),
-                ("\(a).context_length", .uint32(UInt32(contextLength))),
-                ("\(a).embedding_length", .uint32(UInt32(embedding))),
-                ("\(a).feed_forward_length", .uint32(UInt32(feedForward))),
-                ("\(a).attention.head_count", .uint32(UInt32(heads))),
-                ("\(a).attention.head_count_kv", .uint32(UInt32(kvHeads))),
-            ]
+            var m = sizes
             if let t = ropeType?.lowercased(), let factor = HFJSON.double(rope["factor"]) {
                 if t == "linear" {
                     m += [("\(a).rope.scaling.type", .string("linear")), ("\(a).rope.scaling.factor", .float32(Float(factor)))]
@@ -172,14 +172,7 @@ extension HFModelConverter {
         /// Gemma 3's entries: the common ones with Gemma3TextConfig's defaults, the head width, the local layers' RoPE
         /// base, the final logit soft-cap when set, and the sliding window unless `sliding_window_pattern` is 1.
         func gemma3Metadata(fileType: UInt32) -> [(String, GGUFValue)] {
-            var m: [(String, GGUFValue)] = [
-                ("gemma3.block_count", .uint32(UInt32(blocks))),
-                ("gemma3.context_length", .uint32(UInt32(contextLength))),
-                ("gemma3.embedding_length", .uint32(UInt32(embedding))),
-                ("gemma3.feed_forward_length", .uint32(UInt32(feedForward))),
-                ("gemma3.attention.head_count", .uint32(UInt32(heads))),
-                ("gemma3.attention.head_count_kv", .uint32(UInt32(kvHeads))),
-            ]
+            var m = sizes
             if let t = ropeType?.lowercased(), t == "linear", let factor = HFJSON.double(rope["factor"]) {
                 m += [("gemma3.rope.scaling.type", .string("linear")), ("gemma3.rope.scaling.factor", .float32(Float(factor)))]
             }
