@@ -84,58 +84,53 @@ for job in "${jobs[@]}"; do
     [[ "$(basename "$dir")" == bitnet ]] && arch_flag=(--arch bitnet)
     "$bitnet" convert --from-hf "$dir" --to "$t" "${arch_flag[@]}" "$ours" >&2
     if py scripts/lib/compare_gguf.py "$ours" "$ref"; then compared=$((compared + 1)); else failed=$((failed + 1)); fi
-    [[ "$(basename "$ours")" == phi3-ours-f16.gguf ]] && mv "$ours" "$work/phi3-converted.gguf"
-    [[ "$(basename "$ours")" == ministral3-ours-q8_0.gguf ]] && mv "$ours" "$work/ministral3-converted.gguf"
-    [[ "$(basename "$ours")" == gemma3-ours-q8_0.gguf ]] && mv "$ours" "$work/gemma3-converted.gguf"
+    # the files run against llama.cpp below are kept
+    case "$(basename "$ours")" in
+        phi3-ours-f16.gguf | ministral3-ours-q8_0.gguf | gemma3-ours-q8_0.gguf)
+            mv "$ours" "$work/$(basename "$ours" | cut -d- -f1)-converted.gguf" ;;
+    esac
     rm -f "$ours" "$ref"
 done
 [[ $failed -eq 0 ]] || die "$failed of ${#jobs[@]} conversions differ from llama.cpp's"
 log "$compared/${#jobs[@]} conversions identical to llama.cpp's (tensors byte for byte, metadata key for key)"
 
-log "the converted Phi-3 (LongRoPE) file against llama.cpp: bitnet crossval"
-"$bitnet" crossval --model "$work/phi3-converted.gguf" --steps 8 --threads 2 --prompt "The capital of France is" \
-    >"$work/crossval.txt" 2>&1 || { tail -n 20 "$work/crossval.txt" >&2; die "crossval of the converted phi3 file failed"; }
-tail -n 3 "$work/crossval.txt" >&2
-log "the converted Ministral 3 file (mistral3: YaRN x16 with its log multiplier, attention temperature over buckets of 16 positions) against llama.cpp: bitnet crossval"
-"$bitnet" crossval --model "$work/ministral3-converted.gguf" --steps 24 --threads 2 \
-    --prompt "The capital of France is Paris, and the capital of Germany is Berlin; the capital of Italy is" \
-    >"$work/crossval.txt" 2>&1 || { tail -n 20 "$work/crossval.txt" >&2; die "crossval of the converted ministral3 file failed"; }
-tail -n 3 "$work/crossval.txt" >&2
+# crossval_converted NAME STEPS PROMPT WHAT: the converted NAME file against llama.cpp (must pass).
+crossval_converted() {
+    log "the converted $4 file against llama.cpp: bitnet crossval"
+    "$bitnet" crossval --model "$work/$1-converted.gguf" --steps "$2" --threads 2 --prompt "$3" >"$work/crossval.txt" 2>&1 \
+        || { tail -n 20 "$work/crossval.txt" >&2; die "crossval of the converted $1 file failed"; }
+    tail -n 3 "$work/crossval.txt" >&2
+}
+long_prompt="The capital of France is Paris, and the capital of Germany is Berlin; the capital of Italy is"
+crossval_converted phi3 8 "The capital of France is" "Phi-3 (LongRoPE)"
+crossval_converted ministral3 24 "$long_prompt" \
+    "Ministral 3 (mistral3: YaRN x16 with its log multiplier, attention temperature over buckets of 16 positions)"
+crossval_converted gemma3 16 "$long_prompt" "Gemma 3 (norms stored as w - 1, sliding window 8)"
 
-log "the converted Gemma 3 file (norms stored as w - 1, sliding window 8) against llama.cpp: bitnet crossval"
-"$bitnet" crossval --model "$work/gemma3-converted.gguf" --steps 16 --threads 2 \
-    --prompt "The capital of France is Paris, and the capital of Germany is Berlin; the capital of Italy is" \
-    >"$work/crossval.txt" 2>&1 || { tail -n 20 "$work/crossval.txt" >&2; die "crossval of the converted gemma3 file failed"; }
-tail -n 3 "$work/crossval.txt" >&2
-
-log "BitNet b1.58 2B-4T layout (ReLU², bf16 master weights) -> bitnet-25 I2_S, then bitnet run"
-py scripts/make-hf-checkpoint.py --arch bitnet-2b4t --vocab "$vocab_dir/ggml-vocab-llama-bpe.gguf" --seed 5 --tied \
-    --out "$work/b2b4t" >&2
-"$bitnet" convert --from-hf "$work/b2b4t" --to i2_s --json "$work/b2b4t.gguf" | python3 -c '
+# bitnet25_converts_and_runs DIR SEED [--packed-ternary]: a BitNet b1.58 2B-4T-layout checkpoint -> bitnet-25 I2_S
+# (14 ternary matrices), then 8 tokens with bitnet run.
+bitnet25_converts_and_runs() {
+    local dir="$work/$1"
+    py scripts/make-hf-checkpoint.py --arch bitnet-2b4t --vocab "$vocab_dir/ggml-vocab-llama-bpe.gguf" --seed "$2" \
+        --tied "${@:3}" --out "$dir" >&2
+    "$bitnet" convert --from-hf "$dir" --to i2_s --json "$dir.gguf" | python3 -c '
 import json, sys
 s = json.load(sys.stdin)
 assert s["architecture"] == "bitnet-25" and s["tensors_by_type"].get("i2_s") == 14, s
 print("[check-hf-convert] convert --json:", s)' >&2
-"$bitnet" inspect "$work/b2b4t.gguf" --json | python3 -c '
+    "$bitnet" inspect "$dir.gguf" --json | python3 -c '
 import json, sys
 m = json.load(sys.stdin)
 arch = m.get("architecture") or m.get("metadata", {}).get("general.architecture")
 assert arch == "bitnet-25", f"architecture {arch!r}, expected bitnet-25"
 print("[check-hf-convert] inspect: bitnet-25")' >&2
-"$bitnet" run --model "$work/b2b4t.gguf" -n 8 --temp 0 --threads 2 "Hello" >"$work/run.txt" 2>"$work/run.err" \
-    || { cat "$work/run.err" >&2; die "bitnet run failed on the converted bitnet-25 file"; }
-grep -q 'generated 8 tokens\|8 tokens' "$work/run.err" || { cat "$work/run.err" >&2; die "bitnet run did not generate 8 tokens"; }
-log "bitnet run on the converted bitnet-25 file: 8 tokens"
-
+    "$bitnet" run --model "$dir.gguf" -n 8 --temp 0 --threads 2 "Hello" >"$work/run.txt" 2>"$work/run.err" \
+        || { cat "$work/run.err" >&2; die "bitnet run failed on the converted $1 file"; }
+    grep -q 'generated 8 tokens\|8 tokens' "$work/run.err" \
+        || { cat "$work/run.err" >&2; die "bitnet run did not generate 8 tokens from $1"; }
+    log "bitnet run on the converted $1 file: 8 tokens"
+}
+log "BitNet b1.58 2B-4T layout (ReLU², bf16 master weights) -> bitnet-25 I2_S, then bitnet run"
+bitnet25_converts_and_runs b2b4t 5
 log "BitNet b1.58 2B-4T's released layout (packed ternary U8 + weight_scale) -> bitnet-25 I2_S, then bitnet run"
-py scripts/make-hf-checkpoint.py --arch bitnet-2b4t --vocab "$vocab_dir/ggml-vocab-llama-bpe.gguf" --seed 6 --tied \
-    --packed-ternary --out "$work/b2b4t-packed" >&2
-"$bitnet" convert --from-hf "$work/b2b4t-packed" --to i2_s --json "$work/b2b4t-packed.gguf" | python3 -c '
-import json, sys
-s = json.load(sys.stdin)
-assert s["architecture"] == "bitnet-25" and s["tensors_by_type"].get("i2_s") == 14, s
-print("[check-hf-convert] packed convert --json:", s)' >&2
-"$bitnet" run --model "$work/b2b4t-packed.gguf" -n 8 --temp 0 --threads 2 "Hello" >"$work/run.txt" 2>"$work/run.err" \
-    || { cat "$work/run.err" >&2; die "bitnet run failed on the converted packed bitnet-25 file"; }
-grep -q 'generated 8 tokens\|8 tokens' "$work/run.err" || { cat "$work/run.err" >&2; die "bitnet run did not generate 8 tokens"; }
-log "bitnet run on the converted packed bitnet-25 file: 8 tokens"
+bitnet25_converts_and_runs b2b4t-packed 6 --packed-ternary

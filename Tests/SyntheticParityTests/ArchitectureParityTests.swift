@@ -208,18 +208,12 @@ struct ArchitectureParityTests {
             try writer.write(to: dir + "/\(name).gguf")
             return dir + "/\(name).gguf"
         }
-        let model = try write("model")
-        var row: [String] = []
-        for (label, dropped) in [("no temperature", ["attention.temperature_scale"]),
-                                 ("default β", ["rope.scaling.yarn_beta_fast", "rope.scaling.yarn_beta_slow"]),
-                                 ("no log multiplier", ["rope.scaling.yarn_log_multiplier"])] {
-            let (positions, exact, other) = try Self.deltasToLlamaCpp(model, variant: try write(label, without: dropped))
-            #expect(exact == 0, "mistral3: max |Δ| \(exact) over \(positions) positions")
-            #expect(other > 0.01, "mistral3 \(label) still matches llama.cpp (max |Δ| \(other))")
-            if row.isEmpty { row.append("\(positions) positions max |Δ| \(exact)") }
-            row.append("\(label): \(other)")
-        }
-        print("TABLE | mistral3 q8_0 YaRN ×16, temperature 0.1 | " + row.joined(separator: " | "))
+        let row = try Self.expectExactAndEachVariantMoves("mistral3", model: try write("model"), variants: [
+            ("no temperature", try write("t", without: ["attention.temperature_scale"])),
+            ("default β", try write("b", without: ["rope.scaling.yarn_beta_fast", "rope.scaling.yarn_beta_slow"])),
+            ("no log multiplier", try write("m", without: ["rope.scaling.yarn_log_multiplier"])),
+        ])
+        print("TABLE | mistral3 q8_0 YaRN ×16, temperature 0.1 | " + row)
     }
 
     /// granite's multipliers one at a time: the file without `embedding_scale`, `residual_scale` or `attention.scale`
@@ -238,19 +232,12 @@ struct ArchitectureParityTests {
             return dir + "/\(name).gguf"
         }
         let model = try write("model")
-        var row: [String] = []
-        for key in ["embedding_scale", "residual_scale", "attention.scale"] {
-            let (positions, exact, other) = try Self.deltasToLlamaCpp(model, variant: try write(key, without: key))
-            #expect(exact == 0, "granite: max |Δ| \(exact) over \(positions) positions")
-            #expect(other > 0.01, "granite without \(key) still matches llama.cpp (max |Δ| \(other))")
-            if row.isEmpty { row.append("\(positions) positions max |Δ| \(exact)") }
-            row.append("without \(key): \(other)")
-        }
-        let (_, noRope, withRope) = try Self.deltasToLlamaCpp(try write("no-rope", rope: false), variant: model)
-        #expect(noRope == 0, "granite without RoPE: max |Δ| \(noRope)")
-        #expect(withRope > 0.01, "granite: RoPE on or off gives the same logits (max |Δ| \(withRope))")
-        print("TABLE | granite q8_0 multipliers | " + row.joined(separator: " | ")
-            + " | rope.scaling.finetuned false: max |Δ| \(noRope), with RoPE \(withRope)")
+        let row = try Self.expectExactAndEachVariantMoves("granite", model: model, variants: try [
+            "embedding_scale", "residual_scale", "attention.scale"].map { ("without \($0)", try write($0, without: $0)) })
+        let noRope = try Self.expectExactAndEachVariantMoves("granite without RoPE",
+                                                             model: try write("no-rope", rope: false),
+                                                             variants: [("with RoPE", model)])
+        print("TABLE | granite q8_0 multipliers | \(row) | rope.scaling.finetuned false: \(noRope)")
     }
 
     /// A synthetic gemma3 file llama.cpp loads: the tiny-wide-heads qwen3 model's tensors (its per-head query/key
@@ -328,10 +315,16 @@ struct ArchitectureParityTests {
         }
     }
 
-    /// All-position logits of `prompt` with an F32 cache (llama.cpp's `precise` configuration).
     /// llama.cpp's logits (precise, 128 cells) at every position of a 59-token prompt on `path`, and our max |Δ| to
     /// them on `path` and on `variant` (the same model with one detail changed): (positions, exact, variant).
     static func deltasToLlamaCpp(_ path: String, variant: String) throws -> (positions: Int, exact: Float, variant: Float) {
+        let (positions, exact, others) = try deltasToLlamaCpp(path, variants: [variant])
+        return (positions, exact, others[0])
+    }
+
+    /// `deltasToLlamaCpp` with llama.cpp run once for several variants: (positions, exact, one max |Δ| per variant).
+    static func deltasToLlamaCpp(_ path: String,
+                                 variants: [String]) throws -> (positions: Int, exact: Float, variants: [Float]) {
         let refModel = try LlamaReference.LlamaModel(path: path, library: try ExactReference.library())
         // Long enough that the slowest pairs' angles move.
         let prompt = try refModel.tokenize(String(repeating: SyntheticParityTests.prompt + " ", count: 3), addSpecial: true)
@@ -339,10 +332,26 @@ struct ArchitectureParityTests {
         let theirs = try precise.eval(prompt, logits: .all)
         try precise.close()
         let ours = try prefill(try ModelRegistry.load(try GGUFFile(path: path)), prompt)
-        let other = try prefill(try ModelRegistry.load(try GGUFFile(path: variant)), prompt)
-        return (prompt.count, maxDelta(ours, theirs.values), maxDelta(other, theirs.values))
+        let others = try variants.map {
+            maxDelta(try prefill(try ModelRegistry.load(try GGUFFile(path: $0)), prompt), theirs.values)
+        }
+        return (prompt.count, maxDelta(ours, theirs.values), others)
     }
 
+    /// Expects `model` to match llama.cpp exactly and every labelled variant (the model with one detail dropped) to
+    /// be more than 0.01 away; returns the figures as one TABLE cell list.
+    static func expectExactAndEachVariantMoves(_ name: String, model: String,
+                                               variants: [(label: String, path: String)]) throws -> String {
+        let (positions, exact, others) = try deltasToLlamaCpp(model, variants: variants.map(\.path))
+        #expect(exact == 0, "\(name): max |Δ| \(exact) over \(positions) positions")
+        for (v, other) in zip(variants, others) {
+            #expect(other > 0.01, "\(name), \(v.label): still matches llama.cpp (max |Δ| \(other))")
+        }
+        return (["\(positions) positions max |Δ| \(exact)"] + zip(variants, others).map { "\($0.label): \($1)" })
+            .joined(separator: " | ")
+    }
+
+    /// All-position logits of `prompt` with an F32 cache (llama.cpp's `precise` configuration).
     static func prefill(_ model: any DecoderNetwork, _ prompt: [Int32]) throws -> [Float] {
         var options = SessionOptions()
         options.contextLength = 128
