@@ -126,10 +126,9 @@ struct ArchitectureParityTests {
         try writer.addTensor(name: "rope_freqs.weight", shape: [pairs], f32: (0..<pairs).map { 1 + Float($0) / 4 })
         try writer.write(to: dir + "/with.gguf")
         try model.write(to: dir + "/without.gguf")
-        let (positions, exact, ignored) = try Self.deltasToLlamaCpp(dir + "/with.gguf", variant: dir + "/without.gguf")
-        #expect(exact == 0, "with rope_freqs: max |Δ| \(exact)")
-        #expect(ignored > 0.01, "ignoring rope_freqs still matches (max |Δ| \(ignored))")
-        print("TABLE | llama q8_0 + rope_freqs | \(positions) positions max |Δ| \(exact) | factors ignored: \(ignored)")
+        let row = try Self.expectExactAndEachVariantMoves("llama with rope_freqs", model: dir + "/with.gguf",
+                                                          variants: [("factors ignored", dir + "/without.gguf")])
+        print("TABLE | llama q8_0 + rope_freqs | \(row)")
     }
 
     /// Linear RoPE scaling (`<arch>.rope.scaling.factor`, llama.cpp's `rope_freq_scale_train` = 1 / factor, which
@@ -152,11 +151,10 @@ struct ArchitectureParityTests {
         try gemma.write(to: dir + "/gemma3.gguf")
 
         for name in ["llama", "gemma3"] {
-            let (positions, exact, ignored) = try Self.deltasToLlamaCpp(dir + "/\(name).gguf",
-                                                                        variant: dir + "/\(name)-unscaled.gguf")
-            #expect(exact == 0, "\(name) with linear RoPE scaling: max |Δ| \(exact)")
-            #expect(ignored > 0.01, "\(name): ignoring the scaling factor still matches (max |Δ| \(ignored))")
-            print("TABLE | \(name) linear RoPE scaling | \(positions) positions max |Δ| \(exact) | factor ignored: \(ignored)")
+            let row = try Self.expectExactAndEachVariantMoves(
+                "\(name) with linear RoPE scaling", model: dir + "/\(name).gguf",
+                variants: [("factor ignored", dir + "/\(name)-unscaled.gguf")])
+            print("TABLE | \(name) linear RoPE scaling | \(row)")
         }
 
         gemma.metadata["gemma3.rope.scaling.type"] = .string("yarn")
@@ -181,10 +179,9 @@ struct ArchitectureParityTests {
             try writer.write(to: dir + "/\(a)-linear.gguf")
             writer.metadata["\(a).rope.scaling.type"] = .string("yarn")
             try writer.write(to: dir + "/\(a).gguf")
-            let (positions, exact, other) = try Self.deltasToLlamaCpp(dir + "/\(a).gguf", variant: dir + "/\(a)-linear.gguf")
-            #expect(exact == 0, "\(a) with YaRN: max |Δ| \(exact)")
-            #expect(other > 0.01, "\(a): linear scaling matches YaRN's logits (max |Δ| \(other))")
-            print("TABLE | \(a) YaRN RoPE scaling × \(factor) | \(positions) positions max |Δ| \(exact) | as linear: \(other)")
+            let row = try Self.expectExactAndEachVariantMoves("\(a) with YaRN", model: dir + "/\(a).gguf",
+                                                              variants: [("as linear", dir + "/\(a)-linear.gguf")])
+            print("TABLE | \(a) YaRN RoPE scaling × \(factor) | \(row)")
         }
     }
 
@@ -315,14 +312,9 @@ struct ArchitectureParityTests {
         }
     }
 
-    /// llama.cpp's logits (precise, 128 cells) at every position of a 59-token prompt on `path`, and our max |Δ| to
-    /// them on `path` and on `variant` (the same model with one detail changed): (positions, exact, variant).
-    static func deltasToLlamaCpp(_ path: String, variant: String) throws -> (positions: Int, exact: Float, variant: Float) {
-        let (positions, exact, others) = try deltasToLlamaCpp(path, variants: [variant])
-        return (positions, exact, others[0])
-    }
-
-    /// `deltasToLlamaCpp` with llama.cpp run once for several variants: (positions, exact, one max |Δ| per variant).
+    /// llama.cpp's logits (precise, 128 cells) at every position of a 59-token prompt on `path`, computed once, and
+    /// our max |Δ| to them on `path` and on each of `variants` (the same model with one detail changed):
+    /// (positions, exact, one max |Δ| per variant).
     static func deltasToLlamaCpp(_ path: String,
                                  variants: [String]) throws -> (positions: Int, exact: Float, variants: [Float]) {
         let refModel = try LlamaReference.LlamaModel(path: path, library: try ExactReference.library())
